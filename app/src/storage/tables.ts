@@ -1,0 +1,97 @@
+// The one source of truth for DynamoDB tables: names, keys, indexes and TTL attributes.
+// The Pulumi program turns these into aws.dynamodb.Table resources; the local server creates
+// the same tables in the embedded store. Plain data only: no SDK, no Pulumi imports.
+
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly hashKey: KeyAttribute;
+  readonly rangeKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Stable identifier used in code and as the Pulumi logical name. */
+  readonly id: TableId;
+  /** Name before `-{stage}{suffix}`. */
+  readonly baseName: string;
+  /** The environment variable that carries the deployed table name to the app. */
+  readonly envVar: string;
+  readonly description: string;
+  readonly hashKey: KeyAttribute;
+  readonly rangeKey?: KeyAttribute;
+  readonly indexes: readonly IndexDefinition[];
+  /** Epoch-seconds attribute that DynamoDB expires items by, when the table uses TTL. */
+  readonly ttlAttribute?: string;
+}
+
+export type TableId = 'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits';
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+const N = (name: string): KeyAttribute => ({ name, type: 'N' });
+
+export const tables: Readonly<Record<TableId, TableDefinition>> = {
+  conversations: {
+    id: 'conversations',
+    baseName: 'purposepath-conversations',
+    envVar: 'CONVERSATIONS_TABLE',
+    description: 'One item per conversation: status, phase, counters, recent-turn window.',
+    hashKey: S('conversation_id'),
+    indexes: [
+      { name: 'tenant_id-user_id-index', hashKey: S('tenant_id'), rangeKey: S('user_id') },
+      { name: 'user_id-created_at-index', hashKey: S('user_id'), rangeKey: S('created_at') },
+    ],
+  },
+  messages: {
+    id: 'messages',
+    baseName: 'purposepath-conversation-messages',
+    envVar: 'MESSAGES_TABLE',
+    description: 'One item per committed turn of a conversation, so history has no item-size ceiling.',
+    hashKey: S('conversation_id'),
+    rangeKey: N('turn'),
+    indexes: [],
+  },
+  coachingSessions: {
+    id: 'coachingSessions',
+    baseName: 'purposepath-coaching-sessions',
+    envVar: 'COACHING_SESSIONS_TABLE',
+    description: 'One item per coaching run: model, token totals, estimated cost, outcome.',
+    hashKey: S('session_id'),
+    indexes: [
+      { name: 'tenant_id-user_id-index', hashKey: S('tenant_id'), rangeKey: S('user_id') },
+      { name: 'user_id-topic-index', hashKey: S('user_id'), rangeKey: S('topic') },
+      { name: 'tenant_id-started_at-index', hashKey: S('tenant_id'), rangeKey: S('started_at') },
+    ],
+  },
+  analyses: {
+    id: 'analyses',
+    baseName: 'purposepath-analyses',
+    envVar: 'ANALYSES_TABLE',
+    description: 'Stored analysis results and their usage (model, tokens, estimated cost).',
+    hashKey: S('analysis_id'),
+    indexes: [
+      { name: 'tenant_id-created_at-index', hashKey: S('tenant_id'), rangeKey: S('created_at') },
+    ],
+  },
+  rateLimits: {
+    id: 'rateLimits',
+    baseName: 'purposepath-rate-limits',
+    envVar: 'RATE_LIMIT_TABLE',
+    description: 'Fixed-window rate-limit counters shared by all Lambda instances.',
+    hashKey: S('key'),
+    indexes: [],
+    ttlAttribute: 'expire',
+  },
+};
+
+export const tableList: readonly TableDefinition[] = Object.values(tables);
+
+/** The deployed name of a table: `{baseName}-{stage}{suffix}`, e.g. purposepath-conversations-dev-v2. */
+export function tableName(table: TableDefinition, stage: string, suffix: string): string {
+  return `${table.baseName}-${stage}${suffix}`;
+}
