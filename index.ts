@@ -1,0 +1,109 @@
+// The PurposePath Coaching platform: one stack per stage (dev, staging, prod), each holding
+// the tables, the prompt bucket, the JWT secret, the API function, its HTTP API and its alarms.
+// Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deploying.md.
+import * as aws from '@pulumi/aws';
+import { readStackConfig, stackResourceName } from './infra/config';
+import { CustomDomain } from './infra/custom-domain';
+import { DataTables } from './infra/data';
+import { appEnvironment } from './infra/environment';
+import { HttpApi } from './infra/http-api';
+import { Monitoring } from './infra/monitoring';
+import { PromptStore } from './infra/prompts';
+import { JwtSecret } from './infra/secret';
+import { CoachingService } from './infra/service';
+
+/** Builds the current stack; Pulumi runs it and its result becomes the stack outputs. */
+async function buildStack() {
+  const settings = readStackConfig();
+  const { stage, protect } = settings;
+  const name = (base: string) => stackResourceName(settings, base);
+  const region = aws.getRegionOutput().region;
+  const accountId = aws.getCallerIdentityOutput().accountId;
+
+  const data = new DataTables('data', { stage, nameSuffix: settings.nameSuffix, protect });
+  const prompts = new PromptStore('prompts', {
+    bucketName: name('purposepath-coaching-prompts'),
+    sourceDir: 'prompts',
+    protect,
+    noncurrentVersionDays: 90,
+  });
+  const jwtSecret = new JwtSecret('jwt-secret', {
+    secretName: `purposepath/jwt-secret/${stage}`,
+    existingArn: settings.auth.jwtSecretArn,
+    generate: settings.auth.createJwtSecret,
+    protect,
+  });
+
+  const tables = Object.values(data.tables);
+  const service = new CoachingService('service', {
+    name: name('purposepath-coaching-api'),
+    ...settings.function,
+    logRetentionDays: settings.logRetentionDays,
+    protect,
+    imagesKept: 10,
+    image: { context: '.', dockerfile: 'app/Dockerfile' },
+    environment: appEnvironment(settings, {
+      tables: data.tables,
+      promptsBucketName: prompts.bucketName,
+      jwtSecretArn: jwtSecret.arn,
+    }),
+    vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
+    access: {
+      region,
+      accountId,
+      tableArns: tables.map((table) => table.arn),
+      bucketArn: prompts.bucketArn,
+      secretArn: jwtSecret.arn,
+      allowedModels: settings.llm.allowedModels,
+    },
+  });
+
+  const http = new HttpApi('http', {
+    name: name('purposepath-coaching-api'),
+    functionName: service.functionName,
+    invokeArn: service.invokeArn,
+    timeoutSeconds: settings.function.timeoutSeconds,
+    throttling: settings.throttling,
+    logRetentionDays: settings.logRetentionDays,
+  });
+  const domain = settings.customDomain
+    ? new CustomDomain('domain', {
+        domainName: settings.customDomain.name,
+        mappingKey: settings.apiMappingKey,
+        apiId: http.apiId,
+        stageName: http.stageName,
+        hostedZoneId: settings.customDomain.hostedZoneId,
+        hostedZoneName: settings.customDomain.hostedZoneName,
+        certificateArn: settings.customDomain.certificateArn,
+      })
+    : undefined;
+
+  const monitoring = new Monitoring('monitoring', {
+    name: name('purposepath-coaching'),
+    stage,
+    region,
+    functionName: service.functionName,
+    timeoutSeconds: settings.function.timeoutSeconds,
+    apiId: http.apiId,
+    tableNames: tables.map((table) => table.name),
+    email: settings.alarms.email,
+    lambdaErrorsPer5Minutes: settings.alarms.lambdaErrorsPer5Minutes,
+    llmTokensPerHour: settings.alarms.llmTokensPerHour,
+  });
+
+  return {
+    stage,
+    apiEndpoint: http.endpoint,
+    customDomainUrl: domain?.url,
+    customDomainTarget: domain?.targetDomainName,
+    tableNames: Object.fromEntries(tables.map((table) => [table.definition.id, table.name])),
+    promptsBucketName: prompts.bucketName,
+    jwtSecretArn: jwtSecret.arn,
+    imageUri: service.imageUri,
+    functionName: service.functionName,
+    alarmTopicArn: monitoring.topicArn,
+    dashboardUrl: monitoring.dashboardUrl,
+  };
+}
+
+export = buildStack;

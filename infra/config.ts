@@ -1,0 +1,185 @@
+// The stack's settings, read once from Pulumi config and checked before any resource exists.
+// Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
+import * as pulumi from '@pulumi/pulumi';
+
+export type Architecture = 'x86_64' | 'arm64';
+
+export interface CustomDomainConfig {
+  readonly name: string;
+  /** Where the certificate and alias come from: a zone this stack may write to, or neither. */
+  readonly hostedZoneId?: string;
+  readonly hostedZoneName?: string;
+  /** An issued certificate in the stack's region, when the zone belongs to someone else. */
+  readonly certificateArn?: string;
+}
+
+export interface StackConfig {
+  readonly project: string;
+  readonly stage: string;
+  readonly nameSuffix: string;
+  /** Prod: `protect` on stateful resources, deletion protection, 30-day secret recovery. */
+  readonly protect: boolean;
+  readonly logLevel: string;
+  readonly logRetentionDays: number;
+  readonly function: {
+    readonly architecture: Architecture;
+    readonly memorySize: number;
+    readonly timeoutSeconds: number;
+    readonly subnetIds: readonly string[];
+    readonly securityGroupIds: readonly string[];
+  };
+  readonly llm: {
+    readonly defaultModel: string;
+    readonly allowedModels: readonly string[];
+  };
+  readonly auth: {
+    /** An existing secret shared with the token issuer. */
+    readonly jwtSecretArn?: string;
+    /** Without an ARN: generate the secret (a fresh dev stack) or look it up by its usual name. */
+    readonly createJwtSecret: boolean;
+    readonly issuer: string;
+    readonly audience?: string;
+  };
+  readonly corsOrigins: readonly string[];
+  /** Path segment the API is mapped under on a shared custom domain, e.g. `coaching`. */
+  readonly apiMappingKey: string;
+  readonly redis?: { readonly endpoint: string; readonly ssl: boolean };
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly customDomain?: CustomDomainConfig;
+  readonly alarms: {
+    readonly email?: string;
+    readonly lambdaErrorsPer5Minutes: number;
+    readonly llmTokensPerHour: number;
+  };
+}
+
+const logLevels = ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'];
+const architectures: readonly Architecture[] = ['x86_64', 'arm64'];
+// API Gateway gives up on an integration after 30 seconds, so a longer function timeout only
+// bills for answers nobody receives.
+const maxTimeoutSeconds = 30;
+
+/** Reads the current stack's configuration; throws one clear message for each mistake found. */
+export function readStackConfig(): StackConfig {
+  const config = new pulumi.Config();
+  const list = (key: string): string[] => config.getObject<string[]>(key) ?? [];
+  const optional = (key: string): string | undefined => config.get(key) || undefined;
+  const stage = optional('stage') ?? pulumi.getStack();
+  const customDomainName = optional('customDomainName');
+
+  const settings: StackConfig = {
+    project: pulumi.getProject(),
+    stage,
+    nameSuffix: config.get('nameSuffix') ?? '',
+    protect: config.requireBoolean('protect'),
+    logLevel: config.require('logLevel').toUpperCase(),
+    logRetentionDays: config.requireNumber('logRetentionDays'),
+    function: {
+      architecture: config.require('architecture') as Architecture,
+      memorySize: config.requireNumber('memorySize'),
+      timeoutSeconds: config.requireNumber('timeout'),
+      subnetIds: list('subnetIds'),
+      securityGroupIds: list('lambdaSecurityGroupIds'),
+    },
+    llm: {
+      defaultModel: config.require('defaultModel'),
+      allowedModels: list('allowedModels'),
+    },
+    auth: {
+      jwtSecretArn: optional('jwtSecretArn'),
+      createJwtSecret: config.requireBoolean('createJwtSecret'),
+      issuer: config.require('jwtIssuer'),
+      audience: optional('jwtAudience'),
+    },
+    corsOrigins: list('corsOrigins'),
+    apiMappingKey: config.require('apiMappingKey'),
+    redis: optional('redisClusterEndpoint')
+      ? { endpoint: config.require('redisClusterEndpoint'), ssl: config.requireBoolean('redisSsl') }
+      : undefined,
+    throttling: {
+      rateLimit: config.requireNumber('throttlingRateLimit'),
+      burstLimit: config.requireNumber('throttlingBurstLimit'),
+    },
+    customDomain:
+      config.requireBoolean('enableCustomDomain') || customDomainName
+        ? {
+            name: customDomainName ?? '',
+            hostedZoneId: optional('hostedZoneId'),
+            hostedZoneName: optional('hostedZoneName'),
+            certificateArn: optional('certificateArn'),
+          }
+        : undefined,
+    alarms: {
+      email: optional('alarmEmail'),
+      lambdaErrorsPer5Minutes: config.requireNumber('lambdaErrorsPer5Minutes'),
+      llmTokensPerHour: config.requireNumber('llmTokensPerHourAlarm'),
+    },
+  };
+  const problems = findConfigProblems(settings);
+  if (problems.length > 0) {
+    throw new Error(
+      `Invalid configuration for stack ${pulumi.getStack()}:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  return settings;
+}
+
+/** Every mistake in the settings, as lines that name the config key to fix. */
+export function findConfigProblems(settings: StackConfig): string[] {
+  const problems: string[] = [];
+  const { function: fn, llm, auth, customDomain, throttling } = settings;
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(settings.stage)) {
+    problems.push(`stage "${settings.stage}" must be lower-case letters, digits and dashes`);
+  }
+  if (!logLevels.includes(settings.logLevel)) {
+    problems.push(`logLevel must be one of ${logLevels.join(', ')}`);
+  }
+  if (!architectures.includes(fn.architecture)) {
+    problems.push(`architecture must be x86_64 or arm64`);
+  }
+  if (fn.timeoutSeconds < 1 || fn.timeoutSeconds > maxTimeoutSeconds) {
+    problems.push(`timeout must be between 1 and ${maxTimeoutSeconds} seconds`);
+  }
+  if (fn.memorySize < 128 || fn.memorySize > 10240) {
+    problems.push('memorySize must be between 128 and 10240 MB');
+  }
+  if (fn.subnetIds.length > 0 !== fn.securityGroupIds.length > 0) {
+    problems.push('subnetIds and lambdaSecurityGroupIds must be set together');
+  }
+  if (llm.allowedModels.length === 0) {
+    problems.push('allowedModels must list at least one Bedrock model id');
+  }
+  if (!llm.allowedModels.includes(llm.defaultModel)) {
+    problems.push(`defaultModel ${llm.defaultModel} must be one of allowedModels`);
+  }
+  if (auth.jwtSecretArn && auth.createJwtSecret) {
+    problems.push('set either jwtSecretArn or createJwtSecret, not both');
+  }
+  if (auth.jwtSecretArn && !auth.jwtSecretArn.startsWith('arn:aws:secretsmanager:')) {
+    problems.push('jwtSecretArn must be a Secrets Manager ARN');
+  }
+  if (throttling.rateLimit <= 0 || throttling.burstLimit <= 0) {
+    problems.push('throttlingRateLimit and throttlingBurstLimit must be positive');
+  }
+  if (customDomain) {
+    if (!customDomain.name) {
+      problems.push('enableCustomDomain needs customDomainName');
+    }
+    const sources = [
+      customDomain.hostedZoneId,
+      customDomain.hostedZoneName,
+      customDomain.certificateArn,
+    ].filter(Boolean);
+    if (sources.length !== 1) {
+      problems.push(
+        'a custom domain needs exactly one of hostedZoneId, hostedZoneName or certificateArn',
+      );
+    }
+  }
+  return problems;
+}
+
+/** `{base}-{stage}{suffix}`: the physical name of every named resource except the JWT secret. */
+export function stackResourceName(settings: StackConfig, base: string): string {
+  return `${base}-${settings.stage}${settings.nameSuffix}`;
+}

@@ -1,0 +1,176 @@
+// The API itself: its image in ECR, the Lambda function that runs it, that function's log
+// group and its least-privilege role.
+import * as aws from '@pulumi/aws';
+import * as awsx from '@pulumi/awsx';
+import * as pulumi from '@pulumi/pulumi';
+import type { Architecture } from './config';
+import { servicePolicy } from './policy';
+
+export interface CoachingServiceArgs {
+  /** Physical name of the function, repository and role. */
+  readonly name: string;
+  readonly architecture: Architecture;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  readonly protect: boolean;
+  /** Images ECR keeps, newest first; a rollback to any of them finds its image. */
+  readonly imagesKept: number;
+  /** Build context and Dockerfile, relative to the project root. */
+  readonly image: { readonly context: string; readonly dockerfile: string };
+  readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly vpc?: {
+    readonly subnetIds: readonly string[];
+    readonly securityGroupIds: readonly string[];
+  };
+  /** What the function may touch; see policy.ts. */
+  readonly access: {
+    readonly region: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+    readonly tableArns: pulumi.Input<string>[];
+    readonly bucketArn: pulumi.Input<string>;
+    readonly secretArn: pulumi.Input<string>;
+    readonly allowedModels: readonly string[];
+  };
+}
+
+const lambdaPlatforms: Record<Architecture, string> = {
+  x86_64: 'linux/amd64',
+  arm64: 'linux/arm64',
+};
+
+export class CoachingService extends pulumi.ComponentResource {
+  readonly functionName: pulumi.Output<string>;
+  readonly functionArn: pulumi.Output<string>;
+  readonly invokeArn: pulumi.Output<string>;
+  readonly imageUri: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: CoachingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('purposepath:platform:CoachingService', name, {}, opts);
+    const child = { parent: this };
+
+    const repository = new aws.ecr.Repository(
+      `${name}-repository`,
+      {
+        name: args.name,
+        imageScanningConfiguration: { scanOnPush: true },
+        forceDelete: !args.protect,
+      },
+      child,
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-image-lifecycle`,
+      { repository: repository.name, policy: JSON.stringify(imageLifecycle(args.imagesKept)) },
+      child,
+    );
+    // One single-platform image: Lambda refuses manifest lists and attestation manifests,
+    // which is what a multi-platform buildx build pushes.
+    const image = new awsx.ecr.Image(
+      `${name}-image`,
+      {
+        repositoryUrl: repository.repositoryUrl,
+        context: args.image.context,
+        dockerfile: args.image.dockerfile,
+        platform: lambdaPlatforms[args.architecture],
+      },
+      child,
+    );
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/lambda/${args.name}`, retentionInDays: args.logRetentionDays },
+      child,
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: args.name,
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    const { access } = args;
+    const policy = new aws.iam.RolePolicy(
+      `${name}-permissions`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([
+            access.region,
+            access.accountId,
+            pulumi.all(access.tableArns),
+            access.bucketArn,
+            access.secretArn,
+            logGroup.arn,
+          ])
+          .apply(([region, accountId, tableArns, bucketArn, secretArn, logGroupArn]) =>
+            JSON.stringify(
+              servicePolicy({
+                region,
+                accountId,
+                tableArns,
+                bucketArn,
+                secretArn,
+                logGroupArn,
+                allowedModels: access.allowedModels,
+                vpc: args.vpc,
+              }),
+            ),
+          ),
+      },
+      child,
+    );
+
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: args.name,
+        packageType: 'Image',
+        imageUri: image.imageUri,
+        architectures: [args.architecture],
+        role: role.arn,
+        memorySize: args.memorySize,
+        timeout: args.timeoutSeconds,
+        tracingConfig: { mode: 'Active' },
+        loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+        environment: { variables: args.environment },
+        vpcConfig: args.vpc
+          ? { subnetIds: [...args.vpc.subnetIds], securityGroupIds: [...args.vpc.securityGroupIds] }
+          : undefined,
+      },
+      // The role must hold its permissions before the first cold start reads the secret.
+      { ...child, dependsOn: [policy] },
+    );
+
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+    this.invokeArn = fn.invokeArn;
+    this.imageUri = image.imageUri;
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({ functionName: this.functionName, imageUri: this.imageUri });
+  }
+}
+
+function imageLifecycle(imagesKept: number): object {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Keep the newest ${imagesKept} images so recent deploys can be rolled back`,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: imagesKept },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+}

@@ -1,0 +1,345 @@
+// Builds one stack of the Pulumi program in this process under Pulumi's mocks, without the
+// CLI, engine or providers, and returns what it would create: the offline plan.
+//
+// It does what the CLI would otherwise do for the program: reads Pulumi.yaml's config defaults
+// and Pulumi.<stack>.yaml, and answers the provider calls the program makes. The runtime keeps
+// global state, so build one stack per process.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { parse as parseYaml } from 'yaml';
+
+export const projectRoot = path.resolve(__dirname, '..');
+
+/** The account every mocked ARN belongs to. */
+export const mockAccountId = '123456789012';
+
+export interface PlannedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  /** Logical name of the parent component, when there is one. */
+  readonly parent?: string;
+  readonly protect: boolean;
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  readonly region: string;
+  readonly config: Record<string, unknown>;
+  readonly resources: PlannedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface PlanOptions {
+  readonly stack: string;
+  /** Config to apply over the stack file, by key (`project:key` or `aws:region`). */
+  readonly overrides?: Record<string, unknown>;
+}
+
+/** The value shown in place of every secret. */
+export const maskedSecret = '[secret]';
+
+export async function planStack(options: PlanOptions): Promise<StackPlan> {
+  process.chdir(projectRoot);
+  const { project, config } = readStackConfigFiles(options.stack, options.overrides ?? {});
+  const region = String(config['aws:region'] ?? 'us-east-1');
+  const secretKeys = Object.keys(config).filter((key) => isSecureValue(config[key]));
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([key, value]) => [key, configString(value)])),
+    secretKeys,
+  );
+
+  const recorded: {
+    type: string;
+    name: string;
+    inputs: unknown;
+    parent?: string;
+    protect: boolean;
+  }[] = [];
+  const options_ = new Map<string, { parent?: string; protect: boolean }>();
+  await pulumi.runtime.setMocks(
+    mockProviders(region, recorded, options_),
+    project,
+    options.stack,
+    false,
+  );
+  captureResourceOptions(options_);
+
+  const { default: buildStack } = await import('../index');
+  const result = await buildStack();
+  const outputs = await resolve(result);
+  await pulumi.runtime.disconnect();
+
+  const resources: PlannedResource[] = [];
+  for (const resource of recorded) {
+    const { parent, protect } = options_.get(`${resource.type}::${resource.name}`) ?? {
+      protect: false,
+    };
+    resources.push({
+      type: resource.type,
+      name: resource.name,
+      inputs: (await normalize(resource.inputs)) as Record<string, unknown>,
+      ...(parent ? { parent } : {}),
+      protect,
+    });
+  }
+  return {
+    stack: options.stack,
+    region,
+    config,
+    resources: resources.sort(byTypeThenName),
+    outputs: (await normalize(outputs)) as Record<string, unknown>,
+  };
+}
+
+/** The committed plan: `{type, name, inputs}` per resource, in a stable order. */
+export function planJson(plan: StackPlan): string {
+  const resources = plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
+  return `${JSON.stringify(resources, null, 2)}\n`;
+}
+
+/** Pulumi.yaml's defaults under the stack file's values under the overrides, keys qualified. */
+export function readStackConfigFiles(
+  stack: string,
+  overrides: Record<string, unknown>,
+): { project: string; config: Record<string, unknown> } {
+  const projectFile = parseYaml(readFileSync(path.join(projectRoot, 'Pulumi.yaml'), 'utf8')) as {
+    name: string;
+    config?: Record<string, { default?: unknown } | unknown>;
+  };
+  const project = projectFile.name;
+  const qualify = (key: string) => (key.includes(':') ? key : `${project}:${key}`);
+  const config: Record<string, unknown> = {};
+  for (const [key, declaration] of Object.entries(projectFile.config ?? {})) {
+    const value = isDeclaration(declaration) ? declaration.default : declaration;
+    if (value !== undefined) config[qualify(key)] = value;
+  }
+  const stackFile = parseYaml(
+    readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), 'utf8'),
+  ) as { config?: Record<string, unknown> } | null;
+  for (const [key, value] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) {
+    config[qualify(key)] = value;
+  }
+  return { project, config };
+}
+
+function isDeclaration(value: unknown): value is { default?: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'type' in value;
+}
+
+function isSecureValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'secure' in value;
+}
+
+/** The CLI hands the program strings; structured values travel as JSON. */
+function configString(value: unknown): string {
+  if (isSecureValue(value)) return maskedSecret;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+type Recorder = { type: string; name: string; inputs: unknown }[];
+
+/** Answers resource registrations and provider calls the way AWS would shape them. */
+function mockProviders(
+  region: string,
+  recorded: Recorder,
+  _options: Map<string, unknown>,
+): pulumi.runtime.Mocks {
+  const account = mockAccountId;
+  return {
+    newResource(args) {
+      recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const inputs = args.inputs as Record<string, unknown>;
+      const physical = String(
+        inputs.name ?? inputs.bucket ?? inputs.dashboardName ?? inputs.domainName ?? args.name,
+      );
+      const id = shortHash(`${args.type}/${physical}`);
+      const state = {
+        ...inputs,
+        ...computedOutputs(args.type, physical, id, inputs, region, account),
+      };
+      return { id: stateId(args.type, physical, id), state };
+    },
+    call(args) {
+      const inputs = args.inputs as Record<string, string | undefined>;
+      switch (args.token) {
+        case 'aws:index/getCallerIdentity:getCallerIdentity':
+          return {
+            accountId: account,
+            arn: `arn:aws:iam::${account}:user/ci`,
+            userId: 'AIDAMOCK',
+            id: account,
+          };
+        case 'aws:index/getRegion:getRegion':
+          return {
+            region,
+            name: region,
+            id: region,
+            description: region,
+            endpoint: `ec2.${region}.amazonaws.com`,
+          };
+        case 'aws:secretsmanager/getSecret:getSecret': {
+          const name = inputs.name ?? inputs.arn?.split(':secret:')[1]?.replace(/-\w{6}$/, '');
+          const arn =
+            inputs.arn ?? `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
+          return { arn, id: arn, name };
+        }
+        case 'aws:route53/getZone:getZone':
+          return {
+            zoneId: `Z${shortHash(inputs.name ?? '').toUpperCase()}`,
+            name: inputs.name,
+            id: 'zone',
+          };
+        default:
+          throw new Error(
+            `The offline plan has no mock for ${args.token}; add one in scripts/plan.ts`,
+          );
+      }
+    },
+  };
+}
+
+function stateId(type: string, physical: string, id: string): string {
+  return type.startsWith('aws:apigatewayv2/') || type === 'aws:route53/record:Record'
+    ? id
+    : physical;
+}
+
+function computedOutputs(
+  type: string,
+  name: string,
+  id: string,
+  inputs: Record<string, unknown>,
+  region: string,
+  account: string,
+): Record<string, unknown> {
+  const arn = (service: string, resource: string, scope = `${region}:${account}`) =>
+    `arn:aws:${service}:${scope}:${resource}`;
+  switch (type) {
+    case 'aws:dynamodb/table:Table':
+      return { arn: arn('dynamodb', `table/${name}`) };
+    case 'aws:s3/bucket:Bucket':
+      return { arn: `arn:aws:s3:::${name}`, bucket: name };
+    case 'aws:secretsmanager/secret:Secret':
+      return { arn: arn('secretsmanager', `secret:${name}-AbCdEf`) };
+    case 'aws:ecr/repository:Repository':
+      return {
+        arn: arn('ecr', `repository/${name}`),
+        repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
+      };
+    case 'awsx:ecr:Image':
+      return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { arn: arn('logs', `log-group:${name}`) };
+    case 'aws:iam/role:Role':
+      return { arn: arn('iam', `role/${name}`, `:${account}`) };
+    case 'aws:lambda/function:Function': {
+      const functionArn = arn('lambda', `function:${name}`);
+      return {
+        arn: functionArn,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+      };
+    }
+    case 'aws:apigatewayv2/api:Api':
+      return {
+        apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`,
+        executionArn: arn('execute-api', id),
+      };
+    case 'aws:apigatewayv2/domainName:DomainName':
+      return {
+        domainNameConfiguration: {
+          ...(inputs.domainNameConfiguration as object),
+          targetDomainName: `d-${id}.execute-api.${region}.amazonaws.com`,
+          hostedZoneId: 'Z1UJRXOUMOOFQ8',
+        },
+      };
+    case 'aws:acm/certificate:Certificate':
+      return {
+        arn: arn('acm', `certificate/${id}`),
+        domainValidationOptions: [
+          {
+            domainName: name,
+            resourceRecordName: `_${id}.${name}.`,
+            resourceRecordType: 'CNAME',
+            resourceRecordValue: `_${id}.acm-validations.aws.`,
+          },
+        ],
+      };
+    case 'aws:route53/record:Record':
+      return { fqdn: String(inputs.name).replace(/\.$/, '') };
+    case 'aws:sns/topic:Topic':
+      return { arn: arn('sns', name) };
+    case 'random:index/randomPassword:RandomPassword':
+      return { result: 'offline-plan-password' };
+    default:
+      return { arn: arn(type.split(/[:/]/)[1] ?? 'mock', `${name}`) };
+  }
+}
+
+/** Records each registration's parent and `protect`, which the mocks' own hook does not see. */
+function captureResourceOptions(options: Map<string, { parent?: string; protect: boolean }>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const parent = req.getParent();
+    options.set(`${req.getType()}::${req.getName()}`, {
+      ...(parent ? { parent: parent.slice(parent.lastIndexOf('::') + 2) } : {}),
+      protect: req.getProtect() ?? false,
+    });
+    return register(req, callback);
+  };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean | undefined;
+}
+
+async function resolve(value: unknown): Promise<unknown> {
+  return new Promise((done) => pulumi.output(value).apply(done));
+}
+
+const secretSignatureKey = '4dabf18193072939515e22adb298388d';
+
+/**
+ * Plain, stable data: secrets masked, file assets as their (relative) path, JSON documents
+ * (policies, the dashboard) parsed so their diffs read line by line, object keys sorted.
+ */
+async function normalize(value: unknown): Promise<unknown> {
+  if (value === null || value === undefined) return value;
+  if (pulumi.asset.FileAsset.isInstance(value)) return { fileAsset: await value.path };
+  if (Array.isArray(value)) return Promise.all(value.map(normalize));
+  if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (secretSignatureKey in record) return maskedSecret;
+    const entries = await Promise.all(
+      Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined)
+        .map(async (key) => [key, await normalize(record[key])] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  if (typeof value === 'string' && /^[[{]/.test(value)) {
+    try {
+      return await normalize(JSON.parse(value));
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+function byTypeThenName(a: PlannedResource, b: PlannedResource): number {
+  return a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}

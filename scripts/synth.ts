@@ -1,0 +1,94 @@
+// The offline plan: what a stack would create, computed from the program under mocks, with no
+// cloud credentials. `--json` prints the form committed under test/infra/plans/.
+//
+//   npm run synth -- --stack prod            readable plan
+//   npm run synth -- --stack prod --json     JSON array of {type, name, inputs}
+//   npm run synth -- --stack prod --update   rewrite test/infra/plans/prod.json
+//   npm run synth -- --update                rewrite the plans of every stack
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify as toYaml } from 'yaml';
+import { planJson, planStack, projectRoot, type PlannedResource, type StackPlan } from './plan';
+
+export const stacks = ['dev', 'staging', 'prod'] as const;
+
+export function committedPlanPath(stack: string): string {
+  return path.join(projectRoot, 'test', 'infra', 'plans', `${stack}.json`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      update: { type: 'boolean', default: false },
+    },
+  });
+  const selected = values.stack ?? (values.update ? [...stacks] : []);
+  if (selected.length === 0) {
+    throw new Error('usage: npm run synth -- --stack <dev|staging|prod> [--json | --update]');
+  }
+  if (selected.length > 1) {
+    // The Pulumi runtime keeps global state: each stack gets a fresh process.
+    for (const stack of selected) {
+      const flags = [values.json ? '--json' : '', values.update ? '--update' : ''].filter(Boolean);
+      execFileSync(
+        process.execPath,
+        [...process.execArgv, __filename, '--stack', stack, ...flags],
+        {
+          stdio: 'inherit',
+        },
+      );
+    }
+    return;
+  }
+
+  const [stack = ''] = selected;
+  const plan = await planStack({ stack });
+  if (values.update) {
+    writeFileSync(committedPlanPath(stack), planJson(plan));
+    console.log(`wrote ${path.relative(projectRoot, committedPlanPath(stack))}`);
+  } else if (values.json) {
+    process.stdout.write(planJson(plan));
+  } else {
+    process.stdout.write(readablePlan(plan));
+  }
+}
+
+/** Components first, each followed by what it holds, inputs as indented YAML. */
+export function readablePlan(plan: StackPlan): string {
+  const lines = [
+    `Stack ${plan.stack} (${plan.region}): ${plan.resources.length} resources, offline plan`,
+    '',
+  ];
+  const children = (parent?: string) => plan.resources.filter((r) => r.parent === parent);
+  const describe = (resource: PlannedResource, depth: number) => {
+    const indent = '  '.repeat(depth);
+    const flag = resource.protect ? '  [protected]' : '';
+    lines.push(`${indent}+ ${resource.name}  (${resource.type})${flag}`);
+    if (Object.keys(resource.inputs).length > 0) {
+      const yaml = toYaml(resource.inputs, { lineWidth: 0 }).trimEnd();
+      lines.push(...yaml.split('\n').map((line) => `${indent}    ${line}`));
+    }
+    for (const child of children(resource.name)) describe(child, depth + 1);
+  };
+  for (const root of children(undefined)) describe(root, 0);
+  lines.push(
+    '',
+    'Outputs:',
+    ...toYaml(plan.outputs, { lineWidth: 0 })
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
