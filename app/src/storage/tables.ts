@@ -51,7 +51,8 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     id: 'messages',
     baseName: 'purposepath-conversation-messages',
     envVar: 'MESSAGES_TABLE',
-    description: 'One item per committed turn of a conversation, so history has no item-size ceiling.',
+    description:
+      'One item per committed turn of a conversation, so history has no item-size ceiling.',
     hashKey: S('conversation_id'),
     rangeKey: N('turn'),
     indexes: [],

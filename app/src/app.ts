@@ -1,0 +1,95 @@
+// createApp: the middleware order and the routers, nothing else. Tests, the local server and
+// Lambda build the same app with different adapters.
+import cors from '@koa/cors';
+import Koa from 'koa';
+import type { TokenVerifier } from './auth/jwt.js';
+import type { Coaching } from './coaching/conversations.js';
+import type { Config } from './config.js';
+import { conversationRoutes } from './http/conversation-routes.js';
+import {
+  accessLog,
+  authenticate,
+  errorEnvelope,
+  requestId,
+  routeGuard,
+  type AppMiddleware,
+  type AppState,
+} from './http/middleware.js';
+import { systemRoutes, type HealthChecks } from './http/system-routes.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly verifier: TokenVerifier;
+  readonly coaching: Coaching;
+  readonly checks: HealthChecks;
+}
+
+export const exposedHeaders = [
+  'X-Request-ID',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Retry-After',
+  'Location',
+];
+
+/**
+ * API Gateway may hand us the path with a named stage or a custom domain's mapping key in
+ * front; route without it and remember it, so written URLs carry it again.
+ */
+function stripBasePath(segments: readonly string[]): AppMiddleware {
+  const known = new Set(segments.filter(Boolean));
+  return async (ctx, next) => {
+    const match = /^\/([^/]+)(\/.*)?$/.exec(ctx.path);
+    if (match?.[1] && known.has(match[1])) {
+      ctx.state.basePath = `/${match[1]}`;
+      ctx.path = match[2] ?? '/';
+    }
+    await next();
+  };
+}
+
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const { config, logger } = deps;
+  const app = new Koa<AppState>({ proxy: false });
+  app.silent = true;
+
+  const system = systemRoutes({
+    stage: config.stage,
+    prefix: config.apiPrefix,
+    checks: deps.checks,
+  });
+  const guard = (): AppMiddleware[] => [authenticate(deps.verifier)];
+  const conversations = conversationRoutes({
+    coaching: deps.coaching,
+    prefix: config.apiPrefix,
+    maxBodyBytes: config.maxBodyBytes,
+    guard,
+  });
+  const routers = [system, conversations];
+
+  app.use(requestId());
+  app.use(accessLog(logger, deps.metrics));
+  app.use(errorEnvelope(logger));
+  app.use(stripBasePath([config.stage, config.apiMappingKey]));
+  app.use(
+    cors({
+      origin: (ctx) => {
+        const origin = ctx.get('Origin');
+        return config.corsOrigins.includes(origin) ? origin : '';
+      },
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-ID'],
+      exposeHeaders: exposedHeaders,
+      maxAge: 600,
+    }) as unknown as AppMiddleware,
+  );
+  app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
+  for (const router of routers) app.use(router.routes());
+  return app;
+}

@@ -1,0 +1,161 @@
+// The conversation entity and its rules: status transitions, forward-only phases and their
+// progress, and what a committed turn changes. Pure functions; no I/O.
+import type { CoachingTemplate, CoachingTopic, Phase } from '../prompts/template.js';
+import { phases } from '../prompts/template.js';
+
+export type ConversationStatus = 'active' | 'paused' | 'completed' | 'abandoned';
+export type ResultStatus = 'exploring' | 'proposed' | 'agreed';
+
+export interface Message {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly timestamp: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface Conversation {
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly topic: CoachingTopic;
+  readonly status: ConversationStatus;
+  readonly phase: Phase;
+  readonly resultStatus: ResultStatus;
+  readonly insights: readonly string[];
+  readonly identifiedValues: readonly string[];
+  /** Messages the user has sent (the phase thresholds and MAX_TURNS count these). */
+  readonly userTurns: number;
+  /** Committed turn items in the messages table (turn 0, the opening message, excluded). */
+  readonly turnCount: number;
+  /** The most recent messages, kept on the item as the model's context window. */
+  readonly recentMessages: readonly Message[];
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly language: string;
+  readonly sessionId?: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly completedAt: string | null;
+}
+
+export const phaseProgress: Readonly<Record<Phase, number>> = {
+  introduction: 0.1,
+  exploration: 0.3,
+  deepening: 0.5,
+  synthesis: 0.7,
+  validation: 0.9,
+  completion: 1.0,
+};
+
+/** How many recent messages travel with the conversation item into the model's prompt. */
+export const RECENT_WINDOW = 12;
+/** Accumulated lists stay bounded so the conversation item stays small. */
+const MAX_ACCUMULATED = 50;
+
+export function isComplete(conversation: Pick<Conversation, 'phase'>): boolean {
+  return conversation.phase === 'completion';
+}
+
+const later = (a: Phase, b: Phase): Phase => (phases.indexOf(a) >= phases.indexOf(b) ? a : b);
+
+/**
+ * The phase after a turn. Answers move the conversation through exploration, deepening and
+ * synthesis (the template's thresholds); from synthesis on, the model's view of the result
+ * moves it to validation (proposed) and completion (agreed, with enough values named).
+ */
+export function nextPhase(
+  current: Phase,
+  userTurns: number,
+  resultStatus: ResultStatus,
+  itemsNamed: number,
+  template: Pick<CoachingTemplate, 'phase_thresholds' | 'completion'>,
+): Phase {
+  const t = template.phase_thresholds;
+  let candidate: Phase = 'introduction';
+  if (userTurns >= t.exploration) candidate = 'exploration';
+  if (userTurns >= t.deepening) candidate = 'deepening';
+  if (userTurns >= t.synthesis) {
+    candidate = 'synthesis';
+    const enough = itemsNamed >= template.completion.min_items;
+    if (resultStatus === 'proposed' && enough) candidate = 'validation';
+    if (resultStatus === 'agreed' && enough) {
+      candidate =
+        phases.indexOf(current) >= phases.indexOf('validation') ? 'completion' : 'validation';
+    }
+  }
+  return later(current, candidate);
+}
+
+function mergeDistinct(existing: readonly string[], added: readonly string[]): string[] {
+  const seen = new Set(existing.map((s) => s.toLowerCase()));
+  const merged = [...existing];
+  for (const item of added.map((s) => s.trim()).filter(Boolean)) {
+    if (!seen.has(item.toLowerCase())) {
+      seen.add(item.toLowerCase());
+      merged.push(item);
+    }
+  }
+  return merged.slice(-MAX_ACCUMULATED);
+}
+
+export interface TurnOutcome {
+  readonly aiResponse: string;
+  readonly followUpQuestion: string | null;
+  readonly insights: readonly string[];
+  readonly identifiedValues: readonly string[];
+  readonly resultStatus: ResultStatus;
+}
+
+/** The conversation as it stands once a turn is committed. */
+export function applyTurn(
+  conversation: Conversation,
+  userMessage: Message,
+  assistantMessage: Message,
+  outcome: TurnOutcome,
+  template: CoachingTemplate,
+): Conversation {
+  const userTurns = conversation.userTurns + 1;
+  const identifiedValues = mergeDistinct(conversation.identifiedValues, outcome.identifiedValues);
+  const resultStatus = conversation.resultStatus === 'agreed' ? 'agreed' : outcome.resultStatus;
+  return {
+    ...conversation,
+    userTurns,
+    turnCount: conversation.turnCount + 1,
+    insights: mergeDistinct(conversation.insights, outcome.insights),
+    identifiedValues,
+    resultStatus,
+    phase: nextPhase(
+      conversation.phase,
+      userTurns,
+      resultStatus,
+      identifiedValues.length,
+      template,
+    ),
+    recentMessages: [...conversation.recentMessages, userMessage, assistantMessage].slice(
+      -RECENT_WINDOW,
+    ),
+    updatedAt: assistantMessage.timestamp,
+  };
+}
+
+export type StatusAction = 'pause' | 'resume' | 'complete' | 'send a message';
+
+/**
+ * The status an action leads to, `unchanged` for an allowed no-op, or `refused` when the
+ * conversation's status does not allow it.
+ */
+export function transition(
+  status: ConversationStatus,
+  action: StatusAction,
+): ConversationStatus | 'unchanged' | 'refused' {
+  switch (action) {
+    case 'pause':
+      return status === 'active' ? 'paused' : status === 'paused' ? 'unchanged' : 'refused';
+    case 'resume':
+      return status === 'paused' ? 'active' : status === 'active' ? 'unchanged' : 'refused';
+    case 'complete':
+      return status === 'active' || status === 'paused' ? 'completed' : 'refused';
+    case 'send a message':
+      return status === 'active' ? 'unchanged' : 'refused';
+  }
+}

@@ -1,0 +1,115 @@
+// The composition root: configuration in, the app's dependencies out. The local server, Lambda
+// and the tests all come through here; only adapters and endpoints differ.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AppDeps } from './app.js';
+import { TokenVerifier, type SecretSource } from './auth/jwt.js';
+import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
+import { createCoaching } from './coaching/conversations.js';
+import type { Config } from './config.js';
+import { ConfigError } from './config.js';
+import type { Logger } from './logger.js';
+import type { LlmProvider } from './llm/port.js';
+import { createOfflineProvider } from './llm/offline.js';
+import { noMetrics, type Metrics } from './metrics.js';
+import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
+import { filePromptSource } from './prompts/file-source.js';
+import { createConversationRepository } from './storage/conversation-repository.js';
+import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
+import { createSessionRepository } from './storage/session-repository.js';
+
+export interface Overrides {
+  readonly secretSource?: SecretSource;
+  readonly llm?: LlmProvider;
+  readonly promptSource?: PromptSource;
+  readonly metrics?: Metrics;
+  readonly dynamo?: Dynamo;
+  /** Where the image (or the checkout) keeps its copy of prompts/. */
+  readonly promptsDir?: string;
+}
+
+function secretSource(config: Config): SecretSource {
+  if (config.auth.secret) return fixedSecret(config.auth.secret);
+  if (config.auth.secretArn) {
+    const client = new SecretsManagerClient({
+      region: config.region,
+      endpoint: config.auth.secretsManagerEndpoint,
+      maxAttempts: 2,
+    });
+    return secretsManagerSecret(config.auth.secretArn, client);
+  }
+  throw new ConfigError('JWT_SECRET', 'or JWT_SECRET_ARN must be set');
+}
+
+export function createLlm(config: Config): LlmProvider {
+  switch (config.llm.provider) {
+    case 'offline':
+      return createOfflineProvider();
+    default:
+      throw new ConfigError(
+        'DEFAULT_LLM_PROVIDER',
+        `${config.llm.provider} is not available in this build`,
+      );
+  }
+}
+
+export function composeDependencies(
+  config: Config,
+  logger: Logger,
+  overrides: Overrides = {},
+): AppDeps {
+  const dynamo =
+    overrides.dynamo ??
+    createDynamo({
+      region: config.region,
+      endpoint: config.dynamodbEndpoint,
+      localCredentials: config.dynamodbEndpoint !== undefined && !config.deployed,
+    });
+  const promptsDir = config.prompts.dir ?? overrides.promptsDir ?? 'prompts';
+  const templates = new TemplateCatalog({
+    source: overrides.promptSource ?? filePromptSource(promptsDir),
+    logger,
+    cacheMs: config.prompts.cacheSeconds * 1000,
+    allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
+  });
+  const llm = overrides.llm ?? createLlm(config);
+  const metrics = overrides.metrics ?? noMetrics;
+  const conversations = createConversationRepository(dynamo, config.tables);
+  const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
+  const coaching = createCoaching({
+    conversations,
+    sessions,
+    templates,
+    llm,
+    metrics,
+    logger,
+    maxTurns: config.maxTurns,
+  });
+  const verifier = new TokenVerifier({
+    source: overrides.secretSource ?? secretSource(config),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    verifier,
+    coaching,
+    checks: {
+      database: async () => {
+        await storageCall(() =>
+          dynamo.doc.send(
+            new GetCommand({
+              TableName: config.tables.conversations,
+              Key: { conversation_id: '__health__' },
+            }),
+          ),
+        );
+        return 'healthy';
+      },
+      llm: () => llm.check(),
+      storage: () => templates.check(),
+    },
+  };
+}

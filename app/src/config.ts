@@ -1,0 +1,278 @@
+// Environment → one typed, validated settings object. Nothing else in the app reads process.env.
+import { z } from 'zod';
+import { tables, tableName, type TableId } from './storage/tables.js';
+
+const deployedStages = ['dev', 'staging', 'prod'];
+
+const logLevels = { debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error' };
+
+const boolText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number({ message: 'expected a whole number' }).int().positive();
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const url = z.url({ message: 'expected a URL' });
+
+const envSchema = z.object({
+  STAGE: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case stage name such as dev')
+    .default('local'),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .transform((v) => v.toLowerCase())
+    .pipe(
+      z.enum(Object.keys(logLevels) as [keyof typeof logLevels], {
+        message: 'expected DEBUG, INFO, WARNING, WARN or ERROR',
+      }),
+    )
+    .default('info'),
+  APPLICATION_NAME: z.string().trim().min(1).default('PurposePath'),
+  API_PREFIX: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, 'expected a path such as /api/v1')
+    .default('/api/v1'),
+  API_MAPPING_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]*$/, 'expected a single path segment such as coaching')
+    .default('coaching'),
+  AWS_REGION: z.string().trim().min(1).default('us-east-1'),
+  NAME_SUFFIX: z.string().default('-v2'),
+  CONVERSATIONS_TABLE: optionalText,
+  MESSAGES_TABLE: optionalText,
+  COACHING_SESSIONS_TABLE: optionalText,
+  ANALYSES_TABLE: optionalText,
+  RATE_LIMIT_TABLE: optionalText,
+  DYNAMODB_ENDPOINT: url.optional(),
+  PROMPTS_S3_BUCKET: optionalText,
+  S3_ENDPOINT: url.optional(),
+  PROMPTS_DIR: optionalText,
+  PROMPT_CACHE_SECONDS: positiveInt.default(300),
+  JWT_SECRET: optionalText,
+  JWT_SECRET_ARN: optionalText,
+  SECRETS_MANAGER_ENDPOINT: url.optional(),
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+  REDIS_CLUSTER_ENDPOINT: optionalText,
+  REDIS_SSL: boolText.default(false),
+  REDIS_PASSWORD: optionalText,
+  DEFAULT_LLM_PROVIDER: z
+    .enum(['bedrock', 'openai', 'offline'], { message: 'expected bedrock, openai or offline' })
+    .optional(),
+  DEFAULT_LLM_MODEL: z.string().trim().min(1).default('anthropic.claude-3-sonnet-20240229-v1:0'),
+  ALLOWED_LLM_MODELS: commaList.optional(),
+  BEDROCK_ENDPOINT: url.optional(),
+  OPENAI_BASE_URL: url.optional(),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_MODEL: optionalText,
+  LLM_TIMEOUT_MS: positiveInt.default(25_000),
+  PORT: z.coerce
+    .number({ message: 'expected a port number' })
+    .int()
+    .min(0)
+    .max(65535, 'expected a port number')
+    .default(8000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  CORS_ORIGINS: commaList.default([
+    'http://localhost:3000',
+    'https://purposepath.app',
+    'https://www.purposepath.app',
+  ]),
+  MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+  MAX_TURNS: positiveInt.default(500),
+  RATE_LIMIT_STORE: z
+    .enum(['memory', 'dynamodb', 'redis'], { message: 'expected memory, dynamodb or redis' })
+    .optional(),
+  RATE_LIMIT_INITIATE: z.string().default('10/20'),
+  RATE_LIMIT_ANALYSIS: z.string().default('20/20'),
+  RATE_LIMIT_DEFAULT: z.string().default('100/10'),
+  RATE_LIMIT_ANONYMOUS: z.string().default('60/60'),
+  METRICS_ENABLED: boolText.optional(),
+});
+
+export type LlmProviderName = 'bedrock' | 'openai' | 'offline';
+
+export interface RateLimit {
+  readonly points: number;
+  readonly windowSeconds: number;
+}
+
+export interface Config {
+  readonly stage: string;
+  readonly deployed: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly applicationName: string;
+  readonly apiPrefix: string;
+  readonly apiMappingKey: string;
+  readonly region: string;
+  readonly tables: Readonly<Record<TableId, string>>;
+  readonly dynamodbEndpoint?: string;
+  readonly prompts: {
+    readonly bucket?: string;
+    readonly s3Endpoint?: string;
+    readonly dir?: string;
+    readonly cacheSeconds: number;
+  };
+  readonly auth: {
+    readonly secret?: string;
+    readonly secretArn?: string;
+    readonly secretsManagerEndpoint?: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
+  readonly redis?: { readonly endpoint: string; readonly tls: boolean; readonly password?: string };
+  readonly llm: {
+    readonly provider: LlmProviderName;
+    readonly defaultModel: string;
+    readonly allowedModels: readonly string[];
+    readonly bedrockEndpoint?: string;
+    readonly timeoutMs: number;
+    readonly openai: {
+      readonly baseUrl?: string;
+      readonly apiKey?: string;
+      readonly model?: string;
+    };
+  };
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly corsOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxTurns: number;
+  readonly rateLimits: {
+    readonly store: 'memory' | 'dynamodb' | 'redis';
+    readonly initiate: RateLimit;
+    readonly analysis: RateLimit;
+    readonly default: RateLimit;
+    readonly anonymous: RateLimit;
+  };
+  readonly metricsEnabled: boolean;
+}
+
+/** A configuration that cannot run; the message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseRateLimit(variable: string, value: string): RateLimit {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*s?\s*$/.exec(value);
+  const points = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || points < 1 || windowSeconds < 1) {
+    throw new ConfigError(variable, `must look like 10/20 (requests per seconds), got "${value}"`);
+  }
+  return { points, windowSeconds };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((name) => env[name] !== undefined)
+      .map((name) => [name, env[name]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, `is invalid: ${issue?.message ?? 'unknown problem'}`);
+  }
+  const e = parsed.data;
+  const deployed = deployedStages.includes(e.STAGE);
+  const provider = e.DEFAULT_LLM_PROVIDER ?? (deployed ? 'bedrock' : 'offline');
+
+  if (deployed && !e.JWT_SECRET && !e.JWT_SECRET_ARN) {
+    throw new ConfigError('JWT_SECRET_ARN', `is required when STAGE is ${e.STAGE}`);
+  }
+  if (provider === 'openai' && !e.OPENAI_BASE_URL) {
+    throw new ConfigError('OPENAI_BASE_URL', 'is required when DEFAULT_LLM_PROVIDER is openai');
+  }
+  if (e.REDIS_CLUSTER_ENDPOINT === undefined && e.RATE_LIMIT_STORE === 'redis') {
+    throw new ConfigError('REDIS_CLUSTER_ENDPOINT', 'is required when RATE_LIMIT_STORE is redis');
+  }
+  const allowedModels = e.ALLOWED_LLM_MODELS ?? [e.DEFAULT_LLM_MODEL];
+  if (provider === 'bedrock' && !allowedModels.includes(e.DEFAULT_LLM_MODEL)) {
+    throw new ConfigError('DEFAULT_LLM_MODEL', 'must be one of ALLOWED_LLM_MODELS');
+  }
+
+  const tableNames = Object.fromEntries(
+    Object.values(tables).map((def) => [
+      def.id,
+      (e[def.envVar as keyof typeof e] as string | undefined) ??
+        tableName(def, e.STAGE, e.NAME_SUFFIX),
+    ]),
+  ) as Record<TableId, string>;
+
+  return {
+    stage: e.STAGE,
+    deployed,
+    logLevel: logLevels[e.LOG_LEVEL] as Config['logLevel'],
+    applicationName: e.APPLICATION_NAME,
+    apiPrefix: e.API_PREFIX,
+    apiMappingKey: e.API_MAPPING_KEY,
+    region: e.AWS_REGION,
+    tables: tableNames,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    prompts: {
+      bucket: e.PROMPTS_S3_BUCKET,
+      s3Endpoint: e.S3_ENDPOINT,
+      dir: e.PROMPTS_DIR,
+      cacheSeconds: e.PROMPT_CACHE_SECONDS,
+    },
+    auth: {
+      secret: e.JWT_SECRET,
+      secretArn: e.JWT_SECRET_ARN,
+      secretsManagerEndpoint: e.SECRETS_MANAGER_ENDPOINT,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    redis: e.REDIS_CLUSTER_ENDPOINT
+      ? { endpoint: e.REDIS_CLUSTER_ENDPOINT, tls: e.REDIS_SSL, password: e.REDIS_PASSWORD }
+      : undefined,
+    llm: {
+      provider,
+      defaultModel: e.DEFAULT_LLM_MODEL,
+      allowedModels,
+      bedrockEndpoint: e.BEDROCK_ENDPOINT,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
+    },
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    corsOrigins: e.CORS_ORIGINS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxTurns: e.MAX_TURNS,
+    rateLimits: {
+      store: e.RATE_LIMIT_STORE ?? (e.REDIS_CLUSTER_ENDPOINT ? 'redis' : 'memory'),
+      initiate: parseRateLimit('RATE_LIMIT_INITIATE', e.RATE_LIMIT_INITIATE),
+      analysis: parseRateLimit('RATE_LIMIT_ANALYSIS', e.RATE_LIMIT_ANALYSIS),
+      default: parseRateLimit('RATE_LIMIT_DEFAULT', e.RATE_LIMIT_DEFAULT),
+      anonymous: parseRateLimit('RATE_LIMIT_ANONYMOUS', e.RATE_LIMIT_ANONYMOUS),
+    },
+    metricsEnabled: e.METRICS_ENABLED ?? deployed,
+  };
+}

@@ -1,0 +1,166 @@
+// The one error hierarchy. Use cases and adapters throw these; the HTTP edge turns each into
+// the contract's error envelope. Nothing here knows about Koa.
+
+export interface ValidationIssue {
+  readonly loc: (string | number)[];
+  readonly msg: string;
+  readonly type: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra top-level fields of the error body (e.g. current_status). */
+    readonly fields: Readonly<Record<string, unknown>> = {},
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidJsonError extends AppError {
+  constructor(reason = 'Request body must be a JSON object') {
+    super(400, 'invalid_json', reason);
+  }
+}
+
+export class AuthError extends AppError {
+  constructor(
+    code: 'missing_token' | 'token_expired' | 'missing_claims' | 'invalid_token',
+    message: string,
+  ) {
+    super(401, code, message, {}, { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
+export class PermissionDeniedError extends AppError {
+  constructor(what: string) {
+    super(403, 'permission_denied', `You do not have access to ${what}`);
+  }
+}
+
+export class ConversationNotFoundError extends AppError {
+  constructor(conversationId: string) {
+    super(404, 'conversation_not_found', `Conversation ${conversationId} not found`);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found', code = 'not_found') {
+    super(404, code, message);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, allowed: readonly string[]) {
+    super(
+      405,
+      'method_not_allowed',
+      `Method ${method} is not allowed here`,
+      {},
+      {
+        Allow: allowed.join(', '),
+      },
+    );
+  }
+}
+
+export class ConversationNotActiveError extends AppError {
+  constructor(conversationId: string, currentStatus: string, action: string) {
+    super(
+      409,
+      'conversation_not_active',
+      `Conversation ${conversationId} is ${currentStatus}; cannot ${action}`,
+      { current_status: currentStatus },
+    );
+  }
+}
+
+export class ConversationBusyError extends AppError {
+  constructor(conversationId: string) {
+    super(
+      409,
+      'conversation_busy',
+      `Another message to conversation ${conversationId} is in progress; retry shortly`,
+      {},
+      { 'Retry-After': '1' },
+    );
+  }
+}
+
+export class ConversationLimitReachedError extends AppError {
+  constructor(conversationId: string, maxTurns: number) {
+    super(
+      409,
+      'conversation_limit_reached',
+      `Conversation ${conversationId} already holds ${maxTurns} messages from you`,
+    );
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: number) {
+    super(413, 'payload_too_large', `Request body exceeds ${limit} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor() {
+    super(415, 'unsupported_media_type', 'Request body must be sent as application/json');
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super(422, 'validation_error', issues[0]?.msg ?? 'Request validation failed');
+  }
+}
+
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    super(
+      422,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request body',
+    );
+  }
+}
+
+export class RateLimitExceededError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      429,
+      'rate_limit_exceeded',
+      'Too many requests. Please try again later.',
+      { retry_after: retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}
+
+export class LlmBadResponseError extends AppError {
+  constructor(reason: string) {
+    super(502, 'llm_bad_response', 'The model returned an unusable answer. Please try again.', {});
+    this.reason = reason;
+  }
+  readonly reason: string;
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    readonly dependency: string,
+    retryAfterSeconds = 2,
+    readonly causeText?: string,
+  ) {
+    super(
+      503,
+      'service_unavailable',
+      'A service this request needs is temporarily unavailable. Please retry shortly.',
+      {},
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}

@@ -1,0 +1,191 @@
+// The conversation routes: HTTP in, use case, contract-shaped JSON out.
+import Router from '@koa/router';
+import type { z } from 'zod';
+import { phaseProgress, type Message } from '../coaching/conversation.js';
+import type { Coaching, TurnResult } from '../coaching/conversations.js';
+import type { StoredConversation } from '../coaching/ports.js';
+import { ValidationError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../storage/conversation-repository.js';
+import {
+  jsonBody,
+  principalOf,
+  publicPath,
+  type AppMiddleware,
+  type AppState,
+} from './middleware.js';
+import {
+  completeBody,
+  conversationResponse,
+  conversationSummary,
+  idempotencyKeyHeader,
+  initiateBody,
+  initiateResponse,
+  listQuery,
+  listResponse,
+  messageBody,
+  messageResponse,
+  pauseBody,
+} from './schemas.js';
+import { validate } from './validate.js';
+
+const messageView = (m: Message) => ({
+  role: m.role,
+  content: m.content,
+  timestamp: m.timestamp,
+  metadata: m.metadata,
+});
+
+export function turnView(result: TurnResult): z.infer<typeof messageResponse> {
+  return {
+    conversation_id: result.conversationId,
+    ai_response: result.aiResponse,
+    follow_up_question: result.followUpQuestion,
+    current_phase: result.phase,
+    progress: result.progress,
+    is_complete: result.isComplete,
+    insights: [...result.insights],
+    identified_values: [...result.identifiedValues],
+    next_steps: result.nextSteps ? [...result.nextSteps] : null,
+  };
+}
+
+function summaryView(c: StoredConversation): z.infer<typeof conversationSummary> {
+  return {
+    conversation_id: c.conversationId,
+    user_id: c.userId,
+    tenant_id: c.tenantId,
+    topic: c.topic,
+    status: c.status,
+    current_phase: c.phase,
+    progress: phaseProgress[c.phase],
+    message_count: c.messageCount,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    completed_at: c.completedAt,
+  };
+}
+
+export interface ConversationRoutesOptions {
+  readonly coaching: Coaching;
+  readonly prefix: string;
+  readonly maxBodyBytes: number;
+  /** Authentication and the per-user limit, run before the body is read. */
+  readonly guard: (routeClass: 'initiate' | 'default') => AppMiddleware[];
+}
+
+export function conversationRoutes(options: ConversationRoutesOptions): Router<AppState> {
+  const { coaching } = options;
+  const router = new Router<AppState>({ prefix: `${options.prefix}/conversations` });
+  const body = jsonBody(options.maxBodyBytes);
+  const guard = options.guard('default');
+
+  router.post('/initiate', ...options.guard('initiate'), body, async (ctx) => {
+    const input = validate('body', initiateBody, ctx.request.body);
+    const principal = principalOf(ctx);
+    const { conversation, initialMessage, progress } = await coaching.initiate(principal, input);
+    const response: z.infer<typeof initiateResponse> = {
+      conversation_id: conversation.conversationId,
+      user_id: conversation.userId,
+      tenant_id: conversation.tenantId,
+      topic: conversation.topic,
+      status: 'active',
+      current_phase: conversation.phase,
+      initial_message: initialMessage,
+      progress,
+      created_at: conversation.createdAt,
+    };
+    ctx.status = 201;
+    ctx.set(
+      'Location',
+      publicPath(ctx, `${options.prefix}/conversations/${conversation.conversationId}`),
+    );
+    ctx.body = response;
+  });
+
+  router.post('/:id/message', ...guard, body, async (ctx) => {
+    const input = validate('body', messageBody, ctx.request.body);
+    const rawKey = ctx.get('Idempotency-Key');
+    const idempotencyKey =
+      ctx.headers['idempotency-key'] === undefined
+        ? undefined
+        : validate('header', idempotencyKeyHeader, rawKey);
+    const result = await coaching.sendMessage(principalOf(ctx), ctx.params.id ?? '', {
+      userMessage: input.user_message,
+      metadata: input.metadata,
+      idempotencyKey,
+    });
+    ctx.body = turnView(result);
+  });
+
+  router.get('/:id', ...guard, async (ctx) => {
+    const { conversation: c, messages } = await coaching.get(principalOf(ctx), ctx.params.id ?? '');
+    const response: z.infer<typeof conversationResponse> = {
+      conversation_id: c.conversationId,
+      user_id: c.userId,
+      tenant_id: c.tenantId,
+      topic: c.topic,
+      status: c.status,
+      current_phase: c.phase,
+      progress: phaseProgress[c.phase],
+      messages: messages.map(messageView),
+      insights: [...c.insights],
+      identified_values: [...c.identifiedValues],
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+      completed_at: c.completedAt,
+      metadata: { ...c.metadata },
+    };
+    ctx.body = response;
+  });
+
+  const list: AppMiddleware = async (ctx) => {
+    const query = validate('query', listQuery, ctx.query);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) {
+      throw new ValidationError([
+        { loc: ['query', 'cursor'], msg: 'Not a cursor from this API', type: 'value_error' },
+      ]);
+    }
+    const page = await coaching.list(principalOf(ctx), {
+      activeOnly: query.active_only,
+      pageSize: query.page_size,
+      offset: (query.page - 1) * query.page_size,
+      after,
+    });
+    const last = page.items.at(-1);
+    const response: z.infer<typeof listResponse> = {
+      conversations: page.items.map(summaryView),
+      total: page.total,
+      page: after ? 1 : query.page,
+      page_size: query.page_size,
+      has_more: page.hasMore,
+      next_cursor: page.hasMore && last ? encodeCursor(last) : null,
+    };
+    ctx.body = response;
+  };
+  router.get('/', ...guard, list);
+
+  router.post('/:id/pause', ...guard, body, async (ctx) => {
+    const input = validate('body', pauseBody, ctx.request.body);
+    await coaching.pause(principalOf(ctx), ctx.params.id ?? '', input.reason);
+    ctx.status = 204;
+  });
+
+  router.post('/:id/resume', ...guard, body, async (ctx) => {
+    await coaching.resume(principalOf(ctx), ctx.params.id ?? '');
+    ctx.status = 204;
+  });
+
+  router.post('/:id/complete', ...guard, body, async (ctx) => {
+    const input = validate('body', completeBody, ctx.request.body);
+    await coaching.complete(principalOf(ctx), ctx.params.id ?? '', input.feedback, input.rating);
+    ctx.status = 204;
+  });
+
+  router.delete('/:id', ...guard, async (ctx) => {
+    await coaching.erase(principalOf(ctx), ctx.params.id ?? '');
+    ctx.status = 204;
+  });
+
+  return router;
+}

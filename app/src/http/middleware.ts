@@ -1,0 +1,204 @@
+// The Koa edge, one job a middleware: request ids, the error envelope, the access log, route
+// and method checks, authentication and the JSON body. Composed in app.ts.
+import { randomUUID } from 'node:crypto';
+import bodyParser from '@koa/bodyparser';
+import type Router from '@koa/router';
+import type { Middleware, ParameterizedContext } from 'koa';
+import type { Principal, TokenVerifier } from '../auth/jwt.js';
+import {
+  AppError,
+  InvalidJsonError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+export interface AppState {
+  requestId: string;
+  /** The prefix API Gateway routed through (a stage or mapping key), put back into written URLs. */
+  basePath: string;
+  /** The legacy suggestion route keeps its own error body. */
+  envelope: 'standard' | 'legacy';
+  principal?: Principal;
+  /** The route pattern that matched, for logs and metrics. */
+  route?: string;
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+export type AppMiddleware = Middleware<AppState>;
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestId(): AppMiddleware {
+  return async (ctx, next) => {
+    const given = ctx.get('X-Request-ID');
+    ctx.state.requestId = SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.basePath ??= '';
+    ctx.state.envelope = 'standard';
+    ctx.set('X-Request-ID', ctx.state.requestId);
+    await next();
+  };
+}
+
+const INTERNAL_MESSAGE = 'An unexpected error occurred. Please try again later.';
+
+function errorBody(ctx: AppContext, error: AppError): Record<string, unknown> {
+  if (ctx.state.envelope === 'legacy') {
+    return {
+      success: false,
+      data: null,
+      error: error.status === 401 ? 'Unauthorized' : error.code,
+      message: error.message,
+      request_id: ctx.state.requestId,
+    };
+  }
+  return {
+    error: error.code,
+    message: error.message,
+    detail: error instanceof ValidationError ? error.issues : error.message,
+    request_id: ctx.state.requestId,
+    ...error.fields,
+  };
+}
+
+/** Turns every thrown error into the contract's envelope; unknown errors become a bare 500. */
+export function errorEnvelope(logger: Logger): AppMiddleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      let error: AppError;
+      if (thrown instanceof AppError) {
+        error = thrown;
+        if (error.status >= 500) {
+          logger.warn({
+            event: 'dependency_failure',
+            request_id: ctx.state.requestId,
+            error: error.code,
+            dependency: (error as { dependency?: string }).dependency,
+            reason:
+              (error as { causeText?: string; reason?: string }).causeText ??
+              (error as { reason?: string }).reason,
+          });
+        }
+      } else {
+        logger.error({
+          event: 'unhandled_error',
+          request_id: ctx.state.requestId,
+          error: (thrown as Error)?.name,
+          reason: (thrown as Error)?.message,
+          stack: (thrown as Error)?.stack,
+        });
+        error = new AppError(500, 'internal_server_error', INTERNAL_MESSAGE);
+      }
+      ctx.status = error.status;
+      for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      ctx.body = errorBody(ctx, error);
+    }
+  };
+}
+
+export function accessLog(logger: Logger, metrics: Metrics): AppMiddleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.add('APILatency', durationMs, 'Milliseconds');
+      logger.info({
+        event: 'request',
+        request_id: ctx.state.requestId,
+        method: ctx.method,
+        route: ctx.state.route ?? null,
+        path: ctx.path,
+        status: ctx.status,
+        duration_ms: Math.round(durationMs * 100) / 100,
+        user_id: ctx.state.principal?.userId,
+        tenant_id: ctx.state.principal?.tenantId,
+      });
+    }
+  };
+}
+
+/** 404 for an unknown path, 405 (with Allow) for a known path and the wrong method. */
+export function routeGuard(
+  routers: readonly Router<AppState>[],
+  legacyPrefix: string,
+): AppMiddleware {
+  return async (ctx, next) => {
+    if (ctx.path.startsWith(legacyPrefix)) ctx.state.envelope = 'legacy';
+    if (ctx.method === 'OPTIONS') return next(); // CORS preflight is answered before this
+    const matches = routers.map((router) => router.match(ctx.path, ctx.method));
+    const routeLayer = matches
+      .flatMap((m) => m.pathAndMethod)
+      .find((layer) => layer.methods.length > 0);
+    if (routeLayer) {
+      ctx.state.route = String(routeLayer.path);
+      return next();
+    }
+    const allowed = new Set(matches.flatMap((m) => m.path.flatMap((layer) => layer.methods)));
+    if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
+    throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
+  };
+}
+
+export function authenticate(verifier: TokenVerifier): AppMiddleware {
+  return async (ctx, next) => {
+    ctx.state.principal = await verifier.verify(ctx.get('Authorization') || undefined);
+    await next();
+  };
+}
+
+function hasBody(ctx: AppContext): boolean {
+  return (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+}
+
+/**
+ * Reads the JSON body in the contract's order: media type (415), size (413), JSON (400).
+ * A request without a body gets `{}`, which the route's schema then judges.
+ */
+export function jsonBody(maxBytes: number): AppMiddleware {
+  const parse = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: maxBytes,
+    jsonStrict: false,
+    extendTypes: { json: ['application/json', 'application/*+json'] },
+    onError: (error: Error & { status?: number; type?: string }) => {
+      if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
+      if (error.status === 415) throw new UnsupportedMediaTypeError();
+      throw new InvalidJsonError('Request body is not valid JSON');
+    },
+  }) as unknown as AppMiddleware;
+  return async (ctx, next) => {
+    if (!hasBody(ctx)) {
+      ctx.request.body = {};
+      return next();
+    }
+    if (!ctx.is('application/json', 'application/*+json')) throw new UnsupportedMediaTypeError();
+    if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    await parse(ctx, async () => {
+      const body: unknown = ctx.request.body;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new InvalidJsonError('Request body must be a JSON object');
+      }
+      await next();
+    });
+  };
+}
+
+/** The absolute path a client uses for `path`, with the routing prefix put back. */
+export function publicPath(ctx: AppContext, path: string): string {
+  return `${ctx.state.basePath}${path}`;
+}
+
+/** The authenticated caller; routes behind `authenticate` always have one. */
+export function principalOf(ctx: AppContext): Principal {
+  const principal = ctx.state.principal;
+  if (!principal) throw new Error('route reached without authentication');
+  return principal;
+}

@@ -1,0 +1,153 @@
+// Request and response schemas of the HTTP contract. The same objects validate requests, type
+// the handlers and generate the OpenAPI document.
+import { z } from 'zod';
+import { coachingTopics, phases } from '../prompts/template.js';
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+// ---- requests ----
+
+export const initiateBody = z.object({
+  topic: z.enum(coachingTopics),
+  context: jsonObject.default({}),
+  language: z.string().trim().toLowerCase().min(2).max(5).default('en'),
+});
+
+export const messageBody = z.object({
+  user_message: z.string().trim().min(1, 'must not be blank').max(4000),
+  metadata: jsonObject.default({}),
+});
+
+export const idempotencyKeyHeader = z.string().min(1).max(128);
+
+const booleanQuery = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+export const listQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+  active_only: booleanQuery.default(false),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const pauseBody = z.object({ reason: z.string().max(500).optional() });
+
+export const completeBody = z.object({
+  feedback: z.string().max(1000).optional(),
+  rating: z.number().int().min(1).max(5).optional(),
+});
+
+// ---- responses ----
+
+const timestamp = z.string().describe('ISO-8601 UTC timestamp');
+const phase = z.enum(phases);
+const status = z.enum(['active', 'paused', 'completed', 'abandoned']);
+
+export const errorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  detail: z.union([
+    z.string(),
+    z.array(
+      z.object({
+        loc: z.array(z.union([z.string(), z.number()])),
+        msg: z.string(),
+        type: z.string(),
+      }),
+    ),
+  ]),
+  request_id: z.string(),
+});
+
+export const initiateResponse = z.object({
+  conversation_id: z.string(),
+  user_id: z.string(),
+  tenant_id: z.string(),
+  topic: z.enum(coachingTopics),
+  status: z.literal('active'),
+  current_phase: phase,
+  initial_message: z.string(),
+  progress: z.number().min(0).max(1),
+  created_at: timestamp,
+});
+
+export const messageResponse = z.object({
+  conversation_id: z.string(),
+  ai_response: z.string(),
+  follow_up_question: z.string().nullable(),
+  current_phase: phase,
+  progress: z.number().min(0).max(1),
+  is_complete: z.boolean(),
+  insights: z.array(z.string()),
+  identified_values: z.array(z.string()),
+  next_steps: z.array(z.string()).nullable(),
+});
+
+export const messageView = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  timestamp,
+  metadata: jsonObject,
+});
+
+export const conversationResponse = z.object({
+  conversation_id: z.string(),
+  user_id: z.string(),
+  tenant_id: z.string(),
+  topic: z.enum(coachingTopics),
+  status,
+  current_phase: phase,
+  progress: z.number().min(0).max(1),
+  messages: z.array(messageView),
+  insights: z.array(z.string()),
+  identified_values: z.array(z.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+  completed_at: timestamp.nullable(),
+  metadata: jsonObject,
+});
+
+export const conversationSummary = z.object({
+  conversation_id: z.string(),
+  user_id: z.string(),
+  tenant_id: z.string(),
+  topic: z.enum(coachingTopics),
+  status,
+  current_phase: phase,
+  progress: z.number().min(0).max(1),
+  message_count: z.number().int().min(0),
+  created_at: timestamp,
+  updated_at: timestamp,
+  completed_at: timestamp.nullable(),
+});
+
+export const listResponse = z.object({
+  conversations: z.array(conversationSummary),
+  total: z.number().int().min(0),
+  page: z.number().int().min(1),
+  page_size: z.number().int().min(1),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
+
+export const rootResponse = z.object({
+  name: z.string(),
+  version: z.string(),
+  stage: z.string(),
+  docs: z.string(),
+  redoc: z.string(),
+  health: z.string(),
+});
+
+const serviceState = z.string().describe('"healthy", "skipped" or "unhealthy: <reason>"');
+
+export const healthResponse = z.object({
+  status: z.enum(['healthy', 'degraded']),
+  timestamp,
+  version: z.string(),
+  stage: z.string(),
+  services: z.object({ database: serviceState, llm: serviceState, storage: serviceState }),
+});
+
+export const liveResponse = z.object({ status: z.literal('ok') });

@@ -1,0 +1,90 @@
+// The routes that need no token: the service's front door and its health.
+import Router, { type RouterMiddleware } from '@koa/router';
+import type { z } from 'zod';
+import { publicPath, type AppState } from './middleware.js';
+import type { healthResponse, rootResponse } from './schemas.js';
+
+export const API_VERSION = '2.0.0';
+
+export type DependencyCheck = () => Promise<string>;
+
+export interface HealthChecks {
+  readonly database: DependencyCheck;
+  readonly llm: DependencyCheck;
+  readonly storage: DependencyCheck;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+const CACHE_MS = 5000;
+
+async function withTimeout(check: DependencyCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`unhealthy: no answer within ${CHECK_TIMEOUT_MS} ms`),
+      CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([
+      check().catch((error: Error) => `unhealthy: ${error.message}`),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function systemRoutes(options: {
+  readonly stage: string;
+  readonly prefix: string;
+  readonly checks: HealthChecks;
+  readonly now?: () => number;
+}): Router<AppState> {
+  const router = new Router<AppState>();
+  const now = options.now ?? Date.now;
+  let cached: { at: number; services: Record<keyof HealthChecks, string> } | undefined;
+
+  async function services() {
+    if (cached && now() - cached.at < CACHE_MS) return cached.services;
+    const [database, llm, storage] = await Promise.all([
+      withTimeout(options.checks.database),
+      withTimeout(options.checks.llm),
+      withTimeout(options.checks.storage),
+    ]);
+    cached = { at: now(), services: { database, llm, storage } };
+    return cached.services;
+  }
+
+  router.get('/', (ctx) => {
+    const body: z.infer<typeof rootResponse> = {
+      name: 'PurposePath AI Coaching API',
+      version: API_VERSION,
+      stage: options.stage,
+      docs: publicPath(ctx, '/docs'),
+      redoc: publicPath(ctx, '/redoc'),
+      health: publicPath(ctx, `${options.prefix}/health`),
+    };
+    ctx.body = body;
+  });
+
+  const health: RouterMiddleware<AppState> = async (ctx) => {
+    const state = await services();
+    const healthy = Object.values(state).every((s) => s === 'healthy' || s === 'skipped');
+    const body: z.infer<typeof healthResponse> = {
+      status: healthy ? 'healthy' : 'degraded',
+      timestamp: new Date(now()).toISOString(),
+      version: API_VERSION,
+      stage: options.stage,
+      services: state,
+    };
+    ctx.status = healthy ? 200 : 503;
+    ctx.body = body;
+  };
+  router.get(`${options.prefix}/health`, health);
+  router.get(`${options.prefix}/health/ready`, health);
+  router.get(`${options.prefix}/health/live`, (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  return router;
+}

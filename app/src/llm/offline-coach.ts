@@ -1,0 +1,92 @@
+// The offline coaching turn: walks the template's question bank in order, reflects the user's
+// answer back, names values from the template's indicators, proposes the result once enough
+// is known and records agreement when the user confirms. Deterministic: same input, same turn.
+import type { CoachingTurn } from '../coaching/turn.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import type { CoachingTurnTask } from './offline-tasks.js';
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+}
+
+/** Template indicators whose stems start any word of the text, in template order. */
+export function valuesIn(text: string, template: CoachingTemplate): string[] {
+  const found = words(text);
+  return Object.entries(template.indicators)
+    .filter(([, stems]) =>
+      stems.some((stem) => found.some((w) => w.startsWith(stem.toLowerCase()))),
+    )
+    .map(([name]) => name);
+}
+
+function firstSentence(text: string): string {
+  const sentence = text.trim().split(/(?<=[.!?])\s/)[0] ?? text.trim();
+  return sentence.length > 140 ? `${sentence.slice(0, 137).trimEnd()}...` : sentence;
+}
+
+function confirms(text: string, template: CoachingTemplate): boolean {
+  const lower = ` ${words(text).join(' ')} `;
+  return template.completion.confirmation_words.some((w) =>
+    lower.includes(` ${words(w).join(' ')} `),
+  );
+}
+
+function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+function nextQuestion(template: CoachingTemplate, userTurns: number): string {
+  const questions = template.question_bank.flatMap((category) =>
+    category.questions.flatMap((q) => [q.question, ...q.follow_ups.slice(0, 1)]),
+  );
+  return questions[(userTurns - 1) % questions.length] as string;
+}
+
+export function offlineCoachingTurn(task: CoachingTurnTask): CoachingTurn {
+  const { template, userMessage, userTurns } = task;
+  const newValues = valuesIn(userMessage, template);
+  const known = [...new Set([...task.identifiedValues, ...newValues])];
+  const reflection = `You said: "${firstSentence(userMessage)}".`;
+  const insights = newValues.map((value) => `${value} shows up in what you shared`);
+  const result = template.result_name;
+
+  if (task.resultStatus === 'proposed' && confirms(userMessage, template)) {
+    return {
+      ai_response: `${reflection} Then we have agreed on your ${result}: ${listing(known)}.`,
+      follow_up_question: null,
+      insights,
+      identified_values: newValues,
+      next_steps: template.completion.criteria.map((c) => `Keep checking: ${c}`),
+      result_status: 'agreed',
+    };
+  }
+
+  const synthesisReached = userTurns >= template.phase_thresholds.synthesis;
+  if (
+    synthesisReached &&
+    known.length >= template.completion.min_items &&
+    task.resultStatus !== 'agreed'
+  ) {
+    const question = `Does this capture your ${result}?`;
+    return {
+      ai_response: `${reflection} Here is what I am hearing as your ${result}: ${listing(known)}. ${question}`,
+      follow_up_question: question,
+      insights,
+      identified_values: newValues,
+      next_steps: null,
+      result_status: 'proposed',
+    };
+  }
+
+  const question = nextQuestion(template, userTurns);
+  const noticed = newValues.length > 0 ? ` I notice ${listing(newValues)} in that.` : '';
+  return {
+    ai_response: `${reflection}${noticed} ${question}`,
+    follow_up_question: question,
+    insights,
+    identified_values: newValues,
+    next_steps: null,
+    result_status: task.resultStatus === 'agreed' ? 'agreed' : 'exploring',
+  };
+}

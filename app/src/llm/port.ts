@@ -1,0 +1,46 @@
+// The model port: every use case asks for structured output through this one interface;
+// the adapters (bedrock, openai-compatible, offline) implement it.
+import type { z } from 'zod';
+import type { ModelSettings } from '../prompts/template.js';
+import type { OfflineTask } from './offline-tasks.js';
+
+export interface ChatMessage {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+export interface StructuredRequest<T> {
+  readonly system: string;
+  readonly messages: readonly ChatMessage[];
+  readonly settings: ModelSettings;
+  /** The answer's shape: a forced tool call (Bedrock) or a JSON schema (OpenAI-compatible). */
+  readonly output: {
+    readonly name: string;
+    readonly description: string;
+    readonly schema: z.ZodType<T>;
+  };
+  /** What the deterministic offline coach needs to answer the same request. */
+  readonly offline: OfflineTask;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface StructuredResult<T> {
+  readonly output: T;
+  /** The model that answered, e.g. `anthropic.claude-3-sonnet-20240229-v1:0` or `offline`. */
+  readonly model: string;
+  readonly provider: string;
+  readonly usage: TokenUsage;
+}
+
+export interface LlmProvider {
+  readonly name: 'bedrock' | 'openai' | 'offline';
+  generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>>;
+  /** For the health route: `healthy`, `skipped` or `unhealthy: <reason>`; never throws. */
+  check(): Promise<string>;
+}
+
+export const noUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };

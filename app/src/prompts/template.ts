@@ -1,0 +1,148 @@
+// Prompt templates: the YAML files under prompts/ (and in the S3 bucket) and the schema that
+// every one of them must pass before it is served.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const coachingTopics = ['core_values', 'purpose', 'vision', 'goals'] as const;
+export type CoachingTopic = (typeof coachingTopics)[number];
+
+export const analysisTypes = ['alignment', 'strategy', 'kpi', 'operations'] as const;
+export type AnalysisType = (typeof analysisTypes)[number];
+
+export const phases = [
+  'introduction',
+  'exploration',
+  'deepening',
+  'synthesis',
+  'validation',
+  'completion',
+] as const;
+export type Phase = (typeof phases)[number];
+
+const text = z.string().trim().min(1);
+
+export const modelSettingsSchema = z.strictObject({
+  /** Bedrock model or inference-profile id; when absent the deployment's default model is used. */
+  model_id: text.optional(),
+  temperature: z.number().min(0).max(1),
+  max_tokens: z.number().int().min(64).max(8192),
+});
+export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+
+const questionSchema = z.strictObject({
+  question: text,
+  follow_ups: z.array(text).default([]),
+});
+
+export const coachingTemplateSchema = z.strictObject({
+  kind: z.literal('coaching'),
+  topic: z.enum(coachingTopics),
+  version: text,
+  title: text,
+  /** What the coach is asked to find: "core values", "purpose statement", ... */
+  result_name: text,
+  model: modelSettingsSchema,
+  system_prompt: text,
+  initial_message: text,
+  phase_guidance: z.strictObject(
+    Object.fromEntries(phases.map((phase) => [phase, text])) as Record<Phase, typeof text>,
+  ),
+  /** Number of user answers after which the conversation enters each phase. */
+  phase_thresholds: z
+    .strictObject({
+      exploration: z.number().int().min(1),
+      deepening: z.number().int().min(1),
+      synthesis: z.number().int().min(1),
+    })
+    .refine((t) => t.exploration < t.deepening && t.deepening < t.synthesis, {
+      message: 'thresholds must increase: exploration < deepening < synthesis',
+    }),
+  question_bank: z
+    .array(z.strictObject({ category: text, questions: z.array(questionSchema).min(1) }))
+    .min(1),
+  /** Words in the user's answers that point to a value or theme (used by the offline coach). */
+  indicators: z.record(text, z.array(text).min(1)).refine((r) => Object.keys(r).length > 0, {
+    message: 'at least one indicator',
+  }),
+  completion: z.strictObject({
+    criteria: z.array(text).min(1),
+    /** How many values/themes must be named before the result can be proposed. */
+    min_items: z.number().int().min(1),
+    /** Words that confirm a proposed result (offline coach). */
+    confirmation_words: z.array(text).min(1),
+  }),
+});
+export type CoachingTemplate = z.infer<typeof coachingTemplateSchema>;
+
+export const analysisTemplateSchema = z.strictObject({
+  kind: z.literal('analysis'),
+  analysis_type: z.enum(analysisTypes),
+  version: text,
+  title: text,
+  model: modelSettingsSchema,
+  system_prompt: text,
+  /** The user prompt; `{{name}}` placeholders are filled from the request. */
+  instructions: text,
+});
+export type AnalysisTemplate = z.infer<typeof analysisTemplateSchema>;
+
+export const onboardingKinds = ['niche', 'ica', 'valueProposition'] as const;
+export type OnboardingKind = (typeof onboardingKinds)[number];
+
+export const suggestionTemplateSchema = z.strictObject({
+  kind: z.literal('suggestion'),
+  name: z.literal('onboarding'),
+  version: text,
+  model: modelSettingsSchema,
+  system_prompt: text,
+  /** One user prompt per onboarding kind; `{{current}}` is the user's current text. */
+  instructions: z.strictObject(
+    Object.fromEntries(onboardingKinds.map((k) => [k, text])) as Record<OnboardingKind, typeof text>,
+  ),
+  /** Offline suggestions: a starting sentence per kind, completed from the user's text. */
+  offline_openers: z.strictObject(
+    Object.fromEntries(onboardingKinds.map((k) => [k, text])) as Record<OnboardingKind, typeof text>,
+  ),
+});
+export type SuggestionTemplate = z.infer<typeof suggestionTemplateSchema>;
+
+/** Where each template lives, as a key relative to prompts/ (and to the bucket's root). */
+export const templateKeys = {
+  coaching: (topic: CoachingTopic) => `coaching/${topic}.yaml`,
+  analysis: (type: AnalysisType) => `analysis/${type}.yaml`,
+  suggestion: (name: 'onboarding') => `suggestions/${name}.yaml`,
+};
+
+export class InvalidTemplateError extends Error {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`prompt template ${key} is invalid: ${reason}`);
+    this.name = 'InvalidTemplateError';
+  }
+}
+
+/** Parses and validates one template's YAML text; throws InvalidTemplateError naming the key. */
+export function parseTemplate<T>(key: string, yamlText: string, schema: z.ZodType<T>): T {
+  let data: unknown;
+  try {
+    data = parseYaml(yamlText);
+  } catch (error) {
+    throw new InvalidTemplateError(key, `not YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first?.path.join('.') || '(root)';
+    throw new InvalidTemplateError(key, `${where}: ${first?.message ?? 'does not match the schema'}`);
+  }
+  return result.data;
+}
+
+/** Fills `{{name}}` placeholders; unknown names are left as they are. */
+export function fillPlaceholders(textWithSlots: string, values: Record<string, string>): string {
+  return textWithSlots.replace(/\{\{\s*(\w+)\s*\}\}/g, (slot, name: string) =>
+    Object.hasOwn(values, name) ? (values[name] as string) : slot,
+  );
+}

@@ -1,0 +1,79 @@
+// The DynamoDB clients every repository shares, and the one place that decides which storage
+// failures are a dependency being down (503) rather than a bug.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ServiceUnavailableError } from '../errors.js';
+
+export interface DynamoOptions {
+  readonly region: string;
+  readonly endpoint?: string;
+  /** Local endpoints accept any credentials; real AWS uses the default provider chain. */
+  readonly localCredentials?: boolean;
+}
+
+export interface Dynamo {
+  readonly client: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+}
+
+export function createDynamo(options: DynamoOptions): Dynamo {
+  const client = new DynamoDBClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 3000 }),
+    ...(options.localCredentials
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { client, doc };
+}
+
+const unavailableNames = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ResourceNotFoundException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
+
+export function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** True when a storage error means "the dependency is down or throttling", not "our bug". */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    unavailableNames.has(e.name ?? '') ||
+    unavailableCodes.has(e.code ?? '') ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
+/** Runs a storage call, turning an unavailable store into ServiceUnavailableError. */
+export async function storageCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isUnavailable(error)) {
+      throw new ServiceUnavailableError('dynamodb', 2, (error as Error).message);
+    }
+    throw error;
+  }
+}

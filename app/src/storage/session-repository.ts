@@ -1,0 +1,119 @@
+// Coaching sessions in DynamoDB: one item per coaching run, with the model used, token totals
+// and estimated cost added atomically as calls happen.
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CoachingSession, SessionRepository } from '../coaching/ports.js';
+import type { ConversationStatus } from '../coaching/conversation.js';
+import { storageCall, type Dynamo } from './dynamo.js';
+
+export function createSessionRepository(dynamo: Dynamo, table: string): SessionRepository {
+  const { doc } = dynamo;
+  return {
+    async create(session) {
+      await storageCall(() =>
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              session_id: session.sessionId,
+              conversation_id: session.conversationId,
+              tenant_id: session.tenantId,
+              user_id: session.userId,
+              topic: session.topic,
+              status: session.status,
+              started_at: session.startedAt,
+              completed_at: session.completedAt,
+              model: session.model,
+              provider: session.provider,
+              turns: session.turns,
+              failed_calls: session.failedCalls,
+              input_tokens: session.inputTokens,
+              output_tokens: session.outputTokens,
+              estimated_cost_usd: session.estimatedCostUsd,
+              updated_at: session.startedAt,
+            },
+            ConditionExpression: 'attribute_not_exists(session_id)',
+          }),
+        ),
+      );
+    },
+
+    async get(sessionId) {
+      const result = await storageCall(() =>
+        doc.send(
+          new GetCommand({
+            TableName: table,
+            Key: { session_id: sessionId },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const i = result.Item;
+      if (!i) return undefined;
+      return {
+        sessionId: String(i.session_id),
+        conversationId: String(i.conversation_id),
+        tenantId: String(i.tenant_id),
+        userId: String(i.user_id),
+        topic: String(i.topic),
+        status: i.status as ConversationStatus,
+        startedAt: String(i.started_at),
+        completedAt: typeof i.completed_at === 'string' ? i.completed_at : null,
+        model: String(i.model),
+        provider: String(i.provider),
+        turns: Number(i.turns ?? 0),
+        failedCalls: Number(i.failed_calls ?? 0),
+        inputTokens: Number(i.input_tokens ?? 0),
+        outputTokens: Number(i.output_tokens ?? 0),
+        estimatedCostUsd: Number(i.estimated_cost_usd ?? 0),
+        outcome: i.outcome as Record<string, unknown> | undefined,
+      } satisfies CoachingSession;
+    },
+
+    async recordCall(sessionId, call, at) {
+      await storageCall(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { session_id: sessionId },
+            UpdateExpression:
+              'SET model = :model, provider = :provider, updated_at = :at ' +
+              'ADD input_tokens :in, output_tokens :out, estimated_cost_usd :cost, turns :turn, failed_calls :failed',
+            ConditionExpression: 'attribute_exists(session_id)',
+            ExpressionAttributeValues: {
+              ':model': call.model,
+              ':provider': call.provider,
+              ':at': at,
+              ':in': call.usage.inputTokens,
+              ':out': call.usage.outputTokens,
+              ':cost': call.costUsd,
+              ':turn': call.failed ? 0 : 1,
+              ':failed': call.failed ? 1 : 0,
+            },
+          }),
+        ),
+      );
+    },
+
+    async updateStatus(sessionId, status, at, outcome) {
+      await storageCall(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { session_id: sessionId },
+            UpdateExpression:
+              'SET #status = :status, updated_at = :at' +
+              (status === 'completed' ? ', completed_at = :at' : '') +
+              (outcome ? ', outcome = :outcome' : ''),
+            ConditionExpression: 'attribute_exists(session_id)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ':at': at,
+              ...(outcome ? { ':outcome': outcome } : {}),
+            },
+          }),
+        ),
+      );
+    },
+  };
+}
