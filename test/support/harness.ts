@@ -1,0 +1,164 @@
+// Starts the real app in this process, on an ephemeral port, against an embedded DynamoDB, and
+// gives tests what a client has: a base URL, tokens and a fetch wrapper.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
+import { createApp } from '../../app/src/app.js';
+import { fixedSecret } from '../../app/src/auth/secret-sources.js';
+import { composeDependencies, type Overrides } from '../../app/src/compose.js';
+import { loadConfig, type Config } from '../../app/src/config.js';
+import type { LogFields, Logger } from '../../app/src/logger.js';
+import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
+import {
+  ensureTables,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../app/src/storage/local-dynamo.js';
+
+export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
+
+export interface Response<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  readonly token?: string | null;
+  readonly body?: unknown;
+  /** Sent as is (no JSON encoding), for malformed-body tests. */
+  readonly rawBody?: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** A logger that keeps its lines, so tests can check what was (and was not) logged. */
+export function memoryLogger(): Logger & { lines: LogFields[] } {
+  const lines: (LogFields & { level: string })[] = [];
+  const at = (level: string) => (fields: LogFields) => void lines.push({ level, ...fields });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface TestApi {
+  readonly url: string;
+  readonly config: Config;
+  readonly dynamo: Dynamo;
+  readonly logger: ReturnType<typeof memoryLogger>;
+  token(user: string, tenant: string, claims?: Record<string, unknown>): Promise<string>;
+  request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<Response<T>>;
+  close(): Promise<void>;
+}
+
+let tableSet = 0;
+
+export interface StartOptions {
+  readonly env?: Record<string, string>;
+  readonly overrides?: Overrides;
+  /** Reuse one embedded store across apps (e.g. a restart test); otherwise one is started. */
+  readonly embedded?: EmbeddedDynamo;
+}
+
+export async function startApi(options: StartOptions = {}): Promise<TestApi> {
+  const embedded = options.embedded ?? (await startEmbeddedDynamo());
+  const config = loadConfig({
+    STAGE: 'test',
+    NAME_SUFFIX: `-t${process.pid}-${++tableSet}`,
+    JWT_SECRET: TEST_SECRET,
+    DYNAMODB_ENDPOINT: embedded.endpoint,
+    ...options.env,
+  });
+  const dynamo = createDynamo({
+    region: config.region,
+    endpoint: embedded.endpoint,
+    localCredentials: true,
+  });
+  await ensureTables(dynamo.client, config.tables);
+  const logger = memoryLogger();
+  const app = createApp(
+    composeDependencies(config, logger, {
+      dynamo,
+      secretSource: fixedSecret(TEST_SECRET),
+      ...options.overrides,
+    }),
+  );
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    config,
+    dynamo,
+    logger,
+    token(user, tenant, claims = {}) {
+      return new SignJWT({ user_id: user, tenant_id: tenant, ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(TEST_SECRET));
+    },
+    async request<T>(
+      method: string,
+      path: string,
+      opts: RequestOptions = {},
+    ): Promise<Response<T>> {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+      let body: string | Buffer | undefined;
+      if (opts.rawBody !== undefined) body = opts.rawBody;
+      else if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['Content-Type'] ??= 'application/json';
+      }
+      const response = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: response.status, headers: response.headers, body: parsed as T, text };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      dynamo.client.destroy();
+      if (!options.embedded) await embedded.close();
+    },
+  };
+}
+
+/** Initiates a conversation and returns its id. */
+export async function initiate(
+  api: TestApi,
+  token: string,
+  topic = 'core_values',
+): Promise<string> {
+  const response = await api.request<{ conversation_id: string }>(
+    'POST',
+    '/api/v1/conversations/initiate',
+    {
+      token,
+      body: { topic },
+    },
+  );
+  if (response.status !== 201)
+    throw new Error(`initiate answered ${response.status}: ${response.text}`);
+  return response.body.conversation_id;
+}
+
+/** Asserts-free helper: the error envelope's fields, for readable assertions. */
+export function envelope(response: Response): {
+  error: unknown;
+  request_id: unknown;
+  message: unknown;
+} {
+  const body = response.body;
+  return { error: body.error, request_id: body.request_id, message: body.message };
+}
