@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
+import buildStack from '../index';
 
 export const projectRoot = path.resolve(__dirname, '..');
 
@@ -67,7 +68,6 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   );
   captureResourceOptions(options_);
 
-  const { default: buildStack } = await import('../index');
   const result = await buildStack();
   const outputs = await resolve(result);
   await pulumi.runtime.disconnect();
@@ -302,7 +302,7 @@ interface RegisterRequest {
 }
 
 async function resolve(value: unknown): Promise<unknown> {
-  return new Promise((done) => pulumi.output(value).apply(done));
+  return new Promise((done) => pulumi.output(value as Record<string, unknown>).apply(done));
 }
 
 const secretSignatureKey = '4dabf18193072939515e22adb298388d';
@@ -313,7 +313,7 @@ const secretSignatureKey = '4dabf18193072939515e22adb298388d';
  */
 async function normalize(value: unknown): Promise<unknown> {
   if (value === null || value === undefined) return value;
-  if (pulumi.asset.FileAsset.isInstance(value)) return { fileAsset: await value.path };
+  if (value instanceof pulumi.asset.FileAsset) return { fileAsset: await value.path };
   if (Array.isArray(value)) return Promise.all(value.map(normalize));
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;

@@ -1,0 +1,175 @@
+// The optional parts of a stack, switched on through config overrides, and the config checks
+// that refuse a stack which could not work.
+import { expect } from 'chai';
+import type { StackConfig } from '../../infra/config';
+import { findConfigProblems } from '../../infra/config';
+import { bedrockModelArns } from '../../infra/policy';
+import type { StackPlan } from '../../scripts/plan';
+import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+
+describe('a stack with every option set', function () {
+  this.timeout(120_000);
+  const p = 'purposepath-coaching';
+  const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:issuer/jwt-Ab12Cd';
+  let plan: StackPlan;
+
+  before(async () => {
+    plan = await stackPlan('staging', {
+      [`${p}:architecture`]: 'arm64',
+      [`${p}:subnetIds`]: ['subnet-0a', 'subnet-0b'],
+      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
+      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
+      [`${p}:jwtSecretArn`]: secretArn,
+      [`${p}:jwtAudience`]: 'coaching-api',
+      [`${p}:enableCustomDomain`]: true,
+      [`${p}:customDomainName`]: 'coaching.example.com',
+      [`${p}:apiMappingKey`]: 'v2',
+      [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+    });
+  });
+
+  it('builds and runs an arm64 image', () => {
+    expect(onlyResource(plan, 'awsx:ecr:Image').inputs.platform).to.equal('linux/arm64');
+    expect(onlyResource(plan, 'aws:lambda/function:Function').inputs.architectures).to.deep.equal([
+      'arm64',
+    ]);
+  });
+
+  it('runs in the given subnets, with ENI permissions scoped to them', () => {
+    const fn = onlyResource(plan, 'aws:lambda/function:Function');
+    expect(fn.inputs.vpcConfig).to.deep.equal({
+      securityGroupIds: ['sg-0c'],
+      subnetIds: ['subnet-0a', 'subnet-0b'],
+    });
+    const statements = input(
+      onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+      'policy.Statement',
+    ) as {
+      Action: string[];
+      Resource: string[];
+    }[];
+    const create = statements.find((s) => s.Action.includes('ec2:CreateNetworkInterface'))!;
+    expect(create.Resource).to.include.members([
+      'arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0a',
+      'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0c',
+    ]);
+    expect(create.Resource).to.not.include('*');
+  });
+
+  it('passes the Redis endpoint, the audience, the mapping key and the given secret to the app', () => {
+    const env = input(onlyResource(plan, 'aws:lambda/function:Function'), 'environment.variables');
+    expect(env).to.include({
+      REDIS_CLUSTER_ENDPOINT: 'redis.internal:6379',
+      REDIS_SSL: 'true',
+      JWT_AUDIENCE: 'coaching-api',
+      API_MAPPING_KEY: 'v2',
+      JWT_SECRET_ARN: secretArn,
+    });
+  });
+
+  it('maps the domain with the given certificate, leaving DNS to its owner', () => {
+    const domain = onlyResource(plan, 'aws:apigatewayv2/domainName:DomainName');
+    expect(domain.inputs.domainNameConfiguration).to.include({
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      endpointType: 'REGIONAL',
+      securityPolicy: 'TLS_1_2',
+    });
+    expect(
+      onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping').inputs.apiMappingKey,
+    ).to.equal('v2');
+    expect(resourcesOfType(plan, 'aws:acm/certificate:Certificate')).to.deep.equal([]);
+    expect(resourcesOfType(plan, 'aws:route53/record:Record')).to.deep.equal([]);
+    expect(plan.outputs.customDomainUrl).to.equal('https://coaching.example.com/v2');
+    expect(String(plan.outputs.customDomainTarget)).to.match(
+      /^d-\w+\.execute-api\.us-east-1\.amazonaws\.com$/,
+    );
+  });
+});
+
+describe('stack config checks', () => {
+  const valid: StackConfig = {
+    project: 'purposepath-coaching',
+    stage: 'dev',
+    nameSuffix: '-v2',
+    protect: false,
+    logLevel: 'INFO',
+    logRetentionDays: 7,
+    function: {
+      architecture: 'x86_64',
+      memorySize: 1024,
+      timeoutSeconds: 30,
+      subnetIds: [],
+      securityGroupIds: [],
+    },
+    llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
+    auth: { createJwtSecret: true, issuer: 'purposepath' },
+    corsOrigins: [],
+    apiMappingKey: 'coaching',
+    throttling: { rateLimit: 10, burstLimit: 20 },
+    alarms: { lambdaErrorsPer5Minutes: 10, llmTokensPerHour: 1000 },
+  };
+
+  it('when the settings are coherent, then there is nothing to report', () => {
+    expect(findConfigProblems(valid)).to.deep.equal([]);
+  });
+
+  const broken: [string, Partial<StackConfig>, string][] = [
+    [
+      'the default model is not allowed',
+      { llm: { defaultModel: 'x.y', allowedModels: ['anthropic.a'] } },
+      'defaultModel',
+    ],
+    [
+      'the timeout outlasts the HTTP API',
+      { function: { ...valid.function, timeoutSeconds: 60 } },
+      'timeout',
+    ],
+    [
+      'subnets come without security groups',
+      { function: { ...valid.function, subnetIds: ['subnet-1'] } },
+      'lambdaSecurityGroupIds',
+    ],
+    [
+      'a secret is both named and generated',
+      { auth: { ...valid.auth, jwtSecretArn: 'arn:aws:secretsmanager:x' } },
+      'jwtSecretArn',
+    ],
+    [
+      'a domain has neither zone nor certificate',
+      { customDomain: { name: 'api.example.com' } },
+      'certificateArn',
+    ],
+    ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
+    [
+      'the architecture is unknown',
+      { function: { ...valid.function, architecture: 'sparc' as 'arm64' } },
+      'architecture',
+    ],
+  ];
+  for (const [story, change, key] of broken) {
+    it(`when ${story}, then the problem names ${key}`, () => {
+      const problems = findConfigProblems({ ...valid, ...change });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.contain(key);
+    });
+  }
+});
+
+describe('Bedrock model grants', () => {
+  it('when a model id is a foundation model, then only that model in the stack’s region is granted', () => {
+    expect(
+      bedrockModelArns('anthropic.claude-3-haiku-20240307-v1:0', 'eu-west-1', '111122223333'),
+    ).to.deep.equal([
+      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+    ]);
+  });
+
+  it('when a model id is an inference profile, then the profile and the model it routes to are granted', () => {
+    expect(
+      bedrockModelArns('eu.anthropic.claude-3-haiku-20240307-v1:0', 'eu-west-1', '111122223333'),
+    ).to.deep.equal([
+      'arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0',
+      'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+    ]);
+  });
+});

@@ -1,0 +1,606 @@
+// The three stacks, each built from Pulumi.yaml's defaults and its own stack file under Pulumi
+// mocks, checked against the platform's promises: shared table definitions, private prompts,
+// the function's image and environment, the routes, the domain, the alarms, protections.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import { tableList, tableName } from '../../app/src/storage/tables';
+import { actionsWithoutResourceLevel } from '../../infra/policy';
+import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
+import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+
+interface StackExpectations {
+  readonly protect: boolean;
+  readonly logLevel: string;
+  readonly logRetentionDays: number;
+  readonly throttling: { rate: number; burst: number };
+  readonly memorySize: number;
+  readonly customDomain?: string;
+  readonly generatesSecret: boolean;
+  readonly alarmEmail?: string;
+}
+
+const stacks: Record<string, StackExpectations> = {
+  dev: {
+    protect: false,
+    logLevel: 'DEBUG',
+    logRetentionDays: 7,
+    throttling: { rate: 20, burst: 40 },
+    memorySize: 1024,
+    generatesSecret: true,
+  },
+  staging: {
+    protect: false,
+    logLevel: 'INFO',
+    logRetentionDays: 30,
+    throttling: { rate: 50, burst: 100 },
+    memorySize: 1024,
+    generatesSecret: false,
+    alarmEmail: 'devops@purposepath.ai',
+  },
+  prod: {
+    protect: true,
+    logLevel: 'WARNING',
+    logRetentionDays: 90,
+    throttling: { rate: 200, burst: 400 },
+    memorySize: 2048,
+    customDomain: 'api.purposepath.ai',
+    generatesSecret: false,
+    alarmEmail: 'devops@purposepath.ai',
+  },
+};
+
+/** Written out here, not imported, so a route dropped from the program fails this list. */
+const expectedRoutes = [
+  '$default',
+  'ANY /api/v1/suggestions/{proxy+}',
+  'DELETE /api/v1/conversations/{id}',
+  'GET /',
+  'GET /api/v1/analysis/{analysis_id}',
+  'GET /api/v1/conversations',
+  'GET /api/v1/conversations/',
+  'GET /api/v1/conversations/{id}',
+  'GET /api/v1/health',
+  'GET /api/v1/health/live',
+  'GET /api/v1/health/ready',
+  'GET /docs',
+  'GET /openapi.json',
+  'GET /redoc',
+  'POST /api/v1/analysis/alignment',
+  'POST /api/v1/analysis/kpi',
+  'POST /api/v1/analysis/operations',
+  'POST /api/v1/analysis/strategy',
+  'POST /api/v1/conversations/initiate',
+  'POST /api/v1/conversations/{id}/complete',
+  'POST /api/v1/conversations/{id}/message',
+  'POST /api/v1/conversations/{id}/pause',
+  'POST /api/v1/conversations/{id}/resume',
+];
+
+/** The environment the app reads in AWS, besides the optional Redis and audience settings. */
+const expectedEnvironment = [
+  'ALLOWED_LLM_MODELS',
+  'ANALYSES_TABLE',
+  'API_MAPPING_KEY',
+  'API_PREFIX',
+  'APPLICATION_NAME',
+  'COACHING_SESSIONS_TABLE',
+  'CONVERSATIONS_TABLE',
+  'CORS_ORIGINS',
+  'DEFAULT_LLM_MODEL',
+  'DEFAULT_LLM_PROVIDER',
+  'JWT_ISSUER',
+  'JWT_SECRET_ARN',
+  'LOG_LEVEL',
+  'MESSAGES_TABLE',
+  'METRICS_ENABLED',
+  'POWERTOOLS_SERVICE_NAME',
+  'PROMPTS_S3_BUCKET',
+  'RATE_LIMIT_STORE',
+  'RATE_LIMIT_TABLE',
+  'STAGE',
+];
+
+function promptFiles(dir = path.join(projectRoot, 'prompts'), prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !entry.name.startsWith('.'))
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? promptFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`)
+        : [`${prefix}${entry.name}`],
+    )
+    .sort();
+}
+
+/** Every IAM policy document in the plan: role policies, trust policies, bucket policies. */
+function policyDocuments(plan: StackPlan): { resource: string; statements: Statement[] }[] {
+  const documents: { resource: string; statements: Statement[] }[] = [];
+  for (const resource of plan.resources) {
+    for (const key of ['policy', 'assumeRolePolicy']) {
+      const document = resource.inputs[key] as { Statement?: Statement[] } | undefined;
+      if (document?.Statement)
+        documents.push({ resource: resource.name, statements: document.Statement });
+    }
+  }
+  return documents;
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+}
+
+const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+for (const [stage, expected] of Object.entries(stacks)) {
+  describe(`the ${stage} stack`, function () {
+    this.timeout(120_000);
+    let plan: StackPlan;
+    let fn: PlannedResource;
+    let env: Record<string, string>;
+
+    before(async () => {
+      plan = await stackPlan(stage);
+      fn = onlyResource(plan, 'aws:lambda/function:Function');
+      env = input(fn, 'environment.variables') as Record<string, string>;
+    });
+
+    describe('tables', () => {
+      it('has one table per shared definition, with its keys and indexes exactly', () => {
+        const deployed = resourcesOfType(plan, 'aws:dynamodb/table:Table');
+        expect(deployed.map((t) => t.inputs.name).sort()).to.deep.equal(
+          tableList.map((def) => tableName(def, stage, '-v2')).sort(),
+        );
+        for (const def of tableList) {
+          const table = deployed.find((t) => t.inputs.name === tableName(def, stage, '-v2'))!;
+          expect(table.inputs.hashKey, def.id).to.equal(def.hashKey.name);
+          expect(table.inputs.rangeKey, def.id).to.equal(def.rangeKey?.name);
+          const indexes = (table.inputs.globalSecondaryIndexes as Record<string, unknown>[]).map(
+            (gsi) => ({
+              name: gsi.name,
+              keys: gsi.keySchemas,
+              projection: gsi.projectionType,
+            }),
+          );
+          expect(indexes, def.id).to.deep.equal(
+            def.indexes.map((index) => ({
+              name: index.name,
+              keys: [
+                { attributeName: index.hashKey.name, keyType: 'HASH' },
+                ...(index.rangeKey
+                  ? [{ attributeName: index.rangeKey.name, keyType: 'RANGE' }]
+                  : []),
+              ],
+              projection: 'ALL',
+            })),
+          );
+          const declared = new Map(
+            (table.inputs.attributes as { name: string; type: string }[]).map((a) => [
+              a.name,
+              a.type,
+            ]),
+          );
+          for (const key of [
+            def.hashKey,
+            def.rangeKey,
+            ...def.indexes.flatMap((i) => [i.hashKey, i.rangeKey]),
+          ]) {
+            if (key) expect(declared.get(key.name), `${def.id}.${key.name}`).to.equal(key.type);
+          }
+          expect(table.inputs.ttl, def.id).to.deep.equal(
+            def.ttlAttribute ? { attributeName: def.ttlAttribute, enabled: true } : undefined,
+          );
+        }
+      });
+
+      it('bills on demand, encrypts, keeps point-in-time recovery', () => {
+        for (const table of resourcesOfType(plan, 'aws:dynamodb/table:Table')) {
+          expect(table.inputs.billingMode).to.equal('PAY_PER_REQUEST');
+          expect(table.inputs.serverSideEncryption).to.deep.equal({ enabled: true });
+          expect(table.inputs.pointInTimeRecovery).to.deep.equal({ enabled: true });
+        }
+      });
+
+      it(`${expected.protect ? 'is' : 'is not'} protected from deletion`, () => {
+        for (const table of resourcesOfType(plan, 'aws:dynamodb/table:Table')) {
+          expect(table.inputs.deletionProtectionEnabled, table.name).to.equal(expected.protect);
+          expect(table.protect, table.name).to.equal(expected.protect);
+        }
+      });
+    });
+
+    describe('prompt bucket', () => {
+      it('is private, versioned, encrypted, TLS-only, and expires replaced versions', () => {
+        const bucket = onlyResource(plan, 'aws:s3/bucket:Bucket');
+        expect(bucket.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}-v2`);
+        expect(bucket.inputs.forceDestroy).to.equal(!expected.protect);
+        expect(bucket.protect).to.equal(expected.protect);
+        expect(
+          onlyResource(plan, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock').inputs,
+        ).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        expect(
+          input(
+            onlyResource(plan, 'aws:s3/bucketVersioning:BucketVersioning'),
+            'versioningConfiguration.status',
+          ),
+        ).to.equal('Enabled');
+        const encryption = onlyResource(
+          plan,
+          'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+        );
+        expect(encryption.inputs.rules).to.have.length(1);
+        const [rule] = onlyResource(
+          plan,
+          'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+        ).inputs.rules as Record<string, unknown>[];
+        expect(rule?.status).to.equal('Enabled');
+        expect(rule?.noncurrentVersionExpiration)
+          .to.have.property('noncurrentDays')
+          .that.is.above(0);
+        const [deny] = input(
+          onlyResource(plan, 'aws:s3/bucketPolicy:BucketPolicy'),
+          'policy.Statement',
+        ) as Record<string, unknown>[];
+        expect(deny).to.deep.include({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        });
+      });
+
+      it('holds every file of prompts/ under its relative key, hashed by content', () => {
+        const objects = resourcesOfType(plan, 'aws:s3/bucketObjectv2:BucketObjectv2');
+        const files = promptFiles();
+        expect(files).to.have.length.above(0);
+        expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal(files);
+        for (const object of objects) {
+          const file = `prompts/${String(object.inputs.key)}`;
+          expect(object.inputs.source).to.deep.equal({ fileAsset: file });
+          expect(object.inputs.sourceHash).to.equal(
+            createHash('sha256')
+              .update(readFileSync(path.join(projectRoot, file)))
+              .digest('hex'),
+          );
+          expect(object.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}-v2`);
+        }
+      });
+    });
+
+    describe('function', () => {
+      it('runs the image built for its architecture from app/Dockerfile', () => {
+        const image = onlyResource(plan, 'awsx:ecr:Image');
+        expect(image.inputs).to.include({
+          context: '.',
+          dockerfile: 'app/Dockerfile',
+          platform: 'linux/amd64',
+        });
+        expect(fn.inputs).to.include({ packageType: 'Image', imageUri: plan.outputs.imageUri });
+        expect(fn.inputs.architectures).to.deep.equal(['x86_64']);
+        const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
+        expect(image.inputs.repositoryUrl).to.match(
+          new RegExp(`/${String(repository.inputs.name)}$`),
+        );
+        expect(input(repository, 'imageScanningConfiguration.scanOnPush')).to.equal(true);
+        const [rule] = input(
+          onlyResource(plan, 'aws:ecr/lifecyclePolicy:LifecyclePolicy'),
+          'policy.rules',
+        ) as {
+          selection: { countType: string; countNumber: number };
+        }[];
+        expect(rule?.selection.countType).to.equal('imageCountMoreThan');
+        expect(rule?.selection.countNumber).to.be.at.least(10);
+      });
+
+      it('traces with X-Ray and logs JSON to its own log group', () => {
+        expect(input(fn, 'tracingConfig.mode')).to.equal('Active');
+        expect(input(fn, 'loggingConfig.logFormat')).to.equal('JSON');
+        const logGroup = resourcesOfType(plan, 'aws:cloudwatch/logGroup:LogGroup').find(
+          (group) => group.inputs.name === input(fn, 'loggingConfig.logGroup'),
+        );
+        expect(logGroup?.inputs.retentionInDays).to.equal(expected.logRetentionDays);
+        expect(fn.inputs.memorySize).to.equal(expected.memorySize);
+        expect(fn.inputs.timeout).to.equal(30);
+      });
+
+      it('gets the environment the app reads, naming this stack’s tables, bucket and secret', () => {
+        expect(Object.keys(env).sort()).to.deep.equal(expectedEnvironment);
+        for (const def of tableList)
+          expect(env[def.envVar], def.envVar).to.equal(tableName(def, stage, '-v2'));
+        expect(env.PROMPTS_S3_BUCKET).to.equal(
+          onlyResource(plan, 'aws:s3/bucket:Bucket').inputs.bucket,
+        );
+        expect(env.JWT_SECRET_ARN).to.equal(plan.outputs.jwtSecretArn);
+        expect(env.JWT_SECRET_ARN).to.contain(`:secret:purposepath/jwt-secret/${stage}`);
+        expect(env).to.include({
+          STAGE: stage,
+          LOG_LEVEL: expected.logLevel,
+          APPLICATION_NAME: 'PurposePath',
+          API_PREFIX: '/api/v1',
+          JWT_ISSUER: 'purposepath',
+          DEFAULT_LLM_PROVIDER: 'bedrock',
+          RATE_LIMIT_STORE: 'dynamodb',
+          API_MAPPING_KEY: 'coaching',
+          METRICS_ENABLED: 'true',
+        });
+        expect(env.ALLOWED_LLM_MODELS?.split(',')).to.include(env.DEFAULT_LLM_MODEL);
+        expect(env).to.not.have.property('AWS_REGION');
+      });
+    });
+
+    describe('HTTP API', () => {
+      it('routes the Phase 7, docs and legacy paths and $default to one Lambda proxy integration', () => {
+        const integration = onlyResource(plan, 'aws:apigatewayv2/integration:Integration');
+        expect(integration.inputs).to.include({
+          integrationType: 'AWS_PROXY',
+          payloadFormatVersion: '2.0',
+        });
+        expect(integration.inputs.integrationUri).to.contain(`function:${String(fn.inputs.name)}/`);
+        const routes = resourcesOfType(plan, 'aws:apigatewayv2/route:Route');
+        expect(routes.map((r) => r.inputs.routeKey).sort()).to.deep.equal(
+          [...expectedRoutes].sort(),
+        );
+        const targets = new Set(routes.map((r) => r.inputs.target));
+        expect([...targets]).to.have.length(1);
+        expect(String([...targets][0])).to.match(/^integrations\/\w+$/);
+      });
+
+      it('leaves CORS to the service, throttles the stage and writes JSON access logs', () => {
+        const api = onlyResource(plan, 'aws:apigatewayv2/api:Api');
+        expect(api.inputs.protocolType).to.equal('HTTP');
+        expect(api.inputs).to.not.have.property('corsConfiguration');
+        const stageResource = onlyResource(plan, 'aws:apigatewayv2/stage:Stage');
+        expect(stageResource.inputs.defaultRouteSettings).to.deep.include({
+          throttlingRateLimit: expected.throttling.rate,
+          throttlingBurstLimit: expected.throttling.burst,
+        });
+        expect(input(stageResource, 'accessLogSettings.format'))
+          .to.be.an('object')
+          .with.property('status');
+      });
+
+      it('lets only this API invoke the function', () => {
+        const permission = onlyResource(plan, 'aws:lambda/permission:Permission');
+        expect(permission.inputs).to.include({
+          principal: 'apigateway.amazonaws.com',
+          action: 'lambda:InvokeFunction',
+          function: fn.inputs.name,
+        });
+        expect(permission.inputs.sourceArn).to.match(/^arn:aws:execute-api:[\w-]+:\d+:\w+\/\*$/);
+        expect(String(plan.outputs.apiEndpoint)).to.match(/^https:\/\/\w+\.execute-api\./);
+      });
+
+      if (expected.customDomain) {
+        it(`serves ${expected.customDomain}/coaching with a DNS-validated certificate`, () => {
+          const domain = onlyResource(plan, 'aws:apigatewayv2/domainName:DomainName');
+          expect(domain.inputs.domainName).to.equal(expected.customDomain);
+          expect(domain.inputs.domainNameConfiguration).to.include({
+            endpointType: 'REGIONAL',
+            securityPolicy: 'TLS_1_2',
+          });
+          expect(
+            onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping').inputs.apiMappingKey,
+          ).to.equal('coaching');
+          expect(onlyResource(plan, 'aws:acm/certificate:Certificate').inputs).to.include({
+            domainName: expected.customDomain,
+            validationMethod: 'DNS',
+          });
+          const records = resourcesOfType(plan, 'aws:route53/record:Record');
+          expect(records.map((r) => r.inputs.type).sort()).to.deep.equal(['A', 'CNAME']);
+          expect(plan.outputs.customDomainUrl).to.equal(
+            `https://${expected.customDomain}/coaching`,
+          );
+        });
+      } else {
+        it('has no custom domain', () => {
+          for (const type of [
+            'aws:apigatewayv2/domainName:DomainName',
+            'aws:apigatewayv2/apiMapping:ApiMapping',
+            'aws:acm/certificate:Certificate',
+            'aws:route53/record:Record',
+          ]) {
+            expect(resourcesOfType(plan, type), type).to.deep.equal([]);
+          }
+          expect(plan.outputs).to.not.have.property('customDomainUrl');
+        });
+      }
+    });
+
+    describe('JWT secret', () => {
+      if (expected.generatesSecret) {
+        it('generates purposepath/jwt-secret/<stage>, deletable at once, its value masked', () => {
+          const secret = onlyResource(plan, 'aws:secretsmanager/secret:Secret');
+          expect(secret.inputs).to.include({
+            name: `purposepath/jwt-secret/${stage}`,
+            recoveryWindowInDays: 0,
+          });
+          expect(
+            onlyResource(plan, 'aws:secretsmanager/secretVersion:SecretVersion').inputs
+              .secretString,
+          ).to.equal('[secret]');
+        });
+      } else {
+        it('uses the existing secret the token issuer shares, and creates none', () => {
+          expect(resourcesOfType(plan, 'aws:secretsmanager/secret:Secret')).to.deep.equal([]);
+          expect(resourcesOfType(plan, 'random:index/randomPassword:RandomPassword')).to.deep.equal(
+            [],
+          );
+        });
+      }
+    });
+
+    describe('alarms', () => {
+      it('sends every alarm to the stack’s topic', () => {
+        const topic = onlyResource(plan, 'aws:sns/topic:Topic');
+        const alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
+        expect(
+          alarms
+            .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v2-`, ''))
+            .sort(),
+        ).to.deep.equal([
+          'api-5xx-rate',
+          'dynamodb-throttles',
+          'lambda-duration',
+          'lambda-errors',
+          'lambda-throttles',
+          'llm-tokens',
+        ]);
+        for (const alarm of alarms) {
+          expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([plan.outputs.alarmTopicArn]);
+        }
+        expect(plan.outputs.alarmTopicArn).to.contain(String(topic.inputs.name));
+      });
+
+      it('fires on more than 10 function errors in 5 minutes and on duration near the timeout', () => {
+        const alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
+        const byName = (suffix: string) =>
+          alarms.find((a) => String(a.inputs.name).endsWith(suffix))!;
+        expect(byName('lambda-errors').inputs).to.include({
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          statistic: 'Sum',
+          period: 300,
+          threshold: 10,
+          comparisonOperator: 'GreaterThanThreshold',
+        });
+        expect(byName('lambda-errors').inputs.dimensions).to.deep.equal({
+          FunctionName: fn.inputs.name,
+        });
+        expect(byName('lambda-duration').inputs.threshold).to.be.within(20_000, 30_000);
+        const throttleTables = (
+          byName('dynamodb-throttles').inputs.metricQueries as {
+            metric?: { dimensions: { TableName: string } };
+          }[]
+        ).flatMap((q) => (q.metric ? [q.metric.dimensions.TableName] : []));
+        expect(new Set(throttleTables)).to.deep.equal(
+          new Set(tableList.map((def) => tableName(def, stage, '-v2'))),
+        );
+      });
+
+      it(`${expected.alarmEmail ? 'e-mails ' + expected.alarmEmail : 'subscribes no e-mail'}, and has a dashboard`, () => {
+        const subscriptions = resourcesOfType(plan, 'aws:sns/topicSubscription:TopicSubscription');
+        expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(
+          expected.alarmEmail ? [expected.alarmEmail] : [],
+        );
+        const dashboard = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard');
+        expect(JSON.stringify(dashboard.inputs.dashboardBody)).to.contain(String(fn.inputs.name));
+        expect(String(plan.outputs.dashboardUrl)).to.contain(
+          `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
+        );
+      });
+    });
+
+    describe('IAM', () => {
+      it('grants no wildcard action, and `*` resources only where AWS has no resource-level form', () => {
+        const documents = policyDocuments(plan);
+        expect(documents.map((d) => d.resource)).to.include.members([
+          'service-permissions',
+          'service-role',
+          'prompts-tls-only',
+        ]);
+        for (const { resource, statements } of documents) {
+          for (const statement of statements) {
+            const actions = asList(statement.Action);
+            expect(actions, resource).to.not.include('*');
+            if (statement.Effect !== 'Allow') continue;
+            for (const action of actions) expect(action, resource).to.not.contain('*');
+            if (statement.Principal) continue;
+            const resources = asList(statement.Resource);
+            expect(resources, resource).to.have.length.above(0);
+            if (resources.includes('*')) {
+              expect(
+                actionsWithoutResourceLevel,
+                `${resource}: ${actions.join(', ')}`,
+              ).to.include.members(actions);
+            }
+          }
+        }
+      });
+
+      it('scopes data, secret and model access to this stack’s resources and allowed models', () => {
+        const statements = input(
+          onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+          'policy.Statement',
+        ) as Statement[];
+        const resourcesFor = (prefix: string) =>
+          statements
+            .filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)))
+            .flatMap((s) => asList(s.Resource));
+        const tableArns = tableList.map((def) => `:table/${tableName(def, stage, '-v2')}`);
+        expect(
+          resourcesFor('dynamodb:')
+            .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
+            .sort(),
+        ).to.deep.equal(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]).sort());
+        expect(resourcesFor('secretsmanager:')).to.deep.equal([env.JWT_SECRET_ARN]);
+        expect(resourcesFor('s3:')).to.have.members([
+          `arn:aws:s3:::${env.PROMPTS_S3_BUCKET}`,
+          `arn:aws:s3:::${env.PROMPTS_S3_BUCKET}/*`,
+        ]);
+        const modelArns = resourcesFor('bedrock:');
+        for (const model of env.ALLOWED_LLM_MODELS!.split(',')) {
+          expect(
+            modelArns.some((arn) => arn.endsWith(`/${model}`)),
+            model,
+          ).to.equal(true);
+        }
+        // Nothing else: each ARN names an allowed id, or the model an allowed profile routes to.
+        const granted = modelArns.map((arn) => arn.slice(arn.lastIndexOf('/') + 1));
+        for (const model of granted) {
+          expect(
+            env.ALLOWED_LLM_MODELS!.split(',').some((m) => m === model || m.endsWith(`.${model}`)),
+            model,
+          ).to.equal(true);
+        }
+      });
+    });
+
+    describe('names and lifecycle', () => {
+      it('puts the -v2 suffix on every named resource except the JWT secret', () => {
+        const named = plan.resources.flatMap((r) =>
+          ['name', 'bucket', 'dashboardName'].flatMap((key) =>
+            typeof r.inputs[key] === 'string' ? [{ r, value: r.inputs[key] as string }] : [],
+          ),
+        );
+        const exempt = (type: string) =>
+          type.startsWith('aws:secretsmanager/') ||
+          type === 'aws:route53/record:Record' ||
+          type.startsWith('aws:apigatewayv2/stage') ||
+          type.startsWith('aws:apigatewayv2/integration');
+        const unsuffixed = named.filter(
+          ({ r, value }) => !exempt(r.type) && !value.includes(`${stage}-v2`),
+        );
+        expect(unsuffixed.map(({ r, value }) => `${r.name}: ${value}`)).to.deep.equal([]);
+      });
+
+      it(`protects ${expected.protect ? 'the tables and the bucket' : 'nothing'}`, () => {
+        const protectedResources = plan.resources
+          .filter((r) => r.protect)
+          .map((r) => r.type)
+          .sort();
+        expect(protectedResources).to.deep.equal(
+          expected.protect
+            ? ['aws:dynamodb/table:Table', 'aws:s3/bucket:Bucket']
+                .flatMap((t) => (t.includes('dynamodb') ? tableList.map(() => t) : [t]))
+                .sort()
+            : [],
+        );
+      });
+
+      it('holds no absolute path, so the plan is the same in any clone', () => {
+        const text = JSON.stringify(plan.resources);
+        expect(text).to.not.contain(projectRoot);
+        for (const object of resourcesOfType(plan, 'aws:s3/bucketObjectv2:BucketObjectv2')) {
+          expect(path.isAbsolute(String(input(object, 'source.fileAsset')))).to.equal(false);
+        }
+      });
+    });
+  });
+}
