@@ -79,12 +79,10 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
   });
   await ensureTables(dynamo.client, config.tables);
   const logger = memoryLogger();
+  // Tests that exercise Secrets Manager name JWT_SECRET_ARN; the rest sign with TEST_SECRET.
+  const secretSource = config.auth.secretArn ? undefined : fixedSecret(TEST_SECRET);
   const app = createApp(
-    composeDependencies(config, logger, {
-      dynamo,
-      secretSource: fixedSecret(TEST_SECRET),
-      ...options.overrides,
-    }),
+    composeDependencies(config, logger, { dynamo, secretSource, ...options.overrides }),
   );
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

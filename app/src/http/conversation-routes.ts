@@ -108,7 +108,7 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
     const idempotencyKey =
       ctx.headers['idempotency-key'] === undefined
         ? undefined
-        : validate('header', idempotencyKeyHeader, rawKey);
+        : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
     const result = await coaching.sendMessage(principalOf(ctx), ctx.params.id ?? '', {
       userMessage: input.user_message,
       metadata: input.metadata,

@@ -10,7 +10,7 @@ function issueType(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_type':
       return input === undefined ? 'missing' : 'type';
     case 'invalid_value':
-      return 'enum';
+      return input === undefined ? 'missing' : 'enum';
     case 'too_small':
       return issue.origin === 'string'
         ? 'string_too_short'
@@ -39,17 +39,33 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-export function toIssues(part: Part, error: z.ZodError, input: unknown): ValidationIssue[] {
+export function toIssues(
+  part: Part,
+  error: z.ZodError,
+  input: unknown,
+  field?: string,
+): ValidationIssue[] {
   return error.issues.map((issue) => {
-    const loc = [part, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))];
+    const loc = [
+      part,
+      ...(field === undefined ? [] : [field]),
+      ...issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
+    ];
     const value = valueAt(input, issue.path);
-    const missing = issue.code === 'invalid_type' && value === undefined;
+    const missing =
+      (issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined;
     return { loc, msg: missing ? 'Field required' : issue.message, type: issueType(issue, value) };
   });
 }
 
-export function validate<S extends z.ZodType>(part: Part, schema: S, input: unknown): z.output<S> {
+/** Validates one part of the request; `field` names a single value (e.g. one header). */
+export function validate<S extends z.ZodType>(
+  part: Part,
+  schema: S,
+  input: unknown,
+  field?: string,
+): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(toIssues(part, result.error, input));
+  if (!result.success) throw new ValidationError(toIssues(part, result.error, input, field));
   return result.data;
 }

@@ -496,7 +496,8 @@ export function createConversationRepository(
           new GetCommand({
             TableName: messagesTable,
             Key: { conversation_id: conversationId, turn },
-            ProjectionExpression: 'response',
+            ProjectionExpression: '#response',
+            ExpressionAttributeNames: { '#response': 'response' },
             ConsistentRead: true,
           }),
         ),

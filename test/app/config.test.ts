@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../app/src/config.js';
+
+const run = promisify(execFile);
+
+describe('configuration', () => {
+  it('when nothing is set, then the local defaults of the contract apply', () => {
+    const config = loadConfig({});
+    expect(config).to.include({
+      stage: 'local',
+      apiPrefix: '/api/v1',
+      port: 8000,
+      maxBodyBytes: 65536,
+      maxTurns: 500,
+    });
+    expect(config.llm).to.include({
+      provider: 'offline',
+      defaultModel: 'anthropic.claude-3-sonnet-20240229-v1:0',
+    });
+    expect(config.corsOrigins).to.deep.equal([
+      'http://localhost:3000',
+      'https://purposepath.app',
+      'https://www.purposepath.app',
+    ]);
+    expect(config.tables.conversations).to.equal('purposepath-conversations-local-v2');
+    expect(config.rateLimits.initiate).to.deep.equal({ points: 10, windowSeconds: 20 });
+  });
+
+  it('when a deployed stage is named, then Bedrock is the default provider and the secret is required', () => {
+    expect(() => loadConfig({ STAGE: 'prod' })).to.throw(ConfigError, /JWT_SECRET_ARN/);
+    const config = loadConfig({
+      STAGE: 'prod',
+      JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    });
+    expect(config.llm.provider).to.equal('bedrock');
+    expect(config.deployed).to.equal(true);
+  });
+
+  it('when LOG_LEVEL is WARNING in any case, then it is warn', () => {
+    expect(loadConfig({ LOG_LEVEL: 'Warning' }).logLevel).to.equal('warn');
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).to.equal('debug');
+  });
+
+  it('when a table name is given, then it replaces the derived one', () => {
+    expect(
+      loadConfig({ CONVERSATIONS_TABLE: 'purposepath-conversations-dev' }).tables.conversations,
+    ).to.equal('purposepath-conversations-dev');
+  });
+
+  for (const [variable, value] of [
+    ['PORT', 'eighty'],
+    ['LOG_LEVEL', 'LOUD'],
+    ['MAX_BODY_BYTES', '-5'],
+    ['MAX_TURNS', '0'],
+    ['DEFAULT_LLM_PROVIDER', 'gpt'],
+    ['DYNAMODB_ENDPOINT', 'not a url'],
+    ['RATE_LIMIT_INITIATE', 'ten'],
+    ['REDIS_SSL', 'perhaps'],
+  ] as const) {
+    it(`when ${variable} is "${value}", then start-up stops with one line naming ${variable}`, () => {
+      expect(() => loadConfig({ [variable]: value }))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.matches(new RegExp(`^Invalid configuration: ${variable} [^\\n]+$`));
+    });
+  }
+
+  it('when npm start meets a bad variable, then the process exits 1 printing that one line', async function () {
+    this.timeout(20_000);
+    const result = await run(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
+      env: {
+        ...process.env,
+        PORT: 'eighty',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim()).to.match(/^Invalid configuration: PORT is invalid: [^\n]+$/);
+  });
+});
