@@ -5,18 +5,24 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppDeps } from './app.js';
 import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
+import { createAnalyses } from './analysis/analyses.js';
 import { createCoaching } from './coaching/conversations.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 import type { LlmProvider } from './llm/port.js';
+import { createBedrockClient, createBedrockProvider } from './llm/bedrock.js';
 import { createOfflineProvider } from './llm/offline.js';
+import { createOpenAiProvider } from './llm/openai.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
 import { filePromptSource } from './prompts/file-source.js';
+import { createS3Client, s3PromptSource } from './prompts/s3-source.js';
+import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
 import { createSessionRepository } from './storage/session-repository.js';
+import { createSuggestions } from './suggestions/onboarding.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -45,12 +51,35 @@ export function createLlm(config: Config): LlmProvider {
   switch (config.llm.provider) {
     case 'offline':
       return createOfflineProvider();
-    default:
-      throw new ConfigError(
-        'DEFAULT_LLM_PROVIDER',
-        `${config.llm.provider} is not available in this build`,
-      );
+    case 'bedrock':
+      return createBedrockProvider({
+        client: createBedrockClient({
+          region: config.region,
+          endpoint: config.llm.bedrockEndpoint,
+          maxAttempts: config.llm.maxAttempts,
+          timeoutMs: config.llm.timeoutMs,
+        }),
+        defaultModel: config.llm.defaultModel,
+        allowedModels: config.llm.allowedModels,
+        timeoutMs: config.llm.timeoutMs,
+      });
+    case 'openai':
+      return createOpenAiProvider({
+        baseUrl: config.llm.openai.baseUrl as string,
+        apiKey: config.llm.openai.apiKey,
+        model: config.llm.openai.model as string,
+        maxAttempts: config.llm.maxAttempts,
+        timeoutMs: config.llm.timeoutMs,
+      });
   }
+}
+
+/** The bucket when one is configured (the image's prompts/ copy as fallback), else the folder. */
+function promptSources(config: Config, promptsDir: string) {
+  const files = filePromptSource(promptsDir);
+  if (!config.prompts.bucket) return { source: files };
+  const client = createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint });
+  return { source: s3PromptSource(client, config.prompts.bucket), fallback: files };
 }
 
 export function composeDependencies(
@@ -67,7 +96,9 @@ export function composeDependencies(
     });
   const promptsDir = config.prompts.dir ?? overrides.promptsDir ?? 'prompts';
   const templates = new TemplateCatalog({
-    source: overrides.promptSource ?? filePromptSource(promptsDir),
+    ...(overrides.promptSource
+      ? { source: overrides.promptSource }
+      : promptSources(config, promptsDir)),
     logger,
     cacheMs: config.prompts.cacheSeconds * 1000,
     allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
@@ -85,6 +116,21 @@ export function composeDependencies(
     logger,
     maxTurns: config.maxTurns,
   });
+  const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
+  const analyses = createAnalyses({
+    repository: analysisRepository,
+    templates,
+    llm,
+    metrics,
+    logger,
+  });
+  const suggestions = createSuggestions({
+    repository: analysisRepository,
+    templates,
+    llm,
+    metrics,
+    logger,
+  });
   const verifier = new TokenVerifier({
     source: overrides.secretSource ?? secretSource(config),
     issuer: config.auth.issuer,
@@ -96,6 +142,8 @@ export function composeDependencies(
     metrics,
     verifier,
     coaching,
+    analyses,
+    suggestions,
     checks: {
       database: async () => {
         await storageCall(() =>

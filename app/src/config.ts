@@ -83,6 +83,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
   LLM_TIMEOUT_MS: positiveInt.default(25_000),
+  LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int()
@@ -145,6 +146,8 @@ export interface Config {
     readonly allowedModels: readonly string[];
     readonly bedrockEndpoint?: string;
     readonly timeoutMs: number;
+    /** Attempts per model call (the first included) before a transient failure is a 503. */
+    readonly maxAttempts: number;
     readonly openai: {
       readonly baseUrl?: string;
       readonly apiKey?: string;
@@ -210,6 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (provider === 'openai' && !e.OPENAI_BASE_URL) {
     throw new ConfigError('OPENAI_BASE_URL', 'is required when DEFAULT_LLM_PROVIDER is openai');
   }
+  if (provider === 'openai' && !e.OPENAI_MODEL) {
+    throw new ConfigError('OPENAI_MODEL', 'is required when DEFAULT_LLM_PROVIDER is openai');
+  }
   if (e.REDIS_CLUSTER_ENDPOINT === undefined && e.RATE_LIMIT_STORE === 'redis') {
     throw new ConfigError('REDIS_CLUSTER_ENDPOINT', 'is required when RATE_LIMIT_STORE is redis');
   }
@@ -258,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedModels,
       bedrockEndpoint: e.BEDROCK_ENDPOINT,
       timeoutMs: e.LLM_TIMEOUT_MS,
+      maxAttempts: e.LLM_MAX_ATTEMPTS,
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
     port: e.PORT,

@@ -1,5 +1,6 @@
 // The one error hierarchy. Use cases and adapters throw these; the HTTP edge turns each into
 // the contract's error envelope. Nothing here knows about Koa.
+import type { TokenUsage } from './llm/port.js';
 
 export interface ValidationIssue {
   readonly loc: (string | number)[];
@@ -142,11 +143,13 @@ export class RateLimitExceededError extends AppError {
 }
 
 export class LlmBadResponseError extends AppError {
-  constructor(reason: string) {
+  constructor(
+    readonly reason: string,
+    /** Tokens the failed model calls used; recorded on the session, never shown to the client. */
+    readonly usage?: TokenUsage,
+  ) {
     super(502, 'llm_bad_response', 'The model returned an unusable answer. Please try again.', {});
-    this.reason = reason;
   }
-  readonly reason: string;
 }
 
 export class ServiceUnavailableError extends AppError {
@@ -154,6 +157,8 @@ export class ServiceUnavailableError extends AppError {
     readonly dependency: string,
     retryAfterSeconds = 2,
     readonly causeText?: string,
+    /** Tokens used before a model call failed (e.g. by the call a repair followed). */
+    readonly usage?: TokenUsage,
   ) {
     super(
       503,

@@ -38,9 +38,23 @@ export interface StructuredResult<T> {
 
 export interface LlmProvider {
   readonly name: 'bedrock' | 'openai' | 'offline';
+  /**
+   * Answers the request with output that passed `request.output.schema`. Failures are
+   * `ServiceUnavailableError` (transient: throttling, not ready, timeout) or
+   * `LlmBadResponseError` (unusable output, request refused), each carrying the tokens used.
+   */
   generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>>;
+  /** The model a request with these template settings goes to (recorded on the session). */
+  modelFor?(settings: ModelSettings): string;
   /** For the health route: `healthy`, `skipped` or `unhealthy: <reason>`; never throws. */
   check(): Promise<string>;
 }
 
 export const noUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+  };
+}
