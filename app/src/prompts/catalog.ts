@@ -49,6 +49,8 @@ export interface TemplateCatalogOptions {
 
 export class TemplateCatalog {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Reads in progress, so concurrent requests for an expired template share one source read. */
+  private readonly loading = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
 
   constructor(private readonly options: TemplateCatalogOptions) {
@@ -77,10 +79,23 @@ export class TemplateCatalog {
     }
   }
 
-  private async load<T extends { model: ModelSettings }>(key: string, schema: z.ZodType<T>): Promise<T> {
+  private load<T extends { model: ModelSettings }>(key: string, schema: z.ZodType<T>): Promise<T> {
     const cached = this.cache.get(key);
-    if (cached && this.now() - cached.checkedAt < this.options.cacheMs) return cached.template as T;
+    if (cached && this.now() - cached.checkedAt < this.options.cacheMs) {
+      return Promise.resolve(cached.template as T);
+    }
+    const pending = this.loading.get(key);
+    if (pending) return pending as Promise<T>;
+    const loaded = this.refresh(key, schema, cached).finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
+    return loaded;
+  }
 
+  private async refresh<T extends { model: ModelSettings }>(
+    key: string,
+    schema: z.ZodType<T>,
+    cached: CacheEntry | undefined,
+  ): Promise<T> {
     let fetched: PromptObject | 'not-modified';
     try {
       fetched = await this.options.source.read(key, cached?.etag);
@@ -110,7 +125,8 @@ export class TemplateCatalog {
         cached.checkedAt = this.now();
         return cached.template as T;
       }
-      throw new ServiceUnavailableError('prompt_store', 30, error.message);
+      // A fresh instance has no last good version: the image's copy is the next best.
+      return this.fromFallback(key, schema, undefined, error);
     }
   }
 
@@ -135,12 +151,25 @@ export class TemplateCatalog {
       source: this.options.source.name,
       reason: error.message,
     });
-    if (cached) return cached.template as T;
+    if (cached) {
+      // Serve the last good version, and spare the failing source until the next interval.
+      cached.checkedAt = this.now();
+      return cached.template as T;
+    }
     if (this.options.fallback) {
-      const copy = await this.options.fallback.read(key);
-      if (copy !== 'not-modified') {
-        // Not cached: the primary source is asked again on the next request.
-        return this.accept(key, parseTemplate(key, copy.text, schema));
+      try {
+        const copy = await this.options.fallback.read(key);
+        if (copy !== 'not-modified') {
+          // Not cached: the primary source is asked again on the next request.
+          return this.accept(key, parseTemplate(key, copy.text, schema));
+        }
+      } catch (fallbackError) {
+        this.options.logger.error({
+          event: 'prompt_fallback_unusable',
+          key,
+          source: this.options.fallback.name,
+          reason: (fallbackError as Error).message,
+        });
       }
     }
     throw new ServiceUnavailableError('prompt_store', 5, error.message);
