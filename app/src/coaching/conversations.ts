@@ -79,6 +79,8 @@ export const newId = (prefix: string): string => `${prefix}_${randomUUID().repla
 
 export function createCoaching(deps: CoachingDeps) {
   const now = deps.now ?? (() => new Date());
+  const modelFor = (template: CoachingTemplate): string =>
+    deps.llm.modelFor?.(template.model) ?? deps.llm.name;
 
   async function owned(principal: Principal, conversationId: string): Promise<StoredConversation> {
     return authorize(principal, conversationId, await deps.conversations.get(conversationId));
@@ -245,7 +247,7 @@ export function createCoaching(deps: CoachingDeps) {
         status: 'active',
         startedAt: at,
         completedAt: null,
-        model: template.model.model_id ?? deps.llm.name,
+        model: modelFor(template),
         provider: deps.llm.name,
         turns: 0,
         failedCalls: 0,
@@ -308,12 +310,25 @@ export function createCoaching(deps: CoachingDeps) {
           const usage = (error as { usage?: TokenUsage }).usage;
           if (usage) {
             await recordCall(conversation, {
-              model: template.model.model_id ?? deps.llm.name,
+              model: modelFor(template),
               provider: deps.llm.name,
               usage,
               failed: true,
             });
           }
+          deps.logger.info({
+            event: 'message_processed',
+            outcome: 'failed',
+            error: error instanceof AppError ? error.code : 'internal_server_error',
+            conversation_id: conversationId,
+            user_id: principal.userId,
+            tenant_id: principal.tenantId,
+            topic: conversation.topic,
+            model: modelFor(template),
+            input_tokens: usage?.inputTokens ?? 0,
+            output_tokens: usage?.outputTokens ?? 0,
+            duration_ms: now().getTime() - startedAt,
+          });
           throw error;
         }
         const turn = answer.output;
@@ -378,6 +393,7 @@ export function createCoaching(deps: CoachingDeps) {
         deps.metrics.add('MessageProcessed', 1, 'Count');
         deps.logger.info({
           event: 'message_processed',
+          outcome: 'ok',
           conversation_id: conversationId,
           user_id: principal.userId,
           tenant_id: principal.tenantId,
@@ -407,7 +423,23 @@ export function createCoaching(deps: CoachingDeps) {
     async get(principal: Principal, conversationId: string) {
       const conversation = await owned(principal, conversationId);
       const messages = await deps.conversations.messages(conversation);
-      return { conversation, messages };
+      const session = conversation.sessionId
+        ? await deps.sessions.get(conversation.sessionId).catch(() => undefined)
+        : undefined;
+      if (!session) return { conversation, messages };
+      // The run's usage, read from its session; never stored on the conversation itself.
+      const usage = {
+        model: session.model,
+        turns: session.turns,
+        failed_calls: session.failedCalls,
+        input_tokens: session.inputTokens,
+        output_tokens: session.outputTokens,
+        estimated_cost_usd: session.estimatedCostUsd,
+      };
+      return {
+        conversation: { ...conversation, metadata: { ...conversation.metadata, usage } },
+        messages,
+      };
     },
 
     list(

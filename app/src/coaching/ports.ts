@@ -121,9 +121,28 @@ export interface ModelCall {
   readonly failed: boolean;
 }
 
+/** Which sessions to list, each served by one of the table's GSIs; newest first. */
+export type SessionQuery =
+  | { readonly by: 'user'; readonly tenantId: string; readonly userId: string }
+  | {
+      readonly by: 'topic';
+      readonly tenantId: string;
+      readonly userId: string;
+      readonly topic: string;
+    }
+  | {
+      readonly by: 'tenant';
+      readonly tenantId: string;
+      /** ISO-8601 bounds on `started_at`, inclusive. */
+      readonly from: string;
+      readonly to: string;
+    };
+
 export interface SessionRepository {
   create(session: CoachingSession): Promise<void>;
   get(sessionId: string): Promise<CoachingSession | undefined>;
+  /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
+  list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;
   recordCall(sessionId: string, call: ModelCall, at: string): Promise<void>;
   updateStatus(
     sessionId: string,

@@ -1,9 +1,77 @@
 // Coaching sessions in DynamoDB: one item per coaching run, with the model used, token totals
-// and estimated cost added atomically as calls happen.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CoachingSession, SessionRepository } from '../coaching/ports.js';
+// and estimated cost added atomically as calls happen, listed through the table's GSIs.
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { CoachingSession, SessionQuery, SessionRepository } from '../coaching/ports.js';
 import type { ConversationStatus } from '../coaching/conversation.js';
 import { storageCall, type Dynamo } from './dynamo.js';
+
+function sessionOf(i: Record<string, unknown>): CoachingSession {
+  return {
+    sessionId: String(i.session_id),
+    conversationId: String(i.conversation_id),
+    tenantId: String(i.tenant_id),
+    userId: String(i.user_id),
+    topic: String(i.topic),
+    status: i.status as ConversationStatus,
+    startedAt: String(i.started_at),
+    completedAt: typeof i.completed_at === 'string' ? i.completed_at : null,
+    model: String(i.model),
+    provider: String(i.provider),
+    turns: Number(i.turns ?? 0),
+    failedCalls: Number(i.failed_calls ?? 0),
+    inputTokens: Number(i.input_tokens ?? 0),
+    outputTokens: Number(i.output_tokens ?? 0),
+    estimatedCostUsd: Number(i.estimated_cost_usd ?? 0),
+    outcome: i.outcome as Record<string, unknown> | undefined,
+  };
+}
+
+/** The GSI query that answers a session query. */
+function indexQuery(table: string, query: SessionQuery): QueryCommandInput {
+  switch (query.by) {
+    case 'user':
+      return {
+        TableName: table,
+        IndexName: 'tenant_id-user_id-index',
+        KeyConditionExpression: 'tenant_id = :tenant AND user_id = :user',
+        ExpressionAttributeValues: { ':tenant': query.tenantId, ':user': query.userId },
+      };
+    case 'topic':
+      return {
+        TableName: table,
+        IndexName: 'user_id-topic-index',
+        KeyConditionExpression: 'user_id = :user AND topic = :topic',
+        // User ids are unique across tenants; the tenant is still checked on every item.
+        FilterExpression: 'tenant_id = :tenant',
+        ExpressionAttributeValues: {
+          ':user': query.userId,
+          ':topic': query.topic,
+          ':tenant': query.tenantId,
+        },
+      };
+    case 'tenant':
+      return {
+        TableName: table,
+        IndexName: 'tenant_id-started_at-index',
+        KeyConditionExpression: 'tenant_id = :tenant AND started_at BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':tenant': query.tenantId,
+          ':from': query.from,
+          ':to': query.to,
+        },
+        ScanIndexForward: false,
+      };
+  }
+}
+
+/** Sessions one user holds are few; reading them all to order by start time stays cheap. */
+const MAX_USER_SESSIONS = 1000;
 
 export function createSessionRepository(dynamo: Dynamo, table: string): SessionRepository {
   const { doc } = dynamo;
@@ -47,26 +115,28 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
           }),
         ),
       );
-      const i = result.Item;
-      if (!i) return undefined;
-      return {
-        sessionId: String(i.session_id),
-        conversationId: String(i.conversation_id),
-        tenantId: String(i.tenant_id),
-        userId: String(i.user_id),
-        topic: String(i.topic),
-        status: i.status as ConversationStatus,
-        startedAt: String(i.started_at),
-        completedAt: typeof i.completed_at === 'string' ? i.completed_at : null,
-        model: String(i.model),
-        provider: String(i.provider),
-        turns: Number(i.turns ?? 0),
-        failedCalls: Number(i.failed_calls ?? 0),
-        inputTokens: Number(i.input_tokens ?? 0),
-        outputTokens: Number(i.output_tokens ?? 0),
-        estimatedCostUsd: Number(i.estimated_cost_usd ?? 0),
-        outcome: i.outcome as Record<string, unknown> | undefined,
-      } satisfies CoachingSession;
+      return result.Item ? sessionOf(result.Item) : undefined;
+    },
+
+    async list(query, limit = 100) {
+      const input = indexQuery(table, query);
+      // The tenant index is ordered by start time and can stop at the limit; the others are not.
+      const wanted = query.by === 'tenant' ? limit : MAX_USER_SESSIONS;
+      const found: CoachingSession[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await storageCall(() =>
+          doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })),
+        );
+        found.push(...(page.Items ?? []).map(sessionOf));
+        start = page.LastEvaluatedKey;
+      } while (start && found.length < wanted);
+      return found
+        .sort(
+          (a, b) =>
+            b.startedAt.localeCompare(a.startedAt) || b.sessionId.localeCompare(a.sessionId),
+        )
+        .slice(0, limit);
     },
 
     async recordCall(sessionId, call, at) {
