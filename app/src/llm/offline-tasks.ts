@@ -1,6 +1,7 @@
 // What the deterministic offline coach is told about a request, one variant per use case.
+import type { AnalysisInput } from '../analysis/analysis.js';
 import type { ResultStatus } from '../coaching/conversation.js';
-import type { CoachingTemplate, Phase } from '../prompts/template.js';
+import type { CoachingTemplate, OnboardingKind, Phase } from '../prompts/template.js';
 
 export interface CoachingTurnTask {
   readonly kind: 'coaching_turn';
@@ -13,4 +14,18 @@ export interface CoachingTurnTask {
   readonly resultStatus: ResultStatus;
 }
 
-export type OfflineTask = CoachingTurnTask;
+export interface AnalysisTask {
+  readonly kind: 'analysis';
+  readonly input: AnalysisInput;
+}
+
+export interface OnboardingSuggestionTask {
+  readonly kind: 'onboarding_suggestion';
+  readonly suggestionKind: OnboardingKind;
+  /** The owner's current draft, possibly empty. */
+  readonly current: string;
+  /** The template's starting sentence for this kind. */
+  readonly opener: string;
+}
+
+export type OfflineTask = CoachingTurnTask | AnalysisTask | OnboardingSuggestionTask;

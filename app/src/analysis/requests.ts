@@ -1,0 +1,96 @@
+// What the model is asked for in each analysis: the template's system prompt, its instructions
+// filled from the request, and the output schema the answer must pass.
+import type { z } from 'zod';
+import type { StructuredRequest } from '../llm/port.js';
+import { fillPlaceholders, type AnalysisTemplate } from '../prompts/template.js';
+import type { AnalysisInput, BusinessContext } from './analysis.js';
+import {
+  alignmentOutput,
+  kpiOutput,
+  operationsOutputs,
+  strategyOutput,
+  type AlignmentOutput,
+  type KpiOutput,
+  type OperationsOutput,
+  type StrategyOutput,
+} from './outputs.js';
+
+type InputOf<T extends AnalysisInput['type']> = Extract<AnalysisInput, { type: T }>;
+
+function contextText(context: BusinessContext): string {
+  return Object.keys(context).length > 0
+    ? JSON.stringify(context, null, 2)
+    : '(no context was given)';
+}
+
+function request<T>(
+  template: AnalysisTemplate,
+  input: AnalysisInput,
+  placeholders: Record<string, string>,
+  output: { name: string; schema: z.ZodType<T> },
+): StructuredRequest<T> {
+  return {
+    system: template.system_prompt.trim(),
+    messages: [
+      {
+        role: 'user',
+        content: fillPlaceholders(template.instructions, {
+          ...placeholders,
+          context: contextText(input.context),
+        }),
+      },
+    ],
+    settings: template.model,
+    output: { ...output, description: `The result of the ${template.title}` },
+    offline: { kind: 'analysis', input },
+  };
+}
+
+export function alignmentRequest(
+  template: AnalysisTemplate,
+  input: InputOf<'alignment'>,
+): StructuredRequest<AlignmentOutput> {
+  return request(
+    template,
+    input,
+    { text_to_analyze: input.textToAnalyze },
+    { name: 'alignment_analysis', schema: alignmentOutput },
+  );
+}
+
+export function strategyRequest(
+  template: AnalysisTemplate,
+  input: InputOf<'strategy'>,
+): StructuredRequest<StrategyOutput> {
+  return request(
+    template,
+    input,
+    { current_strategy: input.currentStrategy },
+    { name: 'strategy_analysis', schema: strategyOutput },
+  );
+}
+
+export function kpiRequest(
+  template: AnalysisTemplate,
+  input: InputOf<'kpi'>,
+): StructuredRequest<KpiOutput> {
+  return request(
+    template,
+    input,
+    { current_kpis: input.currentKpis.join('\n') },
+    { name: 'kpi_analysis', schema: kpiOutput },
+  );
+}
+
+export function operationsRequest(
+  template: AnalysisTemplate,
+  input: InputOf<'operations'>,
+): StructuredRequest<OperationsOutput> {
+  const schema: z.ZodType<OperationsOutput> = operationsOutputs[input.specificType];
+  return request(
+    template,
+    input,
+    { specific_analysis_type: input.specificType, description: input.description },
+    { name: `${input.specificType}_analysis`, schema },
+  );
+}

@@ -1,0 +1,36 @@
+// The offline onboarding suggestion: the template's opener for the field, then the owner's own
+// draft reflected back with what the field still needs. Deterministic: same draft, same text.
+import type { OnboardingSuggestion } from '../suggestions/onboarding.js';
+import { contentWords, listing, quote, sentences } from './offline-analysis.js';
+import type { OnboardingSuggestionTask } from './offline-tasks.js';
+
+const advice: Record<OnboardingSuggestionTask['suggestionKind'], string> = {
+  niche:
+    'now say exactly which market you serve, the problem you solve for it, and what sets you apart.',
+  ica: 'now describe that one client: their situation, what they struggle with, and what makes them ready to buy.',
+  valueProposition:
+    'now lead with the result your clients get, then say why you deliver it better or differently.',
+};
+
+const examples: Record<OnboardingSuggestionTask['suggestionKind'], string> = {
+  niche:
+    'For example: "I help [specific kind of business] solve [problem] through [your approach]."',
+  ica: 'For example: "My ideal client is a [role] at a [stage] business who struggles with [problem] and wants [outcome]."',
+  valueProposition: 'For example: "I help [who] achieve [result] by [how], unlike [alternative]."',
+};
+
+export function offlineOnboardingSuggestion(task: OnboardingSuggestionTask): OnboardingSuggestion {
+  const draft = task.current.trim();
+  if (!draft) {
+    return {
+      suggestion: `${task.opener} ${examples[task.suggestionKind]} Replace the brackets with your own words.`,
+    };
+  }
+  const first = sentences(draft)[0] ?? draft;
+  const keyWords = contentWords(draft).slice(0, 3);
+  const keep =
+    keyWords.length > 0 ? ` Keep the words that carry your meaning: ${listing(keyWords)}.` : '';
+  return {
+    suggestion: `${task.opener} Building on your draft, "${quote(first, 200)}", ${advice[task.suggestionKind]}${keep}`,
+  };
+}

@@ -1,0 +1,153 @@
+// Analyses in DynamoDB: one item per model call made for an analysis or a suggestion, holding
+// its usage (model, tokens, cost estimate) and, for a completed analysis, the result itself.
+// Usage per tenant is a Query on the tenant_id-created_at-index.
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type NativeAttributeValue,
+} from '@aws-sdk/lib-dynamodb';
+import type { AnalysisOutcome, UsageRecord } from '../analysis/analysis.js';
+import {
+  operationsOutputs,
+  alignmentOutput,
+  kpiOutput,
+  strategyOutput,
+} from '../analysis/outputs.js';
+import type { AnalysisRepository } from '../analysis/ports.js';
+import { storageCall, type Dynamo } from './dynamo.js';
+import { tables } from './tables.js';
+
+type Item = Record<string, NativeAttributeValue>;
+
+const byTenant = tables.analyses.indexes[0]?.name ?? 'tenant_id-created_at-index';
+
+function usageItem(record: UsageRecord): Item {
+  return {
+    analysis_id: record.id,
+    record_kind: record.kind,
+    status: record.status,
+    tenant_id: record.tenantId,
+    user_id: record.userId,
+    created_at: record.createdAt,
+    subject: record.subject,
+    detail: record.detail,
+    model: record.usage.model,
+    provider: record.usage.provider,
+    input_tokens: record.usage.inputTokens,
+    output_tokens: record.usage.outputTokens,
+    estimated_cost_usd: record.usage.estimatedCostUsd ?? undefined,
+    duration_ms: record.usage.durationMs,
+  };
+}
+
+function usageRecord(i: Item): UsageRecord {
+  return {
+    id: String(i.analysis_id),
+    kind: i.record_kind === 'suggestion' ? 'suggestion' : 'analysis',
+    status: i.status === 'failed' ? 'failed' : 'completed',
+    tenantId: String(i.tenant_id),
+    userId: String(i.user_id),
+    createdAt: String(i.created_at),
+    subject: String(i.subject) as UsageRecord['subject'],
+    detail: typeof i.detail === 'string' ? i.detail : undefined,
+    usage: {
+      model: String(i.model),
+      provider: String(i.provider),
+      inputTokens: Number(i.input_tokens ?? 0),
+      outputTokens: Number(i.output_tokens ?? 0),
+      estimatedCostUsd: typeof i.estimated_cost_usd === 'number' ? i.estimated_cost_usd : null,
+      durationMs: Number(i.duration_ms ?? 0),
+    },
+  };
+}
+
+/** The stored result, checked again against its schema so a reader gets a typed outcome. */
+function outcomeOf(subject: string, detail: string | undefined, result: unknown): AnalysisOutcome {
+  switch (subject) {
+    case 'alignment':
+      return { type: 'alignment', output: alignmentOutput.parse(result) };
+    case 'strategy':
+      return { type: 'strategy', output: strategyOutput.parse(result) };
+    case 'kpi':
+      return { type: 'kpi', output: kpiOutput.parse(result) };
+    case 'operations': {
+      const schema = operationsOutputs[detail as keyof typeof operationsOutputs];
+      if (!schema) throw new Error(`stored operations analysis has no known method: ${detail}`);
+      return { type: 'operations', output: schema.parse(result) };
+    }
+    default:
+      throw new Error(`stored analysis has an unknown type: ${subject}`);
+  }
+}
+
+export function createAnalysisRepository(dynamo: Dynamo, table: string): AnalysisRepository {
+  const { doc } = dynamo;
+
+  async function put(item: Item): Promise<void> {
+    await storageCall(() =>
+      doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(analysis_id)',
+        }),
+      ),
+    );
+  }
+
+  return {
+    save: (analysis) => put({ ...usageItem(analysis), result: analysis.outcome.output }),
+
+    recordUsage: (record) => put(usageItem(record)),
+
+    async get(analysisId) {
+      const { Item: item } = await storageCall(() =>
+        doc.send(new GetCommand({ TableName: table, Key: { analysis_id: analysisId } })),
+      );
+      if (!item || item.record_kind !== 'analysis' || item.status !== 'completed' || !item.result) {
+        return undefined;
+      }
+      const record = usageRecord(item);
+      return {
+        ...record,
+        kind: 'analysis',
+        status: 'completed',
+        outcome: outcomeOf(record.subject, record.detail, item.result),
+      };
+    },
+
+    async usage(query) {
+      const records: UsageRecord[] = [];
+      const range =
+        query.from && query.to
+          ? ' AND created_at BETWEEN :from AND :to'
+          : query.from
+            ? ' AND created_at >= :from'
+            : query.to
+              ? ' AND created_at <= :to'
+              : '';
+      let startKey: Item | undefined;
+      do {
+        const page = await storageCall(() =>
+          doc.send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: byTenant,
+              KeyConditionExpression: `tenant_id = :tenant${range}`,
+              ExpressionAttributeValues: {
+                ':tenant': query.tenantId,
+                ...(query.from ? { ':from': query.from } : {}),
+                ...(query.to ? { ':to': query.to } : {}),
+              },
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        records.push(...(page.Items ?? []).map(usageRecord));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return records;
+    },
+  };
+}

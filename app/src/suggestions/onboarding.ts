@@ -1,0 +1,110 @@
+// The legacy onboarding suggestion: one suggested answer for the profile field the owner is
+// filling in (niche, ideal client, value proposition), built on what they have written so far.
+import { z } from 'zod';
+import { modelUsage } from '../analysis/analyses.js';
+import type { AnalysisRepository } from '../analysis/ports.js';
+import type { Principal } from '../auth/jwt.js';
+import { newId } from '../coaching/conversations.js';
+import type { Logger } from '../logger.js';
+import type { LlmProvider, StructuredRequest } from '../llm/port.js';
+import type { Metrics } from '../metrics.js';
+import {
+  fillPlaceholders,
+  type OnboardingKind,
+  type SuggestionTemplate,
+} from '../prompts/template.js';
+
+export const onboardingSuggestionOutput = z.object({
+  suggestion: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .describe('The suggested text, ready to paste into the field'),
+});
+export type OnboardingSuggestion = z.infer<typeof onboardingSuggestionOutput>;
+
+export interface SuggestionInput {
+  readonly kind: OnboardingKind;
+  readonly current: string;
+}
+
+export interface SuggestionDeps {
+  readonly repository: Pick<AnalysisRepository, 'recordUsage'>;
+  readonly templates: { suggestion(): Promise<SuggestionTemplate> };
+  readonly llm: LlmProvider;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export function onboardingSuggestionRequest(
+  template: SuggestionTemplate,
+  input: SuggestionInput,
+): StructuredRequest<OnboardingSuggestion> {
+  return {
+    system: template.system_prompt.trim(),
+    messages: [
+      {
+        role: 'user',
+        content: fillPlaceholders(template.instructions[input.kind], { current: input.current }),
+      },
+    ],
+    settings: template.model,
+    output: {
+      name: 'onboarding_suggestion',
+      description: `A suggested ${input.kind} for the owner's onboarding profile`,
+      schema: onboardingSuggestionOutput,
+    },
+    offline: {
+      kind: 'onboarding_suggestion',
+      suggestionKind: input.kind,
+      current: input.current,
+      opener: template.offline_openers[input.kind],
+    },
+  };
+}
+
+export function createSuggestions(deps: SuggestionDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async onboarding(principal: Principal, input: SuggestionInput): Promise<OnboardingSuggestion> {
+      const startedAt = now();
+      const template = await deps.templates.suggestion();
+      const result = await deps.llm.generate(onboardingSuggestionRequest(template, input));
+      const durationMs = now().getTime() - startedAt.getTime();
+      deps.metrics.add('LLMInputTokens', result.usage.inputTokens, 'Count');
+      deps.metrics.add('LLMOutputTokens', result.usage.outputTokens, 'Count');
+      deps.logger.info({
+        event: 'suggestion_generated',
+        user_id: principal.userId,
+        tenant_id: principal.tenantId,
+        suggestion_kind: input.kind,
+        model: result.model,
+        input_tokens: result.usage.inputTokens,
+        output_tokens: result.usage.outputTokens,
+        duration_ms: durationMs,
+      });
+      // Usage is bookkeeping: the suggestion is already made, so a storage hiccup must not fail it.
+      await deps.repository
+        .recordUsage({
+          id: newId('sugg'),
+          kind: 'suggestion',
+          status: 'completed',
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          createdAt: startedAt.toISOString(),
+          subject: 'onboarding',
+          detail: input.kind,
+          usage: modelUsage(result.model, result.provider, result.usage, durationMs),
+        })
+        .catch((error: Error) =>
+          deps.logger.warn({ event: 'usage_not_recorded', reason: error.message }),
+        );
+      return result.output;
+    },
+  };
+}
+
+export type Suggestions = ReturnType<typeof createSuggestions>;
