@@ -59,14 +59,9 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     parent?: string;
     protect: boolean;
   }[] = [];
-  const options_ = new Map<string, { parent?: string; protect: boolean }>();
-  await pulumi.runtime.setMocks(
-    mockProviders(region, recorded, options_),
-    project,
-    options.stack,
-    false,
-  );
-  captureResourceOptions(options_);
+  const registrations = new Map<string, { parent?: string; protect: boolean }>();
+  await pulumi.runtime.setMocks(mockProviders(region, recorded), project, options.stack, false);
+  captureResourceOptions(registrations);
 
   const result = await buildStack();
   const outputs = await resolve(result);
@@ -74,7 +69,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const resources: PlannedResource[] = [];
   for (const resource of recorded) {
-    const { parent, protect } = options_.get(`${resource.type}::${resource.name}`) ?? {
+    const { parent, protect } = registrations.get(`${resource.type}::${resource.name}`) ?? {
       protect: false,
     };
     resources.push({
@@ -142,11 +137,7 @@ function configString(value: unknown): string {
 type Recorder = { type: string; name: string; inputs: unknown }[];
 
 /** Answers resource registrations and provider calls the way AWS would shape them. */
-function mockProviders(
-  region: string,
-  recorded: Recorder,
-  _options: Map<string, unknown>,
-): pulumi.runtime.Mocks {
+function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks {
   const account = mockAccountId;
   return {
     newResource(args) {
