@@ -49,6 +49,12 @@ export class ConversationNotFoundError extends AppError {
   }
 }
 
+export class AnalysisNotFoundError extends AppError {
+  constructor(analysisId: string) {
+    super(404, 'analysis_not_found', `Analysis ${analysisId} not found`);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message = 'Not found', code = 'not_found') {
     super(404, code, message);

@@ -131,7 +131,11 @@ export function routeGuard(
   legacyPrefix: string,
 ): AppMiddleware {
   return async (ctx, next) => {
-    if (ctx.path.startsWith(legacyPrefix)) ctx.state.envelope = 'legacy';
+    if (ctx.path.startsWith(legacyPrefix)) {
+      // The legacy route keeps its own body and says it is deprecated, errors included.
+      ctx.state.envelope = 'legacy';
+      ctx.set('Deprecation', 'true');
+    }
     if (ctx.method === 'OPTIONS') return next(); // CORS preflight is answered before this
     const matches = routers.map((router) => router.match(ctx.path, ctx.method));
     const routeLayer = matches
