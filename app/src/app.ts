@@ -2,9 +2,11 @@
 // Lambda build the same app with different adapters.
 import cors from '@koa/cors';
 import Koa from 'koa';
+import type { Analyses } from './analysis/analyses.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/conversations.js';
 import type { Config } from './config.js';
+import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import {
   accessLog,
@@ -15,9 +17,11 @@ import {
   type AppMiddleware,
   type AppState,
 } from './http/middleware.js';
+import { suggestionRoutes } from './http/suggestion-routes.js';
 import { systemRoutes, type HealthChecks } from './http/system-routes.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Suggestions } from './suggestions/onboarding.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -25,6 +29,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly verifier: TokenVerifier;
   readonly coaching: Coaching;
+  readonly analyses: Analyses;
+  readonly suggestions: Suggestions;
   readonly checks: HealthChecks;
 }
 
@@ -70,7 +76,19 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
-  const routers = [system, conversations];
+  const analysis = analysisRoutes({
+    analyses: deps.analyses,
+    prefix: config.apiPrefix,
+    maxBodyBytes: config.maxBodyBytes,
+    guard,
+  });
+  const suggestions = suggestionRoutes({
+    suggestions: deps.suggestions,
+    prefix: config.apiPrefix,
+    maxBodyBytes: config.maxBodyBytes,
+    guard,
+  });
+  const routers = [system, conversations, analysis, suggestions];
 
   app.use(requestId());
   app.use(accessLog(logger, deps.metrics));
