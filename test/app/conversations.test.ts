@@ -159,7 +159,7 @@ describe('conversations', () => {
       expect(stored.body.identified_values).to.deep.equal(body.identified_values);
     });
 
-    it('when answers accumulate, then the phase moves forward at 1, 5 and 8 answers and values accumulate', async () => {
+    it('when answers accumulate, then the phase moves forward at 1, 5 and 8 answers, then to validation when the result is proposed', async () => {
       const id = await initiate(api, alice);
       const phases: string[] = [];
       const answers = [
@@ -171,6 +171,7 @@ describe('conversations', () => {
         'Winning with my team',
         'Freedom to choose my path',
         'Doing excellent work',
+        'Keeping my word',
       ];
       for (const answer of answers) phases.push((await send(id, answer)).body.current_phase);
       expect(phases).to.deep.equal([
@@ -181,6 +182,7 @@ describe('conversations', () => {
         'deepening',
         'deepening',
         'deepening',
+        'synthesis',
         'validation',
       ]);
       const { body } = await read(id);
@@ -189,8 +191,9 @@ describe('conversations', () => {
 
     it('when the user confirms the proposed result, then the turn is complete with next steps and the status stays active', async () => {
       const id = await initiate(api, alice);
-      for (const answer of ['honesty', 'learning', 'family', 'a', 'b', 'c', 'd', 'e'])
+      for (const answer of ['honesty', 'learning', 'family', 'a', 'b', 'c', 'd', 'e', 'f']) {
         await send(id, answer);
+      }
       const agreed = await send(id, 'Yes, that is exactly right.');
       expect(agreed.status).to.equal(200);
       expect(agreed.body).to.include({

@@ -70,6 +70,11 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     NAME_SUFFIX: `-t${process.pid}-${++tableSet}`,
     JWT_SECRET: TEST_SECRET,
     DYNAMODB_ENDPOINT: embedded.endpoint,
+    // Limits high enough to stay out of the way; the rate-limit tests set their own.
+    RATE_LIMIT_INITIATE: '100000/60',
+    RATE_LIMIT_ANALYSIS: '100000/60',
+    RATE_LIMIT_DEFAULT: '100000/60',
+    RATE_LIMIT_ANONYMOUS: '100000/60',
     ...options.env,
   });
   const dynamo = createDynamo({

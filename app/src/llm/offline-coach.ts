@@ -62,7 +62,8 @@ export function offlineCoachingTurn(task: CoachingTurnTask): CoachingTurn {
     };
   }
 
-  const synthesisReached = userTurns >= template.phase_thresholds.synthesis;
+  // The first synthesis turn still gathers; the result is put to the user on the turn after.
+  const synthesisReached = userTurns > template.phase_thresholds.synthesis;
   if (
     synthesisReached &&
     known.length >= template.completion.min_items &&
