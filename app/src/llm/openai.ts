@@ -42,8 +42,9 @@ const retryable = (status: number): boolean => status === 429 || status >= 500;
 
 /** Seconds from a Retry-After header, when it holds a number. */
 function retryAfterSeconds(response: Response): number | undefined {
-  const value = Number(response.headers.get('retry-after'));
-  return Number.isFinite(value) && value > 0 ? value : undefined;
+  const header = response.headers.get('retry-after');
+  const value = Number(header);
+  return header !== null && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 const pause = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -92,11 +93,17 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       if (!retryable(response.status)) {
         throw new LlmBadResponseError(`openai refused the request: ${detail}`, usage);
       }
-      const waitSeconds = retryAfterSeconds(response) ?? 2;
-      if (attempt >= options.maxAttempts || waitSeconds * 1000 >= budget.remainingMs()) {
-        throw new ServiceUnavailableError('openai', Math.ceil(waitSeconds), detail, usage);
+      const asked = retryAfterSeconds(response);
+      const waitMs = asked === undefined ? 200 * 2 ** attempt : asked * 1000;
+      if (attempt >= options.maxAttempts || waitMs >= budget.remainingMs()) {
+        throw new ServiceUnavailableError(
+          'openai',
+          Math.max(1, Math.ceil(asked ?? 2)),
+          detail,
+          usage,
+        );
       }
-      await pause(Math.min(waitSeconds * 1000, 200 * 2 ** attempt), budget.signal);
+      await pause(waitMs, budget.signal);
       if (budget.expired) throw budget.timedOut('openai', usage);
     }
   }
