@@ -27,7 +27,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
           responseChecksumValidation: 'WHEN_REQUIRED' as const,
         }
       : {}),
-    ...(loopback ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    // On loopback (s3rver in tests and local runs) the stand-in's documented fixed key.
+    ...(loopback ? { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
   });
 }
 
