@@ -91,7 +91,7 @@ export function createAnalyses(deps: AnalysisDeps) {
   ): Promise<void> {
     const durationMs = now().getTime() - startedAt.getTime();
     const tokens = (error as { usage?: TokenUsage }).usage ?? { inputTokens: 0, outputTokens: 0 };
-    const model = template.model.model_id ?? deps.llm.name;
+    const model = deps.llm.modelFor?.(template.model) ?? template.model.model_id ?? deps.llm.name;
     countTokens(tokens);
     deps.logger.info({
       event: 'analysis_failed',
