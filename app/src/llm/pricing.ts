@@ -1,6 +1,7 @@
 // Estimated cost of model calls, in US dollars per million tokens (on-demand list prices in
-// us-east-1 as published by AWS for these models; update when prices change). A model that is
-// not listed costs 0 and is flagged as unpriced in the logs by the caller.
+// us-east-1 as published by AWS for these models; update when prices change, see
+// docs/models.md). A model that is not listed (e.g. a local model behind the OpenAI-compatible
+// provider) is estimated at 0.
 import type { TokenUsage } from './port.js';
 
 interface Price {
@@ -14,6 +15,8 @@ export const priceTable: Readonly<Record<string, Price>> = {
   'anthropic.claude-3-5-sonnet-20240620-v1:0': { inputPerMillion: 3, outputPerMillion: 15 },
   'anthropic.claude-3-5-sonnet-20241022-v2:0': { inputPerMillion: 3, outputPerMillion: 15 },
   'anthropic.claude-3-5-haiku-20241022-v1:0': { inputPerMillion: 0.8, outputPerMillion: 4 },
+  'anthropic.claude-3-7-sonnet-20250219-v1:0': { inputPerMillion: 3, outputPerMillion: 15 },
+  'anthropic.claude-sonnet-4-20250514-v1:0': { inputPerMillion: 3, outputPerMillion: 15 },
   'amazon.nova-pro-v1:0': { inputPerMillion: 0.8, outputPerMillion: 3.2 },
   'amazon.nova-lite-v1:0': { inputPerMillion: 0.06, outputPerMillion: 0.24 },
   'amazon.nova-micro-v1:0': { inputPerMillion: 0.035, outputPerMillion: 0.14 },
