@@ -1,13 +1,12 @@
 // createApp: the middleware order and the routers, nothing else. Tests, the local server and
 // Lambda build the same app with different adapters.
-import cors from '@koa/cors';
 import Koa from 'koa';
 import type { Analyses } from './analysis/analyses.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/conversations.js';
 import type { Config } from './config.js';
 import { analysisRoutes } from './http/analysis-routes.js';
-import { conversationRoutes } from './http/conversation-routes.js';
+import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
 import {
   accessLog,
   authenticate,
@@ -18,7 +17,15 @@ import {
   type AppState,
 } from './http/middleware.js';
 import { suggestionRoutes } from './http/suggestion-routes.js';
-import { systemRoutes, type HealthChecks } from './http/system-routes.js';
+import { docsRoutes, isDocsRoute } from './http/docs-routes.js';
+import {
+  anonymousLimit,
+  userLimit,
+  type RateLimiters,
+  type RouteClass,
+} from './http/rate-limit.js';
+import { corsPolicy, securityHeaders } from './http/security-headers.js';
+import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Suggestions } from './suggestions/onboarding.js';
@@ -32,6 +39,7 @@ export interface AppDeps {
   readonly analyses: Analyses;
   readonly suggestions: Suggestions;
   readonly checks: HealthChecks;
+  readonly rateLimiters: RateLimiters;
 }
 
 export const exposedHeaders = [
@@ -69,7 +77,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     prefix: config.apiPrefix,
     checks: deps.checks,
   });
-  const guard = (): AppMiddleware[] => [authenticate(deps.verifier)];
+  const guard = (routeClass: RouteClass): AppMiddleware[] => [
+    authenticate(deps.verifier),
+    userLimit(deps.rateLimiters, deps.metrics, routeClass),
+  ];
   const conversations = conversationRoutes({
     coaching: deps.coaching,
     prefix: config.apiPrefix,
@@ -89,25 +100,22 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     guard,
   });
   const routers = [system, conversations, analysis, suggestions];
+  const docs = docsRoutes({
+    prefix: config.apiPrefix,
+    contributions: [systemDocs, conversationDocs],
+  });
+  routers.push(docs);
+  const exempt = (route: string) =>
+    isDocsRoute(route) || route.startsWith(`${config.apiPrefix}/health`);
 
   app.use(requestId());
+  app.use(securityHeaders());
   app.use(accessLog(logger, deps.metrics));
   app.use(errorEnvelope(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
-  app.use(
-    cors({
-      origin: (ctx) => {
-        const origin = ctx.get('Origin');
-        return config.corsOrigins.includes(origin) ? origin : '';
-      },
-      credentials: true,
-      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-ID'],
-      exposeHeaders: exposedHeaders,
-      maxAge: 600,
-    }) as unknown as AppMiddleware,
-  );
+  app.use(corsPolicy(config.corsOrigins, exposedHeaders));
   app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
+  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, exempt));
   for (const router of routers) app.use(router.routes());
   return app;
 }

@@ -14,7 +14,9 @@ import type { LlmProvider } from './llm/port.js';
 import { createBedrockClient, createBedrockProvider } from './llm/bedrock.js';
 import { createOfflineProvider } from './llm/offline.js';
 import { createOpenAiProvider } from './llm/openai.js';
+import { rateLimitersFor } from './http/rate-limit.js';
 import { noMetrics, type Metrics } from './metrics.js';
+import { createEmfMetrics } from './metrics-emf.js';
 import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
 import { filePromptSource } from './prompts/file-source.js';
 import { createS3Client, s3PromptSource } from './prompts/s3-source.js';
@@ -32,20 +34,33 @@ export interface Overrides {
   readonly dynamo?: Dynamo;
   /** Where the image (or the checkout) keeps its copy of prompts/. */
   readonly promptsDir?: string;
+  /** Applied to every AWS SDK client built here (the Lambda entry's X-Ray tracing). */
+  readonly instrument?: <C extends object>(client: C) => C;
 }
 
-function secretSource(config: Config): SecretSource {
+/** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
+export function metricsFor(config: Config): Metrics {
+  return config.metricsEnabled
+    ? createEmfMetrics({ stage: config.stage, flushIntervalMs: 10_000 })
+    : noMetrics;
+}
+
+function secretSource(config: Config, instrument: Instrument): SecretSource {
   if (config.auth.secret) return fixedSecret(config.auth.secret);
   if (config.auth.secretArn) {
-    const client = new SecretsManagerClient({
-      region: config.region,
-      endpoint: config.auth.secretsManagerEndpoint,
-      maxAttempts: 2,
-    });
+    const client = instrument(
+      new SecretsManagerClient({
+        region: config.region,
+        endpoint: config.auth.secretsManagerEndpoint,
+        maxAttempts: 2,
+      }),
+    );
     return secretsManagerSecret(config.auth.secretArn, client);
   }
   throw new ConfigError('JWT_SECRET', 'or JWT_SECRET_ARN must be set');
 }
+
+type Instrument = <C extends object>(client: C) => C;
 
 export function createLlm(config: Config): LlmProvider {
   switch (config.llm.provider) {
@@ -75,10 +90,12 @@ export function createLlm(config: Config): LlmProvider {
 }
 
 /** The bucket when one is configured (the image's prompts/ copy as fallback), else the folder. */
-function promptSources(config: Config, promptsDir: string) {
+function promptSources(config: Config, promptsDir: string, instrument: Instrument) {
   const files = filePromptSource(promptsDir);
   if (!config.prompts.bucket) return { source: files };
-  const client = createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint });
+  const client = instrument(
+    createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint }),
+  );
   return { source: s3PromptSource(client, config.prompts.bucket), fallback: files };
 }
 
@@ -87,6 +104,7 @@ export function composeDependencies(
   logger: Logger,
   overrides: Overrides = {},
 ): AppDeps {
+  const instrument: Instrument = overrides.instrument ?? ((client) => client);
   const dynamo =
     overrides.dynamo ??
     createDynamo({
@@ -94,17 +112,18 @@ export function composeDependencies(
       endpoint: config.dynamodbEndpoint,
       localCredentials: config.dynamodbEndpoint !== undefined && !config.deployed,
     });
+  instrument(dynamo.client);
   const promptsDir = config.prompts.dir ?? overrides.promptsDir ?? 'prompts';
   const templates = new TemplateCatalog({
     ...(overrides.promptSource
       ? { source: overrides.promptSource }
-      : promptSources(config, promptsDir)),
+      : promptSources(config, promptsDir, instrument)),
     logger,
     cacheMs: config.prompts.cacheSeconds * 1000,
     allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
   });
   const llm = overrides.llm ?? createLlm(config);
-  const metrics = overrides.metrics ?? noMetrics;
+  const metrics = overrides.metrics ?? metricsFor(config);
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const coaching = createCoaching({
@@ -132,7 +151,7 @@ export function composeDependencies(
     logger,
   });
   const verifier = new TokenVerifier({
-    source: overrides.secretSource ?? secretSource(config),
+    source: overrides.secretSource ?? secretSource(config, instrument),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
@@ -144,6 +163,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
+    rateLimiters: rateLimitersFor(config, logger, instrument),
     checks: {
       database: async () => {
         await storageCall(() =>

@@ -136,7 +136,6 @@ export function routeGuard(
       ctx.state.envelope = 'legacy';
       ctx.set('Deprecation', 'true');
     }
-    if (ctx.method === 'OPTIONS') return next(); // CORS preflight is answered before this
     const matches = routers.map((router) => router.match(ctx.path, ctx.method));
     const routeLayer = matches
       .flatMap((m) => m.pathAndMethod)

@@ -2,7 +2,8 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { z } from 'zod';
 import { publicPath, type AppState } from './middleware.js';
-import type { healthResponse, rootResponse } from './schemas.js';
+import type { DocsContribution } from './openapi.js';
+import { healthResponse, liveResponse, rootResponse } from './schemas.js';
 
 export const API_VERSION = '2.0.0';
 
@@ -88,3 +89,69 @@ export function systemRoutes(options: {
   });
   return router;
 }
+
+const healthExample = {
+  status: 'healthy',
+  timestamp: '2026-01-31T12:00:00.000Z',
+  version: API_VERSION,
+  stage: 'dev',
+  services: { database: 'healthy', llm: 'healthy', storage: 'healthy' },
+};
+
+export const systemDocs: DocsContribution = (docs) => {
+  docs.route({
+    method: 'get',
+    path: '/',
+    tag: 'system',
+    summary: 'The service, its version and where its docs and health are',
+    auth: false,
+    responses: {
+      200: {
+        description: 'The front door',
+        schema: docs.schema('Root', rootResponse),
+        example: {
+          name: 'PurposePath AI Coaching API',
+          version: API_VERSION,
+          stage: 'dev',
+          docs: '/docs',
+          redoc: '/redoc',
+          health: `${docs.prefix}/health`,
+        },
+      },
+    },
+  });
+  const health = docs.schema('Health', healthResponse);
+  for (const path of [`${docs.prefix}/health`, `${docs.prefix}/health/ready`]) {
+    docs.route({
+      method: 'get',
+      path,
+      tag: 'system',
+      summary: 'Checks the table, the prompt store and the model provider (cached a few seconds)',
+      auth: false,
+      limited: false,
+      responses: {
+        200: { description: 'Every dependency is healthy', schema: health, example: healthExample },
+        503: {
+          description: 'A dependency is unhealthy; the same body with status "degraded"',
+          schema: health,
+          example: {
+            ...healthExample,
+            status: 'degraded',
+            services: { ...healthExample.services, database: 'unhealthy: timeout' },
+          },
+        },
+      },
+    });
+  }
+  docs.route({
+    method: 'get',
+    path: `${docs.prefix}/health/live`,
+    tag: 'system',
+    summary: 'Liveness; touches no dependency',
+    auth: false,
+    limited: false,
+    responses: {
+      200: { description: 'Alive', schema: liveResponse, example: { status: 'ok' } },
+    },
+  });
+};

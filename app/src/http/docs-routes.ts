@@ -1,0 +1,230 @@
+// The docs routes: the OpenAPI document, Swagger UI and Redoc. Both pages and every asset they
+// load come from this service (no CDN, no web fonts), so they work with no internet access.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { NotFoundError } from '../errors.js';
+import { publicPath, type AppContext, type AppState } from './middleware.js';
+import type { DocsContribution } from './openapi.js';
+import { DOCS_CSP } from './security-headers.js';
+
+interface DocsAsset {
+  /** The file in its npm package. */
+  readonly packagePath: string;
+  readonly contentType: string;
+  /** Applied to the file's text before it is served. */
+  readonly patch?: (text: string) => string;
+}
+
+const REDOC_CDN_LOGO = '"https://cdn.redoc.ly/redoc/logo-mini.svg"';
+
+/** Redoc 2's footer logo is the bundle's one outside request; an empty src hides it. */
+function withoutRedocCdnLogo(text: string): string {
+  return text.split(REDOC_CDN_LOGO).join('""');
+}
+
+const js = 'text/javascript; charset=utf-8';
+
+export const docsAssets: Readonly<Record<string, DocsAsset>> = {
+  'swagger-ui.css': {
+    packagePath: 'swagger-ui-dist/swagger-ui.css',
+    contentType: 'text/css; charset=utf-8',
+  },
+  'swagger-ui-bundle.js': { packagePath: 'swagger-ui-dist/swagger-ui-bundle.js', contentType: js },
+  'redoc.standalone.js': {
+    packagePath: 'redoc/bundles/redoc.standalone.js',
+    contentType: js,
+    patch: withoutRedocCdnLogo,
+  },
+};
+
+/** The folder the Lambda bundle keeps its copies in (see scripts/build.ts). */
+export const BUNDLED_ASSETS_DIR = 'docs-assets';
+
+/** Where an asset is read from: beside the bundle when built, else from node_modules. */
+export function docsAssetFile(name: string, asset: DocsAsset): string {
+  const bundled = path.join(__dirname, BUNDLED_ASSETS_DIR, name);
+  return existsSync(bundled) ? bundled : require.resolve(asset.packagePath);
+}
+
+/** Our own Swagger UI start-up, as a file: the page's CSP allows no inline script. */
+const SWAGGER_INIT = `window.addEventListener('load', function () {
+  var root = document.getElementById('swagger-ui');
+  window.ui = SwaggerUIBundle({
+    url: root.getAttribute('data-spec-url'),
+    domNode: root,
+    validatorUrl: null,
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: 'BaseLayout',
+  });
+});
+`;
+
+const escapeAttribute = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+function page(title: string, head: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="icon" href="data:,">
+${head}
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+function swaggerPage(ctx: AppContext): string {
+  const at = (p: string) => escapeAttribute(publicPath(ctx, p));
+  return page(
+    'PurposePath AI Coaching API – Swagger UI',
+    `<link rel="stylesheet" href="${at('/docs/assets/swagger-ui.css')}">`,
+    [
+      `<div id="swagger-ui" data-spec-url="${at('/openapi.json')}"></div>`,
+      `<script src="${at('/docs/assets/swagger-ui-bundle.js')}"></script>`,
+      `<script src="${at('/docs/assets/swagger-init.js')}"></script>`,
+    ].join('\n'),
+  );
+}
+
+function redocPage(ctx: AppContext): string {
+  const at = (p: string) => escapeAttribute(publicPath(ctx, p));
+  return page(
+    'PurposePath AI Coaching API – Redoc',
+    '<style>body { margin: 0; padding: 0; }</style>',
+    [
+      `<redoc spec-url="${at('/openapi.json')}"></redoc>`,
+      `<script src="${at('/redoc/assets/redoc.standalone.js')}"></script>`,
+    ].join('\n'),
+  );
+}
+
+export interface DocsRoutesOptions {
+  readonly prefix: string;
+  /** Every route module's part of the document. */
+  readonly contributions: readonly DocsContribution[];
+}
+
+export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
+  const router = new Router<AppState>();
+  let openApi: Promise<{ document(basePath: string): Record<string, unknown> }> | undefined;
+  const assetText = new Map<string, Promise<string>>();
+
+  // The generator loads on the first request for the document, not at cold start.
+  const loadOpenApi = async () => {
+    const { buildOpenApi } = await import('./openapi.js');
+    return buildOpenApi(options.prefix, [...options.contributions, docsContribution]);
+  };
+
+  router.get('/openapi.json', async (ctx) => {
+    openApi ??= loadOpenApi();
+    ctx.body = (await openApi).document(ctx.state.basePath);
+  });
+
+  const html = (render: (ctx: AppContext) => string) => (ctx: AppContext) => {
+    ctx.set('Content-Security-Policy', DOCS_CSP);
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = render(ctx);
+  };
+  router.get('/docs', html(swaggerPage));
+  router.get('/redoc', html(redocPage));
+
+  const serveAsset = async (ctx: AppContext, name: string) => {
+    const asset = docsAssets[name];
+    if (!asset) throw new NotFoundError(`No docs asset ${name}`);
+    let text = assetText.get(name);
+    if (!text) {
+      text = readFile(docsAssetFile(name, asset), 'utf8').then((t) => asset.patch?.(t) ?? t);
+      assetText.set(name, text);
+    }
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.type = asset.contentType;
+    ctx.body = await text;
+  };
+  router.get('/docs/assets/:file', async (ctx) => {
+    const file = ctx.params.file ?? '';
+    if (file === 'swagger-init.js') {
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.type = js;
+      ctx.body = SWAGGER_INIT;
+      return;
+    }
+    if (!file.startsWith('swagger-ui')) throw new NotFoundError(`No docs asset ${file}`);
+    await serveAsset(ctx, file);
+  });
+  router.get('/redoc/assets/:file', async (ctx) => {
+    const file = ctx.params.file ?? '';
+    if (!file.startsWith('redoc')) throw new NotFoundError(`No docs asset ${file}`);
+    await serveAsset(ctx, file);
+  });
+  return router;
+}
+
+/** True for the docs routes, which the per-IP limit does not count. */
+export function isDocsRoute(route: string): boolean {
+  return ['/openapi.json', '/docs', '/redoc', '/docs/assets/:file', '/redoc/assets/:file'].includes(
+    route,
+  );
+}
+
+const text = z.string();
+
+export const docsContribution: DocsContribution = (docs) => {
+  docs.route({
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'docs',
+    summary: 'This OpenAPI 3.1 document',
+    description: '`servers` carries the stage or mapping key the request came through.',
+    auth: false,
+    limited: false,
+    responses: {
+      200: { description: 'The document', schema: z.record(z.string(), z.unknown()) },
+    },
+  });
+  docs.route({
+    method: 'get',
+    path: '/docs',
+    tag: 'docs',
+    summary: 'Swagger UI, served entirely by this service',
+    auth: false,
+    limited: false,
+    responses: { 200: { description: 'HTML page', schema: text, mediaType: 'text/html' } },
+  });
+  docs.route({
+    method: 'get',
+    path: '/redoc',
+    tag: 'docs',
+    summary: 'Redoc, served entirely by this service',
+    auth: false,
+    limited: false,
+    responses: { 200: { description: 'HTML page', schema: text, mediaType: 'text/html' } },
+  });
+  for (const [page, files] of [
+    ['docs', 'swagger-ui.css, swagger-ui-bundle.js, swagger-init.js'],
+    ['redoc', 'redoc.standalone.js'],
+  ] as const) {
+    docs.route({
+      method: 'get',
+      path: `/${page}/assets/:file`,
+      tag: 'docs',
+      summary: `A script or stylesheet of the ${page} page (${files})`,
+      auth: false,
+      limited: false,
+      responses: {
+        200: { description: 'The asset', schema: text, mediaType: 'text/javascript' },
+      },
+      errors: { 404: ['not_found'] },
+    });
+  }
+};
