@@ -1,0 +1,61 @@
+// Lambda entry: the same createApp behind serverless-http, for API Gateway HTTP API payload 2.0
+// events. Adapters are built once per execution environment, on the first invocation; what
+// that first request does not need (tracing, the OpenAPI generator, limiter stores) loads later
+// or never.
+import path from 'node:path';
+import serverless from 'serverless-http';
+import { createApp } from './app.js';
+import { composeDependencies } from './compose.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createEmfMetrics, type FlushableMetrics } from './metrics-emf.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+interface Environment {
+  readonly handle: Handler;
+  readonly metrics?: FlushableMetrics;
+}
+
+type Instrument = <C extends object>(client: C) => C;
+
+/** Powertools tracing of the AWS SDK clients, only when the function runs with X-Ray active. */
+async function xrayTracing(env: NodeJS.ProcessEnv): Promise<Instrument | undefined> {
+  const active =
+    env.AWS_XRAY_DAEMON_ADDRESS !== undefined && env.POWERTOOLS_TRACE_ENABLED !== 'false';
+  if (!active) return undefined;
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  const tracer = new Tracer({ serviceName: 'purposepath-coaching' });
+  return (client) => tracer.captureAWSv3Client(client);
+}
+
+async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const metrics = config.metricsEnabled ? createEmfMetrics({ stage: config.stage }) : undefined;
+  const instrument = await xrayTracing(env);
+  const app = createApp(
+    composeDependencies(config, logger, {
+      metrics,
+      instrument,
+      // The image keeps prompts/ beside the bundle: the fallback when S3 is unreachable.
+      promptsDir: path.join(__dirname, 'prompts'),
+    }),
+  );
+  return { handle: serverless(app) as Handler, metrics };
+}
+
+let environment: Promise<Environment> | undefined;
+
+export const handler: Handler = async (event, context) => {
+  environment ??= createEnvironment(process.env).catch((error: unknown) => {
+    environment = undefined; // a failed start-up is retried by the next invocation
+    throw error;
+  });
+  const { handle, metrics } = await environment;
+  try {
+    return await handle(event, context);
+  } finally {
+    await metrics?.flush();
+  }
+};
