@@ -185,6 +185,9 @@ export function decodeCursor(
 
 export { encodeCursor };
 
+/** DynamoDB refuses a partition key over 2048 bytes; such an id names no conversation. */
+const storableKey = (id: string): boolean => id !== '' && Buffer.byteLength(id, 'utf8') <= 2048;
+
 export function createConversationRepository(
   dynamo: Dynamo,
   tableNames: { conversations: string; messages: string },
@@ -194,6 +197,7 @@ export function createConversationRepository(
   const messagesTable = tableNames.messages;
 
   async function getItem(conversationId: string): Promise<StoredConversation | undefined> {
+    if (!storableKey(conversationId)) return undefined;
     const result = await storageCall(() =>
       doc.send(
         new GetCommand({
@@ -354,6 +358,7 @@ export function createConversationRepository(
     },
 
     async beginTurn(conversationId, userId, tenantId, lease): Promise<BeginTurnResult> {
+      if (!storableKey(conversationId)) return { ok: false, current: undefined };
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {
         ':u': userId,
