@@ -1,6 +1,7 @@
 // `npm run build`: the Lambda bundle. esbuild puts app/src/lambda.ts and its dependencies into
 // one CommonJS file, app/dist/lambda.js (Node 22, exports `handler`), and copies beside it the
 // docs assets the bundle serves (app/dist/docs-assets/).
+import { readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -46,6 +47,28 @@ export async function buildLambda(root = process.cwd()): Promise<void> {
   for (const [name, asset] of Object.entries(docsAssets)) {
     await copyFile(require.resolve(asset.packagePath), path.join(assets, name));
   }
+}
+
+function newestFile(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the bundle when it is missing or older than anything it is built from (tests use it). */
+export async function ensureFreshBundle(root = process.cwd()): Promise<string> {
+  const bundle = path.join(root, BUNDLE);
+  const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(
+    newestFile(path.join(root, 'app', 'src')),
+    statSync(path.join(root, 'package-lock.json')).mtimeMs,
+    statSync(path.join(root, 'scripts', 'build.ts')).mtimeMs,
+  );
+  if (built < sources) await buildLambda(root);
+  return bundle;
 }
 
 async function main(): Promise<void> {

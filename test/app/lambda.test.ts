@@ -1,0 +1,238 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { SignJWT } from 'jose';
+import { loadConfig } from '../../app/src/config.js';
+import { createDynamo } from '../../app/src/storage/dynamo.js';
+import {
+  ensureTables,
+  startEmbeddedDynamo,
+  type EmbeddedDynamo,
+} from '../../app/src/storage/local-dynamo.js';
+import { ensureFreshBundle } from '../../scripts/build.js';
+import {
+  httpApiEvent,
+  type HttpApiEventOptions,
+  type HttpApiResult,
+} from '../support/apigw-events.js';
+
+const root = process.cwd();
+const SECRET = 'lambda-test-secret-of-at-least-32-bytes!';
+
+// The bundle runs in its own process, as in Lambda: plain Node, no tsx, its own environment.
+const RUNNER = `
+const { handler } = require(process.env.BUNDLE_PATH);
+process.on('message', async ({ id, event }) => {
+  try {
+    const result = await handler(event, { awsRequestId: 'ctx-' + id, functionName: 'coaching' });
+    process.send({ id, result });
+  } catch (error) {
+    process.send({ id, error: String(error && error.stack || error) });
+  }
+});
+process.send({ ready: true });
+`;
+
+describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', function () {
+  this.timeout(120_000);
+  let embedded: EmbeddedDynamo;
+  let child: ChildProcess;
+  let stdout = '';
+  let token: string;
+  const pending = new Map<number, (result: HttpApiResult) => void>();
+  let next = 0;
+
+  before(async () => {
+    const bundle = await ensureFreshBundle(root);
+    embedded = await startEmbeddedDynamo();
+    const env = {
+      STAGE: 'dev',
+      NAME_SUFFIX: `-lambda${process.pid}`,
+      DEFAULT_LLM_PROVIDER: 'offline',
+      JWT_SECRET: SECRET,
+      DYNAMODB_ENDPOINT: embedded.endpoint,
+      PROMPTS_DIR: path.join(root, 'prompts'),
+      METRICS_ENABLED: 'true',
+      LOG_LEVEL: 'ERROR',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    const config = loadConfig(env);
+    const dynamo = createDynamo({
+      region: 'us-east-1',
+      endpoint: embedded.endpoint,
+      localCredentials: true,
+    });
+    await ensureTables(dynamo.client, config.tables);
+    dynamo.client.destroy();
+    child = spawn(process.execPath, ['-e', RUNNER], {
+      env: { PATH: process.env.PATH, BUNDLE_PATH: bundle, ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.on(
+        'message',
+        (message: { ready?: boolean; id?: number; result?: HttpApiResult; error?: string }) => {
+          if (message.ready) return resolve();
+          const settle = pending.get(message.id ?? -1);
+          if (settle && message.result) settle(message.result);
+          else if (settle) throw new Error(message.error);
+        },
+      );
+    });
+    token = await new SignJWT({ user_id: 'lia', tenant_id: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+  });
+  after(async () => {
+    child?.kill();
+    await embedded?.close();
+  });
+
+  async function invoke(options: HttpApiEventOptions) {
+    const id = ++next;
+    const result = await new Promise<HttpApiResult>((resolve) => {
+      pending.set(id, resolve);
+      child.send({ id, event: httpApiEvent(options) });
+    });
+    const text = result.isBase64Encoded
+      ? Buffer.from(result.body, 'base64').toString('utf8')
+      : result.body;
+    const headers = Object.fromEntries(
+      Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = {};
+    }
+    return { status: result.statusCode, headers, body, text };
+  }
+
+  const auth = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+  it('when reached through the $default stage, then it routes the bare path and writes bare URLs', async () => {
+    const response = await invoke({ method: 'GET', rawPath: '/' });
+    expect(response.status).to.equal(200);
+    expect(response.body).to.include({ docs: '/docs', stage: 'dev' });
+    expect(response.headers['x-request-id']).to.be.a('string');
+    expect(response.headers['strict-transport-security']).to.contain('max-age=');
+  });
+
+  it('when reached through the named stage, then an authenticated conversation flows and every URL keeps the stage', async () => {
+    const initiate = await invoke({
+      method: 'POST',
+      rawPath: '/dev/api/v1/conversations/initiate',
+      stage: 'dev',
+      headers: auth(),
+      body: JSON.stringify({ topic: 'core_values' }),
+    });
+    expect(initiate.status, initiate.text).to.equal(201);
+    const id = String(initiate.body.conversation_id);
+    expect(initiate.headers.location).to.equal(`/dev/api/v1/conversations/${id}`);
+    expect(initiate.headers['x-ratelimit-limit']).to.equal('10');
+
+    const message = await invoke({
+      method: 'POST',
+      rawPath: `/dev/api/v1/conversations/${id}/message`,
+      stage: 'dev',
+      headers: auth(),
+      body: Buffer.from(JSON.stringify({ user_message: 'Honesty matters to me' })).toString(
+        'base64',
+      ),
+      isBase64Encoded: true,
+    });
+    expect(message.status, message.text).to.equal(200);
+    expect(message.body.ai_response).to.be.a('string');
+
+    const read = await invoke({
+      method: 'GET',
+      rawPath: `/dev/api/v1/conversations/${id}`,
+      stage: 'dev',
+      headers: auth(),
+      cookies: ['session=abc', 'theme=dark'],
+    });
+    expect(read.status).to.equal(200);
+    expect((read.body.messages as unknown[]).length).to.equal(3);
+  });
+
+  it('when reached through the custom domain with the mapping key, then docs and the OpenAPI servers carry the key', async () => {
+    const front = await invoke({ method: 'GET', rawPath: '/coaching/' });
+    expect(front.status).to.equal(200);
+    expect(front.body).to.include({ docs: '/coaching/docs', redoc: '/coaching/redoc' });
+    const doc = await invoke({ method: 'GET', rawPath: '/coaching/openapi.json' });
+    expect(doc.body.servers).to.deep.equal([{ url: '/coaching', description: 'This deployment' }]);
+    const page = await invoke({ method: 'GET', rawPath: '/coaching/redoc' });
+    expect(page.text).to.contain('spec-url="/coaching/openapi.json"');
+    const asset = await invoke({
+      method: 'GET',
+      rawPath: '/coaching/redoc/assets/redoc.standalone.js',
+    });
+    expect(asset.status).to.equal(200);
+    expect(asset.text).to.not.contain('cdn.redoc.ly');
+  });
+
+  it('when a route does not exist, then 404 in the envelope', async () => {
+    const response = await invoke({ method: 'GET', rawPath: '/dev/api/v1/nowhere', stage: 'dev' });
+    expect(response.status).to.equal(404);
+    expect(response.body).to.include({
+      error: 'not_found',
+      request_id: response.headers['x-request-id'],
+    });
+  });
+
+  it('when the body breaks the schema, then 422 in the envelope with the field named', async () => {
+    const response = await invoke({
+      method: 'POST',
+      rawPath: '/api/v1/conversations/initiate',
+      headers: auth(),
+      body: Buffer.from(JSON.stringify({ topic: 'astrology' })).toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(response.status).to.equal(422);
+    expect(response.body.error).to.equal('validation_error');
+    expect((response.body.detail as { loc: string[] }[])[0]?.loc).to.deep.equal(['body', 'topic']);
+  });
+
+  it('when a query key repeats, then both values arrive (and a list of pages is a 422)', async () => {
+    const response = await invoke({
+      method: 'GET',
+      rawPath: '/api/v1/conversations',
+      rawQueryString: 'page=1&page=2',
+      headers: auth(),
+    });
+    expect(response.status).to.equal(422);
+    expect((response.body.detail as { loc: string[] }[])[0]?.loc).to.deep.equal(['query', 'page']);
+  });
+
+  it('when there is no token, then 401 in the envelope with WWW-Authenticate', async () => {
+    const response = await invoke({ method: 'GET', rawPath: '/api/v1/conversations' });
+    expect(response.status).to.equal(401);
+    expect(response.body).to.include({ error: 'missing_token' });
+    expect(response.headers['www-authenticate']).to.equal('Bearer');
+  });
+
+  it('when invocations finish, then their metrics were flushed as EMF lines with only the Stage dimension', () => {
+    const emf = stdout
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            Stage: string;
+            _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+          },
+      );
+    expect(emf.length).to.be.at.least(5);
+    for (const line of emf) {
+      expect(line.Stage).to.equal('dev');
+      expect(line._aws.CloudWatchMetrics[0]?.Namespace).to.equal('PurposePath/Coaching');
+      expect(line._aws.CloudWatchMetrics[0]?.Dimensions).to.deep.equal([['Stage']]);
+    }
+  });
+});
