@@ -82,7 +82,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: url.optional(),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
-  LLM_TIMEOUT_MS: positiveInt.default(25_000),
+  // The model's share of a turn, so the storage calls around it still end inside 25 s.
+  LLM_TIMEOUT_MS: positiveInt.default(22_000),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
