@@ -5,7 +5,7 @@ import type { Analyses } from './analysis/analyses.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/conversations.js';
 import type { Config } from './config.js';
-import { analysisRoutes } from './http/analysis-routes.js';
+import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
 import {
   accessLog,
@@ -16,7 +16,7 @@ import {
   type AppMiddleware,
   type AppState,
 } from './http/middleware.js';
-import { suggestionRoutes } from './http/suggestion-routes.js';
+import { suggestionDocs, suggestionRoutes } from './http/suggestion-routes.js';
 import { docsRoutes, isDocsRoute } from './http/docs-routes.js';
 import {
   anonymousLimit,
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const routers = [system, conversations, analysis, suggestions];
   const docs = docsRoutes({
     prefix: config.apiPrefix,
-    contributions: [systemDocs, conversationDocs],
+    contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
   });
   routers.push(docs);
   const exempt = (route: string) =>

@@ -3,8 +3,13 @@
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Suggestions } from '../suggestions/onboarding.js';
-import { onboardingSuggestionBody, type onboardingSuggestionResponse } from './analysis-schemas.js';
+import {
+  legacyErrorBody,
+  onboardingSuggestionBody,
+  onboardingSuggestionResponse,
+} from './analysis-schemas.js';
 import { jsonBody, principalOf, type AppMiddleware, type AppState } from './middleware.js';
+import type { DocsContribution } from './openapi.js';
 import { validate } from './validate.js';
 
 export interface SuggestionRoutesOptions {
@@ -38,3 +43,40 @@ export function suggestionRoutes(options: SuggestionRoutesOptions): Router<AppSt
 
   return router;
 }
+
+export const suggestionDocs: DocsContribution = (docs) => {
+  docs.route({
+    method: 'post',
+    path: `${docs.prefix}/suggestions/onboarding`,
+    tag: 'suggestions',
+    summary: 'Suggest a niche, ideal client or value proposition (legacy)',
+    description:
+      'Kept for older onboarding clients. Every answer, errors included, uses this route’s own ' +
+      'envelope and carries `Deprecation: true`; a 401 says `error: "Unauthorized"`.',
+    auth: true,
+    deprecated: true,
+    body: {
+      schema: docs.schema('OnboardingSuggestionRequest', onboardingSuggestionBody),
+      example: { kind: 'niche', current: 'We bake sourdough for cafes.' },
+    },
+    responses: {
+      200: {
+        description: 'The suggestion, in the legacy envelope',
+        schema: docs.schema('OnboardingSuggestionResponse', onboardingSuggestionResponse),
+        example: {
+          success: true,
+          data: {
+            suggestion:
+              'I bake naturally leavened bread for independent cafes that want a local, daily loaf.',
+          },
+          message: null,
+          error: null,
+          request_id: '0f6c2a4e-8d1b-4f7a-9c3e-2b5d7e9f1a3c',
+        },
+        headers: { Deprecation: 'Always true: this route is kept for older clients' },
+      },
+    },
+    errors: { 502: ['llm_bad_response'] },
+    errorSchema: docs.schema('LegacyErrorBody', legacyErrorBody),
+  });
+};
