@@ -1,0 +1,315 @@
+// `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size
+// and RSS, each figure measured beside its baseline in the same run. Loopback only; prints a
+// table, or one JSON object with --json. `--quick` shortens every phase (for a smoke run).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { SignJWT } from 'jose';
+import { httpApiEvent } from '../test/support/apigw-events.js';
+import { loadConfig } from '../app/src/config.js';
+import { createDynamo } from '../app/src/storage/dynamo.js';
+import { ensureTables } from '../app/src/storage/local-dynamo.js';
+import { countDynamoCalls } from './support/dynamo-calls.js';
+import { startChild, type Child } from './support/children.js';
+
+const args = new Set(process.argv.slice(2));
+const asJson = args.has('--json');
+const quick = args.has('--quick');
+const COLD_RUNS = quick ? 3 : 17;
+const THROUGHPUT = { connections: 10, seconds: quick ? 2 : 6, warmupSeconds: 1, rounds: 2 };
+const SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
+const USER = 'bench-user';
+const TENANT = 'bench-tenant';
+const APP_BUNDLE = path.resolve('app/dist/lambda.js');
+
+const log = (line: string) => {
+  if (!asJson) process.stderr.write(`${line}\n`);
+};
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function token(): Promise<string> {
+  return new SignJWT({ user_id: USER, tenant_id: TENANT })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+async function call(url: string, method: string, route: string, bearer: string, body?: unknown) {
+  const response = await fetch(`${url}${route}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${route} answered ${response.status}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Starts `node invoke.cjs <bundle>` and times spawn → the handler's response on stdout. */
+function coldStart(bundle: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [path.join(__dirname, 'support/invoke.cjs'), bundle], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', (chunk: Buffer) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = chunk.toString().trim();
+      if (status !== '200') reject(new Error(`${bundle} answered ${status}`));
+      else resolve(ms);
+    });
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${bundle} exited ${code}: ${stderr.slice(0, 500)}`));
+    });
+  });
+}
+
+async function throughput(url: string, route: string, headers: Record<string, string>) {
+  await autocannon({ url: `${url}${route}`, headers, connections: 4, duration: 1 });
+  const result = await autocannon({
+    url: `${url}${route}`,
+    headers,
+    connections: THROUGHPUT.connections,
+    duration: THROUGHPUT.seconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}${route}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+interface ThroughputRow {
+  route: string;
+  app_rps: number;
+  baseline_rps: number;
+  ratio: number;
+  p50_ms: number;
+  p99_ms: number;
+  baseline_p50_ms: number;
+  baseline_p99_ms: number;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'purposepath-bench-'));
+  const children: Child[] = [];
+  try {
+    log('starting the embedded DynamoDB');
+    const store = await startChild('store-server.ts', {});
+    children.push(store);
+    const env: NodeJS.ProcessEnv = {
+      STAGE: 'bench',
+      JWT_SECRET: SECRET,
+      DYNAMODB_ENDPOINT: store.url,
+      LOG_LEVEL: 'ERROR',
+      LOG_SILENT: 'true',
+      DEFAULT_LLM_PROVIDER: 'offline',
+      METRICS_ENABLED: 'false',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      RATE_LIMIT_DEFAULT: '10000000/1',
+      RATE_LIMIT_ANONYMOUS: '10000000/1',
+      RATE_LIMIT_INITIATE: '10000000/1',
+      RATE_LIMIT_ANALYSIS: '10000000/1',
+      AWS_REGION: 'us-east-1',
+      NODE_NO_WARNINGS: '1',
+    };
+    const config = loadConfig(env);
+    const admin = createDynamo({
+      region: 'us-east-1',
+      endpoint: store.url,
+      localCredentials: true,
+    });
+    await ensureTables(admin.client, config.tables);
+    admin.client.destroy();
+    const tablesEnv = {
+      BENCH_CONVERSATIONS_TABLE: config.tables.conversations,
+      BENCH_MESSAGES_TABLE: config.tables.messages,
+      BENCH_SESSIONS_TABLE: config.tables.coachingSessions,
+    };
+
+    log('counting DynamoDB calls per route');
+    const dynamodbCalls = await countDynamoCalls(env, SECRET);
+
+    log('starting the API and the bare Koa baseline');
+    const app = await startChild('app-server.ts', env);
+    children.push(app);
+    const bearer = await token();
+    const seeded = await call(app.url, 'POST', '/api/v1/conversations/initiate', bearer, {
+      topic: 'core_values',
+    });
+    const conversationId = String(seeded.conversation_id);
+    for (let i = 0; i < 4; i++) {
+      await call(app.url, 'POST', `/api/v1/conversations/${conversationId}/message`, bearer, {
+        user_message: `I value honesty, craft and generosity (${i}).`,
+      });
+    }
+    const bare = await startChild('bare-server.ts', {
+      ...env,
+      ...tablesEnv,
+      BENCH_READ_SESSION: (dynamodbCalls.get ?? 0) > 2 ? 'true' : 'false',
+    });
+    children.push(bare);
+
+    const rssStart = await app.rss();
+    const auth = { Authorization: `Bearer ${bearer}` };
+    const targets = [
+      { route: '/api/v1/health/live', headers: {} },
+      { route: `/api/v1/conversations/${conversationId}`, headers: auth },
+    ];
+    const rows: ThroughputRow[] = [];
+    for (const target of targets) {
+      const appRuns = [];
+      const bareRuns = [];
+      for (let r = 0; r < THROUGHPUT.rounds; r++) {
+        log(`throughput ${target.route.replace(conversationId, '{id}')}: round ${r + 1}`);
+        appRuns.push(await throughput(app.url, target.route, target.headers));
+        bareRuns.push(await throughput(bare.url, target.route, target.headers));
+      }
+      const mean = (runs: { rps: number }[]) => runs.reduce((s, x) => s + x.rps, 0) / runs.length;
+      const appRps = mean(appRuns);
+      const bareRps = mean(bareRuns);
+      rows.push({
+        route: `GET ${target.route.replace(conversationId, '{id}')}`,
+        app_rps: Math.round(appRps),
+        baseline_rps: Math.round(bareRps),
+        ratio: round(appRps / bareRps),
+        p50_ms: median(appRuns.map((x) => x.p50)),
+        p99_ms: median(appRuns.map((x) => x.p99)),
+        baseline_p50_ms: median(bareRuns.map((x) => x.p50)),
+        baseline_p99_ms: median(bareRuns.map((x) => x.p99)),
+      });
+    }
+    const rssEnd = await app.rss();
+    await bare.stop();
+
+    log('building the Lambda bundles');
+    const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    if (built.status !== 0 || !existsSync(APP_BUNDLE)) throw new Error('npm run build failed');
+    const baselineBundle = path.join(tmpdir(), 'purposepath-bench', 'baseline-lambda.js');
+    await build({
+      entryPoints: [path.join(__dirname, 'baseline/lambda.ts')],
+      outfile: baselineBundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      minify: true,
+      keepNames: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+
+    const event = JSON.stringify(
+      httpApiEvent({
+        method: 'GET',
+        rawPath: `/api/v1/conversations/${conversationId}`,
+        headers: { authorization: `Bearer ${bearer}` },
+      }),
+    );
+    const coldEnv = { ...process.env, ...env, ...tablesEnv, BENCH_EVENT: event };
+    const appCold: number[] = [];
+    const baseCold: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      log(`cold start ${i + 1}/${COLD_RUNS}`);
+      appCold.push(await coldStart(APP_BUNDLE, coldEnv));
+      baseCold.push(await coldStart(baselineBundle, coldEnv));
+    }
+    const appMs = median(appCold);
+    const baseMs = median(baseCold);
+
+    const result = {
+      cold_start: {
+        app_ms: round(appMs, 1),
+        baseline_ms: round(baseMs, 1),
+        ratio: round(appMs / baseMs),
+      },
+      throughput: rows,
+      dynamodb_calls: dynamodbCalls,
+      bundle_bytes: statSync(APP_BUNDLE).size,
+      baseline_bundle_bytes: statSync(baselineBundle).size,
+      rss_mb: { start: round(rssStart / 2 ** 20, 1), end: round(rssEnd / 2 ** 20, 1) },
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model ?? 'unknown',
+        memory_gb: round(totalmem() / 2 ** 30, 1),
+        free_memory_gb: round(freemem() / 2 ** 30, 1),
+        node: process.version,
+      },
+      settings: {
+        cold_start_runs: COLD_RUNS,
+        connections: THROUGHPUT.connections,
+        seconds: THROUGHPUT.seconds,
+        rounds: THROUGHPUT.rounds,
+      },
+      duration_s: round((Date.now() - started) / 1000, 1),
+    };
+    if (asJson) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(table(result));
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function table(r: {
+  cold_start: { app_ms: number; baseline_ms: number; ratio: number };
+  throughput: ThroughputRow[];
+  dynamodb_calls: Record<string, number>;
+  bundle_bytes: number;
+  baseline_bundle_bytes: number;
+  rss_mb: { start: number; end: number };
+  machine: { cpus: number; cpu_model: string; memory_gb: number; node: string };
+  settings: { cold_start_runs: number; connections: number; seconds: number; rounds: number };
+  duration_s: number;
+}): string {
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const growth = (r.rss_mb.end - r.rss_mb.start) / r.rss_mb.start;
+  const lines = [
+    `Machine: ${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.memory_gb} GB, Node ${r.machine.node}`,
+    '',
+    '| measure | app | baseline | ratio | target |',
+    '|---|---|---|---|---|',
+    `| cold start, median of ${r.settings.cold_start_runs} (ms) | ${r.cold_start.app_ms} | ${r.cold_start.baseline_ms} | ${r.cold_start.ratio} | ≤ 1.25: ${check(r.cold_start.ratio <= 1.25)} |`,
+    ...r.throughput.map((t) => {
+      const target = t.route.includes('health') ? 0.6 : 0.8;
+      return `| ${t.route} (req/s; p50 / p99 ms) | ${t.app_rps} (${t.p50_ms} / ${t.p99_ms}) | ${t.baseline_rps} (${t.baseline_p50_ms} / ${t.baseline_p99_ms}) | ${t.ratio} | ≥ ${target}: ${check(t.ratio >= target)} |`;
+    }),
+    `| bundle size (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
+    `| RSS of the API, start → end of throughput runs (MB) | ${r.rss_mb.start} → ${r.rss_mb.end} | | ${round(1 + growth)} | growth < 10%: ${check(growth < 0.1)} |`,
+    '',
+    '| route | DynamoDB calls | target |',
+    '|---|---|---|',
+    ...Object.entries(r.dynamodb_calls).map(([route, n]) => {
+      const limit = { get: 2, list: 2, message: 4 }[route];
+      return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
+    }),
+    '',
+    `Throughput: autocannon, ${r.settings.connections} connections, ${r.settings.seconds} s a run, ${r.settings.rounds} alternating rounds (mean). Whole run ${r.duration_s} s.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
