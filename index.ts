@@ -1,6 +1,6 @@
 // The PurposePath Coaching platform: one stack per stage (dev, staging, prod), each holding
 // the tables, the prompt bucket, the JWT secret, the API function, its HTTP API and its alarms.
-// Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deploying.md.
+// Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see the README's Deploying section.
 import * as aws from '@pulumi/aws';
 import { readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
