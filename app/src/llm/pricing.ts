@@ -1,7 +1,7 @@
 // Estimated cost of model calls, in US dollars per million tokens (on-demand list prices in
-// us-east-1 as published by AWS for these models; update when prices change, see
-// the README's token accounting section). A model that is not listed (e.g. a local model behind the OpenAI-compatible
-// provider) is estimated at 0.
+// us-east-1 as published by AWS for these models; update when prices change, see the README's
+// token accounting section). A model that is not listed (e.g. a local model behind the
+// OpenAI-compatible provider) is estimated at 0.
 import type { TokenUsage } from './port.js';
 
 interface Price {
