@@ -422,10 +422,13 @@ export function createCoaching(deps: CoachingDeps) {
 
     async get(principal: Principal, conversationId: string) {
       const conversation = await owned(principal, conversationId);
-      const messages = await deps.conversations.messages(conversation);
-      const session = conversation.sessionId
-        ? await deps.sessions.get(conversation.sessionId).catch(() => undefined)
-        : undefined;
+      // Independent reads, so one round trip of latency rather than two.
+      const [messages, session] = await Promise.all([
+        deps.conversations.messages(conversation),
+        conversation.sessionId
+          ? deps.sessions.get(conversation.sessionId).catch(() => undefined)
+          : undefined,
+      ]);
       if (!session) return { conversation, messages };
       // The run's usage, read from its session; never stored on the conversation itself.
       const usage = {

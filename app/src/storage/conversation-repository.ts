@@ -283,6 +283,13 @@ export function createConversationRepository(
     get: getItem,
 
     async messages(conversation) {
+      // A short conversation lies wholly in the item's recent window: no turn item to read.
+      if (
+        conversation.inlineMessages.length === 0 &&
+        conversation.recentMessages.length === conversation.messageCount
+      ) {
+        return [...conversation.recentMessages];
+      }
       const turns = await queryAll({
         TableName: messagesTable,
         KeyConditionExpression: 'conversation_id = :c AND turn <= :n',
