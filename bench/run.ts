@@ -299,7 +299,7 @@ function table(r: {
     '| route | DynamoDB calls | target |',
     '|---|---|---|',
     ...Object.entries(r.dynamodb_calls).map(([route, n]) => {
-      const limit = { get: 2, list: 2, message: 4 }[route];
+      const limit = { get: 2, get_long: 2, list: 2, message: 4 }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),
     '',

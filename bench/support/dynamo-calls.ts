@@ -85,6 +85,13 @@ export async function countDynamoCalls(
       });
     }
     await measure('get', 'GET', conversation);
+    // Past the item's 12-message recent window, the turn items are read too.
+    for (let i = 3; i < 7; i++) {
+      await measure('message', 'POST', `${conversation}/message`, {
+        user_message: `Generosity and courage matter to me (${i}).`,
+      });
+    }
+    await measure('get_long', 'GET', conversation);
     await measure('list', 'GET', '/api/v1/conversations');
     await measure('pause', 'POST', `${conversation}/pause`, {});
     await measure('resume', 'POST', `${conversation}/resume`);
