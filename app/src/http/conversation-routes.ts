@@ -122,20 +122,13 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
 
   router.get('/:id', ...guard, async (ctx) => {
     const { conversation: c, messages } = await coaching.get(principalOf(ctx), ctx.params.id ?? '');
+    // The list's summary fields, without its message count, plus the whole history.
+    const { message_count: _count, ...summary } = summaryView(c);
     const response: z.infer<typeof conversationResponse> = {
-      conversation_id: c.conversationId,
-      user_id: c.userId,
-      tenant_id: c.tenantId,
-      topic: c.topic,
-      status: c.status,
-      current_phase: c.phase,
-      progress: phaseProgress[c.phase],
+      ...summary,
       messages: messages.map(messageView),
       insights: [...c.insights],
       identified_values: [...c.identifiedValues],
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-      completed_at: c.completedAt,
       metadata: { ...c.metadata },
     };
     ctx.body = response;
