@@ -116,8 +116,8 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
     }),
   );
 
-  router.get('/:analysisId', ...options.guard('default'), async (ctx) => {
-    const analysis = await analyses.get(principalOf(ctx), ctx.params.analysisId ?? '');
+  router.get('/:analysis_id', ...options.guard('default'), async (ctx) => {
+    const analysis = await analyses.get(principalOf(ctx), ctx.params.analysis_id ?? '');
     ctx.body = analysisView(analysis);
   });
 
@@ -265,7 +265,7 @@ export const analysisDocs: DocsContribution = (docs) => {
   }
   docs.route({
     method: 'get',
-    path: `${base}/:analysisId`,
+    path: `${base}/:analysis_id`,
     tag,
     summary: 'Read a stored analysis again (its owner only)',
     auth: true,
