@@ -13,6 +13,7 @@ import { httpApiEvent } from '../test/support/apigw-events.js';
 import { loadConfig } from '../app/src/config.js';
 import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables } from '../app/src/storage/local-dynamo.js';
+import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
 import { startChild, type Child } from './support/children.js';
 
@@ -43,20 +44,6 @@ function token(): Promise<string> {
     .setIssuedAt()
     .setExpirationTime('2h')
     .sign(new TextEncoder().encode(SECRET));
-}
-
-async function call(url: string, method: string, route: string, bearer: string, body?: unknown) {
-  const response = await fetch(`${url}${route}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${route} answered ${response.status}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
 /** Starts `node invoke.cjs <bundle>` and times spawn → the handler's response on stdout. */
@@ -153,12 +140,12 @@ async function main(): Promise<void> {
     const app = await startChild('app-server.ts', env);
     children.push(app);
     const bearer = await token();
-    const seeded = await call(app.url, 'POST', '/api/v1/conversations/initiate', bearer, {
+    const seeded = await apiCall(app.url, 'POST', '/api/v1/conversations/initiate', bearer, {
       topic: 'core_values',
     });
     const conversationId = String(seeded.conversation_id);
     for (let i = 0; i < 4; i++) {
-      await call(app.url, 'POST', `/api/v1/conversations/${conversationId}/message`, bearer, {
+      await apiCall(app.url, 'POST', `/api/v1/conversations/${conversationId}/message`, bearer, {
         user_message: `I value honesty, craft and generosity (${i}).`,
       });
     }

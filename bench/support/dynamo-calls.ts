@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
+import { apiCall } from './api-call.js';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies } from '../../app/src/compose.js';
@@ -58,18 +59,9 @@ export async function countDynamoCalls(
   const counts: Record<string, number> = {};
   async function measure(name: string, method: string, path: string, body?: unknown) {
     calls = 0;
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${bearer}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${name} answered ${response.status}: ${text}`);
+    const answer = await apiCall(url, method, path, bearer, body);
     counts[name] = calls;
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    return answer;
   }
 
   try {
