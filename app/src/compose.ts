@@ -11,15 +11,12 @@ import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 import type { LlmProvider } from './llm/port.js';
-import { createBedrockClient, createBedrockProvider } from './llm/bedrock.js';
 import { createOfflineProvider } from './llm/offline.js';
-import { createOpenAiProvider } from './llm/openai.js';
 import { rateLimitersFor } from './http/rate-limit.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { createEmfMetrics } from './metrics-emf.js';
 import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
 import { filePromptSource } from './prompts/file-source.js';
-import { createS3Client, s3PromptSource } from './prompts/s3-source.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
@@ -62,41 +59,94 @@ function secretSource(config: Config, instrument: Instrument): SecretSource {
 
 type Instrument = <C extends object>(client: C) => C;
 
-export function createLlm(config: Config): LlmProvider {
-  switch (config.llm.provider) {
+/**
+ * A model adapter loaded on its first use, so a cold start that only reads (the common first
+ * request) never loads or initialises a model SDK.
+ */
+function loadedOnFirstUse(
+  name: LlmProvider['name'],
+  modelFor: NonNullable<LlmProvider['modelFor']>,
+  load: () => Promise<LlmProvider>,
+): LlmProvider {
+  let provider: Promise<LlmProvider> | undefined;
+  const loaded = () =>
+    (provider ??= load().catch((error: unknown) => {
+      provider = undefined;
+      throw error;
+    }));
+  return {
+    name,
+    modelFor,
+    generate: async (request) => (await loaded()).generate(request),
+    check: async () => (await loaded()).check(),
+  };
+}
+
+export function createLlm(
+  config: Config,
+  instrument: Instrument = (client) => client,
+): LlmProvider {
+  const { llm } = config;
+  switch (llm.provider) {
     case 'offline':
       return createOfflineProvider();
     case 'bedrock':
-      return createBedrockProvider({
-        client: createBedrockClient({
-          region: config.region,
-          endpoint: config.llm.bedrockEndpoint,
-          maxAttempts: config.llm.maxAttempts,
-          timeoutMs: config.llm.timeoutMs,
-        }),
-        defaultModel: config.llm.defaultModel,
-        allowedModels: config.llm.allowedModels,
-        timeoutMs: config.llm.timeoutMs,
-      });
+      return loadedOnFirstUse(
+        'bedrock',
+        (settings) => settings.model_id ?? llm.defaultModel,
+        async () => {
+          const { createBedrockClient, createBedrockProvider } = await import('./llm/bedrock.js');
+          const client = createBedrockClient({
+            region: config.region,
+            endpoint: llm.bedrockEndpoint,
+            maxAttempts: llm.maxAttempts,
+            timeoutMs: llm.timeoutMs,
+          });
+          return createBedrockProvider({
+            client: instrument(client),
+            defaultModel: llm.defaultModel,
+            allowedModels: llm.allowedModels,
+            timeoutMs: llm.timeoutMs,
+          });
+        },
+      );
     case 'openai':
-      return createOpenAiProvider({
-        baseUrl: config.llm.openai.baseUrl as string,
-        apiKey: config.llm.openai.apiKey,
-        model: config.llm.openai.model as string,
-        maxAttempts: config.llm.maxAttempts,
-        timeoutMs: config.llm.timeoutMs,
-      });
+      return loadedOnFirstUse(
+        'openai',
+        () => llm.openai.model as string,
+        async () => {
+          const { createOpenAiProvider } = await import('./llm/openai.js');
+          return createOpenAiProvider({
+            baseUrl: llm.openai.baseUrl as string,
+            apiKey: llm.openai.apiKey,
+            model: llm.openai.model as string,
+            maxAttempts: llm.maxAttempts,
+            timeoutMs: llm.timeoutMs,
+          });
+        },
+      );
   }
 }
 
 /** The bucket when one is configured (the image's prompts/ copy as fallback), else the folder. */
 function promptSources(config: Config, promptsDir: string, instrument: Instrument) {
   const files = filePromptSource(promptsDir);
-  if (!config.prompts.bucket) return { source: files };
-  const client = instrument(
-    createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint }),
-  );
-  return { source: s3PromptSource(client, config.prompts.bucket), fallback: files };
+  const bucket = config.prompts.bucket;
+  if (!bucket) return { source: files };
+  // The S3 client is loaded with the first template read, not at start-up.
+  let s3: Promise<PromptSource> | undefined;
+  const source = () =>
+    (s3 ??= import('./prompts/s3-source.js').then(({ createS3Client, s3PromptSource }) =>
+      s3PromptSource(
+        instrument(createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint })),
+        bucket,
+      ),
+    ));
+  const lazy: PromptSource = {
+    name: `s3://${bucket}`,
+    read: async (key, etag) => (await source()).read(key, etag),
+  };
+  return { source: lazy, fallback: files };
 }
 
 export function composeDependencies(
@@ -122,7 +172,7 @@ export function composeDependencies(
     cacheMs: config.prompts.cacheSeconds * 1000,
     allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
   });
-  const llm = overrides.llm ?? createLlm(config);
+  const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
