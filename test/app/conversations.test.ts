@@ -287,6 +287,25 @@ describe('conversations', () => {
       expect(calls).to.equal(3);
     });
 
+    it('when active_only is spelled True, yes or on, then it is true; False, no or off, false', async () => {
+      for (const [spelling, total] of [
+        ['True', 4],
+        ['yes', 4],
+        ['ON', 4],
+        ['False', 5],
+        ['no', 5],
+        ['off', 5],
+      ] as const) {
+        const { status, body } = await api.request<ListBody>(
+          'GET',
+          `/api/v1/conversations?active_only=${spelling}`,
+          { token: lister },
+        );
+        expect(status, spelling).to.equal(200);
+        expect(body.total, spelling).to.equal(total);
+      }
+    });
+
     it('when active_only is set, then paused conversations are left out of the items and the total', async () => {
       const { body } = await api.request<ListBody>(
         'GET',

@@ -20,9 +20,14 @@ export const messageBody = z.object({
 
 export const idempotencyKeyHeader = z.string().min(1).max(128);
 
+// The spellings the original (FastAPI) accepted for a boolean query value, in any case.
+const truthy = ['true', '1', 'yes', 'on'];
 const booleanQuery = z
-  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1');
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum([...truthy, 'false', '0', 'no', 'off'], { message: 'expected true or false' }))
+  .transform((v) => truthy.includes(v));
 
 export const listQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
