@@ -216,15 +216,22 @@ export function composeDependencies(
     rateLimiters: rateLimitersFor(config, logger, instrument),
     checks: {
       database: async () => {
-        await storageCall(() =>
-          dynamo.doc.send(
-            new GetCommand({
-              TableName: config.tables.conversations,
-              Key: { conversation_id: '__health__' },
-            }),
-          ),
-        );
-        return 'healthy';
+        try {
+          await storageCall(() =>
+            dynamo.doc.send(
+              new GetCommand({
+                TableName: config.tables.conversations,
+                Key: { conversation_id: '__health__' },
+              }),
+            ),
+          );
+          return 'healthy';
+        } catch (error) {
+          // The health route is public: the reason it shows names no table; the log has the detail.
+          const detail = (error as { causeText?: string }).causeText ?? (error as Error).message;
+          logger.warn({ event: 'health_check_failed', dependency: 'database', reason: detail });
+          return 'unhealthy: table not reachable';
+        }
       },
       llm: () => llm.check(),
       storage: () => templates.check(),

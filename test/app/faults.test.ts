@@ -164,6 +164,9 @@ describe('faults: DynamoDB stopped mid-run', () => {
     expect(health.ms).to.be.below(PROMPT_MS);
     expect(health.value.status).to.equal(503);
     expect(health.value.body.status).to.equal('degraded');
+    expect((health.value.body.services as Record<string, string>).database).to.equal(
+      'unhealthy: table not reachable',
+    );
     expect((await api.request('GET', '/api/v1/health/live')).status).to.equal(200);
 
     // Back on the same port and folder; the same running app must find it again.

@@ -158,7 +158,11 @@ describe('prompt templates when S3 is unreachable', () => {
         '/api/v1/health',
       );
       expect(health.status).to.equal(503);
-      expect(health.body.services.storage).to.match(/^unhealthy: s3:\/\//);
+      expect(health.body.services.storage).to.equal('unhealthy: prompt store not readable');
+      expect(health.text).to.not.include('s3://');
+      const logged = api.logger.lines.find((l) => l.event === 'health_check_failed');
+      expect(logged).to.include({ dependency: 'storage' });
+      expect(String(logged?.source)).to.match(/^s3:\/\//);
     } finally {
       await api.close();
     }

@@ -75,7 +75,14 @@ export class TemplateCatalog {
       await this.options.source.read(templateKeys.coaching('core_values'));
       return 'healthy';
     } catch (error) {
-      return `unhealthy: ${this.options.source.name} unreadable (${(error as Error).message})`;
+      // The health route is public: the reason it shows names no bucket; the log has the detail.
+      this.options.logger.warn({
+        event: 'health_check_failed',
+        dependency: 'storage',
+        source: this.options.source.name,
+        reason: (error as Error).message,
+      });
+      return 'unhealthy: prompt store not readable';
     }
   }
 
