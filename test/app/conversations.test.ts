@@ -88,6 +88,24 @@ describe('conversations', () => {
       expect(Date.parse(String(body.created_at))).to.be.closeTo(Date.now(), 60_000);
     });
 
+    it('when the language is blank or absent, then the conversation is in English', async () => {
+      for (const body of [{ topic: 'vision' }, { topic: 'vision', language: '  ' }]) {
+        const created = await api.request('POST', '/api/v1/conversations/initiate', {
+          token: alice,
+          body,
+        });
+        expect(created.status).to.equal(201);
+        const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+        const item = await api.dynamo.doc.send(
+          new GetCommand({
+            TableName: api.config.tables.conversations,
+            Key: { conversation_id: created.body.conversation_id },
+          }),
+        );
+        expect(item.Item?.language).to.equal('en');
+      }
+    });
+
     for (const topic of ['core_values', 'purpose', 'vision', 'goals']) {
       it(`when the topic is ${topic}, then the opening message is that topic's template's`, async () => {
         const response = await api.request('POST', '/api/v1/conversations/initiate', {

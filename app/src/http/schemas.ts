@@ -10,7 +10,14 @@ const jsonObject = z.record(z.string(), z.unknown());
 export const initiateBody = z.object({
   topic: z.enum(coachingTopics),
   context: jsonObject.default({}),
-  language: z.string().trim().toLowerCase().min(2).max(5).default('en'),
+  // Trimmed and lower-cased; a blank value means the default, as an absent one does.
+  language: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(5)
+    .transform((v) => v || 'en')
+    .default('en'),
 });
 
 export const messageBody = z.object({
