@@ -155,13 +155,3 @@ export async function initiate(
     throw new Error(`initiate answered ${response.status}: ${response.text}`);
   return response.body.conversation_id;
 }
-
-/** Asserts-free helper: the error envelope's fields, for readable assertions. */
-export function envelope(response: Response): {
-  error: unknown;
-  request_id: unknown;
-  message: unknown;
-} {
-  const body = response.body;
-  return { error: body.error, request_id: body.request_id, message: body.message };
-}

@@ -3,7 +3,6 @@
 // table. The conversation item's conditional update is the turn's single commit point; turn
 // items beyond its committed count are invisible. Items written by the original service (all
 // messages inline, state under `context`) read back through the same mapping.
-import { randomUUID } from 'node:crypto';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -572,5 +571,3 @@ export function createConversationRepository(
     },
   };
 }
-
-export const newLeaseId = (): string => randomUUID();
