@@ -103,23 +103,6 @@ export const messageView = z.object({
   metadata: jsonObject,
 });
 
-export const conversationResponse = z.object({
-  conversation_id: z.string(),
-  user_id: z.string(),
-  tenant_id: z.string(),
-  topic: z.enum(coachingTopics),
-  status,
-  current_phase: phase,
-  progress: z.number().min(0).max(1),
-  messages: z.array(messageView),
-  insights: z.array(z.string()),
-  identified_values: z.array(z.string()),
-  created_at: timestamp,
-  updated_at: timestamp,
-  completed_at: timestamp.nullable(),
-  metadata: jsonObject,
-});
-
 export const conversationSummary = z.object({
   conversation_id: z.string(),
   user_id: z.string(),
@@ -132,6 +115,14 @@ export const conversationSummary = z.object({
   created_at: timestamp,
   updated_at: timestamp,
   completed_at: timestamp.nullable(),
+});
+
+/** A conversation with its whole history: the list's summary, less the count, plus the rest. */
+export const conversationResponse = conversationSummary.omit({ message_count: true }).extend({
+  messages: z.array(messageView),
+  insights: z.array(z.string()),
+  identified_values: z.array(z.string()),
+  metadata: jsonObject,
 });
 
 export const listResponse = z.object({

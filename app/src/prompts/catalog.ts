@@ -109,10 +109,7 @@ export class TemplateCatalog {
     } catch (error) {
       return this.fromFallback(key, schema, cached, error as Error);
     }
-    if (fetched === 'not-modified' && cached) {
-      cached.checkedAt = this.now();
-      return cached.template as T;
-    }
+    if (fetched === 'not-modified' && cached) return this.lastGood<T>(cached);
     if (fetched === 'not-modified') return this.fromFallback(key, schema, cached, new Error('no copy'));
 
     try {
@@ -127,14 +124,16 @@ export class TemplateCatalog {
         source: this.options.source.name,
         reason: error.message,
       });
-      if (cached) {
-        // Keep serving the last good version; look again after the usual interval.
-        cached.checkedAt = this.now();
-        return cached.template as T;
-      }
+      if (cached) return this.lastGood<T>(cached);
       // A fresh instance has no last good version: the image's copy is the next best.
       return this.fromFallback(key, schema, undefined, error);
     }
+  }
+
+  /** Keeps serving the last good version, and asks the source again after the usual interval. */
+  private lastGood<T>(cached: CacheEntry): T {
+    cached.checkedAt = this.now();
+    return cached.template as T;
   }
 
   private accept<T extends { model: ModelSettings }>(key: string, template: T): T {
@@ -158,11 +157,7 @@ export class TemplateCatalog {
       source: this.options.source.name,
       reason: error.message,
     });
-    if (cached) {
-      // Serve the last good version, and spare the failing source until the next interval.
-      cached.checkedAt = this.now();
-      return cached.template as T;
-    }
+    if (cached) return this.lastGood<T>(cached);
     if (this.options.fallback) {
       try {
         const copy = await this.options.fallback.read(key);
