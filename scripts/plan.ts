@@ -2,14 +2,14 @@
 // CLI, engine or providers, and returns what it would create: the offline plan.
 //
 // It does what the CLI would otherwise do for the program: reads Pulumi.yaml's config defaults
-// and Pulumi.<stack>.yaml, and answers the provider calls the program makes. The runtime keeps
+// and Pulumi.<stack>.yaml with the CLI's checks (stack-config.ts), and answers the provider calls
+// the program makes. The runtime keeps
 // global state, so build one stack per process.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { parse as parseYaml } from 'yaml';
 import buildStack from '../index';
+import { readStackConfigFiles } from './stack-config';
 
 export const projectRoot = path.resolve(__dirname, '..');
 
@@ -44,7 +44,11 @@ export const maskedSecret = '[secret]';
 
 export async function planStack(options: PlanOptions): Promise<StackPlan> {
   process.chdir(projectRoot);
-  const { project, config } = readStackConfigFiles(options.stack, options.overrides ?? {});
+  const { project, config } = readStackConfigFiles(
+    projectRoot,
+    options.stack,
+    options.overrides ?? {},
+  );
   const region = String(config['aws:region'] ?? 'us-east-1');
   const secretKeys = Object.keys(config).filter((key) => isSecureValue(config[key]));
   pulumi.runtime.setAllConfig(
@@ -93,35 +97,6 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 export function planJson(plan: StackPlan): string {
   const resources = plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
   return `${JSON.stringify(resources, null, 2)}\n`;
-}
-
-/** Pulumi.yaml's defaults under the stack file's values under the overrides, keys qualified. */
-export function readStackConfigFiles(
-  stack: string,
-  overrides: Record<string, unknown>,
-): { project: string; config: Record<string, unknown> } {
-  const projectFile = parseYaml(readFileSync(path.join(projectRoot, 'Pulumi.yaml'), 'utf8')) as {
-    name: string;
-    config?: Record<string, { default?: unknown } | unknown>;
-  };
-  const project = projectFile.name;
-  const qualify = (key: string) => (key.includes(':') ? key : `${project}:${key}`);
-  const config: Record<string, unknown> = {};
-  for (const [key, declaration] of Object.entries(projectFile.config ?? {})) {
-    const value = isDeclaration(declaration) ? declaration.default : declaration;
-    if (value !== undefined) config[qualify(key)] = value;
-  }
-  const stackFile = parseYaml(
-    readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), 'utf8'),
-  ) as { config?: Record<string, unknown> } | null;
-  for (const [key, value] of Object.entries({ ...(stackFile?.config ?? {}), ...overrides })) {
-    config[qualify(key)] = value;
-  }
-  return { project, config };
-}
-
-function isDeclaration(value: unknown): value is { default?: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'type' in value;
 }
 
 function isSecureValue(value: unknown): boolean {
