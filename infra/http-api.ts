@@ -3,7 +3,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
-/** The Phase 7 routes, the docs, and the legacy suggestions; `$default` catches the rest. */
+/**
+ * The Phase 7 routes, the docs, and the legacy suggestions; `$default` catches the rest. No key
+ * ends in `/`: API Gateway refuses those, and `GET /api/v1/conversations/` reaches the function
+ * anyway (the service answers it like the plain path).
+ */
 export const apiRoutes: readonly string[] = [
   'GET /',
   'GET /openapi.json',
@@ -14,7 +18,6 @@ export const apiRoutes: readonly string[] = [
   'GET /api/v1/health/live',
   'POST /api/v1/conversations/initiate',
   'GET /api/v1/conversations',
-  'GET /api/v1/conversations/',
   'GET /api/v1/conversations/{id}',
   'DELETE /api/v1/conversations/{id}',
   'POST /api/v1/conversations/{id}/message',

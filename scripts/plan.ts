@@ -3,12 +3,13 @@
 //
 // It does what the CLI would otherwise do for the program: reads Pulumi.yaml's config defaults
 // and Pulumi.<stack>.yaml with the CLI's checks (stack-config.ts), and answers the provider calls
-// the program makes. The runtime keeps
+// the program makes. What it plans must pass the services' own validation rules (aws-rules.ts). The runtime keeps
 // global state, so build one stack per process.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import buildStack from '../index';
+import { assertAwsAccepts } from './aws-rules';
 import { readStackConfigFiles } from './stack-config';
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -84,6 +85,8 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       protect,
     });
   }
+  // The mocks accept anything; the services do not.
+  assertAwsAccepts(options.stack, resources);
   return {
     stack: options.stack,
     region,

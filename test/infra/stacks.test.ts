@@ -59,7 +59,6 @@ const expectedRoutes = [
   'GET /',
   'GET /api/v1/analysis/{analysis_id}',
   'GET /api/v1/conversations',
-  'GET /api/v1/conversations/',
   'GET /api/v1/conversations/{id}',
   'GET /api/v1/health',
   'GET /api/v1/health/live',
