@@ -69,6 +69,7 @@ async function buildStack() {
   const domain = settings.customDomain
     ? new CustomDomain('domain', {
         domainName: settings.customDomain.name,
+        mode: settings.customDomain.mode,
         mappingKey: settings.apiMappingKey,
         apiId: http.apiId,
         stageName: http.stageName,

@@ -4,9 +4,17 @@ import * as pulumi from '@pulumi/pulumi';
 
 export type Architecture = 'x86_64' | 'arm64';
 
+/**
+ * `existing`: the domain belongs to someone else (api.purposepath.ai is shared), so the stack only
+ * maps the API onto it. `create`: the stack owns the domain, and with a zone its certificate and
+ * DNS record too.
+ */
+export type CustomDomainMode = 'existing' | 'create';
+
 export interface CustomDomainConfig {
   readonly name: string;
-  /** Where the certificate and alias come from: a zone this stack may write to, or neither. */
+  readonly mode: CustomDomainMode;
+  /** In `create` mode, where the certificate and alias come from: a zone this stack may write to, or neither. */
   readonly hostedZoneId?: string;
   readonly hostedZoneName?: string;
   /** An issued certificate in the stack's region, when the zone belongs to someone else. */
@@ -15,6 +23,8 @@ export interface CustomDomainConfig {
 
 export interface StackConfig {
   readonly project: string;
+  /** The region every resource lives in (`aws:region`). */
+  readonly region: string;
   readonly stage: string;
   readonly nameSuffix: string;
   /** Prod: `protect` on stateful resources, deletion protection, 30-day secret recovery. */
@@ -55,6 +65,7 @@ export interface StackConfig {
 
 const logLevels = ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'];
 const architectures: readonly Architecture[] = ['x86_64', 'arm64'];
+const domainModes: readonly CustomDomainMode[] = ['existing', 'create'];
 // API Gateway gives up on an integration after 30 seconds, so a longer function timeout only
 // bills for answers nobody receives.
 const maxTimeoutSeconds = 30;
@@ -69,6 +80,7 @@ export function readStackConfig(): StackConfig {
 
   const settings: StackConfig = {
     project: pulumi.getProject(),
+    region: new pulumi.Config('aws').require('region'),
     stage,
     nameSuffix: config.get('nameSuffix') ?? '',
     protect: config.requireBoolean('protect'),
@@ -104,6 +116,7 @@ export function readStackConfig(): StackConfig {
       config.requireBoolean('enableCustomDomain') || customDomainName
         ? {
             name: customDomainName ?? '',
+            mode: config.require('customDomainMode') as CustomDomainMode,
             hostedZoneId: optional('hostedZoneId'),
             hostedZoneName: optional('hostedZoneName'),
             certificateArn: optional('certificateArn'),
@@ -161,20 +174,35 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (throttling.rateLimit <= 0 || throttling.burstLimit <= 0) {
     problems.push('throttlingRateLimit and throttlingBurstLimit must be positive');
   }
-  if (customDomain) {
-    if (!customDomain.name) {
-      problems.push('enableCustomDomain needs customDomainName');
-    }
-    const sources = [
-      customDomain.hostedZoneId,
-      customDomain.hostedZoneName,
-      customDomain.certificateArn,
-    ].filter(Boolean);
-    if (sources.length !== 1) {
-      problems.push(
-        'a custom domain needs exactly one of hostedZoneId, hostedZoneName or certificateArn',
-      );
-    }
+  if (!/^[A-Za-z0-9._-]+$/.test(settings.apiMappingKey)) {
+    problems.push('apiMappingKey must be one path segment of letters, digits, ".", "_" or "-"');
+  }
+  if (customDomain) problems.push(...customDomainProblems(customDomain, settings.region));
+  return problems;
+}
+
+function customDomainProblems(domain: CustomDomainConfig, region: string): string[] {
+  const problems: string[] = [];
+  if (!domain.name) problems.push('enableCustomDomain needs customDomainName');
+  if (!domainModes.includes(domain.mode)) {
+    problems.push(`customDomainMode must be ${domainModes.join(' or ')}`);
+  }
+  const sources = [domain.hostedZoneId, domain.hostedZoneName, domain.certificateArn].filter(
+    Boolean,
+  );
+  if (domain.mode === 'existing' && sources.length > 0) {
+    problems.push(
+      'hostedZoneId, hostedZoneName and certificateArn are for customDomainMode create: an existing domain keeps its own certificate and DNS',
+    );
+  }
+  if (domain.mode === 'create' && sources.length !== 1) {
+    problems.push(
+      'customDomainMode create needs exactly one of hostedZoneId, hostedZoneName or certificateArn',
+    );
+  }
+  // A regional domain name takes a certificate from its own region only.
+  if (domain.certificateArn && !domain.certificateArn.startsWith(`arn:aws:acm:${region}:`)) {
+    problems.push(`certificateArn must be an ACM certificate in ${region}, the stack's region`);
   }
   return problems;
 }

@@ -1,29 +1,79 @@
-// The API under a custom domain, e.g. https://api.purposepath.ai/coaching. With a hosted zone
-// this stack owns the certificate and DNS; without one it uses an issued certificate and hands
-// the target name to whoever owns the DNS.
+// The API under a custom domain, e.g. https://api.purposepath.ai/coaching, in one of two modes.
+// `existing`: the domain is shared and owned elsewhere, so this stack adds only its API mapping
+// and never owns, changes or deletes the domain, its certificate or its DNS record. `create`: the
+// stack owns the domain; with a hosted zone it also issues the certificate and writes the alias,
+// without one it uses an issued certificate and hands the target name to whoever owns the DNS.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { CustomDomainMode } from './config';
 
 export interface CustomDomainArgs {
   readonly domainName: string;
+  readonly mode: CustomDomainMode;
   readonly mappingKey: string;
   readonly apiId: pulumi.Input<string>;
   readonly stageName: pulumi.Input<string>;
-  /** Exactly one: the zone (by id or by name) to validate and alias in, or an issued certificate. */
+  /** `create` only, exactly one: the zone (by id or name) to validate and alias in, or a certificate. */
   readonly hostedZoneId?: string;
   readonly hostedZoneName?: string;
   readonly certificateArn?: string;
 }
 
+interface MappedDomain {
+  /** The name the API mapping attaches to. */
+  readonly name: pulumi.Input<string>;
+  /** The regional name the domain's DNS record points at. */
+  readonly targetDomainName: pulumi.Output<string>;
+}
+
 export class CustomDomain extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
-  /** The regional name the domain's DNS record must point at. */
   readonly targetDomainName: pulumi.Output<string>;
 
   constructor(name: string, args: CustomDomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super('purposepath:platform:CustomDomain', name, {}, opts);
-    const child = { parent: this };
 
+    const domain =
+      args.mode === 'existing' ? this.existingDomain(args) : this.createdDomain(name, args);
+    new aws.apigatewayv2.ApiMapping(
+      `${name}-mapping`,
+      {
+        apiId: args.apiId,
+        domainName: domain.name,
+        stage: args.stageName,
+        apiMappingKey: args.mappingKey,
+      },
+      // A key is unique on its domain, so a new mapping can only follow the old one's removal.
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    this.url = pulumi.output(`https://${args.domainName}/${args.mappingKey}`);
+    this.targetDomainName = domain.targetDomainName;
+    this.registerOutputs({ url: this.url, targetDomainName: this.targetDomainName });
+  }
+
+  /**
+   * Looked up rather than assumed, so a misspelt or missing domain stops the preview. The lookup
+   * is API Gateway's domain-name read, which REST and HTTP APIs share; an HTTP API maps only onto
+   * a regional domain.
+   */
+  private existingDomain(args: CustomDomainArgs): MappedDomain {
+    const found = aws.apigateway.getDomainNameOutput(
+      { domainName: args.domainName },
+      { parent: this },
+    );
+    const name = found.apply((domain) => {
+      const regional = domain.endpointConfigurations.some((c) => c.types.includes('REGIONAL'));
+      if (!regional) {
+        throw new Error(`${args.domainName} is not a regional domain name; an HTTP API needs one`);
+      }
+      return domain.domainName;
+    });
+    return { name, targetDomainName: found.regionalDomainName };
+  }
+
+  private createdDomain(name: string, args: CustomDomainArgs): MappedDomain {
+    const child = { parent: this };
     const zoneId = args.hostedZoneName
       ? aws.route53.getZoneOutput({ name: args.hostedZoneName, privateZone: false }, child).zoneId
       : args.hostedZoneId;
@@ -40,16 +90,6 @@ export class CustomDomain extends pulumi.ComponentResource {
           endpointType: 'REGIONAL',
           securityPolicy: 'TLS_1_2',
         },
-      },
-      child,
-    );
-    new aws.apigatewayv2.ApiMapping(
-      `${name}-mapping`,
-      {
-        apiId: args.apiId,
-        domainName: domain.id,
-        stage: args.stageName,
-        apiMappingKey: args.mappingKey,
       },
       child,
     );
@@ -72,10 +112,7 @@ export class CustomDomain extends pulumi.ComponentResource {
         child,
       );
     }
-
-    this.url = pulumi.output(`https://${args.domainName}/${args.mappingKey}`);
-    this.targetDomainName = target.apply((t) => t.targetDomainName ?? '');
-    this.registerOutputs({ url: this.url, targetDomainName: this.targetDomainName });
+    return { name: domain.id, targetDomainName: target.apply((t) => t.targetDomainName ?? '') };
   }
 
   /** An ACM certificate for the domain, proven by a DNS record in the zone. */

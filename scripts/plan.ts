@@ -155,6 +155,20 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             inputs.arn ?? `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
           return { arn, id: arn, name };
         }
+        case 'aws:apigateway/getDomainName:getDomainName': {
+          // A shared regional domain, as API Gateway describes one that already exists.
+          const domainName = inputs.domainName ?? '';
+          const id = shortHash(domainName);
+          return {
+            id: domainName,
+            domainName,
+            arn: `arn:aws:apigateway:${region}::/domainnames/${domainName}`,
+            endpointConfigurations: [{ types: ['REGIONAL'] }],
+            regionalDomainName: `d-${id}.execute-api.${region}.amazonaws.com`,
+            regionalZoneId: 'Z1UJRXOUMOOFQ8',
+            securityPolicy: 'TLS_1_2',
+          };
+        }
         case 'aws:route53/getZone:getZone':
           return {
             zoneId: `Z${shortHash(inputs.name ?? '').toUpperCase()}`,
@@ -170,10 +184,12 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
   };
 }
 
+/** AWS's ids: generated for APIs, their parts and DNS records; a domain name is its own id. */
 function stateId(type: string, physical: string, id: string): string {
-  return type.startsWith('aws:apigatewayv2/') || type === 'aws:route53/record:Record'
-    ? id
-    : physical;
+  const generated =
+    (type.startsWith('aws:apigatewayv2/') && type !== 'aws:apigatewayv2/domainName:DomainName') ||
+    type === 'aws:route53/record:Record';
+  return generated ? id : physical;
 }
 
 function computedOutputs(

@@ -23,6 +23,7 @@ describe('a stack with every option set', function () {
       [`${p}:jwtAudience`]: 'coaching-api',
       [`${p}:enableCustomDomain`]: true,
       [`${p}:customDomainName`]: 'coaching.example.com',
+      [`${p}:customDomainMode`]: 'create',
       [`${p}:apiMappingKey`]: 'v2',
       [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
     });
@@ -67,7 +68,7 @@ describe('a stack with every option set', function () {
     });
   });
 
-  it('maps the domain with the given certificate, leaving DNS to its owner', () => {
+  it('creates the domain with the given certificate and maps it, leaving DNS to its owner', () => {
     const domain = onlyResource(plan, 'aws:apigatewayv2/domainName:DomainName');
     expect(domain.inputs.domainNameConfiguration).to.include({
       certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
@@ -86,9 +87,64 @@ describe('a stack with every option set', function () {
   });
 });
 
+describe('a stack that creates its domain in its own hosted zone', function () {
+  this.timeout(120_000);
+  const p = 'purposepath-coaching';
+  let plan: StackPlan;
+
+  before(async () => {
+    plan = await stackPlan('dev', {
+      [`${p}:enableCustomDomain`]: true,
+      [`${p}:customDomainName`]: 'coaching.dev.example.com',
+      [`${p}:customDomainMode`]: 'create',
+      [`${p}:hostedZoneId`]: 'Z0EXAMPLE',
+    });
+  });
+
+  it('issues a certificate proven by a DNS record in the zone, and serves the domain with it', () => {
+    expect(onlyResource(plan, 'aws:acm/certificate:Certificate').inputs).to.include({
+      domainName: 'coaching.dev.example.com',
+      validationMethod: 'DNS',
+    });
+    const records = resourcesOfType(plan, 'aws:route53/record:Record');
+    const validation = records.find((r) => r.inputs.type === 'CNAME')!;
+    expect(validation.inputs.zoneId).to.equal('Z0EXAMPLE');
+    const issued = onlyResource(plan, 'aws:acm/certificateValidation:CertificateValidation');
+    expect(issued.inputs.validationRecordFqdns).to.deep.equal([
+      String(validation.inputs.name).replace(/\.$/, ''),
+    ]);
+    const domain = onlyResource(plan, 'aws:apigatewayv2/domainName:DomainName');
+    expect(domain.inputs.domainNameConfiguration).to.include({
+      certificateArn: issued.inputs.certificateArn,
+      endpointType: 'REGIONAL',
+      securityPolicy: 'TLS_1_2',
+    });
+  });
+
+  it('points an alias record in the zone at the domain, and maps the API under coaching', () => {
+    const alias = resourcesOfType(plan, 'aws:route53/record:Record').find(
+      (r) => r.inputs.type === 'A',
+    )!;
+    expect(alias.inputs).to.include({ zoneId: 'Z0EXAMPLE', name: 'coaching.dev.example.com' });
+    expect(alias.inputs.aliases).to.deep.equal([
+      {
+        name: plan.outputs.customDomainTarget,
+        zoneId: 'Z1UJRXOUMOOFQ8',
+        evaluateTargetHealth: false,
+      },
+    ]);
+    expect(onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping').inputs).to.include({
+      domainName: 'coaching.dev.example.com',
+      apiMappingKey: 'coaching',
+    });
+    expect(plan.outputs.customDomainUrl).to.equal('https://coaching.dev.example.com/coaching');
+  });
+});
+
 describe('stack config checks', () => {
   const valid: StackConfig = {
     project: 'purposepath-coaching',
+    region: 'us-east-1',
     stage: 'dev',
     nameSuffix: '-v2',
     protect: false,
@@ -135,10 +191,32 @@ describe('stack config checks', () => {
       'jwtSecretArn',
     ],
     [
-      'a domain has neither zone nor certificate',
-      { customDomain: { name: 'api.example.com' } },
+      'a created domain has neither zone nor certificate',
+      { customDomain: { name: 'api.example.com', mode: 'create' } },
       'certificateArn',
     ],
+    [
+      'an existing domain is given a zone to write to',
+      { customDomain: { name: 'api.example.com', mode: 'existing', hostedZoneId: 'Z1' } },
+      'customDomainMode create',
+    ],
+    [
+      'the certificate is from another region than the regional domain',
+      {
+        customDomain: {
+          name: 'api.example.com',
+          mode: 'create',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        },
+      },
+      'certificateArn must be an ACM certificate in us-east-1',
+    ],
+    [
+      'the domain mode is unknown',
+      { customDomain: { name: 'api.example.com', mode: 'own' as 'create', hostedZoneId: 'Z1' } },
+      'customDomainMode',
+    ],
+    ['the mapping key has a slash', { apiMappingKey: 'coaching/v2' }, 'apiMappingKey'],
     ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
     [
       'the architecture is unknown',
