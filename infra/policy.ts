@@ -6,6 +6,7 @@ export interface PolicyStatement {
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string[];
   readonly Resource: string[];
+  readonly Condition?: Record<string, Record<string, string[]>>;
 }
 
 export interface PolicyDocument {
@@ -68,12 +69,7 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [inputs.logGroupArn, `${inputs.logGroupArn}:*`],
     },
-    {
-      Sid: 'AllowedModels',
-      Effect: 'Allow',
-      Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-      Resource: inputs.allowedModels.flatMap((model) => bedrockModelArns(model, region, accountId)),
-    },
+    ...modelStatements(inputs.allowedModels, region, accountId),
     {
       Sid: 'Tracing',
       Effect: 'Allow',
@@ -85,21 +81,63 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
 
+const invokeActions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
 /**
- * The ARNs a Bedrock model id grants. An inference profile routes each call to the model in
- * one of its geography's regions, so the call needs the profile and the model in any region;
- * a plain model id is called in the stack's own region.
+ * The allowed models and profiles, and the foundation models behind the profiles. A profile
+ * routes a call to its model in any region of its geography (a global one to any commercial
+ * region, which IAM names with an empty region), so those model ARNs carry every region; the
+ * condition lets them be reached only through the allowed profiles, never called directly.
  */
-export function bedrockModelArns(modelId: string, region: string, accountId: string): string[] {
-  const [prefix] = modelId.split('.', 1);
-  if (prefix && inferenceProfileGeographies.includes(prefix)) {
-    const foundationModel = modelId.slice(prefix.length + 1);
-    return [
-      `arn:aws:bedrock:${region}:${accountId}:inference-profile/${modelId}`,
-      `arn:aws:bedrock:*::foundation-model/${foundationModel}`,
-    ];
+export function modelStatements(
+  allowedModels: readonly string[],
+  region: string,
+  accountId: string,
+): PolicyStatement[] {
+  const grants = allowedModels.map((model) => bedrockModelGrant(model, region, accountId));
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'AllowedModels',
+      Effect: 'Allow',
+      Action: invokeActions,
+      Resource: grants.map((g) => g.called),
+    },
+  ];
+  const throughProfiles = grants.filter((g) => g.routedTo.length > 0);
+  if (throughProfiles.length > 0) {
+    statements.push({
+      Sid: 'ModelsBehindAllowedProfiles',
+      Effect: 'Allow',
+      Action: invokeActions,
+      Resource: throughProfiles.flatMap((g) => g.routedTo),
+      Condition: {
+        StringEquals: { 'bedrock:InferenceProfileArn': throughProfiles.map((g) => g.called) },
+      },
+    });
   }
-  return [`arn:aws:bedrock:${region}::foundation-model/${modelId}`];
+  return statements;
+}
+
+export interface ModelGrant {
+  /** The ARN a call names: the foundation model in the stack's region, or the inference profile. */
+  readonly called: string;
+  /** For a profile, the foundation model ARNs it routes the call to; empty otherwise. */
+  readonly routedTo: string[];
+}
+
+export function bedrockModelGrant(modelId: string, region: string, accountId: string): ModelGrant {
+  const [prefix] = modelId.split('.', 1);
+  if (!prefix || !inferenceProfileGeographies.includes(prefix)) {
+    return { called: `arn:aws:bedrock:${region}::foundation-model/${modelId}`, routedTo: [] };
+  }
+  const foundationModel = modelId.slice(prefix.length + 1);
+  return {
+    called: `arn:aws:bedrock:${region}:${accountId}:inference-profile/${modelId}`,
+    routedTo: [
+      `arn:aws:bedrock:*::foundation-model/${foundationModel}`,
+      ...(prefix === 'global' ? [`arn:aws:bedrock:::foundation-model/${foundationModel}`] : []),
+    ],
+  };
 }
 
 /** What Lambda needs to attach the function to the configured subnets, and nothing wider. */

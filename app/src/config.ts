@@ -76,7 +76,9 @@ const envSchema = z.object({
   DEFAULT_LLM_PROVIDER: z
     .enum(['bedrock', 'openai', 'offline'], { message: 'expected bedrock, openai or offline' })
     .optional(),
-  DEFAULT_LLM_MODEL: z.string().trim().min(1).default('anthropic.claude-3-sonnet-20240229-v1:0'),
+  // Claude Sonnet 4.6 through the US cross-region inference profile: Active on Bedrock when
+  // checked (docs/deployment.md, "Models"); the original's default is past its end of life.
+  DEFAULT_LLM_MODEL: z.string().trim().min(1).default('us.anthropic.claude-sonnet-4-6'),
   ALLOWED_LLM_MODELS: commaList.optional(),
   BEDROCK_ENDPOINT: url.optional(),
   OPENAI_BASE_URL: url.optional(),

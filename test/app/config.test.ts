@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../app/src/config.js';
+import { estimateCostUsd } from '../../app/src/llm/pricing.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +18,7 @@ describe('configuration', () => {
     });
     expect(config.llm).to.include({
       provider: 'offline',
-      defaultModel: 'anthropic.claude-3-sonnet-20240229-v1:0',
+      defaultModel: 'us.anthropic.claude-sonnet-4-6',
     });
     expect(config.corsOrigins).to.deep.equal([
       'http://localhost:3000',
@@ -26,6 +27,12 @@ describe('configuration', () => {
     ]);
     expect(config.tables.conversations).to.equal('purposepath-conversations-local-v2');
     expect(config.rateLimits.initiate).to.deep.equal({ points: 10, windowSeconds: 20 });
+  });
+
+  it('when no model is named, then the default is an inference profile whose model has a price', () => {
+    const { defaultModel } = loadConfig({}).llm;
+    expect(defaultModel).to.match(/^us\.anthropic\./);
+    expect(estimateCostUsd(defaultModel, { inputTokens: 1e6, outputTokens: 1e6 })).to.equal(18);
   });
 
   it('when a deployed stage is named, then Bedrock is the default provider and the secret is required', () => {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
-import { bedrockModelArns } from '../../infra/policy';
+import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
 import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
 
@@ -234,20 +234,41 @@ describe('stack config checks', () => {
 });
 
 describe('Bedrock model grants', () => {
+  const sonnet = 'anthropic.claude-sonnet-4-6';
+  const haiku = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+
   it('when a model id is a foundation model, then only that model in the stack’s region is granted', () => {
-    expect(
-      bedrockModelArns('anthropic.claude-3-haiku-20240307-v1:0', 'eu-west-1', '111122223333'),
-    ).to.deep.equal([
-      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+    expect(modelStatements([haiku], 'eu-west-1', '111122223333')).to.deep.equal([
+      {
+        Sid: 'AllowedModels',
+        Effect: 'Allow',
+        Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        Resource: [`arn:aws:bedrock:eu-west-1::foundation-model/${haiku}`],
+      },
     ]);
   });
 
-  it('when a model id is an inference profile, then the profile and the model it routes to are granted', () => {
-    expect(
-      bedrockModelArns('eu.anthropic.claude-3-haiku-20240307-v1:0', 'eu-west-1', '111122223333'),
-    ).to.deep.equal([
-      'arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0',
-      'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+  it('when a model id is an inference profile, then the profile, and its model in every region only through that profile, are granted', () => {
+    const profile = `arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.${sonnet}`;
+    const [direct, routed] = modelStatements([`us.${sonnet}`], 'us-east-1', '111122223333');
+    expect(direct?.Resource).to.deep.equal([profile]);
+    expect(direct?.Condition).to.equal(undefined);
+    expect(routed?.Resource).to.deep.equal([`arn:aws:bedrock:*::foundation-model/${sonnet}`]);
+    expect(routed?.Condition).to.deep.equal({
+      StringEquals: { 'bedrock:InferenceProfileArn': [profile] },
+    });
+  });
+
+  it('when a profile is global, then the region-less model ARN a global call reaches is granted too', () => {
+    expect(bedrockModelGrant(`global.${sonnet}`, 'us-east-1', '1').routedTo).to.deep.equal([
+      `arn:aws:bedrock:*::foundation-model/${sonnet}`,
+      `arn:aws:bedrock:::foundation-model/${sonnet}`,
     ]);
+  });
+
+  it('when profiles and a plain model are allowed together, then only the profiles open their models', () => {
+    const [direct, routed] = modelStatements([`us.${sonnet}`, haiku], 'us-east-1', '1');
+    expect(direct?.Resource).to.have.length(2);
+    expect(routed?.Resource).to.deep.equal([`arn:aws:bedrock:*::foundation-model/${sonnet}`]);
   });
 });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { estimateCostUsd } from '../../app/src/llm/pricing';
 import { tableList, tableName } from '../../app/src/storage/tables';
 import { actionsWithoutResourceLevel } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
@@ -130,6 +131,7 @@ interface Statement {
   Action: string | string[];
   Resource?: string | string[];
   Principal?: unknown;
+  Condition?: unknown;
 }
 
 const asList = (value: string | string[] | undefined): string[] =>
@@ -526,7 +528,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
         }
       });
 
-      it('scopes data, secret and model access to this stack’s resources and allowed models', () => {
+      it('scopes data, secret and model access to this stack’s resources and allowed, priced models', () => {
         const statements = input(
           onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
           'policy.Statement',
@@ -554,12 +556,30 @@ for (const [stage, expected] of Object.entries(stacks)) {
           ).to.equal(true);
         }
         // Nothing else: each ARN names an allowed id, or the model an allowed profile routes to.
+        const allowed = env.ALLOWED_LLM_MODELS!.split(',');
         const granted = modelArns.map((arn) => arn.slice(arn.lastIndexOf('/') + 1));
         for (const model of granted) {
           expect(
-            env.ALLOWED_LLM_MODELS!.split(',').some((m) => m === model || m.endsWith(`.${model}`)),
+            allowed.some((m) => m === model || m.endsWith(`.${model}`)),
             model,
           ).to.equal(true);
+        }
+        // A profile's models in other regions are reachable through the allowed profiles only.
+        const anyRegion = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.startsWith('arn:aws:bedrock:*::')),
+        );
+        expect(anyRegion).to.have.length(1);
+        expect(anyRegion[0]?.Condition).to.deep.equal({
+          StringEquals: {
+            'bedrock:InferenceProfileArn': modelArns.filter((arn) =>
+              arn.includes(':inference-profile/'),
+            ),
+          },
+        });
+        for (const model of allowed) {
+          expect(estimateCostUsd(model, { inputTokens: 1e6, outputTokens: 0 }), model).to.be.above(
+            0,
+          );
         }
       });
     });
