@@ -2,7 +2,7 @@
 // the tables, the prompt bucket, the JWT secret, the API function, its HTTP API and its alarms.
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see the README's Deploying section.
 import * as aws from '@pulumi/aws';
-import { readStackConfig, stackResourceName } from './infra/config';
+import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
 import { appEnvironment } from './infra/environment';
@@ -86,10 +86,13 @@ async function buildStack() {
     functionName: service.functionName,
     timeoutSeconds: settings.function.timeoutSeconds,
     apiId: http.apiId,
-    tableNames: tables.map((table) => table.name),
+    tables: tables.map((table) => ({ id: table.definition.id, name: table.name })),
+    models: settings.llm.allowedModels,
     email: settings.alarms.email,
     lambdaErrorsPer5Minutes: settings.alarms.lambdaErrorsPer5Minutes,
     llmTokensPerHour: settings.alarms.llmTokensPerHour,
+    api5xxMinRequests: settings.alarms.api5xxMinRequests,
+    concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
   });
 
   return {

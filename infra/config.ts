@@ -37,6 +37,10 @@ export interface StackConfig {
     readonly timeoutSeconds: number;
     readonly subnetIds: readonly string[];
     readonly securityGroupIds: readonly string[];
+    /** Executions reserved for the function; absent, it shares the account's unreserved pool. */
+    readonly reservedConcurrency?: number;
+    /** The account's concurrency quota in the region (Lambda's default is 1000). */
+    readonly accountConcurrency: number;
   };
   readonly llm: {
     readonly defaultModel: string;
@@ -60,6 +64,7 @@ export interface StackConfig {
     readonly email?: string;
     readonly lambdaErrorsPer5Minutes: number;
     readonly llmTokensPerHour: number;
+    readonly api5xxMinRequests: number;
   };
 }
 
@@ -69,6 +74,12 @@ const domainModes: readonly CustomDomainMode[] = ['existing', 'create'];
 // API Gateway gives up on an integration after 30 seconds, so a longer function timeout only
 // bills for answers nobody receives.
 const maxTimeoutSeconds = 30;
+/** `reservedConcurrency` meaning none, as Lambda spells it. */
+const unreserved = -1;
+/** Lambda keeps this many executions of the account's quota unreserved for every other function. */
+const minUnreservedConcurrency = 100;
+/** CloudWatch's limit of metrics in one alarm; the Bedrock throttling alarm takes one per model. */
+const maxMetricsPerAlarm = 10;
 
 /** Reads the current stack's configuration; throws one clear message for each mistake found. */
 export function readStackConfig(): StackConfig {
@@ -92,6 +103,11 @@ export function readStackConfig(): StackConfig {
       timeoutSeconds: config.requireNumber('timeout'),
       subnetIds: list('subnetIds'),
       securityGroupIds: list('lambdaSecurityGroupIds'),
+      reservedConcurrency:
+        config.requireNumber('reservedConcurrency') === unreserved
+          ? undefined
+          : config.requireNumber('reservedConcurrency'),
+      accountConcurrency: config.requireNumber('accountConcurrency'),
     },
     llm: {
       defaultModel: config.require('defaultModel'),
@@ -126,6 +142,7 @@ export function readStackConfig(): StackConfig {
       email: optional('alarmEmail'),
       lambdaErrorsPer5Minutes: config.requireNumber('lambdaErrorsPer5Minutes'),
       llmTokensPerHour: config.requireNumber('llmTokensPerHourAlarm'),
+      api5xxMinRequests: config.requireNumber('api5xxMinRequests'),
     },
   };
   const problems = findConfigProblems(settings);
@@ -162,6 +179,15 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (llm.allowedModels.length === 0) {
     problems.push('allowedModels must list at least one Bedrock model id');
   }
+  if (llm.allowedModels.length > maxMetricsPerAlarm) {
+    problems.push(
+      `allowedModels may list at most ${maxMetricsPerAlarm} models, one metric each in the Bedrock throttling alarm`,
+    );
+  }
+  problems.push(...concurrencyProblems(fn));
+  if (settings.alarms.api5xxMinRequests < 1) {
+    problems.push('api5xxMinRequests must be at least 1');
+  }
   if (!llm.allowedModels.includes(llm.defaultModel)) {
     problems.push(`defaultModel ${llm.defaultModel} must be one of allowedModels`);
   }
@@ -179,6 +205,27 @@ export function findConfigProblems(settings: StackConfig): string[] {
   }
   if (customDomain) problems.push(...customDomainProblems(customDomain, settings.region));
   return problems;
+}
+
+function concurrencyProblems(fn: StackConfig['function']): string[] {
+  const reserved = fn.reservedConcurrency;
+  if (reserved === undefined) return [];
+  // Lambda takes 0, but it stops every invocation: a switch, not a size.
+  if (!Number.isInteger(reserved) || reserved < 1) {
+    return [`reservedConcurrency must be ${unreserved} (none) or at least 1`];
+  }
+  const most = fn.accountConcurrency - minUnreservedConcurrency;
+  if (reserved > most) {
+    return [
+      `reservedConcurrency must leave ${minUnreservedConcurrency} of accountConcurrency (${fn.accountConcurrency}) unreserved: at most ${most}`,
+    ];
+  }
+  return [];
+}
+
+/** Concurrent executions at which the concurrency alarm fires: 80% of what the function may use. */
+export function concurrencyAlarmAt(fn: StackConfig['function']): number {
+  return Math.floor(0.8 * (fn.reservedConcurrency ?? fn.accountConcurrency));
 }
 
 function customDomainProblems(domain: CustomDomainConfig, region: string): string[] {

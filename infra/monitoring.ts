@@ -1,6 +1,9 @@
-// Alarms on an SNS topic, and a dashboard showing the same signals side by side.
+// Alarms on an SNS topic, and a dashboard showing the same signals side by side. CloudWatch
+// takes at most 10 metrics in one alarm, so what grows with the stack (tables) gets an alarm each.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { METRICS_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../app/src/metrics';
+import { dashboardBody } from './dashboard';
 
 export interface MonitoringArgs {
   /** Physical name of the topic and dashboard, and prefix of every alarm. */
@@ -10,17 +13,35 @@ export interface MonitoringArgs {
   readonly functionName: pulumi.Input<string>;
   readonly timeoutSeconds: number;
   readonly apiId: pulumi.Input<string>;
-  readonly tableNames: pulumi.Input<string>[];
+  readonly tables: readonly { readonly id: string; readonly name: pulumi.Input<string> }[];
+  /** The Bedrock model and profile ids the function calls, as Bedrock's ModelId dimension. */
+  readonly models: readonly string[];
   readonly email?: string;
   readonly lambdaErrorsPer5Minutes: number;
   readonly llmTokensPerHour: number;
+  /** Requests in 5 minutes below which the 5xx rate is not judged (one failure of two is no trend). */
+  readonly api5xxMinRequests: number;
+  /** Concurrent executions above which the concurrency alarm fires. */
+  readonly concurrencyAlarmAt: number;
 }
 
-/** The app's own metrics (CloudWatch embedded metric format), dimensioned by Stage only. */
-const appNamespace = 'PurposePath/Coaching';
 const fiveMinutes = 300;
 const oneHour = 3600;
 const api5xxPercent = 5;
+
+type AlarmSpec = Pick<
+  aws.cloudwatch.MetricAlarmArgs,
+  | 'metricName'
+  | 'namespace'
+  | 'dimensions'
+  | 'statistic'
+  | 'period'
+  | 'metricQueries'
+  | 'threshold'
+  | 'treatMissingData'
+>;
+
+type Query = aws.types.input.cloudwatch.MetricAlarmMetricQuery;
 
 export class Monitoring extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
@@ -41,14 +62,6 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const fn = { FunctionName: args.functionName };
-    const lambda = (metricName: string, stat: string) => ({
-      metricName,
-      namespace: 'AWS/Lambda',
-      dimensions: fn,
-      stat,
-      period: fiveMinutes,
-    });
     const alarm = (id: string, description: string, spec: AlarmSpec): aws.cloudwatch.MetricAlarm =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
@@ -57,6 +70,7 @@ export class Monitoring extends pulumi.ComponentResource {
           alarmDescription: description,
           alarmActions: [topic.arn],
           okActions: [topic.arn],
+          // No data means nothing happened: no requests, no throttles, no errors.
           treatMissingData: 'notBreaching',
           comparisonOperator: 'GreaterThanThreshold',
           evaluationPeriods: 1,
@@ -64,60 +78,93 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         child,
       );
+    const lambda = (metricName: string, statistic: string): AlarmSpec => ({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensions: { FunctionName: args.functionName },
+      statistic,
+      period: fiveMinutes,
+    });
 
     const alarms = [
       alarm('lambda-errors', `More than ${args.lambdaErrorsPer5Minutes} errors in 5 minutes`, {
-        ...metric(lambda('Errors', 'Sum')),
+        ...lambda('Errors', 'Sum'),
         threshold: args.lambdaErrorsPer5Minutes,
       }),
       alarm('lambda-throttles', 'The function was throttled', {
-        ...metric(lambda('Throttles', 'Sum')),
+        ...lambda('Throttles', 'Sum'),
         threshold: 0,
       }),
       alarm('lambda-duration', 'An invocation came within 10% of the timeout', {
-        ...metric(lambda('Duration', 'Maximum')),
+        ...lambda('Duration', 'Maximum'),
         threshold: args.timeoutSeconds * 1000 * 0.9,
       }),
-      alarm('api-5xx-rate', `More than ${api5xxPercent}% of API requests failed with 5xx`, {
-        metricQueries: [
-          apiMetric('errors', '5xx', args.apiId),
-          apiMetric('requests', 'Count', args.apiId),
+      alarm(
+        'lambda-concurrency',
+        `More than ${args.concurrencyAlarmAt} concurrent executions: near the limit, calls start being throttled`,
+        { ...lambda('ConcurrentExecutions', 'Maximum'), threshold: args.concurrencyAlarmAt },
+      ),
+      alarm(
+        'api-5xx-rate',
+        `More than ${api5xxPercent}% of at least ${args.api5xxMinRequests} API requests in 5 minutes failed with 5xx`,
+        {
+          metricQueries: [
+            stat('errors', 'AWS/ApiGateway', '5xx', { ApiId: args.apiId }, fiveMinutes),
+            stat('requests', 'AWS/ApiGateway', 'Count', { ApiId: args.apiId }, fiveMinutes),
+            {
+              id: 'rate',
+              label: '5xx % (0 below the minimum request count)',
+              // A guarded division: no request, or too few to judge, is a rate of 0.
+              expression: `IF(requests >= ${args.api5xxMinRequests}, 100 * errors / requests, 0)`,
+              returnData: true,
+            },
+          ],
+          threshold: api5xxPercent,
+        },
+      ),
+      ...args.tables.map((table) =>
+        alarm(
+          `dynamodb-throttles-${table.id}`,
+          `DynamoDB throttled reads or writes on ${table.id}`,
           {
-            id: 'rate',
-            label: '5xx %',
-            expression: '100 * errors / MAX([requests, 1])',
-            returnData: true,
+            metricQueries: sumOf('throttled', 'Throttled requests', [
+              stat(
+                'reads',
+                'AWS/DynamoDB',
+                'ReadThrottleEvents',
+                { TableName: table.name },
+                fiveMinutes,
+              ),
+              stat(
+                'writes',
+                'AWS/DynamoDB',
+                'WriteThrottleEvents',
+                { TableName: table.name },
+                fiveMinutes,
+              ),
+            ]),
+            threshold: 0,
           },
-        ],
-        threshold: api5xxPercent,
-      }),
-      alarm('dynamodb-throttles', 'DynamoDB throttled reads or writes on a table', {
-        metricQueries: [
-          ...args.tableNames.flatMap((tableName, i) =>
-            ['ReadThrottleEvents', 'WriteThrottleEvents'].map((metricName) => ({
-              id: `${metricName.startsWith('Read') ? 'r' : 'w'}${i}`,
-              metric: {
-                namespace: 'AWS/DynamoDB',
-                metricName,
-                dimensions: { TableName: tableName },
-                stat: 'Sum',
-                period: fiveMinutes,
-              },
-            })),
+        ),
+      ),
+      alarm(
+        'bedrock-throttles',
+        'Bedrock throttled model calls (the account’s quota for a model)',
+        {
+          metricQueries: sumOf(
+            'throttled',
+            'Throttled model calls',
+            args.models.map((model, i) =>
+              stat(`m${i}`, 'AWS/Bedrock', 'InvocationThrottles', { ModelId: model }, fiveMinutes),
+            ),
           ),
-          {
-            id: 'throttled',
-            label: 'Throttled requests',
-            expression: 'SUM(METRICS())',
-            returnData: true,
-          },
-        ],
-        threshold: 0,
-      }),
+          threshold: 0,
+        },
+      ),
       alarm('llm-tokens', `More than ${args.llmTokensPerHour} LLM tokens in an hour`, {
         metricQueries: [
-          appMetric('input', 'LLMInputTokens', args.stage),
-          appMetric('output', 'LLMOutputTokens', args.stage),
+          appStat('input', 'LLMInputTokens', args.stage),
+          appStat('output', 'LLMOutputTokens', args.stage),
           { id: 'tokens', label: 'LLM tokens', expression: 'input + output', returnData: true },
         ],
         threshold: args.llmTokensPerHour,
@@ -129,10 +176,23 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         dashboardName: args.name,
         dashboardBody: pulumi
-          .all([args.region, args.functionName, args.apiId, pulumi.all(args.tableNames)])
+          .all([
+            args.region,
+            args.functionName,
+            args.apiId,
+            pulumi.all(args.tables.map((t) => t.name)),
+          ])
           .apply(([region, functionName, apiId, tableNames]) =>
             JSON.stringify(
-              dashboardBody({ region, functionName, apiId, tableNames, stage: args.stage }),
+              dashboardBody({
+                region,
+                functionName,
+                apiId,
+                tableNames,
+                models: args.models,
+                stage: args.stage,
+                periodSeconds: fiveMinutes,
+              }),
             ),
           ),
       },
@@ -146,136 +206,21 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 }
 
-type AlarmSpec = Pick<
-  aws.cloudwatch.MetricAlarmArgs,
-  'metricName' | 'namespace' | 'dimensions' | 'statistic' | 'period' | 'metricQueries' | 'threshold'
->;
-
-interface SingleMetric {
-  metricName: string;
-  namespace: string;
-  dimensions: Record<string, pulumi.Input<string>>;
-  stat: string;
-  period: number;
+function stat(
+  id: string,
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, pulumi.Input<string>>,
+  period: number,
+): Query {
+  return { id, metric: { namespace, metricName, dimensions, stat: 'Sum', period } };
 }
 
-function metric(m: SingleMetric): AlarmSpec {
-  return {
-    metricName: m.metricName,
-    namespace: m.namespace,
-    dimensions: m.dimensions,
-    statistic: m.stat,
-    period: m.period,
-  };
+function sumOf(id: string, label: string, metrics: Query[]): Query[] {
+  return [...metrics, { id, label, expression: 'SUM(METRICS())', returnData: true }];
 }
 
-function apiMetric(id: string, metricName: string, apiId: pulumi.Input<string>) {
-  return {
-    id,
-    metric: {
-      namespace: 'AWS/ApiGateway',
-      metricName,
-      dimensions: { ApiId: apiId },
-      stat: 'Sum',
-      period: fiveMinutes,
-    },
-  };
-}
-
-function appMetric(id: string, metricName: string, stage: string) {
-  return {
-    id,
-    metric: {
-      namespace: appNamespace,
-      metricName,
-      dimensions: { Stage: stage },
-      stat: 'Sum',
-      period: oneHour,
-    },
-  };
-}
-
-interface DashboardInputs {
-  readonly region: string;
-  readonly functionName: string;
-  readonly apiId: string;
-  readonly tableNames: string[];
-  readonly stage: string;
-}
-
-/** Four rows: the API, the function, the tables, and the app's own coaching metrics. */
-function dashboardBody(d: DashboardInputs): object {
-  const graph = (title: string, metrics: unknown[][], x: number, y: number, stat = 'Sum') => ({
-    type: 'metric',
-    x,
-    y,
-    width: 12,
-    height: 6,
-    properties: { title, region: d.region, stat, period: fiveMinutes, view: 'timeSeries', metrics },
-  });
-  const fn = ['FunctionName', d.functionName];
-  const api = ['ApiId', d.apiId];
-  const stage = ['Stage', d.stage];
-  return {
-    widgets: [
-      graph(
-        'API requests and errors',
-        [
-          ['AWS/ApiGateway', 'Count', ...api],
-          ['AWS/ApiGateway', '4xx', ...api],
-          ['AWS/ApiGateway', '5xx', ...api],
-        ],
-        0,
-        0,
-      ),
-      graph('API latency (p95)', [['AWS/ApiGateway', 'Latency', ...api]], 12, 0, 'p95'),
-      graph(
-        'Function invocations, errors, throttles',
-        [
-          ['AWS/Lambda', 'Invocations', ...fn],
-          ['AWS/Lambda', 'Errors', ...fn],
-          ['AWS/Lambda', 'Throttles', ...fn],
-        ],
-        0,
-        6,
-      ),
-      graph('Function duration (max)', [['AWS/Lambda', 'Duration', ...fn]], 12, 6, 'Maximum'),
-      graph(
-        'DynamoDB throttle events',
-        d.tableNames.flatMap((table) => [
-          ['AWS/DynamoDB', 'ReadThrottleEvents', 'TableName', table],
-          ['AWS/DynamoDB', 'WriteThrottleEvents', 'TableName', table],
-        ]),
-        0,
-        12,
-      ),
-      graph(
-        'Conversations, messages, analyses',
-        [
-          [appNamespace, 'ConversationInitiated', ...stage],
-          [appNamespace, 'MessageProcessed', ...stage],
-          [appNamespace, 'AnalysisRequested', ...stage],
-          [appNamespace, 'RateLimitExceeded', ...stage],
-        ],
-        12,
-        12,
-      ),
-      graph(
-        'LLM tokens',
-        [
-          [appNamespace, 'LLMInputTokens', ...stage],
-          [appNamespace, 'LLMOutputTokens', ...stage],
-        ],
-        0,
-        18,
-      ),
-      graph(
-        'API latency seen by the app (p95)',
-        [[appNamespace, 'APILatency', ...stage]],
-        12,
-        18,
-        'p95',
-      ),
-    ],
-  };
+/** One of the app's own metrics, as the app writes it (app/src/metrics.ts). */
+function appStat(id: string, metricName: MetricName, stage: string): Query {
+  return stat(id, METRICS_NAMESPACE, metricName, { [METRICS_DIMENSION]: stage }, oneHour);
 }

@@ -12,6 +12,8 @@ export interface CoachingServiceArgs {
   readonly architecture: Architecture;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
+  /** Executions reserved for the function, when it should not share the account's pool. */
+  readonly reservedConcurrency?: number;
   readonly logRetentionDays: number;
   readonly protect: boolean;
   /** Images ECR keeps, newest first; a rollback to any of them finds its image. */
@@ -142,6 +144,7 @@ export class CoachingService extends pulumi.ComponentResource {
         role: role.arn,
         memorySize: args.memorySize,
         timeout: args.timeoutSeconds,
+        reservedConcurrentExecutions: args.reservedConcurrency,
         tracingConfig: { mode: 'Active' },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
         environment: { variables: args.environment },

@@ -73,4 +73,78 @@ const routeRule: Rule = (resources) => {
   return problems;
 };
 
-const rules: readonly Rule[] = [routeRule];
+// CloudWatch PutMetricAlarm: an alarm watches one metric, or metric queries of which at most 10
+// fetch metrics and exactly one returns the data the alarm judges; query ids start with a lower-
+// case letter; periods are 10, 20, 30 or a multiple of 60 seconds. treatMissingData is ours to
+// state: its default (missing) leaves a quiet metric in INSUFFICIENT_DATA.
+const missingDataModes = ['breaching', 'notBreaching', 'ignore', 'missing'];
+const maxMetricsPerAlarm = 10;
+const singleMetricKeys = [
+  'metricName',
+  'namespace',
+  'dimensions',
+  'statistic',
+  'extendedStatistic',
+  'period',
+];
+
+interface MetricQuery {
+  readonly id?: string;
+  readonly expression?: string;
+  readonly returnData?: boolean;
+  readonly metric?: { readonly period?: number };
+}
+
+const validPeriod = (period: unknown) =>
+  typeof period === 'number' &&
+  ([10, 20, 30].includes(period) || (period > 0 && period % 60 === 0));
+
+export function alarmProblems(inputs: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (!missingDataModes.includes(String(inputs.treatMissingData))) {
+    problems.push(`treatMissingData must be stated: one of ${missingDataModes.join(', ')}`);
+  }
+  const queries = inputs.metricQueries as MetricQuery[] | undefined;
+  if (!queries) {
+    if (!inputs.metricName || !inputs.namespace)
+      problems.push('a metric alarm needs metricName and namespace');
+    if (!validPeriod(inputs.period))
+      problems.push(`period ${String(inputs.period)} is not 10, 20, 30 or a multiple of 60`);
+    return problems;
+  }
+  const mixed = singleMetricKeys.filter((key) => inputs[key] !== undefined);
+  if (mixed.length > 0) problems.push(`metricQueries cannot be combined with ${mixed.join(', ')}`);
+  const metrics = queries.filter((q) => q.metric);
+  if (metrics.length > maxMetricsPerAlarm) {
+    problems.push(
+      `${metrics.length} metrics in one alarm; CloudWatch allows ${maxMetricsPerAlarm}`,
+    );
+  }
+  const returned = queries.filter((q) => q.returnData === true).length;
+  if (returned !== 1) problems.push(`${returned} queries return data; exactly one must`);
+  const ids = queries.map((q) => String(q.id));
+  for (const id of ids.filter((id) => !/^[a-z][a-zA-Z0-9_]*$/.test(id))) {
+    problems.push(
+      `query id ${id} must start with a lower-case letter and hold only letters, digits and _`,
+    );
+  }
+  if (new Set(ids).size !== ids.length) problems.push('query ids must be unique');
+  for (const query of queries) {
+    if (Boolean(query.metric) === Boolean(query.expression)) {
+      problems.push(`query ${String(query.id)} needs exactly one of metric and expression`);
+    }
+    if (query.metric && !validPeriod(query.metric.period)) {
+      problems.push(
+        `query ${String(query.id)}: period ${String(query.metric.period)} is not 10, 20, 30 or a multiple of 60`,
+      );
+    }
+  }
+  return problems;
+}
+
+const alarmRule: Rule = (resources) =>
+  ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').flatMap((alarm) =>
+    alarmProblems(alarm.inputs).map((problem) => `${alarm.name}: ${problem}`),
+  );
+
+const rules: readonly Rule[] = [routeRule, alarmRule];

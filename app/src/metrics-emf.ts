@@ -5,9 +5,7 @@ import { MetricsLogger } from 'aws-embedded-metrics';
 import type { IEnvironment } from 'aws-embedded-metrics/lib/environment/IEnvironment.js';
 import type { MetricsContext } from 'aws-embedded-metrics/lib/logger/MetricsContext.js';
 import { LogSerializer } from 'aws-embedded-metrics/lib/serializers/LogSerializer.js';
-import type { Metrics, MetricName, MetricUnit } from './metrics.js';
-
-export const METRICS_NAMESPACE = 'PurposePath/Coaching';
+import { METRICS_NAMESPACE, type Metrics, type MetricName, type MetricUnit } from './metrics.js';
 
 export interface FlushableMetrics extends Metrics {
   /** Writes what was recorded since the last flush; nothing when nothing was. */

@@ -1,13 +1,24 @@
 // The metrics port: use cases and middleware record named values; the adapter chosen at start-up
-// decides where they go (CloudWatch embedded metric format, or nowhere).
-export type MetricName =
-  | 'ConversationInitiated'
-  | 'MessageProcessed'
-  | 'AnalysisRequested'
-  | 'APILatency'
-  | 'RateLimitExceeded'
-  | 'LLMInputTokens'
-  | 'LLMOutputTokens';
+// decides where they go (CloudWatch embedded metric format, or nowhere). The namespace, the
+// dimension and the names are plain data the platform's alarms and dashboard read too.
+
+/** Where the app's metrics live in CloudWatch. */
+export const METRICS_NAMESPACE = 'PurposePath/Coaching';
+
+/** The one dimension every metric carries, valued with the stage. */
+export const METRICS_DIMENSION = 'Stage';
+
+export const metricNames = [
+  'ConversationInitiated',
+  'MessageProcessed',
+  'AnalysisRequested',
+  'APILatency',
+  'RateLimitExceeded',
+  'LLMInputTokens',
+  'LLMOutputTokens',
+] as const;
+
+export type MetricName = (typeof metricNames)[number];
 
 export type MetricUnit = 'Count' | 'Milliseconds';
 

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { apiRoutes } from '../../infra/http-api';
 import {
+  alarmProblems,
   assertAwsAccepts,
   findAwsProblems,
   routeKeyProblems,
@@ -57,5 +58,68 @@ describe('API Gateway route keys', () => {
     expect(() => assertAwsAccepts('dev', [route('r', 'GET /a/'), route('ok', 'GET /b')])).to.throw(
       'AWS would refuse stack dev:\n  r: route "GET /a/": path /a/ ends with /',
     );
+  });
+});
+
+describe('CloudWatch alarms', () => {
+  const metric = (id: string) => ({
+    id,
+    metric: {
+      namespace: 'AWS/DynamoDB',
+      metricName: 'ReadThrottleEvents',
+      stat: 'Sum',
+      period: 300,
+    },
+  });
+  const sum = { id: 'total', expression: 'SUM(METRICS())', returnData: true };
+  const base = { treatMissingData: 'notBreaching', threshold: 0 };
+
+  it('when an alarm sums 10 metrics, then CloudWatch takes it; an eleventh is refused', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => metric(`m${i}`));
+    expect(alarmProblems({ ...base, metricQueries: [...ten, sum] })).to.deep.equal([]);
+    expect(alarmProblems({ ...base, metricQueries: [...ten, metric('m10'), sum] })).to.deep.equal([
+      '11 metrics in one alarm; CloudWatch allows 10',
+    ]);
+  });
+
+  it('when treatMissingData is left to its default, then the alarm is refused', () => {
+    expect(alarmProblems({ metricQueries: [metric('m0'), sum] })).to.deep.equal([
+      'treatMissingData must be stated: one of breaching, notBreaching, ignore, missing',
+    ]);
+  });
+
+  it('when no query or two queries return data, then it is refused', () => {
+    expect(alarmProblems({ ...base, metricQueries: [metric('m0')] })).to.deep.equal([
+      '0 queries return data; exactly one must',
+    ]);
+    const second = { ...sum, id: 'again' };
+    expect(alarmProblems({ ...base, metricQueries: [metric('m0'), sum, second] })).to.deep.equal([
+      '2 queries return data; exactly one must',
+    ]);
+  });
+
+  it('when a query id starts with a capital, repeats, or a period is not whole minutes, then it is refused', () => {
+    const odd = { ...metric('m0'), metric: { ...metric('m0').metric, period: 90 } };
+    expect(
+      alarmProblems({ ...base, metricQueries: [metric('Reads'), odd, { ...metric('m0') }, sum] }),
+    ).to.deep.equal([
+      'query id Reads must start with a lower-case letter and hold only letters, digits and _',
+      'query ids must be unique',
+      'query m0: period 90 is not 10, 20, 30 or a multiple of 60',
+    ]);
+  });
+
+  it('when metric queries come with a single metric’s fields, then it is refused', () => {
+    expect(
+      alarmProblems({ ...base, namespace: 'AWS/Lambda', metricQueries: [metric('m0'), sum] }),
+    ).to.deep.equal(['metricQueries cannot be combined with namespace']);
+  });
+
+  it('when a single-metric alarm has its metric and a whole-minute period, then it passes', () => {
+    const single = { ...base, namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' };
+    expect(alarmProblems({ ...single, period: 300 })).to.deep.equal([]);
+    expect(alarmProblems({ ...single, period: 45 })).to.deep.equal([
+      'period 45 is not 10, 20, 30 or a multiple of 60',
+    ]);
   });
 });

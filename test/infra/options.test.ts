@@ -16,6 +16,7 @@ describe('a stack with every option set', function () {
   before(async () => {
     plan = await stackPlan('staging', {
       [`${p}:architecture`]: 'arm64',
+      [`${p}:reservedConcurrency`]: 50,
       [`${p}:subnetIds`]: ['subnet-0a', 'subnet-0b'],
       [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
       [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
@@ -34,6 +35,16 @@ describe('a stack with every option set', function () {
     expect(onlyResource(plan, 'aws:lambda/function:Function').inputs.architectures).to.deep.equal([
       'arm64',
     ]);
+  });
+
+  it('reserves the given concurrency, and alarms at 80% of it', () => {
+    expect(
+      onlyResource(plan, 'aws:lambda/function:Function').inputs.reservedConcurrentExecutions,
+    ).to.equal(50);
+    const concurrency = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm').find((a) =>
+      String(a.inputs.name).endsWith('-lambda-concurrency'),
+    );
+    expect(concurrency?.inputs.threshold).to.equal(40);
   });
 
   it('runs in the given subnets, with ENI permissions scoped to them', () => {
@@ -156,13 +167,14 @@ describe('stack config checks', () => {
       timeoutSeconds: 30,
       subnetIds: [],
       securityGroupIds: [],
+      accountConcurrency: 1000,
     },
     llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
     auth: { createJwtSecret: true, issuer: 'purposepath' },
     corsOrigins: [],
     apiMappingKey: 'coaching',
     throttling: { rateLimit: 10, burstLimit: 20 },
-    alarms: { lambdaErrorsPer5Minutes: 10, llmTokensPerHour: 1000 },
+    alarms: { lambdaErrorsPer5Minutes: 10, llmTokensPerHour: 1000, api5xxMinRequests: 20 },
   };
 
   it('when the settings are coherent, then there is nothing to report', () => {
@@ -217,6 +229,31 @@ describe('stack config checks', () => {
       'customDomainMode',
     ],
     ['the mapping key has a slash', { apiMappingKey: 'coaching/v2' }, 'apiMappingKey'],
+    [
+      'a reservation of 0 would stop every invocation',
+      { function: { ...valid.function, reservedConcurrency: 0 } },
+      'reservedConcurrency must be -1 (none) or at least 1',
+    ],
+    [
+      'a reservation leaves fewer than 100 executions unreserved',
+      { function: { ...valid.function, reservedConcurrency: 901 } },
+      'at most 900',
+    ],
+    [
+      'more models are allowed than one alarm can watch',
+      {
+        llm: {
+          defaultModel: 'anthropic.m0',
+          allowedModels: Array.from({ length: 11 }, (_, i) => `anthropic.m${i}`),
+        },
+      },
+      'allowedModels may list at most 10',
+    ],
+    [
+      'the 5xx alarm would judge a rate over no request',
+      { alarms: { ...valid.alarms, api5xxMinRequests: 0 } },
+      'api5xxMinRequests',
+    ],
     ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
     [
       'the architecture is unknown',

@@ -1,6 +1,7 @@
 // The three stacks, each built from Pulumi.yaml's defaults and its own stack file under Pulumi
 // mocks, checked against the platform's promises: shared table definitions, private prompts,
-// the function's image and environment, the routes, the domain, the alarms, protections.
+// the function's image and environment, the routes, the domain, protections (alarms:
+// alarms.test.ts).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,6 @@ interface StackExpectations {
   readonly memorySize: number;
   readonly customDomain?: string;
   readonly generatesSecret: boolean;
-  readonly alarmEmail?: string;
 }
 
 const stacks: Record<string, StackExpectations> = {
@@ -38,7 +38,6 @@ const stacks: Record<string, StackExpectations> = {
     throttling: { rate: 50, burst: 100 },
     memorySize: 1024,
     generatesSecret: false,
-    alarmEmail: 'devops@purposepath.ai',
   },
   prod: {
     protect: true,
@@ -48,7 +47,6 @@ const stacks: Record<string, StackExpectations> = {
     memorySize: 2048,
     customDomain: 'api.purposepath.ai',
     generatesSecret: false,
-    alarmEmail: 'devops@purposepath.ai',
   },
 };
 
@@ -438,67 +436,6 @@ for (const [stage, expected] of Object.entries(stacks)) {
           );
         });
       }
-    });
-
-    describe('alarms', () => {
-      it('sends every alarm to the stack’s topic', () => {
-        const topic = onlyResource(plan, 'aws:sns/topic:Topic');
-        const alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
-        expect(
-          alarms
-            .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v2-`, ''))
-            .sort(),
-        ).to.deep.equal([
-          'api-5xx-rate',
-          'dynamodb-throttles',
-          'lambda-duration',
-          'lambda-errors',
-          'lambda-throttles',
-          'llm-tokens',
-        ]);
-        for (const alarm of alarms) {
-          expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([plan.outputs.alarmTopicArn]);
-        }
-        expect(plan.outputs.alarmTopicArn).to.contain(String(topic.inputs.name));
-      });
-
-      it('fires on more than 10 function errors in 5 minutes and on duration near the timeout', () => {
-        const alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
-        const byName = (suffix: string) =>
-          alarms.find((a) => String(a.inputs.name).endsWith(suffix))!;
-        expect(byName('lambda-errors').inputs).to.include({
-          namespace: 'AWS/Lambda',
-          metricName: 'Errors',
-          statistic: 'Sum',
-          period: 300,
-          threshold: 10,
-          comparisonOperator: 'GreaterThanThreshold',
-        });
-        expect(byName('lambda-errors').inputs.dimensions).to.deep.equal({
-          FunctionName: fn.inputs.name,
-        });
-        expect(byName('lambda-duration').inputs.threshold).to.be.within(20_000, 30_000);
-        const throttleTables = (
-          byName('dynamodb-throttles').inputs.metricQueries as {
-            metric?: { dimensions: { TableName: string } };
-          }[]
-        ).flatMap((q) => (q.metric ? [q.metric.dimensions.TableName] : []));
-        expect(new Set(throttleTables)).to.deep.equal(
-          new Set(tableList.map((def) => tableName(def, stage, '-v2'))),
-        );
-      });
-
-      it(`${expected.alarmEmail ? 'e-mails ' + expected.alarmEmail : 'subscribes no e-mail'}, and has a dashboard`, () => {
-        const subscriptions = resourcesOfType(plan, 'aws:sns/topicSubscription:TopicSubscription');
-        expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(
-          expected.alarmEmail ? [expected.alarmEmail] : [],
-        );
-        const dashboard = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard');
-        expect(JSON.stringify(dashboard.inputs.dashboardBody)).to.contain(String(fn.inputs.name));
-        expect(String(plan.outputs.dashboardUrl)).to.contain(
-          `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
-        );
-      });
     });
 
     describe('IAM', () => {

@@ -1,0 +1,95 @@
+// The stack's CloudWatch dashboard body: the signals the alarms watch, side by side.
+import { METRICS_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../app/src/metrics';
+
+export interface DashboardInputs {
+  readonly region: string;
+  readonly functionName: string;
+  readonly apiId: string;
+  readonly tableNames: string[];
+  readonly models: readonly string[];
+  readonly stage: string;
+  readonly periodSeconds: number;
+}
+
+/** Rows: the API, the function, the tables and the model, and the app's own coaching metrics. */
+export function dashboardBody(d: DashboardInputs): object {
+  const graph = (title: string, metrics: unknown[][], x: number, y: number, stat = 'Sum') => ({
+    type: 'metric',
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: {
+      title,
+      region: d.region,
+      stat,
+      period: d.periodSeconds,
+      view: 'timeSeries',
+      metrics,
+    },
+  });
+  const fn = ['FunctionName', d.functionName];
+  const api = ['ApiId', d.apiId];
+  const app = (name: MetricName) => [METRICS_NAMESPACE, name, METRICS_DIMENSION, d.stage];
+  return {
+    widgets: [
+      graph(
+        'API requests and errors',
+        [
+          ['AWS/ApiGateway', 'Count', ...api],
+          ['AWS/ApiGateway', '4xx', ...api],
+          ['AWS/ApiGateway', '5xx', ...api],
+        ],
+        0,
+        0,
+      ),
+      graph('API latency (p95)', [['AWS/ApiGateway', 'Latency', ...api]], 12, 0, 'p95'),
+      graph(
+        'Function invocations, errors, throttles',
+        [
+          ['AWS/Lambda', 'Invocations', ...fn],
+          ['AWS/Lambda', 'Errors', ...fn],
+          ['AWS/Lambda', 'Throttles', ...fn],
+        ],
+        0,
+        6,
+      ),
+      graph('Function duration (max)', [['AWS/Lambda', 'Duration', ...fn]], 12, 6, 'Maximum'),
+      graph(
+        'DynamoDB throttle events',
+        d.tableNames.flatMap((table) => [
+          ['AWS/DynamoDB', 'ReadThrottleEvents', 'TableName', table],
+          ['AWS/DynamoDB', 'WriteThrottleEvents', 'TableName', table],
+        ]),
+        0,
+        12,
+      ),
+      graph(
+        'Conversations, messages, analyses',
+        [
+          app('ConversationInitiated'),
+          app('MessageProcessed'),
+          app('AnalysisRequested'),
+          app('RateLimitExceeded'),
+        ],
+        12,
+        12,
+      ),
+      graph('LLM tokens', [app('LLMInputTokens'), app('LLMOutputTokens')], 0, 18),
+      graph('API latency seen by the app (p95)', [app('APILatency')], 12, 18, 'p95'),
+      graph(
+        'Function concurrency (max)',
+        [['AWS/Lambda', 'ConcurrentExecutions', ...fn]],
+        0,
+        24,
+        'Maximum',
+      ),
+      graph(
+        'Bedrock throttles by model',
+        d.models.map((model) => ['AWS/Bedrock', 'InvocationThrottles', 'ModelId', model]),
+        12,
+        24,
+      ),
+    ],
+  };
+}

@@ -1,0 +1,175 @@
+// Each stack's alarms, checked against what they are for: every signal the platform promises,
+// on the stack's topic, within CloudWatch's limits (the plan itself refuses more than 10 metrics
+// in an alarm, see aws-rules.ts), reading the metrics the app really writes.
+import { expect } from 'chai';
+import { createEmfMetrics } from '../../app/src/metrics-emf';
+import { metricNames } from '../../app/src/metrics';
+import { tableList, tableName } from '../../app/src/storage/tables';
+import type { PlannedResource, StackPlan } from '../../scripts/plan';
+import { onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+
+interface Query {
+  id: string;
+  expression?: string;
+  returnData?: boolean;
+  metric?: { namespace: string; metricName: string; dimensions: Record<string, string> };
+}
+
+const alarmEmails: Record<string, string | undefined> = {
+  dev: undefined,
+  staging: 'devops@purposepath.ai',
+  prod: 'devops@purposepath.ai',
+};
+
+for (const [stage, email] of Object.entries(alarmEmails)) {
+  describe(`the ${stage} stack’s alarms`, function () {
+    this.timeout(120_000);
+    let plan: StackPlan;
+    let alarms: PlannedResource[];
+    let functionName: string;
+    const byName = (suffix: string) => {
+      const found = alarms.find((a) => String(a.inputs.name).endsWith(`-${suffix}`));
+      if (!found) throw new Error(`no alarm ${suffix} in ${stage}`);
+      return found;
+    };
+    const queries = (suffix: string) => byName(suffix).inputs.metricQueries as Query[];
+
+    before(async () => {
+      plan = await stackPlan(stage);
+      alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
+      functionName = String(onlyResource(plan, 'aws:lambda/function:Function').inputs.name);
+    });
+
+    it('sends every alarm, OK included, to the stack’s topic, each saying what missing data means', () => {
+      const topic = onlyResource(plan, 'aws:sns/topic:Topic');
+      expect(
+        alarms
+          .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v2-`, ''))
+          .sort(),
+      ).to.deep.equal(
+        [
+          'api-5xx-rate',
+          'bedrock-throttles',
+          ...tableList.map((def) => `dynamodb-throttles-${def.id}`),
+          'lambda-concurrency',
+          'lambda-duration',
+          'lambda-errors',
+          'lambda-throttles',
+          'llm-tokens',
+        ].sort(),
+      );
+      for (const alarm of alarms) {
+        expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([plan.outputs.alarmTopicArn]);
+        expect(alarm.inputs.okActions, alarm.name).to.deep.equal([plan.outputs.alarmTopicArn]);
+        expect(alarm.inputs.treatMissingData, alarm.name).to.equal('notBreaching');
+      }
+      expect(plan.outputs.alarmTopicArn).to.contain(String(topic.inputs.name));
+    });
+
+    it('fires on more than 10 function errors in 5 minutes, on duration near the timeout, and near the concurrency limit', () => {
+      expect(byName('lambda-errors').inputs).to.include({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        statistic: 'Sum',
+        period: 300,
+        threshold: 10,
+        comparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(byName('lambda-errors').inputs.dimensions).to.deep.equal({
+        FunctionName: functionName,
+      });
+      expect(byName('lambda-duration').inputs.threshold).to.be.within(20_000, 30_000);
+      // No reservation: 80% of the account's default quota of 1000.
+      expect(byName('lambda-concurrency').inputs).to.include({
+        metricName: 'ConcurrentExecutions',
+        statistic: 'Maximum',
+        threshold: 800,
+      });
+    });
+
+    it('judges the API 5xx rate only over enough requests, with a division that cannot fail', () => {
+      const rate = queries('api-5xx-rate').find((q) => q.returnData)!;
+      expect(rate.expression).to.equal('IF(requests >= 20, 100 * errors / requests, 0)');
+      expect(byName('api-5xx-rate').inputs.threshold).to.equal(5);
+      expect(
+        queries('api-5xx-rate').flatMap((q) => (q.metric ? [q.metric.metricName] : [])),
+      ).to.deep.equal(['5xx', 'Count']);
+    });
+
+    it('watches DynamoDB throttling with one alarm per table, so a new table never crowds one alarm', () => {
+      for (const def of tableList) {
+        const watched = queries(`dynamodb-throttles-${def.id}`).flatMap((q) =>
+          q.metric ? [`${q.metric.metricName} ${q.metric.dimensions.TableName}`] : [],
+        );
+        const table = tableName(def, stage, '-v2');
+        expect(watched).to.deep.equal([
+          `ReadThrottleEvents ${table}`,
+          `WriteThrottleEvents ${table}`,
+        ]);
+      }
+    });
+
+    it('watches Bedrock throttling of every model the function may call', () => {
+      const env = onlyResource(plan, 'aws:lambda/function:Function').inputs.environment as {
+        variables: { ALLOWED_LLM_MODELS: string };
+      };
+      const watched = queries('bedrock-throttles').flatMap((q) =>
+        q.metric
+          ? [`${q.metric.namespace} ${q.metric.metricName} ${q.metric.dimensions.ModelId}`]
+          : [],
+      );
+      expect(watched).to.deep.equal(
+        env.variables.ALLOWED_LLM_MODELS.split(',').map(
+          (m) => `AWS/Bedrock InvocationThrottles ${m}`,
+        ),
+      );
+    });
+
+    it('reads the token metrics under the namespace, dimension and names the app writes', async () => {
+      const lines: string[] = [];
+      const metrics = createEmfMetrics({ stage, write: (line) => lines.push(line) });
+      metrics.add('LLMInputTokens', 1, 'Count');
+      metrics.add('LLMOutputTokens', 1, 'Count');
+      await metrics.close();
+      const written = lines.flatMap((line) => {
+        const event = JSON.parse(line) as {
+          _aws: {
+            CloudWatchMetrics: {
+              Namespace: string;
+              Dimensions: string[][];
+              Metrics: { Name: string }[];
+            }[];
+          };
+          [key: string]: unknown;
+        };
+        return event._aws.CloudWatchMetrics.flatMap((d) =>
+          d.Metrics.map((m) => ({
+            namespace: d.Namespace,
+            metricName: m.Name,
+            dimensions: Object.fromEntries(d.Dimensions.flat().map((k) => [k, String(event[k])])),
+          })),
+        );
+      });
+      const read = queries('llm-tokens').flatMap((q) => (q.metric ? [q.metric] : []));
+      expect(read).to.have.length(2);
+      for (const metric of read) {
+        expect(metricNames).to.include(metric.metricName);
+        expect(written).to.deep.include({
+          namespace: metric.namespace,
+          metricName: metric.metricName,
+          dimensions: metric.dimensions,
+        });
+      }
+    });
+
+    it(`${email ? 'e-mails ' + email : 'subscribes no e-mail'}, and has a dashboard`, () => {
+      const subscriptions = resourcesOfType(plan, 'aws:sns/topicSubscription:TopicSubscription');
+      expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(email ? [email] : []);
+      const dashboard = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard');
+      expect(JSON.stringify(dashboard.inputs.dashboardBody)).to.contain(functionName);
+      expect(String(plan.outputs.dashboardUrl)).to.contain(
+        `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
+      );
+    });
+  });
+}
