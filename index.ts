@@ -39,6 +39,7 @@ async function buildStack() {
     name: name('purposepath-coaching-api'),
     ...settings.function,
     logRetentionDays: settings.logRetentionDays,
+    logLevel: settings.logLevel,
     protect,
     imagesKept: 10,
     image: { context: '.', dockerfile: 'app/Dockerfile' },

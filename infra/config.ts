@@ -176,6 +176,10 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (fn.subnetIds.length > 0 !== fn.securityGroupIds.length > 0) {
     problems.push('subnetIds and lambdaSecurityGroupIds must be set together');
   }
+  // ElastiCache answers only inside its VPC.
+  if (settings.redis && fn.subnetIds.length === 0) {
+    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
+  }
   if (llm.allowedModels.length === 0) {
     problems.push('allowedModels must list at least one Bedrock model id');
   }

@@ -1,5 +1,7 @@
-// The environment the app's config (app/src/config.ts) reads in a deployed stage.
+// The environment the app's config (app/src/config.ts) reads in a deployed stage, under the
+// names the app publishes (app/src/deployed-env.ts, and each table definition's envVar).
 import * as pulumi from '@pulumi/pulumi';
+import { deployedEnv as env } from '../app/src/deployed-env';
 import type { TableId } from '../app/src/storage/tables';
 import type { StackConfig } from './config';
 import type { DeployedTable } from './data';
@@ -19,28 +21,29 @@ export function appEnvironment(
     Object.values(deployed.tables).map((table) => [table.definition.envVar, table.name]),
   );
   return {
-    STAGE: settings.stage,
-    LOG_LEVEL: settings.logLevel,
-    APPLICATION_NAME: 'PurposePath',
-    API_PREFIX: '/api/v1',
+    [env.stage]: settings.stage,
+    [env.logLevel]: settings.logLevel,
+    [env.applicationName]: 'PurposePath',
+    [env.apiPrefix]: '/api/v1',
     ...tableNames,
-    PROMPTS_S3_BUCKET: deployed.promptsBucketName,
-    JWT_SECRET_ARN: deployed.jwtSecretArn,
-    JWT_ISSUER: settings.auth.issuer,
-    ...(settings.auth.audience ? { JWT_AUDIENCE: settings.auth.audience } : {}),
-    DEFAULT_LLM_PROVIDER: 'bedrock',
-    DEFAULT_LLM_MODEL: settings.llm.defaultModel,
-    ALLOWED_LLM_MODELS: settings.llm.allowedModels.join(','),
-    CORS_ORIGINS: settings.corsOrigins.join(','),
-    RATE_LIMIT_STORE: 'dynamodb',
-    API_MAPPING_KEY: settings.apiMappingKey,
+    [env.promptsBucket]: deployed.promptsBucketName,
+    [env.jwtSecretArn]: deployed.jwtSecretArn,
+    [env.jwtIssuer]: settings.auth.issuer,
+    ...(settings.auth.audience ? { [env.jwtAudience]: settings.auth.audience } : {}),
+    [env.llmProvider]: 'bedrock',
+    [env.defaultModel]: settings.llm.defaultModel,
+    [env.allowedModels]: settings.llm.allowedModels.join(','),
+    [env.corsOrigins]: settings.corsOrigins.join(','),
+    [env.apiMappingKey]: settings.apiMappingKey,
+    // Limits hold across instances in a shared store: Redis when the stack names one (as the
+    // original's RedisClusterEndpoint did), the rate-limit table otherwise.
+    [env.rateLimitStore]: settings.redis ? 'redis' : 'dynamodb',
     ...(settings.redis
       ? {
-          REDIS_CLUSTER_ENDPOINT: settings.redis.endpoint,
-          REDIS_SSL: String(settings.redis.ssl),
+          [env.redisEndpoint]: settings.redis.endpoint,
+          [env.redisTls]: String(settings.redis.ssl),
         }
       : {}),
-    METRICS_ENABLED: 'true',
-    POWERTOOLS_SERVICE_NAME: 'purposepath-coaching',
+    [env.metricsEnabled]: 'true',
   };
 }

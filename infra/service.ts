@@ -15,6 +15,8 @@ export interface CoachingServiceArgs {
   /** Executions reserved for the function, when it should not share the account's pool. */
   readonly reservedConcurrency?: number;
   readonly logRetentionDays: number;
+  /** The stack's logLevel (DEBUG, INFO, WARNING, WARN, ERROR). */
+  readonly logLevel: string;
   readonly protect: boolean;
   /** Images ECR keeps, newest first; a rollback to any of them finds its image. */
   readonly imagesKept: number;
@@ -146,7 +148,11 @@ export class CoachingService extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         reservedConcurrentExecutions: args.reservedConcurrency,
         tracingConfig: { mode: 'Active' },
-        loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+        loggingConfig: {
+          logFormat: 'JSON',
+          logGroup: logGroup.name,
+          applicationLogLevel: lambdaApplicationLogLevel(args.logLevel),
+        },
         environment: { variables: args.environment },
         vpcConfig: args.vpc
           ? { subnetIds: [...args.vpc.subnetIds], securityGroupIds: [...args.vpc.securityGroupIds] }
@@ -163,6 +169,16 @@ export class CoachingService extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.registerOutputs({ functionName: this.functionName, imageUri: this.imageUri });
   }
+}
+
+/**
+ * Lambda's filter for the function's own lines, from the stack's logLevel but never above INFO:
+ * the metrics are embedded-metric-format lines, which carry no level, so Lambda counts them as
+ * INFO and a WARN filter would drop every metric. The app already leaves out lines below its
+ * LOG_LEVEL, so the filter has nothing else to do above INFO.
+ */
+export function lambdaApplicationLogLevel(logLevel: string): 'DEBUG' | 'INFO' {
+  return logLevel.toUpperCase() === 'DEBUG' ? 'DEBUG' : 'INFO';
 }
 
 function imageLifecycle(imagesKept: number): object {

@@ -1,6 +1,7 @@
 // What AWS refuses that Pulumi's mocks accept: the offline plan applies these rules to every
-// planned resource, so a value the service would reject at `pulumi up` fails `npm test` instead.
-// Each rule cites the service's own limit; a problem names the resource and the value.
+// planned resource (API Gateway routes, CloudWatch alarms, Lambda functions), so a value the
+// service would reject at `pulumi up` fails `npm test` instead. A problem names the resource
+// and the value.
 
 /** The part of a planned resource the rules read. */
 export interface PlannedInputs {
@@ -147,4 +148,70 @@ const alarmRule: Rule = (resources) =>
     alarmProblems(alarm.inputs).map((problem) => `${alarm.name}: ${problem}`),
   );
 
-const rules: readonly Rule[] = [routeRule, alarmRule];
+// Lambda CreateFunction: log-level filters only with the JSON log format, from Lambda's own
+// levels; environment variables are at most 4 KB together and never one Lambda reserves;
+// reserved concurrency is -1 (none) or a count.
+const applicationLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const systemLevels = ['DEBUG', 'INFO', 'WARN'];
+const reservedVariables = [
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_LAMBDA_RUNTIME_API',
+  'AWS_REGION',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'LAMBDA_RUNTIME_DIR',
+  'LAMBDA_TASK_ROOT',
+];
+const maxEnvironmentBytes = 4096;
+
+export function functionProblems(inputs: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const logging = (inputs.loggingConfig ?? {}) as Record<string, unknown>;
+  const { applicationLogLevel: app, systemLogLevel: system } = logging;
+  if ((app !== undefined || system !== undefined) && logging.logFormat !== 'JSON') {
+    problems.push('log-level filters need loggingConfig.logFormat JSON');
+  }
+  if (app !== undefined && !applicationLevels.includes(String(app))) {
+    problems.push(
+      `applicationLogLevel ${String(app)} is not one of ${applicationLevels.join(', ')}`,
+    );
+  }
+  if (system !== undefined && !systemLevels.includes(String(system))) {
+    problems.push(`systemLogLevel ${String(system)} is not one of ${systemLevels.join(', ')}`);
+  }
+  const variables =
+    ((inputs.environment ?? {}) as { variables?: Record<string, unknown> }).variables ?? {};
+  for (const name of Object.keys(variables).filter((n) => reservedVariables.includes(n))) {
+    problems.push(`environment variable ${name} is reserved by Lambda`);
+  }
+  const size = Object.entries(variables).reduce(
+    (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(String(value)),
+    0,
+  );
+  if (size > maxEnvironmentBytes) {
+    problems.push(`environment variables take ${size} bytes; Lambda allows ${maxEnvironmentBytes}`);
+  }
+  const reserved = inputs.reservedConcurrentExecutions;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || Number(reserved) < -1)) {
+    problems.push(`reservedConcurrentExecutions ${String(reserved)} is neither -1 nor a count`);
+  }
+  return problems;
+}
+
+const functionRule: Rule = (resources) =>
+  ofType(resources, 'aws:lambda/function:Function').flatMap((fn) =>
+    functionProblems(fn.inputs).map((problem) => `${fn.name}: ${problem}`),
+  );
+
+const rules: readonly Rule[] = [routeRule, alarmRule, functionRule];

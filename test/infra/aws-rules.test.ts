@@ -6,6 +6,7 @@ import {
   alarmProblems,
   assertAwsAccepts,
   findAwsProblems,
+  functionProblems,
   routeKeyProblems,
   type PlannedInputs,
 } from '../../scripts/aws-rules';
@@ -121,5 +122,45 @@ describe('CloudWatch alarms', () => {
     expect(alarmProblems({ ...single, period: 45 })).to.deep.equal([
       'period 45 is not 10, 20, 30 or a multiple of 60',
     ]);
+  });
+});
+
+describe('Lambda functions', () => {
+  const json = { logFormat: 'JSON', logGroup: '/aws/lambda/f' };
+
+  it('when a log-level filter comes without the JSON log format, then Lambda refuses it', () => {
+    expect(
+      functionProblems({ loggingConfig: { logFormat: 'Text', applicationLogLevel: 'INFO' } }),
+    ).to.deep.equal(['log-level filters need loggingConfig.logFormat JSON']);
+  });
+
+  it('when a level is spelt as the app spells it, not as Lambda does, then it is refused', () => {
+    expect(
+      functionProblems({ loggingConfig: { ...json, applicationLogLevel: 'WARNING' } }),
+    ).to.deep.equal([
+      'applicationLogLevel WARNING is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL',
+    ]);
+    expect(functionProblems({ loggingConfig: { ...json, systemLogLevel: 'ERROR' } })).to.deep.equal(
+      ['systemLogLevel ERROR is not one of DEBUG, INFO, WARN'],
+    );
+  });
+
+  it('when the environment sets a variable Lambda reserves, or exceeds 4 KB, then it is refused', () => {
+    expect(
+      functionProblems({ environment: { variables: { AWS_REGION: 'us-east-1', STAGE: 'dev' } } }),
+    ).to.deep.equal(['environment variable AWS_REGION is reserved by Lambda']);
+    const big = { environment: { variables: { A: 'x'.repeat(4095), B: '' } } };
+    expect(functionProblems(big)).to.deep.equal([
+      'environment variables take 4097 bytes; Lambda allows 4096',
+    ]);
+  });
+
+  it('when reserved concurrency is below -1, then it is refused; -1 and counts pass', () => {
+    expect(functionProblems({ reservedConcurrentExecutions: -2 })).to.deep.equal([
+      'reservedConcurrentExecutions -2 is neither -1 nor a count',
+    ]);
+    for (const reserved of [-1, 0, 50]) {
+      expect(functionProblems({ reservedConcurrentExecutions: reserved })).to.deep.equal([]);
+    }
   });
 });

@@ -68,11 +68,12 @@ describe('a stack with every option set', function () {
     expect(create.Resource).to.not.include('*');
   });
 
-  it('passes the Redis endpoint, the audience, the mapping key and the given secret to the app', () => {
+  it('moves the rate limits to the Redis endpoint, and passes the audience, the mapping key and the given secret', () => {
     const env = input(onlyResource(plan, 'aws:lambda/function:Function'), 'environment.variables');
     expect(env).to.include({
       REDIS_CLUSTER_ENDPOINT: 'redis.internal:6379',
       REDIS_SSL: 'true',
+      RATE_LIMIT_STORE: 'redis',
       JWT_AUDIENCE: 'coaching-api',
       API_MAPPING_KEY: 'v2',
       JWT_SECRET_ARN: secretArn,
@@ -229,6 +230,11 @@ describe('stack config checks', () => {
       'customDomainMode',
     ],
     ['the mapping key has a slash', { apiMappingKey: 'coaching/v2' }, 'apiMappingKey'],
+    [
+      'Redis is named for a function outside any VPC',
+      { redis: { endpoint: 'redis.internal:6379', ssl: true } },
+      'redisClusterEndpoint needs subnetIds',
+    ],
     [
       'a reservation of 0 would stop every invocation',
       { function: { ...valid.function, reservedConcurrency: 0 } },

@@ -93,7 +93,6 @@ const expectedEnvironment = [
   'LOG_LEVEL',
   'MESSAGES_TABLE',
   'METRICS_ENABLED',
-  'POWERTOOLS_SERVICE_NAME',
   'PROMPTS_S3_BUCKET',
   'RATE_LIMIT_STORE',
   'RATE_LIMIT_TABLE',
@@ -301,6 +300,10 @@ for (const [stage, expected] of Object.entries(stacks)) {
       it('traces with X-Ray and logs JSON to its own log group', () => {
         expect(input(fn, 'tracingConfig.mode')).to.equal('Active');
         expect(input(fn, 'loggingConfig.logFormat')).to.equal('JSON');
+        // DEBUG passes through; above INFO the filter would drop the level-less metric lines.
+        expect(input(fn, 'loggingConfig.applicationLogLevel')).to.equal(
+          expected.logLevel === 'DEBUG' ? 'DEBUG' : 'INFO',
+        );
         const logGroup = resourcesOfType(plan, 'aws:cloudwatch/logGroup:LogGroup').find(
           (group) => group.inputs.name === input(fn, 'loggingConfig.logGroup'),
         );

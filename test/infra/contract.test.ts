@@ -1,0 +1,100 @@
+// One contract between app and platform: each stack's planned function environment goes through
+// the app's own loadConfig, and every variable must land where the app uses it. A variable the
+// platform misspells, forgets or sets without the app reading it fails here, not in AWS.
+import { expect } from 'chai';
+import { loadConfig, type Config } from '../../app/src/config';
+import { deployedEnv } from '../../app/src/deployed-env';
+import { tableList } from '../../app/src/storage/tables';
+import type { StackPlan } from '../../scripts/plan';
+import { input, onlyResource, stackPlan } from './support/stack-plans';
+
+/** Where each variable the platform sets shows up in the app's settings. */
+const readBy: Record<string, (config: Config) => unknown> = {
+  [deployedEnv.stage]: (c) => c.stage,
+  [deployedEnv.logLevel]: (c) => c.logLevel,
+  [deployedEnv.applicationName]: (c) => c.applicationName,
+  [deployedEnv.apiPrefix]: (c) => c.apiPrefix,
+  [deployedEnv.apiMappingKey]: (c) => c.apiMappingKey,
+  [deployedEnv.promptsBucket]: (c) => c.prompts.bucket,
+  [deployedEnv.jwtSecretArn]: (c) => c.auth.secretArn,
+  [deployedEnv.jwtIssuer]: (c) => c.auth.issuer,
+  [deployedEnv.jwtAudience]: (c) => c.auth.audience,
+  [deployedEnv.llmProvider]: (c) => c.llm.provider,
+  [deployedEnv.defaultModel]: (c) => c.llm.defaultModel,
+  [deployedEnv.allowedModels]: (c) => c.llm.allowedModels.join(','),
+  [deployedEnv.corsOrigins]: (c) => c.corsOrigins.join(','),
+  [deployedEnv.rateLimitStore]: (c) => c.rateLimits.store,
+  [deployedEnv.redisEndpoint]: (c) => c.redis?.endpoint,
+  [deployedEnv.redisTls]: (c) => String(c.redis?.tls),
+  [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
+  ...Object.fromEntries(tableList.map((def) => [def.envVar, (c: Config) => c.tables[def.id]])),
+};
+
+/** Set only when the stack has an audience or a Redis endpoint. */
+const optional: string[] = [
+  deployedEnv.jwtAudience,
+  deployedEnv.redisEndpoint,
+  deployedEnv.redisTls,
+];
+
+/** What the app makes of a value: levels are lower-cased, WARNING is warn. */
+const asRead = (name: string, value: string) =>
+  name === deployedEnv.logLevel
+    ? { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', WARN: 'warn', ERROR: 'error' }[value]
+    : value;
+
+const p = 'purposepath-coaching';
+const plans: [string, string, Record<string, unknown>][] = [
+  ['dev', 'dev', {}],
+  ['staging', 'staging', {}],
+  ['prod', 'prod', {}],
+  [
+    'staging with Redis and an audience',
+    'staging',
+    {
+      [`${p}:subnetIds`]: ['subnet-0a'],
+      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
+      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
+      [`${p}:jwtAudience`]: 'coaching-api',
+    },
+  ],
+];
+
+describe('the function environment, read by the app’s own config', function () {
+  this.timeout(120_000);
+
+  for (const [story, stack, overrides] of plans) {
+    describe(story, () => {
+      let plan: StackPlan;
+      let env: Record<string, string>;
+
+      before(async () => {
+        plan = await stackPlan(stack, overrides);
+        env = input(
+          onlyResource(plan, 'aws:lambda/function:Function'),
+          'environment.variables',
+        ) as Record<string, string>;
+      });
+
+      it('when the app starts with it (and the region Lambda adds), then the config is valid and deployed', () => {
+        const config = loadConfig({ ...env, AWS_REGION: plan.region });
+        expect(config).to.include({ deployed: true, region: plan.region, stage: stack });
+        expect(config.llm.provider).to.equal('bedrock');
+      });
+
+      it('when each variable is looked up in the config, then it holds the platform’s value', () => {
+        const config = loadConfig({ ...env, AWS_REGION: plan.region });
+        const unread = Object.keys(env).filter((name) => !(name in readBy));
+        expect(unread, 'set by the platform, read by no one').to.deep.equal([]);
+        for (const [name, value] of Object.entries(env)) {
+          expect(readBy[name]?.(config), name).to.equal(asRead(name, value));
+        }
+      });
+
+      it('when the platform plans it, then every variable a deployed stage needs is there', () => {
+        const needed = Object.keys(readBy).filter((name) => !optional.includes(name));
+        expect(Object.keys(env)).to.include.members(needed);
+      });
+    });
+  }
+});
