@@ -1,7 +1,8 @@
 // The PurposePath Coaching platform: one stack per stage (dev, staging, prod), each holding
 // the tables, the prompt bucket, the JWT secret, the API function, its HTTP API and its alarms.
-// Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see the README's Deploying section.
+// Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
 import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
@@ -17,84 +18,120 @@ async function buildStack() {
   const settings = readStackConfig();
   const { stage, protect } = settings;
   const name = (base: string) => stackResourceName(settings, base);
-  const region = aws.getRegionOutput().region;
-  const accountId = aws.getCallerIdentityOutput().accountId;
-
-  const data = new DataTables('data', { stage, nameSuffix: settings.nameSuffix, protect });
-  const prompts = new PromptStore('prompts', {
-    bucketName: name('purposepath-coaching-prompts'),
-    sourceDir: 'prompts',
-    protect,
-    noncurrentVersionDays: 90,
-  });
-  const jwtSecret = new JwtSecret('jwt-secret', {
-    secretName: `purposepath/jwt-secret/${stage}`,
-    existingArn: settings.auth.jwtSecretArn,
-    generate: settings.auth.createJwtSecret,
-    protect,
-  });
-
-  const tables = Object.values(data.tables);
-  const service = new CoachingService('service', {
-    name: name('purposepath-coaching-api'),
-    ...settings.function,
-    logRetentionDays: settings.logRetentionDays,
-    logLevel: settings.logLevel,
-    protect,
-    imagesKept: 10,
-    image: { context: '.', dockerfile: 'app/Dockerfile' },
-    environment: appEnvironment(settings, {
-      tables: data.tables,
-      promptsBucketName: prompts.bucketName,
-      jwtSecretArn: jwtSecret.arn,
-    }),
-    vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
-    access: {
-      region,
-      accountId,
-      tableArns: tables.map((table) => table.arn),
-      bucketArn: prompts.bucketArn,
-      secretArn: jwtSecret.arn,
-      allowedModels: settings.llm.allowedModels,
+  // Every AWS resource comes from this provider, so each carries the tags that say whose it is.
+  const provider = new aws.Provider('aws', {
+    region: settings.region as aws.Region,
+    defaultTags: {
+      tags: { service: settings.project, stage, stack: pulumi.getStack() },
     },
   });
+  const withProvider = { providers: { aws: provider } };
+  const region = aws.getRegionOutput({}, { provider }).region;
+  const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
 
-  const http = new HttpApi('http', {
-    name: name('purposepath-coaching-api'),
-    functionName: service.functionName,
-    invokeArn: service.invokeArn,
-    timeoutSeconds: settings.function.timeoutSeconds,
-    throttling: settings.throttling,
-    logRetentionDays: settings.logRetentionDays,
-  });
+  const data = new DataTables(
+    'data',
+    { stage, nameSuffix: settings.nameSuffix, protect },
+    withProvider,
+  );
+  const prompts = new PromptStore(
+    'prompts',
+    {
+      bucketName: name('purposepath-coaching-prompts'),
+      sourceDir: 'prompts',
+      protect,
+      noncurrentVersionDays: 90,
+    },
+    withProvider,
+  );
+  const jwtSecret = new JwtSecret(
+    'jwt-secret',
+    {
+      secretName: `purposepath/jwt-secret/${stage}`,
+      existingArn: settings.auth.jwtSecretArn,
+      generate: settings.auth.createJwtSecret,
+      protect,
+    },
+    withProvider,
+  );
+
+  const tables = Object.values(data.tables);
+  const service = new CoachingService(
+    'service',
+    {
+      name: name('purposepath-coaching-api'),
+      ...settings.function,
+      logRetentionDays: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      protect,
+      imagesKept: 10,
+      image: { context: '.', dockerfile: 'app/Dockerfile' },
+      environment: appEnvironment(settings, {
+        tables: data.tables,
+        promptsBucketName: prompts.bucketName,
+        jwtSecretArn: jwtSecret.arn,
+      }),
+      vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
+      access: {
+        region,
+        accountId,
+        tableArns: tables.map((table) => table.arn),
+        bucketArn: prompts.bucketArn,
+        secretArn: jwtSecret.arn,
+        allowedModels: settings.llm.allowedModels,
+      },
+    },
+    withProvider,
+  );
+
+  const http = new HttpApi(
+    'http',
+    {
+      name: name('purposepath-coaching-api'),
+      functionName: service.functionName,
+      invokeArn: service.invokeArn,
+      timeoutSeconds: settings.function.timeoutSeconds,
+      throttling: settings.throttling,
+      logRetentionDays: settings.logRetentionDays,
+    },
+    withProvider,
+  );
   const domain = settings.customDomain
-    ? new CustomDomain('domain', {
-        domainName: settings.customDomain.name,
-        mode: settings.customDomain.mode,
-        mappingKey: settings.apiMappingKey,
-        apiId: http.apiId,
-        stageName: http.stageName,
-        hostedZoneId: settings.customDomain.hostedZoneId,
-        hostedZoneName: settings.customDomain.hostedZoneName,
-        certificateArn: settings.customDomain.certificateArn,
-      })
+    ? new CustomDomain(
+        'domain',
+        {
+          domainName: settings.customDomain.name,
+          mode: settings.customDomain.mode,
+          mappingKey: settings.apiMappingKey,
+          apiId: http.apiId,
+          stageName: http.stageName,
+          hostedZoneId: settings.customDomain.hostedZoneId,
+          hostedZoneName: settings.customDomain.hostedZoneName,
+          certificateArn: settings.customDomain.certificateArn,
+        },
+        withProvider,
+      )
     : undefined;
 
-  const monitoring = new Monitoring('monitoring', {
-    name: name('purposepath-coaching'),
-    stage,
-    region,
-    functionName: service.functionName,
-    timeoutSeconds: settings.function.timeoutSeconds,
-    apiId: http.apiId,
-    tables: tables.map((table) => ({ id: table.definition.id, name: table.name })),
-    models: settings.llm.allowedModels,
-    email: settings.alarms.email,
-    lambdaErrorsPer5Minutes: settings.alarms.lambdaErrorsPer5Minutes,
-    llmTokensPerHour: settings.alarms.llmTokensPerHour,
-    api5xxMinRequests: settings.alarms.api5xxMinRequests,
-    concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
-  });
+  const monitoring = new Monitoring(
+    'monitoring',
+    {
+      name: name('purposepath-coaching'),
+      stage,
+      region,
+      functionName: service.functionName,
+      timeoutSeconds: settings.function.timeoutSeconds,
+      apiId: http.apiId,
+      tables: tables.map((table) => ({ id: table.definition.id, name: table.name })),
+      models: settings.llm.allowedModels,
+      email: settings.alarms.email,
+      lambdaErrorsPer5Minutes: settings.alarms.lambdaErrorsPer5Minutes,
+      llmTokensPerHour: settings.alarms.llmTokensPerHour,
+      api5xxMinRequests: settings.alarms.api5xxMinRequests,
+      concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
+    },
+    withProvider,
+  );
 
   return {
     stage,

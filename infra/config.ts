@@ -41,6 +41,8 @@ export interface StackConfig {
     readonly reservedConcurrency?: number;
     /** The account's concurrency quota in the region (Lambda's default is 1000). */
     readonly accountConcurrency: number;
+    /** Run this image, already in the stack's repository, instead of building one: a rollback. */
+    readonly imageDigest?: string;
   };
   readonly llm: {
     readonly defaultModel: string;
@@ -108,6 +110,7 @@ export function readStackConfig(): StackConfig {
           ? undefined
           : config.requireNumber('reservedConcurrency'),
       accountConcurrency: config.requireNumber('accountConcurrency'),
+      imageDigest: optional('imageDigest'),
     },
     llm: {
       defaultModel: config.require('defaultModel'),
@@ -189,6 +192,9 @@ export function findConfigProblems(settings: StackConfig): string[] {
     );
   }
   problems.push(...concurrencyProblems(fn));
+  if (fn.imageDigest && !/^sha256:[0-9a-f]{64}$/.test(fn.imageDigest)) {
+    problems.push('imageDigest must be an image digest as ECR lists it: sha256: and 64 hex digits');
+  }
   if (settings.alarms.api5xxMinRequests < 1) {
     problems.push('api5xxMinRequests must be at least 1');
   }

@@ -63,7 +63,6 @@ function tableArgs(definition: TableDefinition, args: DataTablesArgs): aws.dynam
     serverSideEncryption: { enabled: true },
     pointInTimeRecovery: { enabled: true },
     deletionProtectionEnabled: args.protect,
-    tags: { Stage: args.stage },
   };
 }
 

@@ -22,6 +22,8 @@ export interface CoachingServiceArgs {
   readonly imagesKept: number;
   /** Build context and Dockerfile, relative to the project root. */
   readonly image: { readonly context: string; readonly dockerfile: string };
+  /** An image already in the repository to run instead of building one (a rollback). */
+  readonly imageDigest?: string;
   readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly vpc?: {
     readonly subnetIds: readonly string[];
@@ -68,18 +70,21 @@ export class CoachingService extends pulumi.ComponentResource {
       { repository: repository.name, policy: JSON.stringify(imageLifecycle(args.imagesKept)) },
       child,
     );
-    // One single-platform image: Lambda refuses manifest lists and attestation manifests,
+    // A pinned digest runs an image the repository already holds, with no build; otherwise one
+    // single-platform image is built: Lambda refuses manifest lists and attestation manifests,
     // which is what a multi-platform buildx build pushes.
-    const image = new awsx.ecr.Image(
-      `${name}-image`,
-      {
-        repositoryUrl: repository.repositoryUrl,
-        context: args.image.context,
-        dockerfile: args.image.dockerfile,
-        platform: lambdaPlatforms[args.architecture],
-      },
-      child,
-    );
+    const imageUri = args.imageDigest
+      ? pulumi.interpolate`${repository.repositoryUrl}@${args.imageDigest}`
+      : new awsx.ecr.Image(
+          `${name}-image`,
+          {
+            repositoryUrl: repository.repositoryUrl,
+            context: args.image.context,
+            dockerfile: args.image.dockerfile,
+            platform: lambdaPlatforms[args.architecture],
+          },
+          child,
+        ).imageUri;
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -141,7 +146,7 @@ export class CoachingService extends pulumi.ComponentResource {
       {
         name: args.name,
         packageType: 'Image',
-        imageUri: image.imageUri,
+        imageUri,
         architectures: [args.architecture],
         role: role.arn,
         memorySize: args.memorySize,
@@ -165,7 +170,7 @@ export class CoachingService extends pulumi.ComponentResource {
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.invokeArn = fn.invokeArn;
-    this.imageUri = image.imageUri;
+    this.imageUri = imageUri;
     this.logGroupName = logGroup.name;
     this.registerOutputs({ functionName: this.functionName, imageUri: this.imageUri });
   }

@@ -23,6 +23,8 @@ export interface PlannedResource {
   readonly inputs: Record<string, unknown>;
   /** Logical name of the parent component, when there is one. */
   readonly parent?: string;
+  /** Logical name of the provider a custom resource was created with. */
+  readonly provider?: string;
   readonly protect: boolean;
 }
 
@@ -64,7 +66,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     parent?: string;
     protect: boolean;
   }[] = [];
-  const registrations = new Map<string, { parent?: string; protect: boolean }>();
+  const registrations = new Map<string, RegisteredOptions>();
   await pulumi.runtime.setMocks(mockProviders(region, recorded), project, options.stack, false);
   captureResourceOptions(registrations);
 
@@ -74,14 +76,15 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const resources: PlannedResource[] = [];
   for (const resource of recorded) {
-    const { parent, protect } = registrations.get(`${resource.type}::${resource.name}`) ?? {
-      protect: false,
-    };
+    const { parent, provider, protect } = registrations.get(
+      `${resource.type}::${resource.name}`,
+    ) ?? { protect: false };
     resources.push({
       type: resource.type,
       name: resource.name,
       inputs: (await normalize(resource.inputs)) as Record<string, unknown>,
       ...(parent ? { parent } : {}),
+      ...(provider ? { provider } : {}),
       protect,
     });
   }
@@ -263,16 +266,30 @@ function computedOutputs(
   }
 }
 
-/** Records each registration's parent and `protect`, which the mocks' own hook does not see. */
-function captureResourceOptions(options: Map<string, { parent?: string; protect: boolean }>): void {
+interface RegisteredOptions {
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly protect: boolean;
+}
+
+/** The last part of a URN, or of a provider reference (`urn::id`): the logical name. */
+const logicalName = (urn: string, trailingId = false) => {
+  const parts = urn.split('::');
+  return parts[parts.length - (trailingId ? 2 : 1)] ?? urn;
+};
+
+/** Records each registration's parent, provider and `protect`, which the mocks' hook does not see. */
+function captureResourceOptions(options: Map<string, RegisteredOptions>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, callback: unknown): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     const parent = req.getParent();
+    const provider = req.getProvider();
     options.set(`${req.getType()}::${req.getName()}`, {
-      ...(parent ? { parent: parent.slice(parent.lastIndexOf('::') + 2) } : {}),
+      ...(parent ? { parent: logicalName(parent) } : {}),
+      ...(provider ? { provider: logicalName(provider, true) } : {}),
       protect: req.getProtect() ?? false,
     });
     return register(req, callback);
@@ -283,6 +300,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getProvider(): string;
   getProtect(): boolean | undefined;
 }
 

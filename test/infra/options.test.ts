@@ -153,6 +153,28 @@ describe('a stack that creates its domain in its own hosted zone', function () {
   });
 });
 
+describe('a stack rolled back to an image already in ECR', function () {
+  this.timeout(120_000);
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  let plan: StackPlan;
+
+  before(async () => {
+    plan = await stackPlan('prod', { 'purposepath-coaching:imageDigest': digest });
+  });
+
+  it('builds nothing and runs the pinned digest from the stack’s repository', () => {
+    expect(resourcesOfType(plan, 'awsx:ecr:Image')).to.deep.equal([]);
+    const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
+    const uri = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}@${digest}`;
+    expect(onlyResource(plan, 'aws:lambda/function:Function').inputs.imageUri).to.equal(uri);
+    expect(plan.outputs.imageUri).to.equal(uri);
+  });
+
+  it('keeps the repository and its lifecycle, so the next deploy builds again into the same place', () => {
+    expect(resourcesOfType(plan, 'aws:ecr/lifecyclePolicy:LifecyclePolicy')).to.have.length(1);
+  });
+});
+
 describe('stack config checks', () => {
   const valid: StackConfig = {
     project: 'purposepath-coaching',
@@ -230,6 +252,11 @@ describe('stack config checks', () => {
       'customDomainMode',
     ],
     ['the mapping key has a slash', { apiMappingKey: 'coaching/v2' }, 'apiMappingKey'],
+    [
+      'the rollback image is named by tag rather than digest',
+      { function: { ...valid.function, imageDigest: 'latest' } },
+      'imageDigest',
+    ],
     [
       'Redis is named for a function outside any VPC',
       { redis: { endpoint: 'redis.internal:6379', ssl: true } },

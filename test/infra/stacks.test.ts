@@ -556,6 +556,19 @@ for (const [stage, expected] of Object.entries(stacks)) {
         );
       });
 
+      it('tags every AWS resource with the service, stage and stack through the provider', () => {
+        const provider = onlyResource(plan, 'pulumi:providers:aws');
+        expect(input(provider, 'defaultTags.tags')).to.deep.equal({
+          service: 'purposepath-coaching',
+          stage,
+          stack: stage,
+        });
+        const untagged = plan.resources
+          .filter((r) => r.type.startsWith('aws:') && r.provider !== provider.name)
+          .map((r) => r.name);
+        expect(untagged).to.deep.equal([]);
+      });
+
       it('holds no absolute path, so the plan is the same in any clone', () => {
         const text = JSON.stringify(plan.resources);
         expect(text).to.not.contain(projectRoot);
