@@ -30,6 +30,8 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
   it('when built, then a Node 22 stage bundles and the final stage is the Lambda Node 22 base image', () => {
     expect(stages).to.have.length(2);
     expect(stages[0]?.line).to.match(/node:22\S*\s+AS\s+build/i);
+    // npm and esbuild run natively even when the image is for the other architecture.
+    expect(stages[0]?.line).to.match(/^FROM --platform=\$BUILDPLATFORM /);
     expect(stages[1]?.line.trim()).to.equal('FROM public.ecr.aws/lambda/nodejs:22');
     expect(dockerfile).to.match(/RUN npm run build/);
   });
