@@ -1,6 +1,6 @@
 // The one error hierarchy. Use cases and adapters throw these; the HTTP edge turns each into
 // the contract's error envelope. Nothing here knows about Koa.
-import type { TokenUsage } from './llm/port.js';
+import type { TokenUsage } from './domain/usage.js';
 
 export interface ValidationIssue {
   readonly loc: (string | number)[];

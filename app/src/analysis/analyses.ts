@@ -1,13 +1,15 @@
 // The analysis use cases: run one of the four analyses through the model and keep the result,
 // read a kept result back, and report a tenant's usage.
-import type { Principal } from '../auth/jwt.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
 import { AnalysisNotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { LlmProvider, StructuredRequest, StructuredResult, TokenUsage } from '../llm/port.js';
+import type { TokenUsage } from '../domain/usage.js';
+import type { LlmProvider, StructuredRequest, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { Metrics } from '../metrics.js';
-import type { AnalysisTemplate, AnalysisType } from '../prompts/template.js';
-import { newId } from '../coaching/conversations.js';
+import type { AnalysisType } from '../domain/vocabulary.js';
+import type { AnalysisTemplate } from '../prompts/template.js';
 import type {
   AnalysisInput,
   AnalysisOutcome,

@@ -1,6 +1,6 @@
 // The analysis entity: what an owner asks to have analysed, what the model found, and the usage
 // record every model call leaves behind (so usage per tenant can be reported).
-import type { AnalysisType } from '../prompts/template.js';
+import type { AnalysisType } from '../domain/vocabulary.js';
 import type {
   AlignmentOutput,
   KpiOutput,

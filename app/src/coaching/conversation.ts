@@ -1,10 +1,13 @@
 // The conversation entity and its rules: status transitions, forward-only phases and their
 // progress, and what a committed turn changes. Pure functions; no I/O.
-import type { CoachingTemplate, CoachingTopic, Phase } from '../prompts/template.js';
-import { phases } from '../prompts/template.js';
-
-export type ConversationStatus = 'active' | 'paused' | 'completed' | 'abandoned';
-export type ResultStatus = 'exploring' | 'proposed' | 'agreed';
+import type {
+  CoachingTopic,
+  ConversationStatus,
+  Phase,
+  ResultStatus,
+} from '../domain/vocabulary.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import { phases } from '../domain/vocabulary.js';
 
 export interface Message {
   readonly role: 'user' | 'assistant';

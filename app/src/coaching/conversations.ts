@@ -1,7 +1,8 @@
 // The conversation use cases, one function a story: initiate, send a message, read, list,
 // pause, resume, complete and erase. Storage, templates and the model are ports.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Principal } from '../auth/jwt.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
 import {
   AppError,
   ConversationBusyError,
@@ -12,17 +13,18 @@ import {
   PermissionDeniedError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { LlmProvider, TokenUsage } from '../llm/port.js';
+import type { TokenUsage } from '../domain/usage.js';
+import type { LlmProvider } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { Metrics } from '../metrics.js';
-import type { CoachingTemplate, CoachingTopic, Phase } from '../prompts/template.js';
+import type { CoachingTopic, Phase } from '../domain/vocabulary.js';
+import type { CoachingTemplate } from '../prompts/template.js';
 import {
   applyTurn,
   isComplete,
   phaseProgress,
   transition,
   type Conversation,
-  type ConversationStatus,
   type Message,
   type StatusAction,
 } from './conversation.js';
@@ -74,8 +76,6 @@ export interface MessageInput {
 /** A turn may take this long before its lease lapses and another request may take over. */
 const LEASE_MS = 30_000;
 const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
-
-export const newId = (prefix: string): string => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 
 export function createCoaching(deps: CoachingDeps) {
   const now = deps.now ?? (() => new Date());
@@ -490,4 +490,3 @@ export function createCoaching(deps: CoachingDeps) {
 }
 
 export type Coaching = ReturnType<typeof createCoaching>;
-export type { ConversationStatus, AppError };

@@ -1,7 +1,8 @@
 // What the coaching use cases need from storage. The DynamoDB adapters in storage/ implement
 // these; nothing here knows how.
-import type { TokenUsage } from '../llm/port.js';
-import type { Conversation, ConversationStatus, Message } from './conversation.js';
+import type { TokenUsage } from '../domain/usage.js';
+import type { ConversationStatus } from '../domain/vocabulary.js';
+import type { Conversation, Message } from './conversation.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;

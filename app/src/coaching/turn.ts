@@ -1,6 +1,7 @@
 // What the model is asked for on each coaching turn: the structured answer's schema and the
 // prompt (template system prompt + phase guidance + accumulated state + recent turns).
 import { z } from 'zod';
+import { resultStatuses } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { Conversation } from './conversation.js';
@@ -27,7 +28,7 @@ export const coachingTurnSchema = z.strictObject({
     .nullable()
     .describe('Concrete next steps once the result is agreed, else null'),
   result_status: z
-    .enum(['exploring', 'proposed', 'agreed'])
+    .enum(resultStatuses)
     .describe(
       'exploring; proposed when the coach has put the result to the user; agreed when the user confirmed it',
     ),

@@ -11,7 +11,7 @@ import {
   swotOutput,
 } from '../analysis/outputs.js';
 import { onboardingSuggestionOutput } from '../suggestions/onboarding.js';
-import { onboardingKinds } from '../prompts/template.js';
+import { onboardingKinds } from '../domain/vocabulary.js';
 
 const businessContext = z
   .record(z.string(), z.unknown())

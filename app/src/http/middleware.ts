@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import bodyParser from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
-import type { Principal, TokenVerifier } from '../auth/jwt.js';
+import type { TokenVerifier } from '../auth/jwt.js';
+import type { Principal } from '../domain/principal.js';
 import {
   AppError,
   InvalidJsonError,

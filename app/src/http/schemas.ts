@@ -1,7 +1,7 @@
 // Request and response schemas of the HTTP contract. The same objects validate requests, type
 // the handlers and generate the OpenAPI document.
 import { z } from 'zod';
-import { coachingTopics, phases } from '../prompts/template.js';
+import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -54,7 +54,7 @@ export const completeBody = z.object({
 
 const timestamp = z.string().describe('ISO-8601 UTC timestamp');
 const phase = z.enum(phases);
-const status = z.enum(['active', 'paused', 'completed', 'abandoned']);
+const status = z.enum(conversationStatuses);
 
 export const errorBody = z.object({
   error: z.string(),

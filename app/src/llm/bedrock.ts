@@ -12,14 +12,12 @@ import {
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
 import type { ModelSettings } from '../prompts/template.js';
+import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
 import {
-  addUsage,
-  noUsage,
   type ChatMessage,
   type LlmProvider,
   type StructuredRequest,
   type StructuredResult,
-  type TokenUsage,
 } from './port.js';
 import {
   CallBudget,

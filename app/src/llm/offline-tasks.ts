@@ -1,7 +1,7 @@
 // What the deterministic offline coach is told about a request, one variant per use case.
 import type { AnalysisInput } from '../analysis/analysis.js';
-import type { ResultStatus } from '../coaching/conversation.js';
-import type { CoachingTemplate, OnboardingKind, Phase } from '../prompts/template.js';
+import type { OnboardingKind, Phase, ResultStatus } from '../domain/vocabulary.js';
+import type { CoachingTemplate } from '../prompts/template.js';
 
 export interface CoachingTurnTask {
   readonly kind: 'coaching_turn';

@@ -1,7 +1,7 @@
 // The offline provider: a deterministic, template-driven coach that needs no model service.
 // It says so in every answer's model name, and is never chosen silently in a deployed stage.
 import type { LlmProvider, StructuredRequest, StructuredResult } from './port.js';
-import { noUsage } from './port.js';
+import { noUsage } from '../domain/usage.js';
 import { offlineAnalysis } from './offline-analysis.js';
 import { offlineCoachingTurn } from './offline-coach.js';
 import { offlineOnboardingSuggestion } from './offline-suggestion.js';

@@ -1,14 +1,8 @@
 // The OpenAI-compatible adapter (Ollama, vLLM, llama.cpp, OpenAI itself): chat completions with
 // a JSON-schema response format, validated and repaired once; bounded retries on 429/5xx.
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
-import {
-  addUsage,
-  noUsage,
-  type LlmProvider,
-  type StructuredRequest,
-  type StructuredResult,
-  type TokenUsage,
-} from './port.js';
+import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
+import { type LlmProvider, type StructuredRequest, type StructuredResult } from './port.js';
 import {
   CallBudget,
   checkOutput,

@@ -1,6 +1,7 @@
 // The model port: every use case asks for structured output through this one interface;
 // the adapters (bedrock, openai-compatible, offline) implement it.
 import type { z } from 'zod';
+import type { TokenUsage } from '../domain/usage.js';
 import type { ModelSettings } from '../prompts/template.js';
 import type { OfflineTask } from './offline-tasks.js';
 
@@ -23,11 +24,6 @@ export interface StructuredRequest<T> {
   readonly offline: OfflineTask;
 }
 
-export interface TokenUsage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-}
-
 export interface StructuredResult<T> {
   readonly output: T;
   /** The model that answered, e.g. `anthropic.claude-3-sonnet-20240229-v1:0` or `offline`. */
@@ -48,13 +44,4 @@ export interface LlmProvider {
   modelFor?(settings: ModelSettings): string;
   /** For the health route: `healthy`, `skipped` or `unhealthy: <reason>`; never throws. */
   check(): Promise<string>;
-}
-
-export const noUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-  };
 }

@@ -2,7 +2,7 @@
 // checking an answer against the zod schema, the repair prompt, and the call's time budget.
 import { z } from 'zod';
 import { ServiceUnavailableError } from '../errors.js';
-import type { TokenUsage } from './port.js';
+import type { TokenUsage } from '../domain/usage.js';
 
 /** The JSON schema of an output, as a tool's input schema or a response format. */
 export function outputJsonSchema(schema: z.ZodType): Record<string, unknown> {

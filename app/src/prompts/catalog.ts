@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { AnalysisType, CoachingTopic } from '../domain/vocabulary.js';
 import {
   analysisTemplateSchema,
   coachingTemplateSchema,
@@ -12,9 +13,7 @@ import {
   suggestionTemplateSchema,
   templateKeys,
   type AnalysisTemplate,
-  type AnalysisType,
   type CoachingTemplate,
-  type CoachingTopic,
   type ModelSettings,
   type SuggestionTemplate,
 } from './template.js';

@@ -12,13 +12,12 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { ConversationStatus, ResultStatus } from '../domain/vocabulary.js';
 import {
   phaseProgress,
   RECENT_WINDOW,
   type Conversation,
-  type ConversationStatus,
   type Message,
-  type ResultStatus,
 } from '../coaching/conversation.js';
 import type {
   BeginTurnResult,
@@ -28,7 +27,7 @@ import type {
   ListQuery,
   StoredConversation,
 } from '../coaching/ports.js';
-import { coachingTopics, phases, type CoachingTopic, type Phase } from '../prompts/template.js';
+import { coachingTopics, phases, type CoachingTopic, type Phase } from '../domain/vocabulary.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 
 type Item = Record<string, unknown>;

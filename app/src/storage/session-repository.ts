@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { CoachingSession, SessionQuery, SessionRepository } from '../coaching/ports.js';
-import type { ConversationStatus } from '../coaching/conversation.js';
+import type { ConversationStatus } from '../domain/vocabulary.js';
 import { storageCall, type Dynamo } from './dynamo.js';
 
 function sessionOf(i: Record<string, unknown>): CoachingSession {

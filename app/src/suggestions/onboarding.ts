@@ -3,16 +3,13 @@
 import { z } from 'zod';
 import { modelUsage } from '../analysis/analyses.js';
 import type { AnalysisRepository } from '../analysis/ports.js';
-import type { Principal } from '../auth/jwt.js';
-import { newId } from '../coaching/conversations.js';
+import type { Principal } from '../domain/principal.js';
+import { newId } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
 import type { LlmProvider, StructuredRequest } from '../llm/port.js';
 import type { Metrics } from '../metrics.js';
-import {
-  fillPlaceholders,
-  type OnboardingKind,
-  type SuggestionTemplate,
-} from '../prompts/template.js';
+import type { OnboardingKind } from '../domain/vocabulary.js';
+import { fillPlaceholders, type SuggestionTemplate } from '../prompts/template.js';
 
 export const onboardingSuggestionOutput = z.object({
   suggestion: z
