@@ -26,8 +26,8 @@ import {
 } from './http/rate-limit.js';
 import { corsPolicy, securityHeaders } from './http/security-headers.js';
 import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Suggestions } from './suggestions/onboarding.js';
 
 export interface AppDeps {

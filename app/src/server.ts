@@ -7,8 +7,8 @@ import { createApp } from './app.js';
 import { fixedSecret } from './auth/secret-sources.js';
 import { composeDependencies } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { localJwtSecret } from './local-secret.js';
-import { createLogger } from './logger.js';
+import { localJwtSecret } from './auth/local-secret.js';
+import { createLogger } from './observability/logger.js';
 import { createDynamo } from './storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo, type EmbeddedDynamo } from './storage/local-dynamo.js';
 

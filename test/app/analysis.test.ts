@@ -13,7 +13,7 @@ import {
 import { LlmBadResponseError } from '../../app/src/errors.js';
 import type { TokenUsage } from '../../app/src/domain/usage.js';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
-import type { MetricName } from '../../app/src/metrics.js';
+import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';
 import { startApi, type Response, type TestApi } from '../support/harness.js';
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { CoachingSession, SessionRepository } from '../../app/src/coaching/ports.js';
 import { estimateCostUsd } from '../../app/src/llm/pricing.js';
-import type { MetricName } from '../../app/src/metrics.js';
+import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createSessionRepository } from '../../app/src/storage/session-repository.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';

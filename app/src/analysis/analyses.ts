@@ -3,11 +3,11 @@
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import { AnalysisNotFoundError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { TokenUsage } from '../domain/usage.js';
 import type { LlmProvider, StructuredRequest, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type {

@@ -12,11 +12,11 @@ import {
   IdempotencyKeyReusedError,
   PermissionDeniedError,
 } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { TokenUsage } from '../domain/usage.js';
 import type { LlmProvider } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { CoachingTopic, Phase } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import {

@@ -12,8 +12,8 @@ import {
 } from 'rate-limiter-flexible';
 import type { Config, RateLimit } from '../config.js';
 import { RateLimitExceededError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AppContext, AppMiddleware } from './middleware.js';
 
 /** The class of an authenticated route; each has its own per-user limit. */

@@ -5,9 +5,9 @@ import { modelUsage } from '../analysis/analyses.js';
 import type { AnalysisRepository } from '../analysis/ports.js';
 import type { Principal } from '../domain/principal.js';
 import { newId } from '../domain/ids.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { LlmProvider, StructuredRequest } from '../llm/port.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { OnboardingKind } from '../domain/vocabulary.js';
 import { fillPlaceholders, type SuggestionTemplate } from '../prompts/template.js';
 
