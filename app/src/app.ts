@@ -28,7 +28,7 @@ import { corsPolicy, securityHeaders } from './http/security-headers.js';
 import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
-import type { Suggestions } from './suggestions/onboarding.js';
+import type { Suggestions } from './suggestions/suggest-onboarding.js';
 
 export interface AppDeps {
   readonly config: Config;

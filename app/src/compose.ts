@@ -21,7 +21,7 @@ import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
 import { createSessionRepository } from './storage/session-repository.js';
-import { createSuggestions } from './suggestions/onboarding.js';
+import { createSuggestions } from './suggestions/suggest-onboarding.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;

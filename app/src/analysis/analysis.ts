@@ -34,6 +34,9 @@ export type AnalysisInput =
       readonly context: BusinessContext;
     };
 
+/** The input of one analysis type, e.g. `InputOf<'kpi'>`. */
+export type InputOf<T extends AnalysisInput['type']> = Extract<AnalysisInput, { type: T }>;
+
 /** What the model found, tagged with the analysis it answers. */
 export type AnalysisOutcome =
   | { readonly type: 'alignment'; readonly output: AlignmentOutput }

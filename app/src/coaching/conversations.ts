@@ -35,7 +35,7 @@ import type {
   StoredConversation,
   TurnLease,
 } from './ports.js';
-import { coachingTurnRequest } from './turn.js';
+import { coachingTurnRequest } from './turn-request.js';
 
 export interface CoachingDeps {
   readonly conversations: ConversationRepository;

@@ -10,7 +10,7 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
-import { onboardingSuggestionOutput } from '../suggestions/onboarding.js';
+import { onboardingSuggestionOutput } from '../suggestions/onboarding-suggestion.js';
 import { onboardingKinds } from '../domain/vocabulary.js';
 
 const businessContext = z

@@ -2,7 +2,7 @@
 // ({success, data, message, error, request_id}); errors get the same envelope in middleware.ts.
 import Router from '@koa/router';
 import type { z } from 'zod';
-import type { Suggestions } from '../suggestions/onboarding.js';
+import type { Suggestions } from '../suggestions/suggest-onboarding.js';
 import {
   legacyErrorBody,
   onboardingSuggestionBody,

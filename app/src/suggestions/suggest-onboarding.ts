@@ -1,6 +1,5 @@
 // The legacy onboarding suggestion: one suggested answer for the profile field the owner is
 // filling in (niche, ideal client, value proposition), built on what they have written so far.
-import { z } from 'zod';
 import { modelUsage } from '../analysis/analyses.js';
 import type { AnalysisRepository } from '../analysis/ports.js';
 import type { Principal } from '../domain/principal.js';
@@ -10,16 +9,8 @@ import type { LlmProvider, StructuredRequest } from '../llm/port.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OnboardingKind } from '../domain/vocabulary.js';
 import { fillPlaceholders, type SuggestionTemplate } from '../prompts/template.js';
-
-export const onboardingSuggestionOutput = z.object({
-  suggestion: z
-    .string()
-    .trim()
-    .min(1)
-    .max(2000)
-    .describe('The suggested text, ready to paste into the field'),
-});
-export type OnboardingSuggestion = z.infer<typeof onboardingSuggestionOutput>;
+import { offlineOnboardingSuggestion } from './offline-suggestion.js';
+import { onboardingSuggestionOutput, type OnboardingSuggestion } from './onboarding-suggestion.js';
 
 export interface SuggestionInput {
   readonly kind: OnboardingKind;
@@ -53,12 +44,12 @@ export function onboardingSuggestionRequest(
       description: `A suggested ${input.kind} for the owner's onboarding profile`,
       schema: onboardingSuggestionOutput,
     },
-    offline: {
-      kind: 'onboarding_suggestion',
-      suggestionKind: input.kind,
-      current: input.current,
-      opener: template.offline_openers[input.kind],
-    },
+    offline: () =>
+      offlineOnboardingSuggestion({
+        kind: input.kind,
+        current: input.current,
+        opener: template.offline_openers[input.kind],
+      }),
   };
 }
 
