@@ -12,7 +12,7 @@ import {
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
 import type { ModelSettings } from '../prompts/template.js';
-import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
+import { noUsage, type TokenUsage } from '../domain/usage.js';
 import {
   type ChatMessage,
   type LlmProvider,
@@ -20,11 +20,11 @@ import {
   type StructuredResult,
 } from './port.js';
 import {
-  CallBudget,
-  checkOutput,
+  answerWithOneRepair,
   outputJsonSchema,
   parseJsonAnswer,
   repairInstruction,
+  type CallBudget,
 } from './structured.js';
 
 export interface BedrockClientOptions {
@@ -194,34 +194,30 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
           toolChoice: toolChoiceFor(modelId, name),
         },
       };
-      const budget = new CallBudget(options.timeoutMs);
-      let usage = noUsage;
       let messages = converseMessages(request.messages);
-      try {
-        for (let attempt = 1; ; attempt++) {
+      const { output, usage } = await answerWithOneRepair(
+        request.output,
+        modelId,
+        options.timeoutMs,
+        async (budget, usedSoFar) => {
           let response: ConverseCommandOutput;
           try {
             response = await options.client.send(new ConverseCommand({ ...base, messages }), {
               abortSignal: budget.signal,
             });
           } catch (error) {
-            throw bedrockFailure(error, usage, budget);
+            throw bedrockFailure(error, usedSoFar, budget);
           }
-          usage = addUsage(usage, usageOf(response));
-          const checked = checkOutput(schema, answerOf(response, name));
-          if (checked.ok)
-            return { output: checked.output, model: modelId, provider: 'bedrock', usage };
-          if (attempt === 2) {
-            throw new LlmBadResponseError(
-              `${modelId} answered ${name} unusably after a repair: ${checked.problems}`,
-              usage,
-            );
-          }
-          messages = [...messages, ...repairTurns(response, name, checked.problems)];
-        }
-      } finally {
-        budget.done();
-      }
+          return {
+            answer: answerOf(response, name),
+            usage: usageOf(response),
+            repair: (problems) => {
+              messages = [...messages, ...repairTurns(response, name, problems)];
+            },
+          };
+        },
+      );
+      return { output, model: modelId, provider: 'bedrock', usage };
     },
 
     // Converse calls cost money, so health only says the provider is configured.
