@@ -34,11 +34,9 @@ export interface BedrockClientOptions {
   /** Attempts per model call, the first included (the SDK's standard retry strategy). */
   readonly maxAttempts: number;
   readonly timeoutMs: number;
+  /** Fixed credentials for a stand-in (a fake Bedrock in tests), which accepts any key. */
+  readonly localCredentials?: boolean;
 }
-
-const isLoopback = (endpoint?: string): boolean =>
-  endpoint !== undefined &&
-  ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(endpoint).hostname);
 
 export function createBedrockClient(options: BedrockClientOptions): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
@@ -50,8 +48,8 @@ export function createBedrockClient(options: BedrockClientOptions): BedrockRunti
       requestTimeout: options.timeoutMs,
       sessionTimeout: 60_000,
     }),
-    // A fake Bedrock on loopback accepts any credentials; AWS uses the default provider chain.
-    ...(isLoopback(options.endpoint)
+    // Without fixed credentials, AWS's default provider chain signs the calls.
+    ...(options.localCredentials
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
