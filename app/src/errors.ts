@@ -126,6 +126,13 @@ export class ValidationError extends AppError {
   }
 }
 
+/** A list cursor this API did not write. */
+export class InvalidCursorError extends ValidationError {
+  constructor() {
+    super([{ loc: ['query', 'cursor'], msg: 'Not a cursor from this API', type: 'value_error' }]);
+  }
+}
+
 export class IdempotencyKeyReusedError extends AppError {
   constructor() {
     super(

@@ -50,15 +50,18 @@ export interface ListQuery {
   readonly tenantId: string;
   readonly activeOnly: boolean;
   readonly pageSize: number;
-  /** Items to skip (page-based paging); ignored when `after` is given. */
+  /** Items to skip (page-based paging); ignored when `cursor` is given. */
   readonly offset: number;
-  readonly after?: { readonly createdAt: string; readonly conversationId: string };
+  /** A previous page's `nextCursor`: the page after it, whatever was added since. */
+  readonly cursor?: string;
 }
 
 export interface ListPage {
   readonly items: readonly StoredConversation[];
   readonly total: number;
   readonly hasMore: boolean;
+  /** Where the next page starts, when there is one. */
+  readonly nextCursor: string | null;
 }
 
 export interface ConversationRepository {
@@ -66,6 +69,7 @@ export interface ConversationRepository {
   get(conversationId: string): Promise<StoredConversation | undefined>;
   /** The whole history in order: inline (original format) messages, then committed turns. */
   messages(conversation: StoredConversation): Promise<Message[]>;
+  /** One page; a cursor the repository did not write is an InvalidCursorError. */
   list(query: ListQuery): Promise<ListPage>;
   beginTurn(
     conversationId: string,

@@ -4,8 +4,6 @@ import { z } from 'zod';
 import { phaseProgress, type Message } from '../coaching/conversation.js';
 import type { Coaching, TurnResult } from '../coaching/conversations.js';
 import type { StoredConversation } from '../coaching/ports.js';
-import { ValidationError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../storage/conversation-repository.js';
 import {
   jsonBody,
   principalOf,
@@ -136,26 +134,20 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
 
   const list: AppMiddleware = async (ctx) => {
     const query = validate('query', listQuery, ctx.query);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) {
-      throw new ValidationError([
-        { loc: ['query', 'cursor'], msg: 'Not a cursor from this API', type: 'value_error' },
-      ]);
-    }
     const page = await coaching.list(principalOf(ctx), {
       activeOnly: query.active_only,
       pageSize: query.page_size,
       offset: (query.page - 1) * query.page_size,
-      after,
+      cursor: query.cursor,
     });
-    const last = page.items.at(-1);
     const response: z.infer<typeof listResponse> = {
       conversations: page.items.map(summaryView),
       total: page.total,
-      page: after ? 1 : query.page,
+      // A cursor's page is the first after that position, whatever `page` said.
+      page: query.cursor === undefined ? query.page : 1,
       page_size: query.page_size,
       has_more: page.hasMore,
-      next_cursor: page.hasMore && last ? encodeCursor(last) : null,
+      next_cursor: page.nextCursor,
     };
     ctx.body = response;
   };
