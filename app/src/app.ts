@@ -3,7 +3,7 @@
 import Koa from 'koa';
 import type { Analyses } from './analysis/analyses.js';
 import type { TokenVerifier } from './auth/jwt.js';
-import type { Coaching } from './coaching/conversations.js';
+import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';

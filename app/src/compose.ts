@@ -6,7 +6,7 @@ import type { AppDeps } from './app.js';
 import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
 import { createAnalyses } from './analysis/analyses.js';
-import { createCoaching } from './coaching/conversations.js';
+import { createCoaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './observability/logger.js';

@@ -2,7 +2,7 @@
 // conversation goes through turns (a failed one included), pause, resume and complete, and
 // found again through each of the table's GSIs.
 import { expect } from 'chai';
-import type { CoachingSession, SessionRepository } from '../../app/src/coaching/ports.js';
+import type { CoachingSession, SessionRepository } from '../../app/src/coaching/session-records.js';
 import { estimateCostUsd } from '../../app/src/llm/pricing.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createSessionRepository } from '../../app/src/storage/session-repository.js';

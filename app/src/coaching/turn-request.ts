@@ -3,7 +3,7 @@
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { coachingTurnSchema, type CoachingTurn } from './coaching-turn.js';
-import type { Conversation } from './conversation.js';
+import type { Conversation } from './conversation-entity.js';
 import { offlineCoachingTurn } from './offline-coach.js';
 
 export function coachingTurnRequest(

@@ -1,9 +1,11 @@
 // The conversation routes: HTTP in, use case, contract-shaped JSON out.
 import Router from '@koa/router';
 import { z } from 'zod';
-import { phaseProgress, type Message } from '../coaching/conversation.js';
-import type { Coaching, TurnResult } from '../coaching/conversations.js';
-import type { StoredConversation } from '../coaching/ports.js';
+import { phaseProgress } from '../coaching/phases.js';
+import { type Message } from '../coaching/conversation-entity.js';
+import type { Coaching } from '../coaching/coaching-use-cases.js';
+import type { TurnResult } from '../coaching/message-turn.js';
+import type { StoredConversation } from '../coaching/conversation-records.js';
 import {
   jsonBody,
   principalOf,

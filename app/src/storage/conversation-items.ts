@@ -1,8 +1,9 @@
 // The conversation item and the domain's conversation, both ways: the attributes a new
 // conversation and a committed turn write, and the stored conversation read back from an item
 // in either format (this service's, or the original's through original-items.ts).
-import { phaseProgress, RECENT_WINDOW, type Conversation } from '../coaching/conversation.js';
-import type { IdempotencyRecord, StoredConversation } from '../coaching/ports.js';
+import { phaseProgress } from '../coaching/phases.js';
+import { RECENT_WINDOW, type Conversation } from '../coaching/conversation-entity.js';
+import type { IdempotencyRecord, StoredConversation } from '../coaching/conversation-records.js';
 import {
   coachingTopics,
   phases,

@@ -2,7 +2,7 @@
 // (never a Scan): one page by offset or after a cursor, the total, and the next cursor. The
 // cursor is this file's own: the position of the page's last conversation, opaque to clients.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ListPage, ListQuery, StoredConversation } from '../coaching/ports.js';
+import type { ListPage, ListQuery, StoredConversation } from '../coaching/conversation-records.js';
 import { InvalidCursorError } from '../errors.js';
 import { fromItem } from './conversation-items.js';
 import { storageCall } from './dynamo.js';
@@ -89,7 +89,7 @@ async function countMatching(
 }
 
 /** One page of the list; a cursor this service did not write is refused before any read. */
-export async function listConversations(
+export async function queryConversationPage(
   doc: DynamoDBDocumentClient,
   table: string,
   query: ListQuery,

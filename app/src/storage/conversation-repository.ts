@@ -12,9 +12,12 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ConversationRepository, StoredConversation } from '../coaching/ports.js';
+import type {
+  ConversationRepository,
+  StoredConversation,
+} from '../coaching/conversation-records.js';
 import { fromItem, newConversationItem, storableKey } from './conversation-items.js';
-import { listConversations } from './conversation-list.js';
+import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 import { messageItem, messageOf, type Item } from './item-values.js';
@@ -107,7 +110,7 @@ export function createConversationRepository(
       ];
     },
 
-    list: (query) => listConversations(doc, conversations, query),
+    list: (query) => queryConversationPage(doc, conversations, query),
 
     ...createTurnWrites(doc, tableNames, getItem),
 

@@ -13,7 +13,7 @@ import type {
   BeginTurnResult,
   ConversationRepository,
   StoredConversation,
-} from '../coaching/ports.js';
+} from '../coaching/conversation-records.js';
 import { fromItem, stateAttributes, storableKey } from './conversation-items.js';
 import { isConditionFailure, storageCall } from './dynamo.js';
 import { messageItem } from './item-values.js';

@@ -2,7 +2,7 @@
 // and the conversation's state under `context` rather than in attributes of its own. What
 // they hold, read here, is what conversation-items.ts falls back on, so a migrated table keeps
 // working and such a conversation continues in the turn table.
-import type { Message } from '../coaching/conversation.js';
+import type { Message } from '../coaching/conversation-entity.js';
 import { asNumber, asRecord, messageOf, type Item } from './item-values.js';
 
 /** The original's values, raw where the current attributes take precedence over them. */

@@ -7,7 +7,11 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { CoachingSession, SessionQuery, SessionRepository } from '../coaching/ports.js';
+import type {
+  CoachingSession,
+  SessionQuery,
+  SessionRepository,
+} from '../coaching/session-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
 import { storageCall, type Dynamo } from './dynamo.js';
 
