@@ -1,7 +1,7 @@
 // createApp: the middleware order and the routers, nothing else. Tests, the local server and
 // Lambda build the same app with different adapters.
 import Koa from 'koa';
-import type { Analyses } from './analysis/analyses.js';
+import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';

@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppDeps } from './app.js';
 import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
-import { createAnalyses } from './analysis/analyses.js';
+import { createAnalyses } from './analysis/analysis-use-cases.js';
 import { createCoaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
@@ -225,6 +225,7 @@ export function composeDependencies(
   });
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
+  const now = () => new Date();
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const coaching = createCoaching({
@@ -235,6 +236,7 @@ export function composeDependencies(
     metrics,
     logger,
     maxTurns: config.maxTurns,
+    now,
   });
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
   const analyses = createAnalyses({
@@ -243,6 +245,7 @@ export function composeDependencies(
     llm,
     metrics,
     logger,
+    now,
   });
   const suggestions = createSuggestions({
     repository: analysisRepository,
@@ -250,6 +253,7 @@ export function composeDependencies(
     llm,
     metrics,
     logger,
+    now,
   });
   const verifier = new TokenVerifier({
     source: overrides.secretSource ?? secretSource(config, instrument),

@@ -3,14 +3,14 @@
 // decided on, and mirrored on the coaching session; completing also records the outcome.
 import type { Principal } from '../domain/principal.js';
 import { ConversationBusyError, ConversationNotActiveError } from '../errors.js';
-import { ownedConversation, type CoachingContext } from './coaching-deps.js';
+import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import { transition, type StatusAction } from './conversation-entity.js';
 
 type Metadata = Readonly<Record<string, unknown>>;
 
 export function pauseConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
   reason?: string,
@@ -22,7 +22,7 @@ export function pauseConversation(
 }
 
 export function resumeConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
 ): Promise<void> {
@@ -30,7 +30,7 @@ export function resumeConversation(
 }
 
 export function completeConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
   feedback?: string,
@@ -44,7 +44,7 @@ export function completeConversation(
 }
 
 async function changeStatus(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
   action: StatusAction,

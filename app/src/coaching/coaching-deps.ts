@@ -1,6 +1,6 @@
 // What the coaching use cases work with: the storage, template and model ports, metrics, the
-// logger and the limits; and the two rules several of them apply (who owns a conversation,
-// which model a template's requests go to).
+// logger, the turn limit and the clock; and the two rules several of them apply (who owns a
+// conversation, which model a template's requests go to).
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
@@ -19,16 +19,7 @@ export interface CoachingDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxTurns: number;
-  readonly now?: () => Date;
-}
-
-/** The dependencies as a use case receives them, the clock filled in. */
-export interface CoachingContext extends CoachingDeps {
   readonly now: () => Date;
-}
-
-export function coachingContext(deps: CoachingDeps): CoachingContext {
-  return { ...deps, now: deps.now ?? (() => new Date()) };
 }
 
 /** The model a template's requests go to, as the session records it. */
@@ -51,7 +42,7 @@ export function authorize(
 }
 
 export async function ownedConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
 ): Promise<StoredConversation> {

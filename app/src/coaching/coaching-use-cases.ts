@@ -3,7 +3,7 @@
 // erase-conversation.
 import type { Principal } from '../domain/principal.js';
 import { completeConversation, pauseConversation, resumeConversation } from './change-status.js';
-import { coachingContext, type CoachingDeps } from './coaching-deps.js';
+import type { CoachingDeps } from './coaching-deps.js';
 import type { ListQuery } from './conversation-records.js';
 import { eraseConversation } from './erase-conversation.js';
 import { initiateConversation, type InitiateInput } from './initiate-conversation.js';
@@ -11,8 +11,7 @@ import type { MessageInput } from './message-turn.js';
 import { listConversations, readConversation } from './read-conversations.js';
 import { sendMessage } from './send-message.js';
 
-export function createCoaching(coachingDeps: CoachingDeps) {
-  const deps = coachingContext(coachingDeps);
+export function createCoaching(deps: CoachingDeps) {
   return {
     initiate: (principal: Principal, input: InitiateInput) =>
       initiateConversation(deps, principal, input),

@@ -1,11 +1,11 @@
 // Erasing a conversation: its owner's right; the item goes first, then every turn item, so a
 // later read finds nothing.
 import type { Principal } from '../domain/principal.js';
-import { ownedConversation, type CoachingContext } from './coaching-deps.js';
+import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 
 export async function eraseConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
 ): Promise<void> {

@@ -3,7 +3,7 @@
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
-import { modelFor, type CoachingContext } from './coaching-deps.js';
+import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { Conversation, Message } from './conversation-entity.js';
 import { phaseProgress } from './phases.js';
@@ -15,7 +15,7 @@ export interface InitiateInput {
 }
 
 export async function initiateConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   input: InitiateInput,
 ) {

@@ -1,11 +1,11 @@
 // Reading: one conversation with its whole history and the run's usage from its session, and
 // a page of the caller's conversations in their tenant. Only the owner reads a conversation.
 import type { Principal } from '../domain/principal.js';
-import { ownedConversation, type CoachingContext } from './coaching-deps.js';
+import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import type { ListPage, ListQuery } from './conversation-records.js';
 
 export async function readConversation(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
 ) {
@@ -35,7 +35,7 @@ export async function readConversation(
 
 /** The caller's own conversations; a `cursor` from a previous page continues after it. */
 export function listConversations(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   query: Omit<ListQuery, 'userId' | 'tenantId'>,
 ): Promise<ListPage> {

@@ -8,7 +8,7 @@ import { AppError, ConversationBusyError } from '../errors.js';
 import type { StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { modelFor, type CoachingContext } from './coaching-deps.js';
+import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { CoachingTurn } from './coaching-turn.js';
 import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
@@ -22,7 +22,7 @@ import { leaseTurn, releaseLease, type LeasedTurn } from './turn-lease.js';
 const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
 
 export async function sendMessage(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
   input: MessageInput,
@@ -33,7 +33,7 @@ export async function sendMessage(
 
 /** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
 async function completeTurn(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   turn: LeasedTurn,
   input: MessageInput,
@@ -60,7 +60,7 @@ async function completeTurn(
 
 /** The coach's answer. A failed call still books the tokens it used, and logs the failure. */
 async function askCoach(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   turn: LeasedTurn,
   template: CoachingTemplate,
@@ -107,7 +107,7 @@ interface AppliedTurn {
 
 /** The user's message and the coach's answer as the turn's two messages, and what they change. */
 function applyAnswer(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   turn: LeasedTurn,
   template: CoachingTemplate,
   input: MessageInput,
@@ -175,7 +175,7 @@ function committedTurn(turn: LeasedTurn, applied: AppliedTurn, input: MessageInp
 
 /** After the commit: the call's tokens and cost on the session, the metrics and the log line. */
 async function recordTurn(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   turn: LeasedTurn,
   after: Conversation,
@@ -204,7 +204,7 @@ async function recordTurn(
 
 /** Books one model call: token metrics always, the session's totals when it has one. */
 async function recordCall(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   conversation: Conversation,
   call: { model: string; provider: string; usage: TokenUsage; failed: boolean },
 ): Promise<void> {

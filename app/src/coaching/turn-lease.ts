@@ -10,7 +10,7 @@ import {
   ConversationNotActiveError,
   IdempotencyKeyReusedError,
 } from '../errors.js';
-import { authorize, type CoachingContext } from './coaching-deps.js';
+import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { StoredConversation, TurnLease } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
@@ -31,7 +31,7 @@ export interface LeasedTurn {
 export type TurnStart = LeasedTurn | { readonly replay: TurnResult };
 
 export async function leaseTurn(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   principal: Principal,
   conversationId: string,
   input: MessageInput,
@@ -60,7 +60,7 @@ export async function leaseTurn(
 
 /** Explains why a turn's lease was refused: a replay of the same request, or the error. */
 async function refusal(
-  deps: CoachingContext,
+  deps: CoachingDeps,
   conversationId: string,
   conversation: StoredConversation,
   input: MessageInput,
@@ -83,7 +83,7 @@ async function refusal(
 }
 
 /** Frees the conversation for the next turn; a store that cannot be reached lets it lapse. */
-export async function releaseLease(deps: CoachingContext, turn: LeasedTurn): Promise<void> {
+export async function releaseLease(deps: CoachingDeps, turn: LeasedTurn): Promise<void> {
   const { conversationId } = turn.conversation;
   await deps.conversations
     .releaseTurn(conversationId, turn.lease.leaseId)

@@ -2,9 +2,10 @@
 // one back to its owner.
 import Router from '@koa/router';
 import type { z } from 'zod';
-import type { AnalysisInput, StoredAnalysis } from '../analysis/analysis.js';
-import { ANALYSIS_VERSION } from '../analysis/analysis.js';
-import type { Analyses } from '../analysis/analyses.js';
+import type { AnalysisInput } from '../analysis/analysis-input.js';
+import type { StoredAnalysis } from '../analysis/analysis-records.js';
+import { ANALYSIS_VERSION } from '../analysis/analysis-records.js';
+import type { Analyses } from '../analysis/analysis-use-cases.js';
 import {
   alignmentBody,
   analysisResponse,

@@ -1,13 +1,12 @@
 // The legacy onboarding suggestion: one suggested answer for the profile field the owner is
 // filling in (niche, ideal client, value proposition), built on what they have written so far.
-import { modelUsage } from '../analysis/analyses.js';
-import type { AnalysisRepository } from '../analysis/ports.js';
-import type { Principal } from '../domain/principal.js';
+import { modelUsage, type AnalysisRepository } from '../analysis/analysis-records.js';
 import { newId } from '../domain/ids.js';
-import type { Logger } from '../observability/logger.js';
-import type { LlmProvider, StructuredRequest } from '../llm/port.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Principal } from '../domain/principal.js';
 import type { OnboardingKind } from '../domain/vocabulary.js';
+import type { LlmProvider, StructuredRequest } from '../llm/port.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { fillPlaceholders, type SuggestionTemplate } from '../prompts/template.js';
 import { offlineOnboardingSuggestion } from './offline-suggestion.js';
 import { onboardingSuggestionOutput, type OnboardingSuggestion } from './onboarding-suggestion.js';
@@ -23,7 +22,7 @@ export interface SuggestionDeps {
   readonly llm: LlmProvider;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly now?: () => Date;
+  readonly now: () => Date;
 }
 
 export function onboardingSuggestionRequest(
@@ -54,14 +53,12 @@ export function onboardingSuggestionRequest(
 }
 
 export function createSuggestions(deps: SuggestionDeps) {
-  const now = deps.now ?? (() => new Date());
-
   return {
     async onboarding(principal: Principal, input: SuggestionInput): Promise<OnboardingSuggestion> {
-      const startedAt = now();
+      const startedAt = deps.now();
       const template = await deps.templates.suggestion();
       const result = await deps.llm.generate(onboardingSuggestionRequest(template, input));
-      const durationMs = now().getTime() - startedAt.getTime();
+      const durationMs = deps.now().getTime() - startedAt.getTime();
       deps.metrics.add('LLMInputTokens', result.usage.inputTokens, 'Count');
       deps.metrics.add('LLMOutputTokens', result.usage.outputTokens, 'Count');
       deps.logger.info({

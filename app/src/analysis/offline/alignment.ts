@@ -1,7 +1,7 @@
 // The offline alignment analysis: which stated core values and purpose words the text
 // reflects and which it leaves out, whether it states something measurable, and scores that
 // follow those shares.
-import type { InputOf } from '../analysis.js';
+import type { InputOf } from '../analysis-input.js';
 import type { AlignmentOutput, Priority } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { statedIntent } from './business-context.js';

@@ -1,6 +1,6 @@
 // The offline KPI analysis: each KPI as written, whether it is measurable, which business area
 // it tracks and whether it ties to a stated goal; the uncovered areas are the missing KPIs.
-import type { InputOf } from '../analysis.js';
+import type { InputOf } from '../analysis-input.js';
 import type { KpiOutput, Priority } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { statedIntent } from './business-context.js';

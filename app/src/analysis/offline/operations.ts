@@ -1,6 +1,6 @@
 // The offline operations analysis: the owner's sentences sorted into SWOT quadrants, into a
 // problem with its stated causes and contributing factors, or into the steps of a plan.
-import type { BusinessContext, InputOf } from '../analysis.js';
+import type { BusinessContext, InputOf } from '../analysis-input.js';
 import type { OperationsOutput, OperationsType, Priority } from '../outputs.js';
 import { listFrom, textFrom } from './business-context.js';
 import { hasAnyStem, quote, sentences, words } from './text.js';

@@ -1,6 +1,6 @@
 // The offline strategy analysis: which of six elements of a complete strategy the text names,
 // quoting the owner's sentence for each; the missing ones become weaknesses and recommendations.
-import type { InputOf } from '../analysis.js';
+import type { InputOf } from '../analysis-input.js';
 import type { StrategyOutput } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { listFrom, statedIntent } from './business-context.js';

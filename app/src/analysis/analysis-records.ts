@@ -1,41 +1,10 @@
-// The analysis entity: what an owner asks to have analysed, what the model found, and the usage
-// record every model call leaves behind (so usage per tenant can be reported).
+// What every model call for an analysis or a suggestion leaves behind: a usage record (model,
+// tokens, estimated cost), and for a completed analysis its outcome; and what the use cases
+// need from the storage that keeps them (storage/analysis-repository.ts, the analyses table).
+import type { TokenUsage } from '../domain/usage.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
-import type {
-  AlignmentOutput,
-  KpiOutput,
-  OperationsOutput,
-  OperationsType,
-  StrategyOutput,
-} from './outputs.js';
-
-export type BusinessContext = Readonly<Record<string, unknown>>;
-
-export type AnalysisInput =
-  | {
-      readonly type: 'alignment';
-      readonly textToAnalyze: string;
-      readonly context: BusinessContext;
-    }
-  | {
-      readonly type: 'strategy';
-      readonly currentStrategy: string;
-      readonly context: BusinessContext;
-    }
-  | {
-      readonly type: 'kpi';
-      readonly currentKpis: readonly string[];
-      readonly context: BusinessContext;
-    }
-  | {
-      readonly type: 'operations';
-      readonly specificType: OperationsType;
-      readonly description: string;
-      readonly context: BusinessContext;
-    };
-
-/** The input of one analysis type, e.g. `InputOf<'kpi'>`. */
-export type InputOf<T extends AnalysisInput['type']> = Extract<AnalysisInput, { type: T }>;
+import { estimateCostUsd } from '../llm/pricing.js';
+import type { AlignmentOutput, KpiOutput, OperationsOutput, StrategyOutput } from './outputs.js';
 
 /** What the model found, tagged with the analysis it answers. */
 export type AnalysisOutcome =
@@ -78,3 +47,38 @@ export interface StoredAnalysis extends UsageRecord {
 }
 
 export const ANALYSIS_VERSION = '1.0';
+
+/** Usage of one model call, with the cost estimate the usage report sums. */
+export function modelUsage(
+  model: string,
+  provider: string,
+  tokens: TokenUsage,
+  durationMs: number,
+): ModelUsage {
+  return {
+    model,
+    provider,
+    inputTokens: tokens.inputTokens,
+    outputTokens: tokens.outputTokens,
+    estimatedCostUsd: estimateCostUsd(model, tokens) ?? null,
+    durationMs,
+  };
+}
+
+export interface UsageQuery {
+  readonly tenantId: string;
+  /** ISO timestamps, inclusive; either may be left open. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface AnalysisRepository {
+  /** Stores a completed analysis together with its usage. */
+  save(analysis: StoredAnalysis): Promise<void>;
+  /** Stores the usage of a call that left no analysis behind (a failure or a suggestion). */
+  recordUsage(record: UsageRecord): Promise<void>;
+  /** A completed analysis, or undefined when there is none with this id. */
+  get(analysisId: string): Promise<StoredAnalysis | undefined>;
+  /** Every usage record of a tenant in the period, oldest first. */
+  usage(query: UsageQuery): Promise<UsageRecord[]>;
+}

@@ -1,9 +1,9 @@
 // What the model is asked for in each analysis: the template's system prompt, its instructions
-// filled from the request, and the output schema the answer must pass.
+// filled from the request, the output schema the answer must pass, and the offline answer.
 import type { z } from 'zod';
 import type { StructuredRequest } from '../llm/port.js';
 import { fillPlaceholders, type AnalysisTemplate } from '../prompts/template.js';
-import type { AnalysisInput, BusinessContext, InputOf } from './analysis.js';
+import type { AnalysisInput, BusinessContext, InputOf } from './analysis-input.js';
 import { offlineAlignment } from './offline/alignment.js';
 import { offlineKpi } from './offline/kpi.js';
 import { offlineOperations } from './offline/operations.js';
