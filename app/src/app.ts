@@ -5,8 +5,10 @@ import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
-import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
-import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
+import { analysisDocs } from './http/analysis-docs.js';
+import { analysisRoutes } from './http/analysis-routes.js';
+import { conversationDocs } from './http/conversation-docs.js';
+import { conversationRoutes } from './http/conversation-routes.js';
 import {
   accessLog,
   authenticate,

@@ -3,11 +3,8 @@
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Suggestions } from '../suggestions/suggest-onboarding.js';
-import {
-  legacyErrorBody,
-  onboardingSuggestionBody,
-  onboardingSuggestionResponse,
-} from './analysis-schemas.js';
+import { legacyErrorBody } from './error-schemas.js';
+import { onboardingSuggestionBody, onboardingSuggestionResponse } from './suggestion-schemas.js';
 import { jsonBody, principalOf, type AppMiddleware, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { validate } from './validate.js';
