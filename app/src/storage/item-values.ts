@@ -1,6 +1,6 @@
-// Reading conversation items, whose attributes the code cannot trust to be typed (items written
-// by the original service, by hand, or by an older version): each value falls back when absent
-// or of another type, and timestamps and messages come back in one shape.
+// The values inside conversation items. Read back, an attribute cannot be trusted to be typed
+// (items written by the original service, by hand, or by an older version): each falls back
+// when absent or of another type, and timestamps and messages come back in one shape.
 import type { Message } from '../coaching/conversation-entity.js';
 
 export type Item = Record<string, unknown>;
