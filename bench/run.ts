@@ -9,7 +9,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { SignJWT } from 'jose';
-import { httpApiEvent } from '../test/support/apigw-events.js';
+import { httpApiEvent } from '../support/apigw-events.js';
 import { loadConfig } from '../app/src/config.js';
 import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables } from '../app/src/storage/local-dynamo.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createApp } from '../app/src/app.js';
 import { composeDependencies } from '../app/src/compose.js';
 import { loadConfig } from '../app/src/config.js';
-import { createLogger } from '../app/src/logger.js';
+import { createLogger } from '../app/src/observability/logger.js';
 
 async function main(output: string): Promise<void> {
   const config = loadConfig({

@@ -1,12 +1,14 @@
 // createApp: the middleware order and the routers, nothing else. Tests, the local server and
 // Lambda build the same app with different adapters.
 import Koa from 'koa';
-import type { Analyses } from './analysis/analyses.js';
+import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
-import type { Coaching } from './coaching/conversations.js';
+import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
-import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
-import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
+import { analysisDocs } from './http/analysis-docs.js';
+import { analysisRoutes } from './http/analysis-routes.js';
+import { conversationDocs } from './http/conversation-docs.js';
+import { conversationRoutes } from './http/conversation-routes.js';
 import {
   accessLog,
   authenticate,
@@ -26,9 +28,9 @@ import {
 } from './http/rate-limit.js';
 import { corsPolicy, securityHeaders } from './http/security-headers.js';
 import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { Suggestions } from './suggestions/onboarding.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import type { Suggestions } from './suggestions/suggest-onboarding.js';
 
 export interface AppDeps {
   readonly config: Config;

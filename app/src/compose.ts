@@ -5,23 +5,28 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppDeps } from './app.js';
 import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
-import { createAnalyses } from './analysis/analyses.js';
-import { createCoaching } from './coaching/conversations.js';
+import { createAnalyses } from './analysis/analysis-use-cases.js';
+import { createCoaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './observability/logger.js';
 import type { LlmProvider } from './llm/port.js';
 import { createOfflineProvider } from './llm/offline.js';
-import { rateLimitersFor } from './http/rate-limit.js';
-import { noMetrics, type Metrics } from './metrics.js';
-import { createEmfMetrics } from './metrics-emf.js';
+import { createRateLimiters, type RateLimiters } from './http/rate-limit.js';
+import { noMetrics, type Metrics } from './observability/metrics.js';
+import { createEmfMetrics } from './observability/metrics-emf.js';
 import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
 import { filePromptSource } from './prompts/file-source.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
+import {
+  dynamoLimiterStore,
+  LIMITER_STORE_TIMEOUT_MS,
+  redisLimiterStore,
+} from './storage/limiter-stores.js';
 import { createSessionRepository } from './storage/session-repository.js';
-import { createSuggestions } from './suggestions/onboarding.js';
+import { createSuggestions } from './suggestions/suggest-onboarding.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -58,6 +63,19 @@ function secretSource(config: Config, instrument: Instrument): SecretSource {
 }
 
 type Instrument = <C extends object>(client: C) => C;
+
+const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The one rule for fixed local credentials: an endpoint override names a stand-in (dynalite,
+ * DynamoDB Local, s3rver, a fake Bedrock), which accepts any key, when it is on this machine
+ * or the stage is not deployed. Everything else signs with AWS's default provider chain.
+ */
+export function isStandIn(endpoint: string | undefined, deployed: boolean): boolean {
+  return (
+    endpoint !== undefined && (!deployed || loopbackHosts.includes(new URL(endpoint).hostname))
+  );
+}
 
 /**
  * A model adapter loaded on its first use, so a cold start that only reads (the common first
@@ -101,6 +119,7 @@ export function createLlm(
             endpoint: llm.bedrockEndpoint,
             maxAttempts: llm.maxAttempts,
             timeoutMs: llm.timeoutMs,
+            localCredentials: isStandIn(llm.bedrockEndpoint, config.deployed),
           });
           return createBedrockProvider({
             client: instrument(client),
@@ -138,7 +157,13 @@ function promptSources(config: Config, promptsDir: string, instrument: Instrumen
   const source = () =>
     (s3 ??= import('./prompts/s3-source.js').then(({ createS3Client, s3PromptSource }) =>
       s3PromptSource(
-        instrument(createS3Client({ region: config.region, endpoint: config.prompts.s3Endpoint })),
+        instrument(
+          createS3Client({
+            region: config.region,
+            endpoint: config.prompts.s3Endpoint,
+            localCredentials: isStandIn(config.prompts.s3Endpoint, config.deployed),
+          }),
+        ),
         bucket,
       ),
     ));
@@ -147,6 +172,32 @@ function promptSources(config: Config, promptsDir: string, instrument: Instrumen
     read: async (key, etag) => (await source()).read(key, etag),
   };
   return { source: lazy, fallback: files };
+}
+
+/**
+ * The limiters the configuration asks for: counters in DynamoDB (AWS), in Redis
+ * (REDIS_CLUSTER_ENDPOINT) or in this process only (local).
+ */
+function rateLimiters(config: Config, logger: Logger, instrument: Instrument): RateLimiters {
+  const { store, ...limits } = config.rateLimits;
+  return createRateLimiters({
+    limits,
+    store: async () => {
+      if (store === 'dynamodb') {
+        return dynamoLimiterStore({
+          region: config.region,
+          endpoint: config.dynamodbEndpoint,
+          localCredentials: isStandIn(config.dynamodbEndpoint, config.deployed),
+          tableName: config.tables.rateLimits,
+          instrument,
+        });
+      }
+      if (store === 'redis' && config.redis) return redisLimiterStore(config.redis, logger);
+      return undefined;
+    },
+    timeoutMs: LIMITER_STORE_TIMEOUT_MS,
+    logger,
+  });
 }
 
 export function composeDependencies(
@@ -160,7 +211,7 @@ export function composeDependencies(
     createDynamo({
       region: config.region,
       endpoint: config.dynamodbEndpoint,
-      localCredentials: config.dynamodbEndpoint !== undefined && !config.deployed,
+      localCredentials: isStandIn(config.dynamodbEndpoint, config.deployed),
     });
   instrument(dynamo.client);
   const promptsDir = config.prompts.dir ?? overrides.promptsDir ?? 'prompts';
@@ -174,6 +225,7 @@ export function composeDependencies(
   });
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
+  const now = () => new Date();
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const coaching = createCoaching({
@@ -184,6 +236,7 @@ export function composeDependencies(
     metrics,
     logger,
     maxTurns: config.maxTurns,
+    now,
   });
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
   const analyses = createAnalyses({
@@ -192,6 +245,7 @@ export function composeDependencies(
     llm,
     metrics,
     logger,
+    now,
   });
   const suggestions = createSuggestions({
     repository: analysisRepository,
@@ -199,6 +253,7 @@ export function composeDependencies(
     llm,
     metrics,
     logger,
+    now,
   });
   const verifier = new TokenVerifier({
     source: overrides.secretSource ?? secretSource(config, instrument),
@@ -213,7 +268,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
-    rateLimiters: rateLimitersFor(config, logger, instrument),
+    rateLimiters: rateLimiters(config, logger, instrument),
     checks: {
       database: async () => {
         try {

@@ -1,6 +1,6 @@
 // The one error hierarchy. Use cases and adapters throw these; the HTTP edge turns each into
 // the contract's error envelope. Nothing here knows about Koa.
-import type { TokenUsage } from './llm/port.js';
+import type { TokenUsage } from './domain/usage.js';
 
 export interface ValidationIssue {
   readonly loc: (string | number)[];
@@ -123,6 +123,13 @@ export class UnsupportedMediaTypeError extends AppError {
 export class ValidationError extends AppError {
   constructor(readonly issues: readonly ValidationIssue[]) {
     super(422, 'validation_error', issues[0]?.msg ?? 'Request validation failed');
+  }
+}
+
+/** A list cursor this API did not write. */
+export class InvalidCursorError extends ValidationError {
+  constructor() {
+    super([{ loc: ['query', 'cursor'], msg: 'Not a cursor from this API', type: 'value_error' }]);
   }
 }
 

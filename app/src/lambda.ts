@@ -7,8 +7,8 @@ import serverless from 'serverless-http';
 import { createApp } from './app.js';
 import { composeDependencies } from './compose.js';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { createEmfMetrics, type FlushableMetrics } from './metrics-emf.js';
+import { createLogger } from './observability/logger.js';
+import { createEmfMetrics, type FlushableMetrics } from './observability/metrics-emf.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { fixedSecret } from './auth/secret-sources.js';
-import { composeDependencies } from './compose.js';
+import { composeDependencies, isStandIn } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { localJwtSecret } from './local-secret.js';
-import { createLogger } from './logger.js';
+import { localJwtSecret } from './auth/local-secret.js';
+import { createLogger } from './observability/logger.js';
 import { createDynamo } from './storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo, type EmbeddedDynamo } from './storage/local-dynamo.js';
 
@@ -28,7 +28,11 @@ export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Pr
     embedded = await startEmbeddedDynamo({ path: path.join(config.dataDir, 'dynamodb') });
     endpoint = embedded.endpoint;
   }
-  const dynamo = createDynamo({ region: config.region, endpoint, localCredentials: true });
+  const dynamo = createDynamo({
+    region: config.region,
+    endpoint,
+    localCredentials: isStandIn(endpoint, config.deployed),
+  });
   await ensureTables(dynamo.client, config.tables);
 
   const secretSource =

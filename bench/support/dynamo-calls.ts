@@ -8,7 +8,7 @@ import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies } from '../../app/src/compose.js';
 import { loadConfig } from '../../app/src/config.js';
-import { createLogger } from '../../app/src/logger.js';
+import { createLogger } from '../../app/src/observability/logger.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 
 const analyses: Record<string, unknown> = {

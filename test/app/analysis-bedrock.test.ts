@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import {
   alignmentResponse,
   kpiResponse,
-  onboardingSuggestionResponse,
   operationsResponse,
   strategyResponse,
 } from '../../app/src/http/analysis-schemas.js';
+import { onboardingSuggestionResponse } from '../../app/src/http/suggestion-schemas.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';
 import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startApi, type TestApi } from '../support/harness.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { RECENT_WINDOW } from '../../app/src/coaching/conversation.js';
+import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
 import { CONVERSATION_OPENED } from '../../app/src/llm/bedrock.js';
 import type { PromptSource } from '../../app/src/prompts/catalog.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';

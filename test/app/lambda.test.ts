@@ -14,7 +14,7 @@ import {
   httpApiEvent,
   type HttpApiEventOptions,
   type HttpApiResult,
-} from '../support/apigw-events.js';
+} from '../../support/apigw-events.js';
 
 const root = process.cwd();
 const SECRET = 'lambda-test-secret-of-at-least-32-bytes!';

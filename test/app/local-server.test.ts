@@ -14,7 +14,7 @@ const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_N
 async function tokenFor(dataDir: string, user: string, tenant: string): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', 'app/src/tools/token.ts', '--user', user, '--tenant', tenant],
+    ['--import', 'tsx', 'scripts/token.ts', '--user', user, '--tenant', tenant],
     { env: { ...process.env, ...quiet, DATA_DIR: dataDir, JWT_SECRET: '' } },
   );
   return stdout.trim();

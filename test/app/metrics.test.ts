@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { metricsFor } from '../../app/src/compose.js';
 import { loadConfig } from '../../app/src/config.js';
-import { noMetrics } from '../../app/src/metrics.js';
-import { createEmfMetrics } from '../../app/src/metrics-emf.js';
+import { noMetrics } from '../../app/src/observability/metrics.js';
+import { createEmfMetrics } from '../../app/src/observability/metrics-emf.js';
 import { initiate, startApi } from '../support/harness.js';
 
 interface EmfLine {

@@ -6,19 +6,21 @@ import { expect } from 'chai';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { z } from 'zod';
 import {
+  analysisTypes,
+  coachingTopics,
+  onboardingKinds,
+  phases,
+  type AnalysisType,
+} from '../../app/src/domain/vocabulary';
+import {
   InvalidTemplateError,
   analysisTemplateSchema,
-  analysisTypes,
   coachingTemplateSchema,
-  coachingTopics,
   fillPlaceholders,
-  onboardingKinds,
   parseTemplate,
-  phases,
   suggestionTemplateSchema,
   templateKeys,
   type AnalysisTemplate,
-  type AnalysisType,
   type CoachingTemplate,
   type SuggestionTemplate,
 } from '../../app/src/prompts/template';

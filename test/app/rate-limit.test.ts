@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { expect } from 'chai';
-import type { MetricName } from '../../app/src/metrics.js';
+import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { startApi, type TestApi } from '../support/harness.js';

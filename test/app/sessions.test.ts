@@ -2,9 +2,9 @@
 // conversation goes through turns (a failed one included), pause, resume and complete, and
 // found again through each of the table's GSIs.
 import { expect } from 'chai';
-import type { CoachingSession, SessionRepository } from '../../app/src/coaching/ports.js';
+import type { CoachingSession, SessionRepository } from '../../app/src/coaching/session-records.js';
 import { estimateCostUsd } from '../../app/src/llm/pricing.js';
-import type { MetricName } from '../../app/src/metrics.js';
+import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createSessionRepository } from '../../app/src/storage/session-repository.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';

@@ -1,10 +1,8 @@
 // The legacy onboarding-suggestion route over HTTP: its own envelope on success and on every
 // error status, Deprecation: true, and suggestions built on the owner's own draft.
 import { expect } from 'chai';
-import {
-  legacyErrorBody,
-  onboardingSuggestionResponse,
-} from '../../app/src/http/analysis-schemas.js';
+import { legacyErrorBody } from '../../app/src/http/error-schemas.js';
+import { onboardingSuggestionResponse } from '../../app/src/http/suggestion-schemas.js';
 import { LlmBadResponseError } from '../../app/src/errors.js';
 import type { LlmProvider } from '../../app/src/llm/port.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';

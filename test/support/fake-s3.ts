@@ -45,7 +45,7 @@ export async function startFakeS3(bucket = 'purposepath-coaching-prompts-test'):
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = createS3Client({ region: 'us-east-1', endpoint });
+  const client = createS3Client({ region: 'us-east-1', endpoint, localCredentials: true });
   return {
     endpoint,
     bucket,

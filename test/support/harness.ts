@@ -8,7 +8,7 @@ import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies, type Overrides } from '../../app/src/compose.js';
 import { loadConfig, type Config } from '../../app/src/config.js';
-import type { LogFields, Logger } from '../../app/src/logger.js';
+import type { LogFields, Logger } from '../../app/src/observability/logger.js';
 import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
 import {
   ensureTables,

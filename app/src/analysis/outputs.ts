@@ -6,6 +6,7 @@ export const operationsTypes = ['swot', 'root_cause', 'action_plan'] as const;
 export type OperationsType = (typeof operationsTypes)[number];
 
 export const priorities = ['high', 'medium', 'low'] as const;
+export type Priority = (typeof priorities)[number];
 
 const sentence = z.string().trim().min(1).max(2000);
 const shortText = z.string().trim().min(1).max(300);

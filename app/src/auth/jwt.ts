@@ -1,15 +1,8 @@
 // Bearer-token verification: HS256 only, claims per the contract, and a secret that is cached
 // and re-read after a signature failure (at most once a minute) so rotation needs no redeploy.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Principal } from '../domain/principal.js';
 import { AuthError } from '../errors.js';
-
-export interface Principal {
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly email?: string;
-  readonly roles: readonly string[];
-  readonly scopes: readonly string[];
-}
 
 /** Where the signing secret comes from: an environment value or Secrets Manager. */
 export interface SecretSource {

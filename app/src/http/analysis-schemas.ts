@@ -1,5 +1,5 @@
-// Request and response schemas of the analysis routes and the legacy onboarding-suggestion
-// route. The same objects validate requests, type the handlers and generate the OpenAPI document.
+// Request and response schemas of the analysis routes. The same objects validate requests,
+// type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
 import {
   actionPlanOutput,
@@ -10,8 +10,6 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
-import { onboardingSuggestionOutput } from '../suggestions/onboarding.js';
-import { onboardingKinds } from '../prompts/template.js';
 
 const businessContext = z
   .record(z.string(), z.unknown())
@@ -46,11 +44,6 @@ export const operationsBody = z.object({
     .describe('swot, root_cause or action_plan (case does not matter)'),
   description: textToAnalyse,
   context: businessContext,
-});
-
-export const onboardingSuggestionBody = z.object({
-  kind: z.enum(onboardingKinds),
-  current: z.string().max(2000).default(''),
 });
 
 // ---- responses ----
@@ -102,25 +95,8 @@ export const analysisResponse = z.union([
   operationsResponse,
 ]);
 
-export const onboardingSuggestionResponse = z.object({
-  success: z.literal(true),
-  data: onboardingSuggestionOutput,
-  message: z.null(),
-  error: z.null(),
-  request_id: z.string(),
-});
-
-/** The legacy route's own error body, on every error status. */
-export const legacyErrorBody = z.object({
-  success: z.literal(false),
-  data: z.null(),
-  error: z.string().describe('"Unauthorized" for 401, else the standard error code'),
-  message: z.string(),
-  request_id: z.string(),
-});
-
 /** Each analysis route with its request and response schemas, for the OpenAPI document. */
-export const analysisRoutes = [
+export const analysisRouteSchemas = [
   { type: 'alignment', body: alignmentBody, response: alignmentResponse },
   { type: 'strategy', body: strategyBody, response: strategyResponse },
   { type: 'kpi', body: kpiBody, response: kpiResponse },

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import bodyParser from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
-import type { Principal, TokenVerifier } from '../auth/jwt.js';
+import type { TokenVerifier } from '../auth/jwt.js';
+import type { Principal } from '../domain/principal.js';
 import {
   AppError,
   InvalidJsonError,
@@ -14,8 +15,8 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export interface AppState {
   requestId: string;

@@ -9,7 +9,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorBody } from './schemas.js';
+import { standardErrorBody } from './error-schemas.js';
 
 // Registering a named schema needs zod's `.openapi()`; loaded lazily, so only when documenting.
 extendZodWithOpenApi(z);
@@ -139,7 +139,7 @@ const rateLimitHeaders = {
 const retryAfterHeader = { 'Retry-After': header('Seconds to wait before retrying', 'integer') };
 
 /**
- * Zod 4 schemas built before extendZodWithOpenApi ran (schemas.ts loads first) lack
+ * Zod 4 schemas built before extendZodWithOpenApi ran (the route schemas load first) lack
  * `.openapi`; the extension's own method makes a fresh copy that has it.
  */
 function openApiCapable<T extends z.ZodType>(schema: T): T {
@@ -168,7 +168,7 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
   });
   const standardError = registry.register(
     'ErrorBody',
-    errorBody.extend({
+    standardErrorBody.extend({
       retry_after: z
         .number()
         .int()

@@ -1,19 +1,17 @@
 // Fixed-window rate limits (rate-limiter-flexible): per client IP before auth, per user after.
-// The counters live in the store the configuration names; a slow or failing store falls back to
-// an in-process limiter within a short timeout, so it never fails or stalls a request.
-import type { DynamoDB } from '@aws-sdk/client-dynamodb';
+// The counters live in the shared store compose.ts hands in (storage/limiter-stores.ts); a slow
+// or failing store falls back to an in-process limiter within a short timeout, so it never
+// fails or stalls a request.
 import {
-  RateLimiterDynamo,
   RateLimiterMemory,
-  RateLimiterRedis,
   RateLimiterRes,
   RLWrapperTimeouts,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { Config, RateLimit } from '../config.js';
+import type { RateLimit } from '../config.js';
 import { RateLimitExceededError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AppContext, AppMiddleware } from './middleware.js';
 
 /** The class of an authenticated route; each has its own per-user limit. */
@@ -40,38 +38,17 @@ interface StoreLimiterOptions {
 }
 
 /** Builds the shared-store limiter of one class. */
-export type LimiterStore = (options: StoreLimiterOptions) => RateLimiterAbstract;
-
-export const memoryStore: LimiterStore = (options) =>
-  new RateLimiterMemory({
-    keyPrefix: options.keyPrefix,
-    points: options.points,
-    duration: options.duration,
-  });
-
-/** RateLimiterDynamo on the table from storage/tables.ts (Pulumi or ensureTables creates it). */
-export function dynamoStore(client: DynamoDB, tableName: string): LimiterStore {
-  return (options) =>
-    new RateLimiterDynamo({
-      ...options,
-      storeClient: client,
-      tableName,
-      tableCreated: true,
-      ttlSet: true,
-    });
-}
-
-export function redisStore(client: unknown): LimiterStore {
-  return (options) =>
-    new RateLimiterRedis({ ...options, storeClient: client, useRedisPackage: false });
-}
+type LimiterStore = (options: StoreLimiterOptions) => RateLimiterAbstract;
 
 const classes: readonly LimitClass[] = ['initiate', 'analysis', 'default', 'anonymous'];
 
 export interface RateLimitersOptions {
   readonly limits: Readonly<Record<LimitClass, RateLimit>>;
-  /** Resolved on first use, so a store's client library loads only when a request needs it. */
-  readonly store: () => Promise<LimiterStore>;
+  /**
+   * The shared store, resolved on first use so its client library loads only when a request
+   * needs it; undefined keeps the counters in this process only (the local default).
+   */
+  readonly store: () => Promise<LimiterStore | undefined>;
   /** How long a store may take before the in-process limiter answers instead. */
   readonly timeoutMs: number;
   readonly logger: Logger;
@@ -87,7 +64,7 @@ export function createRateLimiters(options: RateLimitersOptions): RateLimiters {
       const { points, windowSeconds } = limits[limitClass];
       const common = { keyPrefix: `rl:${limitClass}`, points, duration: windowSeconds };
       const insuranceLimiter = new RateLimiterMemory(common);
-      if (store === memoryStore) return [limitClass, insuranceLimiter] as const;
+      if (!store) return [limitClass, insuranceLimiter] as const;
       const shared = store({ ...common, insuranceLimiter });
       const limiter = new RLWrapperTimeouts({
         limiter: shared,
@@ -180,60 +157,4 @@ export function userLimit(
     await consume(ctx, limiters, metrics, routeClass, key);
     await next();
   };
-}
-
-/** Timeouts short enough that a request never waits long on the limiter store. */
-const STORE_TIMEOUT_MS = 250;
-
-/**
- * The limiters the configuration asks for: DynamoDB (AWS), Redis (REDIS_CLUSTER_ENDPOINT) or
- * memory (local). `instrument` lets the Lambda entry trace the store's AWS client.
- */
-export function rateLimitersFor(
-  config: Config,
-  logger: Logger,
-  instrument: <C extends object>(client: C) => C = (client) => client,
-): RateLimiters {
-  const { store: kind, ...limits } = config.rateLimits;
-  const store = async (): Promise<LimiterStore> => {
-    if (kind === 'dynamodb') {
-      const [{ DynamoDB }, { NodeHttpHandler }] = await Promise.all([
-        import('@aws-sdk/client-dynamodb'),
-        import('@smithy/node-http-handler'),
-      ]);
-      const local = config.dynamodbEndpoint !== undefined && !config.deployed;
-      const client = new DynamoDB({
-        region: config.region,
-        endpoint: config.dynamodbEndpoint,
-        maxAttempts: 1,
-        requestHandler: new NodeHttpHandler({
-          connectionTimeout: STORE_TIMEOUT_MS,
-          requestTimeout: STORE_TIMEOUT_MS,
-          throwOnRequestTimeout: true,
-        }),
-        ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      });
-      return dynamoStore(instrument(client), config.tables.rateLimits);
-    }
-    if (kind === 'redis' && config.redis) {
-      const { Redis } = await import('ioredis');
-      const [host = config.redis.endpoint, port = '6379'] = config.redis.endpoint.split(':');
-      const client = new Redis({
-        host,
-        port: Number(port),
-        password: config.redis.password,
-        tls: config.redis.tls ? {} : undefined,
-        enableOfflineQueue: false,
-        connectTimeout: 1000,
-        commandTimeout: STORE_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', (error: Error) =>
-        logger.warn({ event: 'rate_limiter_store_error', reason: error.message }),
-      );
-      return redisStore(client);
-    }
-    return memoryStore;
-  };
-  return createRateLimiters({ limits, store, timeoutMs: STORE_TIMEOUT_MS, logger });
 }

@@ -2,12 +2,9 @@
 // ({success, data, message, error, request_id}); errors get the same envelope in middleware.ts.
 import Router from '@koa/router';
 import type { z } from 'zod';
-import type { Suggestions } from '../suggestions/onboarding.js';
-import {
-  legacyErrorBody,
-  onboardingSuggestionBody,
-  onboardingSuggestionResponse,
-} from './analysis-schemas.js';
+import type { Suggestions } from '../suggestions/suggest-onboarding.js';
+import { legacyErrorBody } from './error-schemas.js';
+import { onboardingSuggestionBody, onboardingSuggestionResponse } from './suggestion-schemas.js';
 import { jsonBody, principalOf, type AppMiddleware, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { validate } from './validate.js';

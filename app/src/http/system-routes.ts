@@ -3,7 +3,7 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import type { z } from 'zod';
 import { publicPath, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
-import { healthResponse, liveResponse, rootResponse } from './schemas.js';
+import { healthResponse, liveResponse, rootResponse } from './system-schemas.js';
 
 export const API_VERSION = '2.0.0';
 

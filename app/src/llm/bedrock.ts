@@ -12,21 +12,19 @@ import {
 import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
 import type { ModelSettings } from '../prompts/template.js';
+import { noUsage, type TokenUsage } from '../domain/usage.js';
 import {
-  addUsage,
-  noUsage,
   type ChatMessage,
   type LlmProvider,
   type StructuredRequest,
   type StructuredResult,
-  type TokenUsage,
 } from './port.js';
 import {
-  CallBudget,
-  checkOutput,
+  answerWithOneRepair,
   outputJsonSchema,
   parseJsonAnswer,
   repairInstruction,
+  type CallBudget,
 } from './structured.js';
 
 export interface BedrockClientOptions {
@@ -36,11 +34,9 @@ export interface BedrockClientOptions {
   /** Attempts per model call, the first included (the SDK's standard retry strategy). */
   readonly maxAttempts: number;
   readonly timeoutMs: number;
+  /** Fixed credentials for a stand-in (a fake Bedrock in tests), which accepts any key. */
+  readonly localCredentials?: boolean;
 }
-
-const isLoopback = (endpoint?: string): boolean =>
-  endpoint !== undefined &&
-  ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(endpoint).hostname);
 
 export function createBedrockClient(options: BedrockClientOptions): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
@@ -52,8 +48,8 @@ export function createBedrockClient(options: BedrockClientOptions): BedrockRunti
       requestTimeout: options.timeoutMs,
       sessionTimeout: 60_000,
     }),
-    // A fake Bedrock on loopback accepts any credentials; AWS uses the default provider chain.
-    ...(isLoopback(options.endpoint)
+    // Without fixed credentials, AWS's default provider chain signs the calls.
+    ...(options.localCredentials
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
@@ -196,34 +192,30 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
           toolChoice: toolChoiceFor(modelId, name),
         },
       };
-      const budget = new CallBudget(options.timeoutMs);
-      let usage = noUsage;
       let messages = converseMessages(request.messages);
-      try {
-        for (let attempt = 1; ; attempt++) {
+      const { output, usage } = await answerWithOneRepair(
+        request.output,
+        modelId,
+        options.timeoutMs,
+        async (budget, usedSoFar) => {
           let response: ConverseCommandOutput;
           try {
             response = await options.client.send(new ConverseCommand({ ...base, messages }), {
               abortSignal: budget.signal,
             });
           } catch (error) {
-            throw bedrockFailure(error, usage, budget);
+            throw bedrockFailure(error, usedSoFar, budget);
           }
-          usage = addUsage(usage, usageOf(response));
-          const checked = checkOutput(schema, answerOf(response, name));
-          if (checked.ok)
-            return { output: checked.output, model: modelId, provider: 'bedrock', usage };
-          if (attempt === 2) {
-            throw new LlmBadResponseError(
-              `${modelId} answered ${name} unusably after a repair: ${checked.problems}`,
-              usage,
-            );
-          }
-          messages = [...messages, ...repairTurns(response, name, checked.problems)];
-        }
-      } finally {
-        budget.done();
-      }
+          return {
+            answer: answerOf(response, name),
+            usage: usageOf(response),
+            repair: (problems) => {
+              messages = [...messages, ...repairTurns(response, name, problems)];
+            },
+          };
+        },
+      );
+      return { output, model: modelId, provider: 'bedrock', usage };
     },
 
     // Converse calls cost money, so health only says the provider is configured.

@@ -1,20 +1,14 @@
 // The OpenAI-compatible adapter (Ollama, vLLM, llama.cpp, OpenAI itself): chat completions with
 // a JSON-schema response format, validated and repaired once; bounded retries on 429/5xx.
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
+import type { TokenUsage } from '../domain/usage.js';
+import { type LlmProvider, type StructuredRequest, type StructuredResult } from './port.js';
 import {
-  addUsage,
-  noUsage,
-  type LlmProvider,
-  type StructuredRequest,
-  type StructuredResult,
-  type TokenUsage,
-} from './port.js';
-import {
-  CallBudget,
-  checkOutput,
+  answerWithOneRepair,
   outputJsonSchema,
   parseJsonAnswer,
   repairInstruction,
+  type CallBudget,
 } from './structured.js';
 
 export interface OpenAiProviderOptions {
@@ -118,10 +112,11 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         { role: 'system', content: request.system },
         ...request.messages,
       ];
-      const budget = new CallBudget(options.timeoutMs);
-      let usage = noUsage;
-      try {
-        for (let attempt = 1; ; attempt++) {
+      const { output, usage } = await answerWithOneRepair(
+        request.output,
+        options.model,
+        options.timeoutMs,
+        async (budget, usedSoFar) => {
           const completion = await complete(
             {
               model: options.model,
@@ -134,32 +129,26 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
               },
             },
             budget,
-            usage,
+            usedSoFar,
           );
-          usage = addUsage(usage, {
-            inputTokens: completion.usage?.prompt_tokens ?? 0,
-            outputTokens: completion.usage?.completion_tokens ?? 0,
-          });
           const text = completion.choices?.[0]?.message?.content ?? '';
-          const checked = checkOutput(schema, parseJsonAnswer(text));
-          if (checked.ok) {
-            return { output: checked.output, model: options.model, provider: 'openai', usage };
-          }
-          if (attempt === 2) {
-            throw new LlmBadResponseError(
-              `${options.model} answered ${name} unusably after a repair: ${checked.problems}`,
-              usage,
-            );
-          }
-          messages = [
-            ...messages,
-            { role: 'assistant', content: text || '(no answer)' },
-            { role: 'user', content: repairInstruction(name, checked.problems) },
-          ];
-        }
-      } finally {
-        budget.done();
-      }
+          return {
+            answer: parseJsonAnswer(text),
+            usage: {
+              inputTokens: completion.usage?.prompt_tokens ?? 0,
+              outputTokens: completion.usage?.completion_tokens ?? 0,
+            },
+            repair: (problems) => {
+              messages = [
+                ...messages,
+                { role: 'assistant', content: text || '(no answer)' },
+                { role: 'user', content: repairInstruction(name, problems) },
+              ];
+            },
+          };
+        },
+      );
+      return { output, model: options.model, provider: 'openai', usage };
     },
 
     async check() {

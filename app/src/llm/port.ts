@@ -1,8 +1,9 @@
 // The model port: every use case asks for structured output through this one interface;
-// the adapters (bedrock, openai-compatible, offline) implement it.
+// the adapters (bedrock, openai-compatible, offline) implement it. It knows no feature: a
+// request carries its own offline answer.
 import type { z } from 'zod';
+import type { TokenUsage } from '../domain/usage.js';
 import type { ModelSettings } from '../prompts/template.js';
-import type { OfflineTask } from './offline-tasks.js';
 
 export interface ChatMessage {
   readonly role: 'user' | 'assistant';
@@ -19,13 +20,8 @@ export interface StructuredRequest<T> {
     readonly description: string;
     readonly schema: z.ZodType<T>;
   };
-  /** What the deterministic offline coach needs to answer the same request. */
-  readonly offline: OfflineTask;
-}
-
-export interface TokenUsage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
+  /** The deterministic answer the offline provider gives (it passes the same schema check). */
+  readonly offline: () => T;
 }
 
 export interface StructuredResult<T> {
@@ -48,13 +44,4 @@ export interface LlmProvider {
   modelFor?(settings: ModelSettings): string;
   /** For the health route: `healthy`, `skipped` or `unhealthy: <reason>`; never throws. */
   check(): Promise<string>;
-}
-
-export const noUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-  };
 }

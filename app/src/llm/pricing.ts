@@ -2,7 +2,7 @@
 // us-east-1 as published by AWS for these models; update when prices change, see the README's
 // token accounting section). A model that is not listed (e.g. a local model behind the
 // OpenAI-compatible provider) is estimated at 0.
-import type { TokenUsage } from './port.js';
+import type { TokenUsage } from '../domain/usage.js';
 
 interface Price {
   readonly inputPerMillion: number;

@@ -1,8 +1,9 @@
 // What the model adapters share about structured output: the JSON schema sent to the model,
-// checking an answer against the zod schema, the repair prompt, and the call's time budget.
+// the validate-and-repair-once loop around their calls, the repair prompt, and the request's
+// time budget.
 import { z } from 'zod';
-import { ServiceUnavailableError } from '../errors.js';
-import type { TokenUsage } from './port.js';
+import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
+import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
 
 /** The JSON schema of an output, as a tool's input schema or a response format. */
 export function outputJsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -79,5 +80,46 @@ export class CallBudget {
 
   done(): void {
     clearTimeout(this.timer);
+  }
+}
+
+/** One model call's answer, as the adapter read it, and what the call cost. */
+export interface ModelReply {
+  /** The structured answer, or undefined when the reply held none that could be read. */
+  readonly answer: unknown;
+  readonly usage: TokenUsage;
+  /** Puts this answer and what was wrong with it into the conversation for the next call. */
+  readonly repair: (problems: string) => void;
+}
+
+/**
+ * Asks until the answer passes the schema, within one time budget: an unusable answer is sent
+ * back once with its problems, and a second one is a 502 carrying the tokens of both calls.
+ * `call` gets the tokens used so far, so the failures it throws carry them too.
+ */
+export async function answerWithOneRepair<T>(
+  output: { readonly name: string; readonly schema: z.ZodType<T> },
+  model: string,
+  timeoutMs: number,
+  call: (budget: CallBudget, usedSoFar: TokenUsage) => Promise<ModelReply>,
+): Promise<{ readonly output: T; readonly usage: TokenUsage }> {
+  const budget = new CallBudget(timeoutMs);
+  let usage = noUsage;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const reply = await call(budget, usage);
+      usage = addUsage(usage, reply.usage);
+      const checked = checkOutput(output.schema, reply.answer);
+      if (checked.ok) return { output: checked.output, usage };
+      if (attempt === 2) {
+        throw new LlmBadResponseError(
+          `${model} answered ${output.name} unusably after a repair: ${checked.problems}`,
+          usage,
+        );
+      }
+      reply.repair(checked.problems);
+    }
+  } finally {
+    budget.done();
   }
 }

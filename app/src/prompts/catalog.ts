@@ -3,7 +3,8 @@
 // good version when a newer one is broken or the source is unreachable.
 import type { z } from 'zod';
 import { ServiceUnavailableError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
+import type { AnalysisType, CoachingTopic } from '../domain/vocabulary.js';
 import {
   analysisTemplateSchema,
   coachingTemplateSchema,
@@ -12,9 +13,7 @@ import {
   suggestionTemplateSchema,
   templateKeys,
   type AnalysisTemplate,
-  type AnalysisType,
   type CoachingTemplate,
-  type CoachingTopic,
   type ModelSettings,
   type SuggestionTemplate,
 } from './template.js';

@@ -8,12 +8,12 @@ export interface S3ClientOptions {
   readonly region: string;
   /** An S3-compatible endpoint (s3rver, MinIO); path-style addressing is used with it. */
   readonly endpoint?: string;
+  /** s3rver's documented fixed key instead of AWS's default provider chain. */
+  readonly localCredentials?: boolean;
 }
 
 export function createS3Client(options: S3ClientOptions): S3Client {
   const custom = options.endpoint !== undefined;
-  const loopback =
-    custom && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(options.endpoint).hostname);
   return new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -27,8 +27,9 @@ export function createS3Client(options: S3ClientOptions): S3Client {
           responseChecksumValidation: 'WHEN_REQUIRED' as const,
         }
       : {}),
-    // On loopback (s3rver in tests and local runs) the stand-in's documented fixed key.
-    ...(loopback ? { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
+    ...(options.localCredentials
+      ? { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
+      : {}),
   });
 }
 

@@ -2,22 +2,16 @@
 // every one of them must pass before it is served.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-
-export const coachingTopics = ['core_values', 'purpose', 'vision', 'goals'] as const;
-export type CoachingTopic = (typeof coachingTopics)[number];
-
-export const analysisTypes = ['alignment', 'strategy', 'kpi', 'operations'] as const;
-export type AnalysisType = (typeof analysisTypes)[number];
-
-export const phases = [
-  'introduction',
-  'exploration',
-  'deepening',
-  'synthesis',
-  'validation',
-  'completion',
-] as const;
-export type Phase = (typeof phases)[number];
+import {
+  analysisTypes,
+  coachingTopics,
+  onboardingKinds,
+  phases,
+  type AnalysisType,
+  type CoachingTopic,
+  type OnboardingKind,
+  type Phase,
+} from '../domain/vocabulary.js';
 
 const text = z.string().trim().min(1);
 
@@ -85,9 +79,6 @@ export const analysisTemplateSchema = z.strictObject({
   instructions: text,
 });
 export type AnalysisTemplate = z.infer<typeof analysisTemplateSchema>;
-
-export const onboardingKinds = ['niche', 'ica', 'valueProposition'] as const;
-export type OnboardingKind = (typeof onboardingKinds)[number];
 
 export const suggestionTemplateSchema = z.strictObject({
   kind: z.literal('suggestion'),

@@ -7,14 +7,17 @@ import {
   QueryCommand,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
-import type { AnalysisOutcome, UsageRecord } from '../analysis/analysis.js';
+import type {
+  AnalysisOutcome,
+  UsageRecord,
+  AnalysisRepository,
+} from '../analysis/analysis-records.js';
 import {
   operationsOutputs,
   alignmentOutput,
   kpiOutput,
   strategyOutput,
 } from '../analysis/outputs.js';
-import type { AnalysisRepository } from '../analysis/ports.js';
 import { storageCall, type Dynamo } from './dynamo.js';
 import { tables } from './tables.js';
 

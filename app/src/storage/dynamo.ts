@@ -8,7 +8,7 @@ import { ServiceUnavailableError } from '../errors.js';
 export interface DynamoOptions {
   readonly region: string;
   readonly endpoint?: string;
-  /** Local endpoints accept any credentials; real AWS uses the default provider chain. */
+  /** Fixed credentials for a stand-in (dynalite, DynamoDB Local), which accepts any key. */
   readonly localCredentials?: boolean;
 }
 

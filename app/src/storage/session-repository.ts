@@ -7,8 +7,12 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { CoachingSession, SessionQuery, SessionRepository } from '../coaching/ports.js';
-import type { ConversationStatus } from '../coaching/conversation.js';
+import type {
+  CoachingSession,
+  SessionQuery,
+  SessionRepository,
+} from '../coaching/session-records.js';
+import type { ConversationStatus } from '../domain/vocabulary.js';
 import { storageCall, type Dynamo } from './dynamo.js';
 
 function sessionOf(i: Record<string, unknown>): CoachingSession {

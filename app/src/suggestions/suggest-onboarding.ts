@@ -1,28 +1,15 @@
 // The legacy onboarding suggestion: one suggested answer for the profile field the owner is
 // filling in (niche, ideal client, value proposition), built on what they have written so far.
-import { z } from 'zod';
-import { modelUsage } from '../analysis/analyses.js';
-import type { AnalysisRepository } from '../analysis/ports.js';
-import type { Principal } from '../auth/jwt.js';
-import { newId } from '../coaching/conversations.js';
-import type { Logger } from '../logger.js';
+import { modelUsage, type AnalysisRepository } from '../analysis/analysis-records.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
+import type { OnboardingKind } from '../domain/vocabulary.js';
 import type { LlmProvider, StructuredRequest } from '../llm/port.js';
-import type { Metrics } from '../metrics.js';
-import {
-  fillPlaceholders,
-  type OnboardingKind,
-  type SuggestionTemplate,
-} from '../prompts/template.js';
-
-export const onboardingSuggestionOutput = z.object({
-  suggestion: z
-    .string()
-    .trim()
-    .min(1)
-    .max(2000)
-    .describe('The suggested text, ready to paste into the field'),
-});
-export type OnboardingSuggestion = z.infer<typeof onboardingSuggestionOutput>;
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { fillPlaceholders, type SuggestionTemplate } from '../prompts/template.js';
+import { offlineOnboardingSuggestion } from './offline-suggestion.js';
+import { onboardingSuggestionOutput, type OnboardingSuggestion } from './onboarding-suggestion.js';
 
 export interface SuggestionInput {
   readonly kind: OnboardingKind;
@@ -35,7 +22,7 @@ export interface SuggestionDeps {
   readonly llm: LlmProvider;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly now?: () => Date;
+  readonly now: () => Date;
 }
 
 export function onboardingSuggestionRequest(
@@ -56,24 +43,22 @@ export function onboardingSuggestionRequest(
       description: `A suggested ${input.kind} for the owner's onboarding profile`,
       schema: onboardingSuggestionOutput,
     },
-    offline: {
-      kind: 'onboarding_suggestion',
-      suggestionKind: input.kind,
-      current: input.current,
-      opener: template.offline_openers[input.kind],
-    },
+    offline: () =>
+      offlineOnboardingSuggestion({
+        kind: input.kind,
+        current: input.current,
+        opener: template.offline_openers[input.kind],
+      }),
   };
 }
 
 export function createSuggestions(deps: SuggestionDeps) {
-  const now = deps.now ?? (() => new Date());
-
   return {
     async onboarding(principal: Principal, input: SuggestionInput): Promise<OnboardingSuggestion> {
-      const startedAt = now();
+      const startedAt = deps.now();
       const template = await deps.templates.suggestion();
       const result = await deps.llm.generate(onboardingSuggestionRequest(template, input));
-      const durationMs = now().getTime() - startedAt.getTime();
+      const durationMs = deps.now().getTime() - startedAt.getTime();
       deps.metrics.add('LLMInputTokens', result.usage.inputTokens, 'Count');
       deps.metrics.add('LLMOutputTokens', result.usage.outputTokens, 'Count');
       deps.logger.info({

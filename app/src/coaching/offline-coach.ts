@@ -1,9 +1,19 @@
 // The offline coaching turn: walks the template's question bank in order, reflects the user's
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
-import type { CoachingTurn } from '../coaching/turn.js';
+import type { ResultStatus } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import type { CoachingTurnTask } from './offline-tasks.js';
+import type { CoachingTurn } from './coaching-turn.js';
+
+/** What the offline coach is told about the turn it answers. */
+export interface OfflineTurnInput {
+  readonly template: CoachingTemplate;
+  readonly userMessage: string;
+  /** User messages so far, this one included. */
+  readonly userTurns: number;
+  readonly identifiedValues: readonly string[];
+  readonly resultStatus: ResultStatus;
+}
 
 function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
@@ -43,7 +53,7 @@ function nextQuestion(template: CoachingTemplate, userTurns: number): string {
   return questions[(userTurns - 1) % questions.length] as string;
 }
 
-export function offlineCoachingTurn(task: CoachingTurnTask): CoachingTurn {
+export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   const { template, userMessage, userTurns } = task;
   const newValues = valuesIn(userMessage, template);
   const known = [...new Set([...task.identifiedValues, ...newValues])];

@@ -2,9 +2,9 @@
 // (signed with JWT_SECRET, or the generated secret kept under the data folder).
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../config.js';
-import { secretFromValue } from '../auth/jwt.js';
-import { localJwtSecret } from '../local-secret.js';
+import { loadConfig } from '../app/src/config.js';
+import { secretFromValue } from '../app/src/auth/jwt.js';
+import { localJwtSecret } from '../app/src/auth/local-secret.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,7 +1,8 @@
-// What the coaching use cases need from storage. The DynamoDB adapters in storage/ implement
-// these; nothing here knows how.
-import type { TokenUsage } from '../llm/port.js';
-import type { Conversation, ConversationStatus, Message } from './conversation.js';
+// A conversation as the coaching use cases keep it, and what they need from its storage:
+// the turn's lease and commit, the history, the list, status changes. The DynamoDB adapter
+// in storage/ implements it; nothing here knows how.
+import type { ConversationStatus } from '../domain/vocabulary.js';
+import type { Conversation, Message } from './conversation-entity.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;
@@ -49,15 +50,18 @@ export interface ListQuery {
   readonly tenantId: string;
   readonly activeOnly: boolean;
   readonly pageSize: number;
-  /** Items to skip (page-based paging); ignored when `after` is given. */
+  /** Items to skip (page-based paging); ignored when `cursor` is given. */
   readonly offset: number;
-  readonly after?: { readonly createdAt: string; readonly conversationId: string };
+  /** A previous page's `nextCursor`: the page after it, whatever was added since. */
+  readonly cursor?: string;
 }
 
 export interface ListPage {
   readonly items: readonly StoredConversation[];
   readonly total: number;
   readonly hasMore: boolean;
+  /** Where the next page starts, when there is one. */
+  readonly nextCursor: string | null;
 }
 
 export interface ConversationRepository {
@@ -65,6 +69,7 @@ export interface ConversationRepository {
   get(conversationId: string): Promise<StoredConversation | undefined>;
   /** The whole history in order: inline (original format) messages, then committed turns. */
   messages(conversation: StoredConversation): Promise<Message[]>;
+  /** One page; a cursor the repository did not write is an InvalidCursorError. */
   list(query: ListQuery): Promise<ListPage>;
   beginTurn(
     conversationId: string,
@@ -92,62 +97,4 @@ export interface ConversationRepository {
     },
   ): Promise<boolean>;
   delete(conversationId: string): Promise<void>;
-}
-
-export interface CoachingSession {
-  readonly sessionId: string;
-  readonly conversationId: string;
-  readonly tenantId: string;
-  readonly userId: string;
-  readonly topic: string;
-  readonly status: ConversationStatus;
-  readonly startedAt: string;
-  readonly completedAt: string | null;
-  readonly model: string;
-  readonly provider: string;
-  readonly turns: number;
-  readonly failedCalls: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly estimatedCostUsd: number;
-  readonly outcome?: Readonly<Record<string, unknown>>;
-}
-
-export interface ModelCall {
-  readonly model: string;
-  readonly provider: string;
-  readonly usage: TokenUsage;
-  readonly costUsd: number;
-  readonly failed: boolean;
-}
-
-/** Which sessions to list, each served by one of the table's GSIs; newest first. */
-export type SessionQuery =
-  | { readonly by: 'user'; readonly tenantId: string; readonly userId: string }
-  | {
-      readonly by: 'topic';
-      readonly tenantId: string;
-      readonly userId: string;
-      readonly topic: string;
-    }
-  | {
-      readonly by: 'tenant';
-      readonly tenantId: string;
-      /** ISO-8601 bounds on `started_at`, inclusive. */
-      readonly from: string;
-      readonly to: string;
-    };
-
-export interface SessionRepository {
-  create(session: CoachingSession): Promise<void>;
-  get(sessionId: string): Promise<CoachingSession | undefined>;
-  /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
-  list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;
-  recordCall(sessionId: string, call: ModelCall, at: string): Promise<void>;
-  updateStatus(
-    sessionId: string,
-    status: ConversationStatus,
-    at: string,
-    outcome?: Record<string, unknown>,
-  ): Promise<void>;
 }

@@ -1,10 +1,13 @@
-// The conversation entity and its rules: status transitions, forward-only phases and their
-// progress, and what a committed turn changes. Pure functions; no I/O.
-import type { CoachingTemplate, CoachingTopic, Phase } from '../prompts/template.js';
-import { phases } from '../prompts/template.js';
-
-export type ConversationStatus = 'active' | 'paused' | 'completed' | 'abandoned';
-export type ResultStatus = 'exploring' | 'proposed' | 'agreed';
+// The conversation entity and its rules: what a committed turn changes, and which status
+// changes each action allows. Pure functions; no I/O.
+import type {
+  CoachingTopic,
+  ConversationStatus,
+  Phase,
+  ResultStatus,
+} from '../domain/vocabulary.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import { nextPhase } from './phases.js';
 
 export interface Message {
   readonly role: 'user' | 'assistant';
@@ -38,53 +41,10 @@ export interface Conversation {
   readonly completedAt: string | null;
 }
 
-export const phaseProgress: Readonly<Record<Phase, number>> = {
-  introduction: 0.1,
-  exploration: 0.3,
-  deepening: 0.5,
-  synthesis: 0.7,
-  validation: 0.9,
-  completion: 1.0,
-};
-
 /** How many recent messages travel with the conversation item into the model's prompt. */
 export const RECENT_WINDOW = 12;
 /** Accumulated lists stay bounded so the conversation item stays small. */
 const MAX_ACCUMULATED = 50;
-
-export function isComplete(conversation: Pick<Conversation, 'phase'>): boolean {
-  return conversation.phase === 'completion';
-}
-
-const later = (a: Phase, b: Phase): Phase => (phases.indexOf(a) >= phases.indexOf(b) ? a : b);
-
-/**
- * The phase after a turn. Answers move the conversation through exploration, deepening and
- * synthesis (the template's thresholds); from synthesis on, the model's view of the result
- * moves it to validation (proposed) and completion (agreed, with enough values named).
- */
-export function nextPhase(
-  current: Phase,
-  userTurns: number,
-  resultStatus: ResultStatus,
-  itemsNamed: number,
-  template: Pick<CoachingTemplate, 'phase_thresholds' | 'completion'>,
-): Phase {
-  const t = template.phase_thresholds;
-  let candidate: Phase = 'introduction';
-  if (userTurns >= t.exploration) candidate = 'exploration';
-  if (userTurns >= t.deepening) candidate = 'deepening';
-  if (userTurns >= t.synthesis) {
-    candidate = 'synthesis';
-    const enough = itemsNamed >= template.completion.min_items;
-    if (resultStatus === 'proposed' && enough) candidate = 'validation';
-    if (resultStatus === 'agreed' && enough) {
-      candidate =
-        phases.indexOf(current) >= phases.indexOf('validation') ? 'completion' : 'validation';
-    }
-  }
-  return later(current, candidate);
-}
 
 function mergeDistinct(existing: readonly string[], added: readonly string[]): string[] {
   const seen = new Set(existing.map((s) => s.toLowerCase()));

@@ -1,7 +1,7 @@
-// Request and response schemas of the HTTP contract. The same objects validate requests, type
-// the handlers and generate the OpenAPI document.
+// Request and response schemas of the conversation routes. The same objects validate requests,
+// type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
-import { coachingTopics, phases } from '../prompts/template.js';
+import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -54,23 +54,7 @@ export const completeBody = z.object({
 
 const timestamp = z.string().describe('ISO-8601 UTC timestamp');
 const phase = z.enum(phases);
-const status = z.enum(['active', 'paused', 'completed', 'abandoned']);
-
-export const errorBody = z.object({
-  error: z.string(),
-  message: z.string(),
-  detail: z.union([
-    z.string(),
-    z.array(
-      z.object({
-        loc: z.array(z.union([z.string(), z.number()])),
-        msg: z.string(),
-        type: z.string(),
-      }),
-    ),
-  ]),
-  request_id: z.string(),
-});
+const status = z.enum(conversationStatuses);
 
 export const initiateResponse = z.object({
   conversation_id: z.string(),
@@ -96,7 +80,7 @@ export const messageResponse = z.object({
   next_steps: z.array(z.string()).nullable(),
 });
 
-export const messageView = z.object({
+export const conversationMessage = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   timestamp,
@@ -119,7 +103,7 @@ export const conversationSummary = z.object({
 
 /** A conversation with its whole history: the list's summary, less the count, plus the rest. */
 export const conversationResponse = conversationSummary.omit({ message_count: true }).extend({
-  messages: z.array(messageView),
+  messages: z.array(conversationMessage),
   insights: z.array(z.string()),
   identified_values: z.array(z.string()),
   metadata: jsonObject,
@@ -133,24 +117,3 @@ export const listResponse = z.object({
   has_more: z.boolean(),
   next_cursor: z.string().nullable(),
 });
-
-export const rootResponse = z.object({
-  name: z.string(),
-  version: z.string(),
-  stage: z.string(),
-  docs: z.string(),
-  redoc: z.string(),
-  health: z.string(),
-});
-
-const serviceState = z.string().describe('"healthy", "skipped" or "unhealthy: <reason>"');
-
-export const healthResponse = z.object({
-  status: z.enum(['healthy', 'degraded']),
-  timestamp,
-  version: z.string(),
-  stage: z.string(),
-  services: z.object({ database: serviceState, llm: serviceState, storage: serviceState }),
-});
-
-export const liveResponse = z.object({ status: z.literal('ok') });

@@ -1,9 +1,13 @@
 // What the model is asked for in each analysis: the template's system prompt, its instructions
-// filled from the request, and the output schema the answer must pass.
+// filled from the request, the output schema the answer must pass, and the offline answer.
 import type { z } from 'zod';
 import type { StructuredRequest } from '../llm/port.js';
 import { fillPlaceholders, type AnalysisTemplate } from '../prompts/template.js';
-import type { AnalysisInput, BusinessContext } from './analysis.js';
+import type { AnalysisInput, BusinessContext, InputOf } from './analysis-input.js';
+import { offlineAlignment } from './offline/alignment.js';
+import { offlineKpi } from './offline/kpi.js';
+import { offlineOperations } from './offline/operations.js';
+import { offlineStrategy } from './offline/strategy.js';
 import {
   alignmentOutput,
   kpiOutput,
@@ -14,8 +18,6 @@ import {
   type OperationsOutput,
   type StrategyOutput,
 } from './outputs.js';
-
-type InputOf<T extends AnalysisInput['type']> = Extract<AnalysisInput, { type: T }>;
 
 function contextText(context: BusinessContext): string {
   return Object.keys(context).length > 0
@@ -28,6 +30,7 @@ function request<T>(
   input: AnalysisInput,
   placeholders: Record<string, string>,
   output: { name: string; schema: z.ZodType<T> },
+  offline: () => T,
 ): StructuredRequest<T> {
   return {
     system: template.system_prompt.trim(),
@@ -42,7 +45,7 @@ function request<T>(
     ],
     settings: template.model,
     output: { ...output, description: `The result of the ${template.title}` },
-    offline: { kind: 'analysis', input },
+    offline,
   };
 }
 
@@ -55,6 +58,7 @@ export function alignmentRequest(
     input,
     { text_to_analyze: input.textToAnalyze },
     { name: 'alignment_analysis', schema: alignmentOutput },
+    () => offlineAlignment(input),
   );
 }
 
@@ -67,6 +71,7 @@ export function strategyRequest(
     input,
     { current_strategy: input.currentStrategy },
     { name: 'strategy_analysis', schema: strategyOutput },
+    () => offlineStrategy(input),
   );
 }
 
@@ -79,6 +84,7 @@ export function kpiRequest(
     input,
     { current_kpis: input.currentKpis.join('\n') },
     { name: 'kpi_analysis', schema: kpiOutput },
+    () => offlineKpi(input),
   );
 }
 
@@ -92,5 +98,6 @@ export function operationsRequest(
     input,
     { specific_analysis_type: input.specificType, description: input.description },
     { name: `${input.specificType}_analysis`, schema },
+    () => offlineOperations(input),
   );
 }

@@ -1,0 +1,229 @@
+// Sending a message, the coaching turn's story: lease the conversation, ask the coach, apply
+// the answer, commit the turn, record its usage. Whatever is refused is refused at the lease,
+// before the model is asked (turn-lease.ts); a turn that fails after it releases the lease, so
+// the conversation is exactly as before. The details of each step live one call down.
+import type { Principal } from '../domain/principal.js';
+import type { TokenUsage } from '../domain/usage.js';
+import { AppError, ConversationBusyError } from '../errors.js';
+import type { StructuredResult } from '../llm/port.js';
+import { estimateCostUsd } from '../llm/pricing.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import { modelFor, type CoachingDeps } from './coaching-deps.js';
+import { coachingLog } from './coaching-log.js';
+import type { CoachingTurn } from './coaching-turn.js';
+import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
+import type { CommittedTurn } from './conversation-records.js';
+import type { MessageInput, TurnResult } from './message-turn.js';
+import { isComplete, phaseProgress } from './phases.js';
+import { coachingTurnRequest } from './turn-request.js';
+import { leaseTurn, releaseLease, type LeasedTurn } from './turn-lease.js';
+
+/** How long an Idempotency-Key replays its turn's answer. */
+const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
+
+export async function sendMessage(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: MessageInput,
+): Promise<TurnResult> {
+  const start = await leaseTurn(deps, principal, conversationId, input);
+  return 'replay' in start ? start.replay : completeTurn(deps, principal, start, input);
+}
+
+/** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
+async function completeTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: LeasedTurn,
+  input: MessageInput,
+): Promise<TurnResult> {
+  let committed = false;
+  try {
+    const template = await deps.templates.coaching(turn.conversation.topic);
+    const answer = await askCoach(deps, principal, turn, template, input.userMessage);
+    const applied = applyAnswer(deps, turn, template, input, answer);
+    committed = await deps.conversations.commitTurn(
+      turn.conversation,
+      applied.after,
+      turn.lease,
+      committedTurn(turn, applied, input),
+    );
+    // The lease lapsed and another request took over (or the conversation was erased).
+    if (!committed) throw new ConversationBusyError(turn.conversation.conversationId);
+    await recordTurn(deps, principal, turn, applied.after, answer);
+    return applied.result;
+  } finally {
+    if (!committed) await releaseLease(deps, turn);
+  }
+}
+
+/** The coach's answer. A failed call still books the tokens it used, and logs the failure. */
+async function askCoach(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: LeasedTurn,
+  template: CoachingTemplate,
+  userMessage: string,
+): Promise<StructuredResult<CoachingTurn>> {
+  const { conversation } = turn;
+  try {
+    return await deps.llm.generate(coachingTurnRequest(conversation, template, userMessage));
+  } catch (error) {
+    const usage = (error as { usage?: TokenUsage }).usage;
+    const model = modelFor(deps.llm, template);
+    if (usage) {
+      await recordCall(deps, conversation, {
+        model,
+        provider: deps.llm.name,
+        usage,
+        failed: true,
+      });
+    }
+    coachingLog(deps.logger).messageProcessed(
+      principal,
+      conversation,
+      {
+        outcome: 'failed',
+        error: error instanceof AppError ? error.code : 'internal_server_error',
+      },
+      {
+        model,
+        input_tokens: usage?.inputTokens ?? 0,
+        output_tokens: usage?.outputTokens ?? 0,
+        duration_ms: deps.now().getTime() - turn.startedAt,
+      },
+    );
+    throw error;
+  }
+}
+
+interface AppliedTurn {
+  /** The conversation as it stands once the turn is committed. */
+  readonly after: Conversation;
+  readonly messages: readonly [Message, Message];
+  readonly result: TurnResult;
+}
+
+/** The user's message and the coach's answer as the turn's two messages, and what they change. */
+function applyAnswer(
+  deps: CoachingDeps,
+  turn: LeasedTurn,
+  template: CoachingTemplate,
+  input: MessageInput,
+  answer: StructuredResult<CoachingTurn>,
+): AppliedTurn {
+  const reply = answer.output;
+  const userMessage: Message = {
+    role: 'user',
+    content: input.userMessage,
+    timestamp: new Date(turn.startedAt).toISOString(),
+    metadata: input.metadata,
+  };
+  const assistantMessage: Message = {
+    role: 'assistant',
+    content: reply.ai_response,
+    timestamp: deps.now().toISOString(),
+    metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
+  };
+  const after = applyTurn(
+    turn.conversation,
+    userMessage,
+    assistantMessage,
+    {
+      aiResponse: reply.ai_response,
+      followUpQuestion: reply.follow_up_question,
+      insights: reply.insights,
+      identifiedValues: reply.identified_values,
+      resultStatus: reply.result_status,
+    },
+    template,
+  );
+  const result: TurnResult = {
+    conversationId: turn.conversation.conversationId,
+    aiResponse: reply.ai_response,
+    followUpQuestion: reply.follow_up_question,
+    phase: after.phase,
+    progress: phaseProgress[after.phase],
+    isComplete: isComplete(after),
+    insights: after.insights,
+    identifiedValues: after.identifiedValues,
+    nextSteps: reply.next_steps,
+  };
+  return { after, messages: [userMessage, assistantMessage], result };
+}
+
+/** The turn item to write: its number, its messages and, with a key, the answer to replay. */
+function committedTurn(turn: LeasedTurn, applied: AppliedTurn, input: MessageInput): CommittedTurn {
+  const number = turn.conversation.turnCount + 1;
+  return {
+    turn: number,
+    messages: applied.messages,
+    idempotency: input.idempotencyKey
+      ? {
+          key: input.idempotencyKey,
+          record: {
+            turn: number,
+            bodyHash: turn.bodyHash,
+            expiresAt: turn.startedAt + IDEMPOTENCY_MS,
+          },
+          response: applied.result,
+        }
+      : undefined,
+  };
+}
+
+/** After the commit: the call's tokens and cost on the session, the metrics and the log line. */
+async function recordTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: LeasedTurn,
+  after: Conversation,
+  answer: StructuredResult<CoachingTurn>,
+): Promise<void> {
+  await recordCall(deps, after, {
+    model: answer.model,
+    provider: answer.provider,
+    usage: answer.usage,
+    failed: false,
+  });
+  deps.metrics.add('MessageProcessed', 1, 'Count');
+  coachingLog(deps.logger).messageProcessed(
+    principal,
+    turn.conversation,
+    { outcome: 'ok' },
+    {
+      phase: after.phase,
+      model: answer.model,
+      input_tokens: answer.usage.inputTokens,
+      output_tokens: answer.usage.outputTokens,
+      duration_ms: deps.now().getTime() - turn.startedAt,
+    },
+  );
+}
+
+/** Books one model call: token metrics always, the session's totals when it has one. */
+async function recordCall(
+  deps: CoachingDeps,
+  conversation: Conversation,
+  call: { model: string; provider: string; usage: TokenUsage; failed: boolean },
+): Promise<void> {
+  deps.metrics.add('LLMInputTokens', call.usage.inputTokens, 'Count');
+  deps.metrics.add('LLMOutputTokens', call.usage.outputTokens, 'Count');
+  if (!conversation.sessionId) return;
+  try {
+    const costUsd = estimateCostUsd(call.model, call.usage) ?? 0;
+    await deps.sessions.recordCall(
+      conversation.sessionId,
+      { ...call, costUsd },
+      deps.now().toISOString(),
+    );
+  } catch (error) {
+    // Usage is bookkeeping: the user's turn is already committed, so it must not fail now.
+    coachingLog(deps.logger).notRecorded(
+      'session_usage_not_recorded',
+      conversation.conversationId,
+      error,
+    );
+  }
+}

@@ -1,0 +1,63 @@
+// A coaching session, the record of one coaching run (the model used, token totals, estimated
+// cost, the outcome), and what the coaching use cases need from its storage. The DynamoDB
+// adapter in storage/ implements it.
+import type { TokenUsage } from '../domain/usage.js';
+import type { ConversationStatus } from '../domain/vocabulary.js';
+
+export interface CoachingSession {
+  readonly sessionId: string;
+  readonly conversationId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly topic: string;
+  readonly status: ConversationStatus;
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+  readonly model: string;
+  readonly provider: string;
+  readonly turns: number;
+  readonly failedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly estimatedCostUsd: number;
+  readonly outcome?: Readonly<Record<string, unknown>>;
+}
+
+export interface ModelCall {
+  readonly model: string;
+  readonly provider: string;
+  readonly usage: TokenUsage;
+  readonly costUsd: number;
+  readonly failed: boolean;
+}
+
+/** Which sessions to list, each served by one of the table's GSIs; newest first. */
+export type SessionQuery =
+  | { readonly by: 'user'; readonly tenantId: string; readonly userId: string }
+  | {
+      readonly by: 'topic';
+      readonly tenantId: string;
+      readonly userId: string;
+      readonly topic: string;
+    }
+  | {
+      readonly by: 'tenant';
+      readonly tenantId: string;
+      /** ISO-8601 bounds on `started_at`, inclusive. */
+      readonly from: string;
+      readonly to: string;
+    };
+
+export interface SessionRepository {
+  create(session: CoachingSession): Promise<void>;
+  get(sessionId: string): Promise<CoachingSession | undefined>;
+  /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
+  list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;
+  recordCall(sessionId: string, call: ModelCall, at: string): Promise<void>;
+  updateStatus(
+    sessionId: string,
+    status: ConversationStatus,
+    at: string,
+    outcome?: Record<string, unknown>,
+  ): Promise<void>;
+}

@@ -1,0 +1,93 @@
+// A turn's lease: the conversation item's conditional update that lets exactly one message turn
+// proceed, and everything decided before the model is asked. A refused lease becomes the
+// contract's answer (a replayed Idempotency-Key's stored result, or the error that says why);
+// an unused lease is released so the conversation is exactly as before.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Principal } from '../domain/principal.js';
+import {
+  ConversationBusyError,
+  ConversationLimitReachedError,
+  ConversationNotActiveError,
+  IdempotencyKeyReusedError,
+} from '../errors.js';
+import { authorize, type CoachingDeps } from './coaching-deps.js';
+import { coachingLog } from './coaching-log.js';
+import type { StoredConversation, TurnLease } from './conversation-records.js';
+import type { MessageInput, TurnResult } from './message-turn.js';
+
+/** A turn may take this long before its lease lapses and another request may take over. */
+const LEASE_MS = 30_000;
+
+/** A conversation leased for one turn: only this turn can commit until the lease lapses. */
+export interface LeasedTurn {
+  readonly conversation: StoredConversation;
+  readonly lease: TurnLease;
+  /** Identifies the request's body for its Idempotency-Key. */
+  readonly bodyHash: string;
+  /** Epoch milliseconds; the user message's timestamp. */
+  readonly startedAt: number;
+}
+
+export type TurnStart = LeasedTurn | { readonly replay: TurnResult };
+
+export async function leaseTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: MessageInput,
+): Promise<TurnStart> {
+  const bodyHash = createHash('sha256')
+    .update(JSON.stringify([input.userMessage, input.metadata]))
+    .digest('hex');
+  const startedAt = deps.now().getTime();
+  const lease: TurnLease = {
+    leaseId: randomUUID(),
+    now: startedAt,
+    expiresAt: startedAt + LEASE_MS,
+    idempotencyKey: input.idempotencyKey,
+    maxUserTurns: deps.maxTurns,
+  };
+  const begun = await deps.conversations.beginTurn(
+    conversationId,
+    principal.userId,
+    principal.tenantId,
+    lease,
+  );
+  if (begun.ok) return { conversation: begun.conversation, lease, bodyHash, startedAt };
+  const conversation = authorize(principal, conversationId, begun.current);
+  return { replay: await refusal(deps, conversationId, conversation, input, bodyHash, startedAt) };
+}
+
+/** Explains why a turn's lease was refused: a replay of the same request, or the error. */
+async function refusal(
+  deps: CoachingDeps,
+  conversationId: string,
+  conversation: StoredConversation,
+  input: MessageInput,
+  bodyHash: string,
+  at: number,
+): Promise<TurnResult> {
+  const record = input.idempotencyKey ? conversation.idempotency[input.idempotencyKey] : undefined;
+  if (record && record.expiresAt >= at) {
+    if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+    const replay = await deps.conversations.turnResponse(conversationId, record.turn);
+    if (replay) return replay as TurnResult;
+  }
+  if (conversation.status !== 'active') {
+    throw new ConversationNotActiveError(conversationId, conversation.status, 'send a message');
+  }
+  if (conversation.userTurns >= deps.maxTurns) {
+    throw new ConversationLimitReachedError(conversationId, deps.maxTurns);
+  }
+  throw new ConversationBusyError(conversationId);
+}
+
+/** Frees the conversation for the next turn; a store that cannot be reached lets it lapse. */
+export async function releaseLease(deps: CoachingDeps, turn: LeasedTurn): Promise<void> {
+  const { conversationId } = turn.conversation;
+  await deps.conversations
+    .releaseTurn(conversationId, turn.lease.leaseId)
+    .catch((error: Error) =>
+      coachingLog(deps.logger).notRecorded('turn_lease_not_released', conversationId, error),
+    );
+}

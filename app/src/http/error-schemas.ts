@@ -1,0 +1,28 @@
+// The error bodies every route can answer with: the standard envelope, and the legacy
+// suggestion route's own. middleware.ts writes them; the OpenAPI document describes them.
+import { z } from 'zod';
+
+export const standardErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  detail: z.union([
+    z.string(),
+    z.array(
+      z.object({
+        loc: z.array(z.union([z.string(), z.number()])),
+        msg: z.string(),
+        type: z.string(),
+      }),
+    ),
+  ]),
+  request_id: z.string(),
+});
+
+/** The legacy route's own error body, on every error status. */
+export const legacyErrorBody = z.object({
+  success: z.literal(false),
+  data: z.null(),
+  error: z.string().describe('"Unauthorized" for 401, else the standard error code'),
+  message: z.string(),
+  request_id: z.string(),
+});

@@ -1,0 +1,25 @@
+// Response schemas of the routes that need no token: the front door, health and liveness.
+import { z } from 'zod';
+
+const timestamp = z.string().describe('ISO-8601 UTC timestamp');
+
+export const rootResponse = z.object({
+  name: z.string(),
+  version: z.string(),
+  stage: z.string(),
+  docs: z.string(),
+  redoc: z.string(),
+  health: z.string(),
+});
+
+const serviceState = z.string().describe('"healthy", "skipped" or "unhealthy: <reason>"');
+
+export const healthResponse = z.object({
+  status: z.enum(['healthy', 'degraded']),
+  timestamp,
+  version: z.string(),
+  stage: z.string(),
+  services: z.object({ database: serviceState, llm: serviceState, storage: serviceState }),
+});
+
+export const liveResponse = z.object({ status: z.literal('ok') });

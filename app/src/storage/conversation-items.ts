@@ -1,0 +1,121 @@
+// The conversation item and the domain's conversation, both ways: the attributes a new
+// conversation and a committed turn write, and the stored conversation read back from an item
+// in either format (this service's, or the original's through original-items.ts).
+import { phaseProgress } from '../coaching/phases.js';
+import { RECENT_WINDOW, type Conversation } from '../coaching/conversation-entity.js';
+import type { IdempotencyRecord, StoredConversation } from '../coaching/conversation-records.js';
+import {
+  coachingTopics,
+  phases,
+  type CoachingTopic,
+  type ConversationStatus,
+  type Phase,
+  type ResultStatus,
+} from '../domain/vocabulary.js';
+import {
+  asNumber,
+  asRecord,
+  asString,
+  asStrings,
+  messageItem,
+  messageOf,
+  normalizeTimestamp,
+  type Item,
+} from './item-values.js';
+import { originalState } from './original-items.js';
+
+/** DynamoDB refuses a partition key over 2048 bytes; such an id names no conversation. */
+export const storableKey = (id: string): boolean =>
+  id !== '' && Buffer.byteLength(id, 'utf8') <= 2048;
+
+function toIdempotency(raw: unknown): Record<string, IdempotencyRecord> {
+  return Object.fromEntries(
+    Object.entries(asRecord(raw)).map(([key, value]) => {
+      const r = asRecord(value);
+      return [
+        key,
+        {
+          turn: asNumber(r.turn),
+          bodyHash: asString(r.body_hash),
+          expiresAt: asNumber(r.expires_at),
+        },
+      ];
+    }),
+  );
+}
+
+/** Maps a stored item, in either format, to the domain's conversation. */
+export function fromItem(item: Item): StoredConversation {
+  const original = originalState(item);
+  const inline = original.inlineMessages;
+  const turnCount = asNumber(item.turn_count);
+  const phase = asString(item.current_phase, asString(original.phase, 'introduction'));
+  const topic = asString(item.topic);
+  return {
+    conversationId: asString(item.conversation_id),
+    userId: asString(item.user_id),
+    tenantId: asString(item.tenant_id),
+    topic: (coachingTopics.includes(topic as CoachingTopic)
+      ? topic
+      : 'core_values') as CoachingTopic,
+    status: asString(item.status, 'active') as ConversationStatus,
+    phase: (phases.includes(phase as Phase) ? phase : 'introduction') as Phase,
+    resultStatus: asString(item.result_status, 'exploring') as ResultStatus,
+    insights: asStrings(item.insights ?? original.insights),
+    identifiedValues: asStrings(item.identified_values ?? original.identifiedValues),
+    userTurns: asNumber(item.user_turns, original.userTurns),
+    turnCount,
+    recentMessages: Array.isArray(item.recent_messages)
+      ? item.recent_messages.map(messageOf)
+      : inline.slice(-RECENT_WINDOW),
+    context: asRecord(item.initial_context),
+    language: asString(item.language, 'en'),
+    sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
+    metadata: asRecord(item.metadata),
+    createdAt: normalizeTimestamp(item.created_at) ?? '',
+    updatedAt: normalizeTimestamp(item.updated_at) ?? normalizeTimestamp(item.created_at) ?? '',
+    completedAt: normalizeTimestamp(item.completed_at),
+    idempotency: toIdempotency(item.idempotency),
+    lease:
+      typeof item.lease_id === 'string'
+        ? { id: item.lease_id, expiresAt: asNumber(item.lease_expires_at) }
+        : undefined,
+    messageCount: asNumber(item.message_count, inline.length + 2 * turnCount),
+    inlineMessages: inline,
+  };
+}
+
+/** The attributes a committed turn changes (also written in full on create). */
+export function stateAttributes(c: Conversation) {
+  return {
+    current_phase: c.phase,
+    progress: phaseProgress[c.phase],
+    result_status: c.resultStatus,
+    insights: [...c.insights],
+    identified_values: [...c.identifiedValues],
+    user_turns: c.userTurns,
+    turn_count: c.turnCount,
+    recent_messages: c.recentMessages.map(messageItem),
+    updated_at: c.updatedAt,
+  };
+}
+
+/** A new conversation's item: who owns it, its settings, and its state before any turn. */
+export function newConversationItem(conversation: Conversation): Item {
+  return {
+    conversation_id: conversation.conversationId,
+    user_id: conversation.userId,
+    tenant_id: conversation.tenantId,
+    topic: conversation.topic,
+    status: conversation.status,
+    language: conversation.language,
+    initial_context: conversation.context,
+    session_id: conversation.sessionId,
+    metadata: conversation.metadata,
+    created_at: conversation.createdAt,
+    completed_at: null,
+    message_count: 1,
+    idempotency: {},
+    ...stateAttributes(conversation),
+  };
+}

@@ -1,0 +1,187 @@
+// A turn's writes: the lease a turn takes on the conversation item (a conditional update that
+// also checks owner, status, the turn limit and the Idempotency-Key), the turn item and the
+// conditional update that commits it (only the lease holder can), and the lease's release.
+// The conversation item's update is the turn's single commit point: turn items beyond its
+// committed count are invisible, so a crash between the two writes leaves nothing visible.
+import {
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  BeginTurnResult,
+  ConversationRepository,
+  StoredConversation,
+} from '../coaching/conversation-records.js';
+import { fromItem, stateAttributes, storableKey } from './conversation-items.js';
+import { isConditionFailure, storageCall } from './dynamo.js';
+import { messageItem } from './item-values.js';
+
+export type TurnWrites = Pick<
+  ConversationRepository,
+  'beginTurn' | 'commitTurn' | 'releaseTurn' | 'turnResponse'
+>;
+
+export function createTurnWrites(
+  doc: DynamoDBDocumentClient,
+  tables: { readonly conversations: string; readonly messages: string },
+  get: (conversationId: string) => Promise<StoredConversation | undefined>,
+): TurnWrites {
+  const turns: TurnWrites = {
+    async beginTurn(conversationId, userId, tenantId, lease): Promise<BeginTurnResult> {
+      if (!storableKey(conversationId)) return { ok: false, current: undefined };
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, unknown> = {
+        ':u': userId,
+        ':t': tenantId,
+        ':active': 'active',
+        ':now': lease.now,
+        ':lease': lease.leaseId,
+        ':expires': lease.expiresAt,
+        ':max': lease.maxUserTurns,
+        ':empty': {},
+      };
+      let keyCondition = '';
+      if (lease.idempotencyKey !== undefined) {
+        names['#key'] = lease.idempotencyKey;
+        keyCondition =
+          ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.expires_at < :now)';
+      }
+      try {
+        const result = await storageCall(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tables.conversations,
+              Key: { conversation_id: conversationId },
+              UpdateExpression:
+                'SET lease_id = :lease, lease_expires_at = :expires, idempotency = if_not_exists(idempotency, :empty)',
+              ConditionExpression:
+                'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
+                ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
+                ' AND (attribute_not_exists(user_turns) OR user_turns < :max)' +
+                keyCondition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+        );
+        const conversation = fromItem(result.Attributes ?? {});
+        if (conversation.userTurns >= lease.maxUserTurns) {
+          // An original-format item counts its turns inline, which the condition cannot see.
+          await turns.releaseTurn(conversationId, lease.leaseId);
+          return { ok: false, current: { ...conversation, lease: undefined } };
+        }
+        return { ok: true, conversation };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return { ok: false, current: await get(conversationId) };
+      }
+    },
+
+    async commitTurn(before, after, lease, turn) {
+      const idempotencyKey = turn.idempotency?.key;
+      await storageCall(() =>
+        doc.send(
+          new PutCommand({
+            TableName: tables.messages,
+            Item: {
+              conversation_id: after.conversationId,
+              turn: turn.turn,
+              messages: turn.messages.map(messageItem),
+              created_at: turn.messages[1].timestamp,
+              ...(turn.idempotency
+                ? {
+                    idempotency_key: idempotencyKey,
+                    response: JSON.stringify(turn.idempotency.response),
+                  }
+                : {}),
+            },
+          }),
+        ),
+      );
+      const state = stateAttributes(after);
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {
+        ':lease': lease.leaseId,
+        ':count': before.messageCount + 2,
+      };
+      const sets = Object.entries(state).map(([attribute, value], i) => {
+        names[`#a${i}`] = attribute;
+        values[`:a${i}`] = value;
+        return `#a${i} = :a${i}`;
+      });
+      sets.push('message_count = :count');
+      if (turn.idempotency) {
+        names['#key'] = turn.idempotency.key;
+        values[':record'] = {
+          turn: turn.idempotency.record.turn,
+          body_hash: turn.idempotency.record.bodyHash,
+          expires_at: turn.idempotency.record.expiresAt,
+        };
+        sets.push('idempotency.#key = :record');
+      }
+      const removes = ['lease_id', 'lease_expires_at'];
+      Object.entries(before.idempotency)
+        .filter(([key, record]) => record.expiresAt < lease.now && key !== idempotencyKey)
+        .forEach(([key], i) => {
+          names[`#old${i}`] = key;
+          removes.push(`idempotency.#old${i}`);
+        });
+      try {
+        await storageCall(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tables.conversations,
+              Key: { conversation_id: after.conversationId },
+              UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+              ConditionExpression: 'lease_id = :lease',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async releaseTurn(conversationId, leaseId) {
+      try {
+        await storageCall(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tables.conversations,
+              Key: { conversation_id: conversationId },
+              UpdateExpression: 'REMOVE lease_id, lease_expires_at',
+              ConditionExpression: 'lease_id = :lease',
+              ExpressionAttributeValues: { ':lease': leaseId },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async turnResponse(conversationId, turn) {
+      const result = await storageCall(() =>
+        doc.send(
+          new GetCommand({
+            TableName: tables.messages,
+            Key: { conversation_id: conversationId, turn },
+            ProjectionExpression: '#response',
+            ExpressionAttributeNames: { '#response': 'response' },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const response = result.Item?.response;
+      return typeof response === 'string' ? (JSON.parse(response) as unknown) : undefined;
+    },
+  };
+  return turns;
+}
