@@ -1,5 +1,9 @@
 // The stack's CloudWatch dashboard body: the signals the alarms watch, side by side.
-import { METRICS_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../app/src/metrics';
+import {
+  METRICS_DIMENSION,
+  METRICS_NAMESPACE,
+  type MetricName,
+} from '../app/src/observability/metrics';
 
 export interface DashboardInputs {
   readonly region: string;

@@ -2,7 +2,11 @@
 // takes at most 10 metrics in one alarm, so what grows with the stack (tables) gets an alarm each.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { METRICS_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../app/src/metrics';
+import {
+  METRICS_DIMENSION,
+  METRICS_NAMESPACE,
+  type MetricName,
+} from '../app/src/observability/metrics';
 import { dashboardBody } from './dashboard';
 
 export interface MonitoringArgs {
@@ -220,7 +224,7 @@ function sumOf(id: string, label: string, metrics: Query[]): Query[] {
   return [...metrics, { id, label, expression: 'SUM(METRICS())', returnData: true }];
 }
 
-/** One of the app's own metrics, as the app writes it (app/src/metrics.ts). */
+/** One of the app's own metrics, as the app writes it (app/src/observability/metrics.ts). */
 function appStat(id: string, metricName: MetricName, stage: string): Query {
   return stat(id, METRICS_NAMESPACE, metricName, { [METRICS_DIMENSION]: stage }, oneHour);
 }

@@ -2,8 +2,8 @@
 // on the stack's topic, within CloudWatch's limits (the plan itself refuses more than 10 metrics
 // in an alarm, see aws-rules.ts), reading the metrics the app really writes.
 import { expect } from 'chai';
-import { createEmfMetrics } from '../../app/src/metrics-emf';
-import { metricNames } from '../../app/src/metrics';
+import { createEmfMetrics } from '../../app/src/observability/metrics-emf';
+import { metricNames } from '../../app/src/observability/metrics';
 import { tableList, tableName } from '../../app/src/storage/tables';
 import type { PlannedResource, StackPlan } from '../../scripts/plan';
 import { onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
