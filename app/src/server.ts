@@ -1,12 +1,13 @@
 // Local entry: boots the embedded stack (dynalite on disk unless DYNAMODB_ENDPOINT is set,
-// prompts from prompts/, the offline model unless configured otherwise) and listens on PORT.
+// prompts from prompts/, the offline model unless configured otherwise) and listens on
+// HOST:PORT. `npm start` reads `.env` when present.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { fixedSecret } from './auth/secret-sources.js';
 import { composeDependencies, isStandIn } from './compose.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, withDotEnv, type Config } from './config.js';
 import { localJwtSecret } from './auth/local-secret.js';
 import { createLogger } from './observability/logger.js';
 import { createDynamo } from './storage/dynamo.js';
@@ -21,7 +22,7 @@ export interface LocalServer {
 /** Starts the API on the local stack; `env` replaces process.env (tests pass their own). */
 export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Promise<LocalServer> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, env.LOG_SILENT === 'true');
+  const logger = createLogger(config.logLevel, config.logSilent);
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = config.dynamodbEndpoint;
   if (!endpoint) {
@@ -58,7 +59,7 @@ export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Pr
 
 async function main(): Promise<void> {
   try {
-    const server = await startLocalServer();
+    const server = await startLocalServer(withDotEnv());
     const c = server.config;
     process.stdout.write(
       [
