@@ -14,7 +14,7 @@ async function main(output: string): Promise<void> {
     STAGE: 'local',
     JWT_SECRET: 'unused-for-the-document-only-0123456789',
   });
-  const app = createApp(composeDependencies(config, createLogger('error', true)));
+  const app = createApp(composeDependencies(config, createLogger('error', { silent: true })));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {

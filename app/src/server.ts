@@ -22,7 +22,11 @@ export interface LocalServer {
 /** Starts the API on the local stack; `env` replaces process.env (tests pass their own). */
 export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Promise<LocalServer> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, config.logSilent);
+  const logger = createLogger(config.logLevel, {
+    format: config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    colors: process.stdout.isTTY && process.stdout.hasColors(),
+    silent: config.logSilent,
+  });
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = config.dynamodbEndpoint;
   if (!endpoint) {
