@@ -3,9 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { decodeJwt, jwtVerify } from 'jose';
 import { configVariables, withDotEnv } from '../../app/src/config.js';
+import { quietEnv } from '../support/server-process.js';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
@@ -43,5 +46,23 @@ describe('the local environment: .env.example and .env', () => {
       () => 'kept',
     );
     expect(example).to.equal('kept');
+  });
+
+  it('when npm run token runs beside a .env, then it signs with that secret and issuer', async function () {
+    this.timeout(20_000);
+    const secret = 'a-secret-from-dot-env-of-at-least-32-bytes';
+    writeFileSync(path.join(dir, '.env'), `JWT_SECRET=${secret}\nJWT_ISSUER=from-dot-env\n`);
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...quietEnv };
+    delete env.JWT_SECRET;
+    delete env.JWT_ISSUER;
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', tsx, path.join(root, 'scripts', 'token.ts'), '--user', 'u1', '--tenant', 't1'],
+      { cwd: dir, env },
+    );
+    const token = stdout.trim();
+    expect(decodeJwt(token).iss).to.equal('from-dot-env');
+    await jwtVerify(token, new TextEncoder().encode(secret), { issuer: 'from-dot-env' });
   });
 });
