@@ -84,6 +84,7 @@ describe('start-up failures of the local server, each one line with its fix', ()
       unresolvable: { HOST: 'no-such-host.invalid' },
       foreign: { HOST: '192.0.2.1' },
       cors: { CORS_ORIGINS: 'http://localhost:5173,*' },
+      store: { DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' },
     };
     for (const [name, env] of Object.entries(cases)) {
       const server = runServer({ DATA_DIR: path.join(dataDir, name), PORT: '0', ...env });
@@ -132,5 +133,11 @@ describe('start-up failures of the local server, each one line with its fix', ()
       /^Invalid configuration: CORS_ORIGINS is invalid: "\*" is refused/,
     );
     expect(existsSync(path.join(dataDir, 'cors'))).to.equal(false);
+  });
+
+  it('when DYNAMODB_ENDPOINT names a store that does not answer, then it says so and how to use the embedded one', async () => {
+    expect(await line('store')).to.equal(
+      'DYNAMODB_ENDPOINT=http://127.0.0.1:1 does not answer (Error: connect ECONNREFUSED 127.0.0.1:1): start that store, or unset DYNAMODB_ENDPOINT to use the embedded one',
+    );
   });
 });
