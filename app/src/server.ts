@@ -191,8 +191,12 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1); // a second Ctrl-C does not wait
     stopping = true;
     void server.close(STOP_GRACE_MS, signal).then(
-      // Exit once what was logged has been written out (stdout may be an asynchronous pipe).
-      () => process.stdout.write('', () => process.exit(0)),
+      () => {
+        // Exit once what was logged has been written out (stdout may be an asynchronous pipe),
+        // or after a second when stdout is gone (a closed terminal never calls back).
+        setTimeout(() => process.exit(0), 1000);
+        process.stdout.write('', () => process.exit(0));
+      },
       (error: unknown) => {
         process.stderr.write(`Stopping failed: ${String(error)}\n`);
         process.exit(1);
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop); // the terminal it ran in was closed
 }
 
 if (require.main === module) void main();

@@ -122,4 +122,13 @@ describe('stopping the local server with a request in flight', () => {
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include({ reason: 'SIGINT', requests_finished: 1, requests_cut_off: 1 });
   });
+
+  it('when the terminal it runs in is closed (SIGHUP), then it stops the same way', async function () {
+    this.timeout(30_000);
+    await start();
+    server?.child.kill('SIGHUP');
+    expect(await server?.exited).to.equal(0);
+    expect(stopLines(server!)).to.have.length(1);
+    expect(stopLines(server!)[0]).to.include({ reason: 'SIGHUP' });
+  });
 });
