@@ -1,20 +1,39 @@
 // `npm run load`: mixed traffic at a fixed request rate against the local server (its own
 // process, dynalite on disk in a temporary folder, as `npm start` runs it), then a check that
 // every acknowledged message is stored exactly once. Prints a summary table; exits 1 on any 5xx
-// or missing message. Options: --rate=<req/s> (default 40), --seconds=<n> (default 60).
+// or missing message.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import { commandLine, fail } from '../scripts/cli.js';
 import { startChild } from './support/children.js';
 
-const option = (name: string, fallback: number) => {
-  const given = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return given ? Number(given.split('=')[1]) : fallback;
+const usage = `
+Usage: npm run load -- [--rate=<req/s>] [--seconds=<n>]
+
+Mixed traffic (initiate, message, get, list, pause/resume; 16 users in 3 tenants) at a fixed
+arrival rate against the local server in its own process, on loopback, with its store in a
+temporary folder. Then checks that every acknowledged message is stored exactly once, in
+order. Prints a summary table; exits 1 on any 5xx or missing message.
+
+Options:
+  --rate <n>     requests started per second (default 40)
+  --seconds <n>  how long the traffic runs (default 60)
+  -h, --help     print this help and exit
+`;
+const options = commandLine(usage, {
+  rate: { type: 'string', default: '40' },
+  seconds: { type: 'string', default: '60' },
+});
+const positive = (name: string, text: string) => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number`);
+  return value;
 };
-const RATE = option('rate', 40);
-const SECONDS = option('seconds', 60);
+const RATE = positive('rate', options.rate);
+const SECONDS = positive('seconds', options.seconds);
 const SECRET = 'load-secret-of-at-least-thirty-two-bytes!';
 const USERS = 16;
 

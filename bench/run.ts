@@ -13,13 +13,30 @@ import { httpApiEvent } from '../support/apigw-events.js';
 import { loadConfig } from '../app/src/config.js';
 import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables } from '../app/src/storage/local-dynamo.js';
+import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
 import { startChild, type Child } from './support/children.js';
 
-const args = new Set(process.argv.slice(2));
-const asJson = args.has('--json');
-const quick = args.has('--quick');
+const usage = `
+Usage: npm run bench -- [--quick] [--json]
+
+Measures the API beside a baseline in the same run, on loopback: cold start of the Lambda
+bundle (built first with npm run build's settings), throughput and latency of two routes,
+DynamoDB calls per route, bundle size and memory. Prints tables on stdout and progress on
+stderr; a full run takes a minute or two.
+
+Options:
+  --quick     shorter phases (3 cold starts, 2 s throughput runs): a smoke run, not figures
+  --json      print one JSON object instead of the tables (no progress lines)
+  -h, --help  print this help and exit
+`;
+const options = commandLine(usage, {
+  quick: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+});
+const asJson = options.json;
+const quick = options.quick;
 const COLD_RUNS = quick ? 3 : 17;
 const THROUGHPUT = { connections: 10, seconds: quick ? 2 : 6, warmupSeconds: 1, rounds: 2 };
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';

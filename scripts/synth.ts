@@ -1,34 +1,43 @@
 // The offline plan: what a stack would create, computed from the program under mocks, with no
 // cloud credentials. `--json` prints the form committed under test/infra/plans/.
-//
-//   npm run synth -- --stack prod            readable plan
-//   npm run synth -- --stack prod --json     JSON array of {type, name, inputs}
-//   npm run synth -- --stack prod --update   rewrite test/infra/plans/prod.json
-//   npm run synth -- --update                rewrite the plans of every stack
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
+import { commandLine, fail } from './cli';
 import { planJson, planStack, projectRoot, type PlannedResource, type StackPlan } from './plan';
 
 export const stacks = ['dev', 'staging', 'prod'] as const;
+
+const usage = `
+Usage: npm run synth -- --stack <dev|staging|prod> [--json | --update]
+       npm run synth -- --update
+
+The offline plan of a stack: every resource the Pulumi program would create, with its inputs,
+computed under Pulumi's mocks (no cloud credentials, no Pulumi CLI).
+
+Options:
+  --stack <name>  dev, staging or prod (the Pulumi.<name>.yaml files); repeatable
+  --json          print the plan as JSON, the form committed under test/infra/plans/
+  --update        rewrite test/infra/plans/<stack>.json (every stack when none is named)
+  -h, --help      print this help and exit
+`;
 
 export function committedPlanPath(stack: string): string {
   return path.join(projectRoot, 'test', 'infra', 'plans', `${stack}.json`);
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-      update: { type: 'boolean', default: false },
-    },
+  const values = commandLine(usage, {
+    stack: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    update: { type: 'boolean', default: false },
   });
   const selected = values.stack ?? (values.update ? [...stacks] : []);
-  if (selected.length === 0) {
-    throw new Error('usage: npm run synth -- --stack <dev|staging|prod> [--json | --update]');
+  if (selected.length === 0) fail('name a stack: --stack dev, --stack staging or --stack prod');
+  const unknown = selected.find((stack) => !(stacks as readonly string[]).includes(stack));
+  if (unknown !== undefined) {
+    fail(`unknown stack "${unknown}": the stacks are ${stacks.join(', ')} (Pulumi.<stack>.yaml)`);
   }
   if (selected.length > 1) {
     // The Pulumi runtime keeps global state: each stack gets a fresh process.

@@ -115,7 +115,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(accessLog(logger, deps.metrics));
   app.use(errorEnvelope(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
-  app.use(corsPolicy(config.corsOrigins, exposedHeaders));
+  app.use(
+    corsPolicy({
+      origins: config.corsOrigins,
+      exposeHeaders: exposedHeaders,
+      anyLoopbackOrigin: config.dev,
+      logger,
+    }),
+  );
   app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
   app.use(anonymousLimit(deps.rateLimiters, deps.metrics, exempt));
   for (const router of routers) app.use(router.routes());

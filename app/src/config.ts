@@ -1,4 +1,6 @@
 // Environment → one typed, validated settings object. Nothing else in the app reads process.env.
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { tables, tableName, type TableId } from './storage/tables.js';
 
@@ -27,6 +29,37 @@ const commaList = z.string().transform((v) =>
 
 const url = z.url({ message: 'expected a URL' });
 
+/** What is wrong with one CORS_ORIGINS entry, said with the fix; undefined when it is fine. */
+function originProblem(entry: string): string | undefined {
+  if (entry === '*') {
+    return '"*" is refused: credentials are allowed, and browsers refuse a wildcard with them; list each origin, e.g. http://localhost:5173';
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
+    return `"${entry}" has no scheme: write http://${entry} (or https://${entry})`;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(entry);
+  } catch {
+    return `"${entry}" is not an origin such as http://localhost:5173`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `"${entry}" is not an http:// or https:// origin`;
+  }
+  if (parsed.origin === entry) return undefined;
+  const extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
+  return extra || entry.endsWith('/')
+    ? `"${entry}" has a path or a trailing slash, which a browser's Origin never has: write ${parsed.origin}`
+    : `"${entry}" is not written the way a browser sends it: write ${parsed.origin}`;
+}
+
+const originList = commaList.superRefine((origins, ctx) => {
+  for (const origin of origins) {
+    const problem = originProblem(origin);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
+
 const envSchema = z.object({
   STAGE: z
     .string()
@@ -43,6 +76,8 @@ const envSchema = z.object({
       }),
     )
     .default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'expected json or pretty' }).optional(),
+  LOG_SILENT: boolText.default(false),
   APPLICATION_NAME: z.string().trim().min(1).default('PurposePath'),
   API_PREFIX: z
     .string()
@@ -93,12 +128,16 @@ const envSchema = z.object({
     .min(0)
     .max(65535, 'expected a port number')
     .default(8000),
-  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  // Loopback: a development server is reachable from this machine only unless told otherwise.
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().trim().min(1).default('.data'),
-  CORS_ORIGINS: commaList.default([
+  CORS_ORIGINS: originList.default([
     'http://localhost:3000',
     'https://purposepath.app',
     'https://www.purposepath.app',
+    // The usual frontend dev servers: Vite's port, and port 3000 by its loopback address.
+    'http://localhost:5173',
+    'http://127.0.0.1:3000',
   ]),
   MAX_BODY_BYTES: positiveInt.default(64 * 1024),
   MAX_TURNS: positiveInt.default(500),
@@ -123,6 +162,12 @@ export interface Config {
   readonly stage: string;
   readonly deployed: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Unset: the entry decides (Lambda: json; the local server: pretty on a terminal). */
+  readonly logFormat?: 'json' | 'pretty';
+  /** No log lines at all (tests and benchmarks). */
+  readonly logSilent: boolean;
+  /** `npm run dev`: any http://localhost:<port> or http://127.0.0.1:<port> origin is allowed. */
+  readonly dev: boolean;
   readonly applicationName: string;
   readonly apiPrefix: string;
   readonly apiMappingKey: string;
@@ -194,7 +239,33 @@ function parseRateLimit(variable: string, value: string): RateLimit {
   return { points, windowSeconds };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Every variable loadConfig reads (`.env.example` lists exactly these). */
+export const configVariables: readonly string[] = Object.keys(envSchema.shape);
+
+/**
+ * The local entries' environment: the variables of `.env`, when the file exists, under the
+ * process's own (the environment wins). Lambda never calls this.
+ */
+export function withDotEnv(file = '.env', env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw error;
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+export interface LoadOptions {
+  /** `npm run dev`: allowed for local stages only. */
+  readonly dev?: boolean;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Config {
   const present = Object.fromEntries(
     Object.keys(envSchema.shape)
       .filter((name) => env[name] !== undefined)
@@ -210,6 +281,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const deployed = deployedStages.includes(e.STAGE);
   const provider = e.DEFAULT_LLM_PROVIDER ?? (deployed ? 'bedrock' : 'offline');
 
+  if (deployed && options.dev) {
+    throw new ConfigError(
+      'STAGE',
+      `is ${e.STAGE}, a deployed stage: npm run dev runs local stages only`,
+    );
+  }
   if (deployed && !e.JWT_SECRET && !e.JWT_SECRET_ARN) {
     throw new ConfigError('JWT_SECRET_ARN', `is required when STAGE is ${e.STAGE}`);
   }
@@ -239,6 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stage: e.STAGE,
     deployed,
     logLevel: logLevels[e.LOG_LEVEL] as Config['logLevel'],
+    logFormat: e.LOG_FORMAT,
+    logSilent: e.LOG_SILENT,
+    dev: options.dev ?? false,
     applicationName: e.APPLICATION_NAME,
     apiPrefix: e.API_PREFIX,
     apiMappingKey: e.API_MAPPING_KEY,

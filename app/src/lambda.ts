@@ -31,7 +31,8 @@ async function xrayTracing(env: NodeJS.ProcessEnv): Promise<Instrument | undefin
 
 async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  // JSON whatever LOG_FORMAT says: the function's log group is set to JSON lines.
+  const logger = createLogger(config.logLevel, { format: 'json', silent: config.logSilent });
   const metrics = config.metricsEnabled ? createEmfMetrics({ stage: config.stage }) : undefined;
   const instrument = await xrayTracing(env);
   const app = createApp(

@@ -1,85 +1,211 @@
 // Local entry: boots the embedded stack (dynalite on disk unless DYNAMODB_ENDPOINT is set,
-// prompts from prompts/, the offline model unless configured otherwise) and listens on PORT.
+// prompts from prompts/, the offline model unless configured otherwise) and listens on
+// HOST:PORT. `npm start` and `npm run dev` (with --dev) run it; `.env` is read when present.
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { fixedSecret } from './auth/secret-sources.js';
 import { composeDependencies, isStandIn } from './compose.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, withDotEnv, type Config } from './config.js';
 import { localJwtSecret } from './auth/local-secret.js';
-import { createLogger } from './observability/logger.js';
+import { answerClientErrors } from './http/client-errors.js';
+import { lockDataFolder } from './local/data-lock.js';
+import { trackRequests } from './local/in-flight.js';
+import { listenProblem, StartupError } from './local/startup-error.js';
+import { logStorageCalls } from './local/storage-debug.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createDynamo } from './storage/dynamo.js';
-import { ensureTables, startEmbeddedDynamo, type EmbeddedDynamo } from './storage/local-dynamo.js';
+import { ensureTables, startEmbeddedDynamo } from './storage/local-dynamo.js';
+
+/**
+ * How long a stop waits for requests in flight: under the 5 s after which `tsx watch` kills a
+ * child that has not exited, and under the 10 s container runtimes give.
+ */
+const STOP_GRACE_MS = 4000;
+
+export interface StopReport {
+  /** Requests that were in flight, or arrived on open connections, and finished. */
+  readonly finished: number;
+  /** Requests still running when the grace period ran out, whose connections were closed. */
+  readonly cutOff: number;
+}
 
 export interface LocalServer {
   readonly url: string;
   readonly config: Config;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to `graceMs` (none by
+   * default), closes the rest, the store and the lock, and logs one line.
+   */
+  close(graceMs?: number, reason?: string): Promise<StopReport>;
+}
+
+export interface LocalServerOptions {
+  /** `npm run dev`: any loopback origin passes CORS; refused in deployed stages. */
+  readonly dev?: boolean;
+}
+
+function localLogger(config: Config): Logger {
+  return createLogger(config.logLevel, {
+    format: config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    colors: process.stdout.isTTY && process.stdout.hasColors(),
+    silent: config.logSilent,
+  });
+}
+
+/** The address a person types: loopback for the wildcard addresses, brackets for IPv6. */
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Starts the API on the local stack; `env` replaces process.env (tests pass their own). */
-export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Promise<LocalServer> {
-  const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, env.LOG_SILENT === 'true');
-  let embedded: EmbeddedDynamo | undefined;
-  let endpoint = config.dynamodbEndpoint;
-  if (!endpoint) {
-    embedded = await startEmbeddedDynamo({ path: path.join(config.dataDir, 'dynamodb') });
-    endpoint = embedded.endpoint;
-  }
-  const dynamo = createDynamo({
-    region: config.region,
-    endpoint,
-    localCredentials: isStandIn(endpoint, config.deployed),
-  });
-  await ensureTables(dynamo.client, config.tables);
-
-  const secretSource =
-    config.auth.secret || config.auth.secretArn
-      ? undefined
-      : fixedSecret(localJwtSecret(config.dataDir));
-  const app = createApp(composeDependencies(config, logger, { dynamo, secretSource }));
-  const server = app.listen(config.port, config.host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  return {
-    url: `http://${host}:${port}`,
-    config,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      dynamo.client.destroy();
-      await embedded?.close();
-    },
+export async function startLocalServer(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LocalServerOptions = {},
+): Promise<LocalServer> {
+  const config = loadConfig(env, { dev: options.dev });
+  const logger = localLogger(config);
+  // Undone in reverse order, on a failed start as on a stop.
+  const teardown: (() => unknown)[] = [];
+  const undo = async () => {
+    for (const step of teardown.reverse()) await step();
   };
+  try {
+    let endpoint = config.dynamodbEndpoint;
+    if (!endpoint) {
+      const lock = lockDataFolder(config.dataDir);
+      teardown.push(() => lock.release());
+      const embedded = await startEmbeddedDynamo({ path: path.join(config.dataDir, 'dynamodb') });
+      teardown.push(() => embedded.close());
+      endpoint = embedded.endpoint;
+    }
+    const dynamo = createDynamo({
+      region: config.region,
+      endpoint,
+      localCredentials: isStandIn(endpoint, config.deployed),
+    });
+    teardown.push(() => dynamo.client.destroy());
+    if (config.logLevel === 'debug') logStorageCalls(dynamo.client, logger);
+    await ensureTables(dynamo.client, config.tables).catch((error: Error) => {
+      if (!config.dynamodbEndpoint) throw error;
+      throw new StartupError(
+        `DYNAMODB_ENDPOINT=${config.dynamodbEndpoint} does not answer (${error.name}: ${error.message}): start that store, or unset DYNAMODB_ENDPOINT to use the embedded one`,
+      );
+    });
+
+    const secretSource =
+      config.auth.secret || config.auth.secretArn
+        ? undefined
+        : fixedSecret(localJwtSecret(config.dataDir));
+    const app = createApp(composeDependencies(config, logger, { dynamo, secretSource }));
+    const server = createServer(app.callback());
+    answerClientErrors(server, logger);
+    const requests = trackRequests(server);
+    server.listen(config.port, config.host);
+    await once(server, 'listening').catch((error: unknown) => {
+      throw listenProblem(error, config.host, config.port);
+    });
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    teardown.push(() => closed);
+    teardown.push(() => server.close());
+
+    const { port } = server.address() as AddressInfo;
+    logger.debug({
+      event: 'configuration',
+      stage: config.stage,
+      dev: config.dev,
+      host: config.host,
+      port,
+      llm_provider: config.llm.provider,
+      store: config.dynamodbEndpoint ?? path.resolve(config.dataDir, 'dynamodb'),
+      prompts: config.prompts.bucket ? `s3://${config.prompts.bucket}` : config.prompts.dir,
+      cors_origins: config.corsOrigins,
+      rate_limit_store: config.rateLimits.store,
+      tables: config.tables,
+    });
+    return {
+      url: `http://${displayHost(config.host)}:${port}`,
+      config,
+      async close(graceMs = 0, reason = 'close') {
+        const started = Date.now();
+        server.close();
+        server.closeIdleConnections();
+        const report = await requests.drain(graceMs);
+        server.closeAllConnections();
+        await undo();
+        logger.info({
+          event: 'server_stopped',
+          reason,
+          requests_finished: report.finished,
+          requests_cut_off: report.cutOff,
+          duration_ms: Date.now() - started,
+        });
+        return report;
+      },
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+function banner(server: LocalServer): string {
+  const c = server.config;
+  return [
+    `PurposePath AI Coaching API (stage ${c.stage}) listening on ${server.url}`,
+    ...(c.host === '0.0.0.0' || c.host === '::'
+      ? [`  on every network interface (HOST=${c.host})`]
+      : []),
+    `  docs:   ${server.url}/docs`,
+    `  health: ${server.url}${c.apiPrefix}/health`,
+    `  model:  ${c.llm.provider}; data: ${c.dynamodbEndpoint ?? path.resolve(c.dataDir, 'dynamodb')}`,
+    ...(c.dev
+      ? [
+          '  dev:    restarts when a file under app/ or prompts/ changes; any http://localhost:<port> or http://127.0.0.1:<port> origin may call it',
+        ]
+      : []),
+    `Get a token with:  npm run token -- --user u1 --tenant t1`,
+    '',
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
+  const dev = process.argv.includes('--dev');
+  let server: LocalServer;
   try {
-    const server = await startLocalServer();
-    const c = server.config;
-    process.stdout.write(
-      [
-        `PurposePath AI Coaching API (stage ${c.stage}) listening on ${server.url}`,
-        `  docs:   ${server.url}/docs`,
-        `  health: ${server.url}${c.apiPrefix}/health`,
-        `  model:  ${c.llm.provider}; data: ${c.dynamodbEndpoint ?? path.resolve(c.dataDir, 'dynamodb')}`,
-        `Get a token with:  npm run token -- --user u1 --tenant t1`,
-        '',
-      ].join('\n'),
-    );
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    server = await startLocalServer(withDotEnv(), { dev });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    const known = error instanceof ConfigError || error instanceof StartupError;
+    const message = known
+      ? (error as Error).message
+      : `Start-up failed: ${String((error as Error)?.stack ?? error)}`;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
   }
+  process.stdout.write(banner(server));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1); // a second Ctrl-C does not wait
+    stopping = true;
+    void server.close(STOP_GRACE_MS, signal).then(
+      () => {
+        // Exit once what was logged has been written out (stdout may be an asynchronous pipe),
+        // or after a second when stdout is gone (a closed terminal never calls back).
+        setTimeout(() => process.exit(0), 1000);
+        process.stdout.write('', () => process.exit(0));
+      },
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop); // the terminal it ran in was closed
 }
 
 if (require.main === module) void main();

@@ -2,4 +2,8 @@
 import { startLocalServer } from '../../app/src/server.js';
 import { serveParent } from './children.js';
 
-void startLocalServer(process.env).then((server) => serveParent(server.url, () => server.close()));
+void startLocalServer(process.env).then((server) =>
+  serveParent(server.url, async () => {
+    await server.close();
+  }),
+);

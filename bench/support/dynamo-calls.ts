@@ -43,7 +43,7 @@ export async function countDynamoCalls(
     { step: 'initialize', name: 'benchDynamoCallCounter' },
   );
   const app = createApp(
-    composeDependencies(config, createLogger('error', true), {
+    composeDependencies(config, createLogger('error', { silent: true }), {
       dynamo,
       secretSource: fixedSecret(secret),
     }),

@@ -20,11 +20,15 @@ describe('configuration', () => {
       provider: 'offline',
       defaultModel: 'us.anthropic.claude-sonnet-4-6',
     });
+    // The contract's three, and the usual frontend dev servers.
     expect(config.corsOrigins).to.deep.equal([
       'http://localhost:3000',
       'https://purposepath.app',
       'https://www.purposepath.app',
+      'http://localhost:5173',
+      'http://127.0.0.1:3000',
     ]);
+    expect(config.host).to.equal('127.0.0.1');
     expect(config.tables.conversations).to.equal('purposepath-conversations-local-v2');
     expect(config.rateLimits.initiate).to.deep.equal({ points: 10, windowSeconds: 20 });
   });
@@ -73,6 +77,46 @@ describe('configuration', () => {
         .that.matches(new RegExp(`^Invalid configuration: ${variable} [^\\n]+$`));
     });
   }
+
+  for (const [value, problem] of [
+    ['*', /"\*" is refused: credentials are allowed.*list each origin/],
+    ['localhost:5173', /"localhost:5173" has no scheme: write http:\/\/localhost:5173/],
+    [
+      'http://localhost:5173/',
+      /"http:\/\/localhost:5173\/" has a path or a trailing slash.*write http:\/\/localhost:5173$/,
+    ],
+    [
+      'https://app.example.com/app',
+      /has a path or a trailing slash.*write https:\/\/app\.example\.com$/,
+    ],
+    [
+      'http://LocalHost:3000',
+      /not written the way a browser sends it: write http:\/\/localhost:3000$/,
+    ],
+    ['ftp://files.example.com', /is not an http:\/\/ or https:\/\/ origin/],
+  ] as const) {
+    it(`when CORS_ORIGINS holds "${value}", then start-up stops with the fix in one line`, () => {
+      expect(() => loadConfig({ CORS_ORIGINS: `https://ok.example.com,${value}` }))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.matches(/^Invalid configuration: CORS_ORIGINS is invalid: [^\n]+$/)
+        .and.matches(problem);
+    });
+  }
+
+  it('when CORS_ORIGINS lists origins as browsers send them, then they are taken as they are', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5174' }).corsOrigins,
+    ).to.deep.equal(['https://app.example.com', 'http://localhost:5174']);
+  });
+
+  it('when npm run dev is asked for a deployed stage, then it refuses, naming STAGE', () => {
+    expect(() => loadConfig({ STAGE: 'prod', JWT_SECRET: 'x' }, { dev: true }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.matches(/^Invalid configuration: STAGE is prod, a deployed stage/);
+    expect(loadConfig({}, { dev: true }).dev).to.equal(true);
+  });
 
   it('when npm start meets a bad variable, then the process exits 1 printing that one line', async function () {
     this.timeout(20_000);

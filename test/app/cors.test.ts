@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLocalServer, type LocalServer } from '../../app/src/server.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
 describe('CORS and security headers', () => {
@@ -36,6 +40,17 @@ describe('CORS and security headers', () => {
     expect(response.headers.get('vary')).to.contain('Origin');
   });
 
+  it('when a refused origin sends a preflight, then one log line names the origin and the fix', async () => {
+    const response = await preflight('http://localhost:5174');
+    const lines = api.logger.lines.filter((line) => line.event === 'cors_preflight_refused');
+    expect(lines.at(-1)).to.include({
+      origin: 'http://localhost:5174',
+      request_id: response.headers.get('x-request-id'),
+      path: '/api/v1/conversations/initiate',
+    });
+    expect(String(lines.at(-1)?.hint)).to.include('CORS_ORIGINS');
+  });
+
   it('when an allowed origin gets an error, then it can read it and the exposed headers', async () => {
     const response = await api.request('GET', '/api/v1/conversations', {
       headers: { Origin: 'https://app.example.com' },
@@ -68,5 +83,58 @@ describe('CORS and security headers', () => {
       "default-src 'none'; frame-ancestors 'none'",
     );
     expect(response.headers.get('strict-transport-security')).to.equal(null);
+  });
+});
+
+describe('CORS under npm run dev', () => {
+  const servers: LocalServer[] = [];
+  let dataDir: string;
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'pp-cors-dev-'));
+    const env = {
+      PORT: '0',
+      LOG_SILENT: 'true',
+      JWT_SECRET: 'a-secret-for-the-cors-tests-0123456789',
+      CORS_ORIGINS: 'https://app.example.com',
+    };
+    servers.push(
+      await startLocalServer({ ...env, DATA_DIR: path.join(dataDir, 'dev') }, { dev: true }),
+    );
+    servers.push(await startLocalServer({ ...env, DATA_DIR: path.join(dataDir, 'start') }));
+  });
+  after(async () => {
+    for (const server of servers) await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const allowedBy = async (server: LocalServer | undefined, origin: string) => {
+    const response = await fetch(`${server?.url}/api/v1/conversations/initiate`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+    });
+    return response.headers.get('access-control-allow-origin');
+  };
+
+  for (const origin of ['http://localhost:5174', 'http://127.0.0.1:4200', 'http://localhost']) {
+    it(`when ${origin} sends a preflight in dev mode, then it is allowed; under npm start it is not`, async () => {
+      expect(await allowedBy(servers[0], origin)).to.equal(origin);
+      expect(await allowedBy(servers[1], origin)).to.equal(null);
+    });
+  }
+
+  for (const origin of [
+    'http://localhost.example.net:5173',
+    'https://localhost:5173',
+    'http://192.168.1.5:5173',
+  ]) {
+    it(`when ${origin} sends a preflight in dev mode, then it is refused like any other`, async () => {
+      expect(await allowedBy(servers[0], origin)).to.equal(null);
+    });
+  }
+
+  it('when dev mode is on, then the listed origins still pass', async () => {
+    expect(await allowedBy(servers[0], 'https://app.example.com')).to.equal(
+      'https://app.example.com',
+    );
   });
 });

@@ -53,6 +53,11 @@ describe('the docs pages', () => {
     expect(init.text).to.contain('validatorUrl: null');
   });
 
+  it('when Swagger UI is reloaded, then it keeps the token given to Authorize', async () => {
+    const init = await api.request('GET', '/docs/assets/swagger-init.js');
+    expect(init.text).to.contain('persistAuthorization: true');
+  });
+
   it('when the pages are reached through a stage, then their assets and spec URL keep the stage', async () => {
     const page = await api.request('GET', '/test/redoc');
     expect(page.text).to.contain('spec-url="/test/openapi.json"');

@@ -1,10 +1,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { startLocalServer } from '../../app/src/server.js';
+import { startLocalServer, type LocalServer } from '../../app/src/server.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 
 const run = promisify(execFile);
@@ -113,5 +115,75 @@ describe('the local server as npm start runs it', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+/** Sends raw bytes and reads whatever comes back until the server closes the connection. */
+async function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  socket.write(bytes);
+  await once(socket, 'close');
+  return received;
+}
+
+function parsed(raw: string): { status: number; headers: string; body: Record<string, unknown> } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]),
+    headers: head,
+    body: JSON.parse(body) as Record<string, unknown>,
+  };
+}
+
+describe('requests Node refuses before the app sees them, on the local server', () => {
+  let server: LocalServer;
+  let dataDir: string;
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'pp-parser-'));
+    server = await startLocalServer({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_SILENT: 'true',
+      JWT_SECRET: 'a-secret-for-the-parser-tests-0123456789',
+    });
+  });
+  after(async () => {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('when the headers are larger than Node accepts, then 431 comes in the envelope with an X-Request-ID', async () => {
+    const raw = await rawExchange(
+      server.url,
+      `GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    const { status, headers, body } = parsed(raw);
+    expect(status).to.equal(431);
+    expect(headers).to.match(/\r\ncontent-type: application\/json/i);
+    const requestId = /\r\nX-Request-ID: (\S+)/i.exec(headers)?.[1];
+    expect(requestId).to.match(/^[0-9a-f-]{36}$/);
+    expect(body).to.deep.equal({
+      error: 'request_header_fields_too_large',
+      message: 'Request headers are too large',
+      detail: 'Request headers are too large',
+      request_id: requestId,
+    });
+  });
+
+  it('when the request is not HTTP at all, then 400 bad_request comes in the envelope', async () => {
+    const { status, headers, body } = parsed(await rawExchange(server.url, 'HELLO THERE\r\n\r\n'));
+    expect(status).to.equal(400);
+    expect(body).to.include({
+      error: 'bad_request',
+      request_id: /X-Request-ID: (\S+)/i.exec(headers)?.[1],
+    });
+  });
+
+  it('when a refusal has been answered, then the server goes on serving', async () => {
+    await rawExchange(server.url, 'HELLO THERE\r\n\r\n');
+    expect((await fetch(`${server.url}/api/v1/health/live`)).status).to.equal(200);
   });
 });

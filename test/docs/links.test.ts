@@ -46,8 +46,10 @@ describe('links in the README and docs/', () => {
     });
   }
 
-  it('when the deployment guide is read, then it points at no team folder outside the clone', () => {
-    const guide = readFileSync(path.join(root, 'docs', 'deployment.md'), 'utf8');
-    expect(guide).to.not.match(/\.\.\/shared|\/work\/shared/);
-  });
+  for (const file of documents) {
+    it(`when ${file} is read in a clone, then it points at no team folder outside the repository`, () => {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      expect(text).to.not.match(/\.\.\/shared|\/work\/shared|CONTRACT\.md|DESIGN\.md/);
+    });
+  }
 });

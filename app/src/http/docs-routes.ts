@@ -57,6 +57,8 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
     domNode: root,
     validatorUrl: null,
     deepLinking: true,
+    // The token typed into Authorize survives a reload (kept in this browser's localStorage).
+    persistAuthorization: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout',
   });

@@ -1,6 +1,8 @@
 // Response headers that protect a JSON API and its two docs pages, and the CORS policy: origins
-// exactly from CORS_ORIGINS, credentials allowed, every preflight answered without auth.
+// exactly from CORS_ORIGINS (and any loopback origin under `npm run dev`), credentials allowed,
+// every preflight answered without auth, a refused one logged.
 import cors from '@koa/cors';
+import type { Logger } from '../observability/logger.js';
 import type { AppMiddleware } from './middleware.js';
 
 /** A JSON API loads nothing and is framed by nobody. */
@@ -46,25 +48,42 @@ function isPreflight(ctx: Parameters<AppMiddleware>[0]): boolean {
   );
 }
 
-export function corsPolicy(
-  origins: readonly string[],
-  exposeHeaders: readonly string[],
-): AppMiddleware {
-  const allowed = new Set(origins);
+export interface CorsOptions {
+  readonly origins: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  /** `npm run dev` only: any http://localhost:<port> or http://127.0.0.1:<port> origin. */
+  readonly anyLoopbackOrigin?: boolean;
+  readonly logger: Logger;
+}
+
+const LOOPBACK_ORIGIN = /^http:\/\/(?:localhost|127\.0\.0\.1)(?::\d{1,5})?$/;
+
+export function corsPolicy(options: CorsOptions): AppMiddleware {
+  const listed = new Set(options.origins);
+  const allowed = (origin: string) =>
+    listed.has(origin) || (options.anyLoopbackOrigin === true && LOOPBACK_ORIGIN.test(origin));
   const koaCors = cors({
     origin: (ctx) => {
       const origin = ctx.get('Origin');
-      return allowed.has(origin) ? origin : '';
+      return allowed(origin) ? origin : '';
     },
     credentials: true,
     allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-ID'],
-    exposeHeaders: [...exposeHeaders],
+    exposeHeaders: [...options.exposeHeaders],
     maxAge: 600,
   }) as unknown as AppMiddleware;
   return async (ctx, next) => {
-    if (isPreflight(ctx) && !allowed.has(ctx.get('Origin'))) {
-      // Answered here, without any Access-Control-Allow-* header: the browser refuses it.
+    if (isPreflight(ctx) && !allowed(ctx.get('Origin'))) {
+      // Answered here, without any Access-Control-Allow-* header: the browser refuses it. Said in
+      // the log, since the browser's console is the only other place that shows it.
+      options.logger.info({
+        event: 'cors_preflight_refused',
+        request_id: ctx.state.requestId,
+        origin: ctx.get('Origin'),
+        path: ctx.path,
+        hint: 'add the origin to CORS_ORIGINS (scheme://host:port, no trailing slash)',
+      });
       ctx.vary('Origin');
       ctx.status = 204;
       return;

@@ -1,6 +1,6 @@
 // Estimated cost of model calls, in US dollars per million tokens (on-demand list prices in
-// us-east-1 as published by AWS for these models; update when prices change, see the README's
-// token accounting section). A model that is not listed (e.g. a local model behind the
+// us-east-1 as published by AWS for these models; update when prices change, see
+// docs/architecture.md, "Token accounting and cost"). A model that is not listed (e.g. a local model behind the
 // OpenAI-compatible provider) is estimated at 0.
 import type { TokenUsage } from '../domain/usage.js';
 

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { decodeJwt, jwtVerify } from 'jose';
+import { configVariables, withDotEnv } from '../../app/src/config.js';
+import { quietEnv } from '../support/server-process.js';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..', '..');
+
+describe('the local environment: .env.example and .env', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pp-env-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('when .env.example is read, then it lists each variable the configuration reads, once, and no other', () => {
+    const text = readFileSync(path.join(root, '.env.example'), 'utf8');
+    const listed = [...text.matchAll(/^# ([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).to.deep.equal([...configVariables].sort());
+    expect(new Set(listed).size).to.equal(listed.length);
+  });
+
+  it('when .env sets variables, then they are used, and a variable of the environment wins', () => {
+    const file = path.join(dir, '.env');
+    writeFileSync(file, '# local settings\nPORT=9001\nJWT_ISSUER="from-the-file"\n');
+    const env = withDotEnv(file, { PORT: '8001', STAGE: 'local' });
+    expect(env).to.include({ PORT: '8001', JWT_ISSUER: 'from-the-file', STAGE: 'local' });
+  });
+
+  it('when there is no .env, then the environment is used as it is', () => {
+    const env = { PORT: '8001' };
+    expect(withDotEnv(path.join(dir, '.env'), env)).to.deep.equal(env);
+  });
+
+  it('when git looks at .env, then it is ignored and .env.example is not', async () => {
+    await run('git', ['check-ignore', '-q', '.env'], { cwd: root });
+    const example = await run('git', ['check-ignore', '-q', '.env.example'], { cwd: root }).then(
+      () => 'ignored',
+      () => 'kept',
+    );
+    expect(example).to.equal('kept');
+  });
+
+  it('when npm run token runs beside a .env, then it signs with that secret and issuer', async function () {
+    this.timeout(20_000);
+    const secret = 'a-secret-from-dot-env-of-at-least-32-bytes';
+    writeFileSync(path.join(dir, '.env'), `JWT_SECRET=${secret}\nJWT_ISSUER=from-dot-env\n`);
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...quietEnv };
+    delete env.JWT_SECRET;
+    delete env.JWT_ISSUER;
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', tsx, path.join(root, 'scripts', 'token.ts'), '--user', 'u1', '--tenant', 't1'],
+      { cwd: dir, env },
+    );
+    const token = stdout.trim();
+    expect(decodeJwt(token).iss).to.equal('from-dot-env');
+    await jwtVerify(token, new TextEncoder().encode(secret), { issuer: 'from-dot-env' });
+  });
+});

@@ -1,0 +1,58 @@
+// The local server as `npm start` runs it, in a child process: its output, its URL once it
+// listens, and how it ended. Start-up failures and signals can only be seen this way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+
+export const quietEnv = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  NODE_NO_WARNINGS: '1',
+};
+
+const root = path.resolve(__dirname, '..', '..');
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The URL from the banner, or the exit code when it stopped first. */
+  readonly started: Promise<{ url: string } | { exitCode: number | null }>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Runs app/src/server.ts with `env` over this process's environment (undefined: unset). */
+export function runServer(
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): ServerProcess {
+  const merged = Object.fromEntries(
+    Object.entries({ ...process.env, ...quietEnv, JWT_SECRET: '', ...env }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts', ...args], {
+    cwd: root,
+    env: merged,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const started = new Promise<{ url: string } | { exitCode: number | null }>((resolve) => {
+    child.stdout?.on('data', () => {
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url && out.includes('npm run token')) resolve({ url });
+    });
+    void exited.then((exitCode) => resolve({ exitCode }));
+  });
+  return { child, stdout: () => out, stderr: () => err, started, exited };
+}
+
+/** Stops a child that is still running, and waits for it. */
+export async function stopServer(server: ServerProcess | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
