@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { guardLikeDynamoDb } from '../support/dynamo-guard.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -186,7 +187,7 @@ describe('rate limits', () => {
         localCredentials: true,
       });
       try {
-        await ensureTables(client.client, api.config.tables);
+        await ensureTables(guardLikeDynamoDb(client.client), api.config.tables);
         const token = await api.token('pia', 'acme');
         const before = await api.request('GET', '/api/v1/conversations', { token });
         expect(before.status).to.equal(200);
