@@ -3,7 +3,7 @@
 // fails it), so another request can land in between.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-/** Which command to catch: its name (e.g. `UpdateCommand`'s `UpdateItemCommand`) and its input. */
+/** Which command to catch: its name (`PutItemCommand`, also for the document client's `PutCommand`) and its input. */
 export type CommandMatch = (commandName: string, input: Record<string, unknown>) => boolean;
 
 export interface HeldCommand {

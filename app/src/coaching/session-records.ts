@@ -50,6 +50,8 @@ export type SessionQuery =
 
 export interface SessionRepository {
   create(session: CoachingSession): Promise<void>;
+  /** Removes a session whose conversation was never created. */
+  remove(sessionId: string): Promise<void>;
   get(sessionId: string): Promise<CoachingSession | undefined>;
   /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
   list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;

@@ -22,6 +22,7 @@ import {
   normalizeTimestamp,
   type Item,
 } from './item-values.js';
+import { clientJsonObject, clientJsonText } from './client-json.js';
 import { originalState } from './original-items.js';
 
 /** DynamoDB refuses a partition key over 2048 bytes; such an id names no conversation. */
@@ -68,7 +69,7 @@ export function fromItem(item: Item): StoredConversation {
     recentMessages: Array.isArray(item.recent_messages)
       ? item.recent_messages.map(messageOf)
       : inline.slice(-RECENT_WINDOW),
-    context: asRecord(item.initial_context),
+    context: clientJsonObject(item.initial_context_json, item.initial_context),
     language: asString(item.language, 'en'),
     sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
     metadata: asRecord(item.metadata),
@@ -109,7 +110,7 @@ export function newConversationItem(conversation: Conversation): Item {
     topic: conversation.topic,
     status: conversation.status,
     language: conversation.language,
-    initial_context: conversation.context,
+    initial_context_json: clientJsonText(conversation.context),
     session_id: conversation.sessionId,
     metadata: conversation.metadata,
     created_at: conversation.createdAt,

@@ -59,29 +59,37 @@ export function createConversationRepository(
 
   return {
     async create(conversation, opening) {
-      // The opening message first: if the conversation put fails, the orphan turn is invisible.
+      // The opening message first: until the conversation item exists, the turn is invisible.
+      const openingKey = { conversation_id: conversation.conversationId, turn: 0 };
       await storageCall(() =>
         doc.send(
           new PutCommand({
             TableName: messagesTable,
             Item: {
-              conversation_id: conversation.conversationId,
-              turn: 0,
+              ...openingKey,
               messages: [messageItem(opening)],
               created_at: opening.timestamp,
             },
           }),
         ),
       );
-      await storageCall(() =>
-        doc.send(
-          new PutCommand({
-            TableName: conversations,
-            Item: newConversationItem(conversation),
-            ConditionExpression: 'attribute_not_exists(conversation_id)',
-          }),
-        ),
-      );
+      try {
+        await storageCall(() =>
+          doc.send(
+            new PutCommand({
+              TableName: conversations,
+              Item: newConversationItem(conversation),
+              ConditionExpression: 'attribute_not_exists(conversation_id)',
+            }),
+          ),
+        );
+      } catch (error) {
+        // A conversation that was not created leaves no opening turn behind.
+        await doc
+          .send(new DeleteCommand({ TableName: messagesTable, Key: openingKey }))
+          .catch(() => undefined);
+        throw error;
+      }
     },
 
     get: getItem,

@@ -1,6 +1,7 @@
 // Coaching sessions in DynamoDB: one item per coaching run, with the model used, token totals
 // and estimated cost added atomically as calls happen, listed through the table's GSIs.
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -106,6 +107,12 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
             ConditionExpression: 'attribute_not_exists(session_id)',
           }),
         ),
+      );
+    },
+
+    async remove(sessionId) {
+      await storageCall(() =>
+        doc.send(new DeleteCommand({ TableName: table, Key: { session_id: sessionId } })),
       );
     },
 
