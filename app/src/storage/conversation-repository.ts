@@ -16,7 +16,12 @@ import type {
   ConversationRepository,
   StoredConversation,
 } from '../coaching/conversation-records.js';
-import { fromItem, newConversationItem, storableKey } from './conversation-items.js';
+import {
+  fromItem,
+  newConversationItem,
+  storableKey,
+  windowHoldsMetadata,
+} from './conversation-items.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
@@ -98,7 +103,8 @@ export function createConversationRepository(
       // A short conversation lies wholly in the item's recent window: no turn item to read.
       if (
         conversation.inlineMessages.length === 0 &&
-        conversation.recentMessages.length === conversation.messageCount
+        conversation.recentMessages.length === conversation.messageCount &&
+        windowHoldsMetadata(conversation.recentMessages)
       ) {
         return [...conversation.recentMessages];
       }
