@@ -6,6 +6,7 @@ import type { Conversation, Message } from './conversation-entity.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;
+  /** The request body's digest, to tell a retry from a reuse of its key. */
   readonly bodyHash: string;
   /** Epoch milliseconds after which the key is free again. */
   readonly expiresAt: number;
@@ -13,6 +14,7 @@ export interface IdempotencyRecord {
 
 /** A conversation as stored, with what only storage needs to know. */
 export interface StoredConversation extends Conversation {
+  /** Records by the digest of their Idempotency-Key (keyDigest), never by the client's text. */
   readonly idempotency: Readonly<Record<string, IdempotencyRecord>>;
   /** Set while a message is being processed; the turn's exclusive right to commit. */
   readonly lease?: { readonly id: string; readonly expiresAt: number };
@@ -24,7 +26,8 @@ export interface StoredConversation extends Conversation {
 export interface TurnLease {
   readonly leaseId: string;
   readonly expiresAt: number;
-  readonly idempotencyKey?: string;
+  /** The digest of the request's Idempotency-Key, when it has one. */
+  readonly keyDigest?: string;
   readonly maxUserTurns: number;
   readonly now: number;
 }
@@ -39,7 +42,8 @@ export interface CommittedTurn {
   readonly messages: readonly [Message, Message];
   /** The response to replay for this Idempotency-Key, when the request had one. */
   readonly idempotency?: {
-    readonly key: string;
+    /** The digest of the Idempotency-Key. */
+    readonly keyDigest: string;
     readonly record: IdempotencyRecord;
     readonly response: unknown;
   };

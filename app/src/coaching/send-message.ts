@@ -47,7 +47,7 @@ async function completeTurn(
       turn.conversation,
       applied.after,
       turn.lease,
-      committedTurn(turn, applied, input),
+      committedTurn(turn, applied),
     );
     // The lease lapsed and another request took over (or the conversation was erased).
     if (!committed) throw new ConversationBusyError(turn.conversation.conversationId);
@@ -154,14 +154,14 @@ function applyAnswer(
 }
 
 /** The turn item to write: its number, its messages and, with a key, the answer to replay. */
-function committedTurn(turn: LeasedTurn, applied: AppliedTurn, input: MessageInput): CommittedTurn {
+function committedTurn(turn: LeasedTurn, applied: AppliedTurn): CommittedTurn {
   const number = turn.conversation.turnCount + 1;
   return {
     turn: number,
     messages: applied.messages,
-    idempotency: input.idempotencyKey
+    idempotency: turn.keyDigest
       ? {
-          key: input.idempotencyKey,
+          keyDigest: turn.keyDigest,
           record: {
             turn: number,
             bodyHash: turn.bodyHash,

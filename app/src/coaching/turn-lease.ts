@@ -18,12 +18,21 @@ import type { MessageInput, TurnResult } from './message-turn.js';
 /** A turn may take this long before its lease lapses and another request may take over. */
 const LEASE_MS = 30_000;
 
+/**
+ * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
+ * the client chooses a key's text (`__proto__`, `constructor`, …), so it never becomes a name.
+ */
+const digest = (text: string): string =>
+  createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
 /** A conversation leased for one turn: only this turn can commit until the lease lapses. */
 export interface LeasedTurn {
   readonly conversation: StoredConversation;
   readonly lease: TurnLease;
   /** Identifies the request's body for its Idempotency-Key. */
   readonly bodyHash: string;
+  /** The digest of the request's Idempotency-Key, when it has one. */
+  readonly keyDigest?: string;
   /** Epoch milliseconds; the user message's timestamp. */
   readonly startedAt: number;
 }
@@ -36,15 +45,14 @@ export async function leaseTurn(
   conversationId: string,
   input: MessageInput,
 ): Promise<TurnStart> {
-  const bodyHash = createHash('sha256')
-    .update(JSON.stringify([input.userMessage, input.metadata]))
-    .digest('hex');
+  const bodyHash = digest(JSON.stringify([input.userMessage, input.metadata]));
+  const keyDigest = input.idempotencyKey === undefined ? undefined : digest(input.idempotencyKey);
   const startedAt = deps.now().getTime();
   const lease: TurnLease = {
     leaseId: randomUUID(),
     now: startedAt,
     expiresAt: startedAt + LEASE_MS,
-    idempotencyKey: input.idempotencyKey,
+    keyDigest,
     maxUserTurns: deps.maxTurns,
   };
   const begun = await deps.conversations.beginTurn(
@@ -53,9 +61,11 @@ export async function leaseTurn(
     principal.tenantId,
     lease,
   );
-  if (begun.ok) return { conversation: begun.conversation, lease, bodyHash, startedAt };
+  if (begun.ok) {
+    return { conversation: begun.conversation, lease, bodyHash, keyDigest, startedAt };
+  }
   const conversation = authorize(principal, conversationId, begun.current);
-  return { replay: await refusal(deps, conversationId, conversation, input, bodyHash, startedAt) };
+  return { replay: await refusal(deps, conversationId, conversation, lease, bodyHash) };
 }
 
 /** Explains why a turn's lease was refused: a replay of the same request, or the error. */
@@ -63,12 +73,15 @@ async function refusal(
   deps: CoachingDeps,
   conversationId: string,
   conversation: StoredConversation,
-  input: MessageInput,
+  lease: TurnLease,
   bodyHash: string,
-  at: number,
 ): Promise<TurnResult> {
-  const record = input.idempotencyKey ? conversation.idempotency[input.idempotencyKey] : undefined;
-  if (record && record.expiresAt >= at) {
+  const { keyDigest } = lease;
+  const record =
+    keyDigest !== undefined && Object.hasOwn(conversation.idempotency, keyDigest)
+      ? conversation.idempotency[keyDigest]
+      : undefined;
+  if (record && record.expiresAt >= lease.now) {
     if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
     const replay = await deps.conversations.turnResponse(conversationId, record.turn);
     if (replay) return replay as TurnResult;

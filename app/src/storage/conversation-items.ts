@@ -74,17 +74,24 @@ function windowMessage(raw: unknown): Message {
 export const storableKey = (id: string): boolean =>
   id !== '' && Buffer.byteLength(id, 'utf8') <= 2048;
 
+/**
+ * An Idempotency-Key's record, under its key's digest in the item's `idempotency` map: the turn
+ * it answered (`t`), when it lapses (`e`, epoch ms) and its body's digest (`h`). One-letter
+ * names, since a conversation keeps one record per keyed turn of the last 24 hours.
+ */
+export const idempotencyRecordItem = (record: IdempotencyRecord) => ({
+  t: record.turn,
+  e: record.expiresAt,
+  h: record.bodyHash,
+});
+
 function toIdempotency(raw: unknown): Record<string, IdempotencyRecord> {
   return Object.fromEntries(
-    Object.entries(asRecord(raw)).map(([key, value]) => {
+    Object.entries(asRecord(raw)).map(([keyDigest, value]) => {
       const r = asRecord(value);
       return [
-        key,
-        {
-          turn: asNumber(r.turn),
-          bodyHash: asString(r.body_hash),
-          expiresAt: asNumber(r.expires_at),
-        },
+        keyDigest,
+        { turn: asNumber(r.t), bodyHash: asString(r.h), expiresAt: asNumber(r.e) },
       ];
     }),
   );

@@ -14,7 +14,12 @@ import type {
   ConversationRepository,
   StoredConversation,
 } from '../coaching/conversation-records.js';
-import { fromItem, stateAttributes, storableKey } from './conversation-items.js';
+import {
+  fromItem,
+  idempotencyRecordItem,
+  stateAttributes,
+  storableKey,
+} from './conversation-items.js';
 import { isConditionFailure, storageCall } from './dynamo.js';
 import { messageItem } from './item-values.js';
 
@@ -43,10 +48,9 @@ export function createTurnWrites(
         ':empty': {},
       };
       let keyCondition = '';
-      if (lease.idempotencyKey !== undefined) {
-        names['#key'] = lease.idempotencyKey;
-        keyCondition =
-          ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.expires_at < :now)';
+      if (lease.keyDigest !== undefined) {
+        names['#key'] = lease.keyDigest;
+        keyCondition = ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.e < :now)';
       }
       try {
         const result = await storageCall(() =>
@@ -81,7 +85,7 @@ export function createTurnWrites(
     },
 
     async commitTurn(before, after, lease, turn) {
-      const idempotencyKey = turn.idempotency?.key;
+      const keyDigest = turn.idempotency?.keyDigest;
       await storageCall(() =>
         doc.send(
           new PutCommand({
@@ -93,7 +97,7 @@ export function createTurnWrites(
               created_at: turn.messages[1].timestamp,
               ...(turn.idempotency
                 ? {
-                    idempotency_key: idempotencyKey,
+                    idempotency_key: keyDigest,
                     response: JSON.stringify(turn.idempotency.response),
                   }
                 : {}),
@@ -114,17 +118,13 @@ export function createTurnWrites(
       });
       sets.push('message_count = :count');
       if (turn.idempotency) {
-        names['#key'] = turn.idempotency.key;
-        values[':record'] = {
-          turn: turn.idempotency.record.turn,
-          body_hash: turn.idempotency.record.bodyHash,
-          expires_at: turn.idempotency.record.expiresAt,
-        };
+        names['#key'] = turn.idempotency.keyDigest;
+        values[':record'] = idempotencyRecordItem(turn.idempotency.record);
         sets.push('idempotency.#key = :record');
       }
       const removes = ['lease_id', 'lease_expires_at'];
       Object.entries(before.idempotency)
-        .filter(([key, record]) => record.expiresAt < lease.now && key !== idempotencyKey)
+        .filter(([key, record]) => record.expiresAt < lease.now && key !== keyDigest)
         .forEach(([key], i) => {
           names[`#old${i}`] = key;
           removes.push(`idempotency.#old${i}`);
