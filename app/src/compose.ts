@@ -38,6 +38,8 @@ export interface Overrides {
   readonly promptsDir?: string;
   /** Applied to every AWS SDK client built here (the Lambda entry's X-Ray tracing). */
   readonly instrument?: <C extends object>(client: C) => C;
+  /** The use cases' clock (a test moves it past a lease's expiry). */
+  readonly now?: () => Date;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -225,7 +227,7 @@ export function composeDependencies(
   });
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
-  const now = () => new Date();
+  const now = overrides.now ?? (() => new Date());
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const coaching = createCoaching({

@@ -95,7 +95,8 @@ describe('turns, storage and isolation', () => {
     expect(ok.length).to.be.at.least(1);
     for (const r of busy) {
       expect(r.body.error).to.equal('conversation_busy');
-      expect(r.headers.get('retry-after')).to.equal('1');
+      // At the latest when the first one's lease lapses: 30 seconds after it was taken.
+      expect(Number(r.headers.get('retry-after'))).to.be.within(1, 31);
     }
     const users = (await read(id)).messages.filter((m) => m.role === 'user').map((m) => m.content);
     expect(users).to.have.length(ok.length);

@@ -32,8 +32,13 @@ export interface TurnLease {
   readonly now: number;
 }
 
+/** A lease that was granted, with its fencing number: higher than any lease before it. */
+export interface HeldLease extends TurnLease {
+  readonly fence: number;
+}
+
 export type BeginTurnResult =
-  | { readonly ok: true; readonly conversation: StoredConversation }
+  | { readonly ok: true; readonly conversation: StoredConversation; readonly lease: HeldLease }
   /** The lease was refused; `current` is the item as it stands (undefined when it is gone). */
   | { readonly ok: false; readonly current?: StoredConversation };
 
@@ -81,18 +86,22 @@ export interface ConversationRepository {
     tenantId: string,
     lease: TurnLease,
   ): Promise<BeginTurnResult>;
+  /**
+   * Writes the turn and commits it, only if the lease is still held and the conversation still
+   * active at that point; false when not, with nothing of the turn left behind.
+   */
   commitTurn(
     before: StoredConversation,
     after: Conversation,
-    lease: TurnLease,
+    lease: HeldLease,
     turn: CommittedTurn,
   ): Promise<boolean>;
   releaseTurn(conversationId: string, leaseId: string): Promise<void>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;
+  /** Changes the status only if neither the status nor the committed turns changed since `seen`. */
   updateStatus(
-    conversationId: string,
-    from: ConversationStatus,
+    seen: StoredConversation,
     to: ConversationStatus,
     changes: {
       readonly updatedAt: string;
@@ -100,5 +109,27 @@ export interface ConversationRepository {
       readonly metadata: Record<string, unknown>;
     },
   ): Promise<boolean>;
-  delete(conversationId: string): Promise<void>;
+  /**
+   * The first step of erasing the owner's conversation: from here on it is invisible, refuses
+   * every turn and status change, and holds no text. Also resumes an erasure cut short;
+   * undefined when the owner has no such conversation.
+   */
+  beginErasure(conversationId: string, owner: Owner): Promise<Erasure | undefined>;
+  /** Erases every turn (a turn still in flight can write none after this) and the item. */
+  completeErasure(erasure: Erasure, at: string): Promise<void>;
+}
+
+export interface Owner {
+  readonly userId: string;
+  readonly tenantId: string;
+}
+
+/** A conversation being erased: what the rest of the erasure needs. */
+export interface Erasure {
+  readonly conversationId: string;
+  readonly topic: string;
+  readonly sessionId?: string;
+  readonly turnCount: number;
+  /** Higher than the lease of any turn that may still be in flight. */
+  readonly fence: number;
 }

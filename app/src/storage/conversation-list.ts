@@ -4,6 +4,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ListPage, ListQuery, StoredConversation } from '../coaching/conversation-records.js';
 import { InvalidCursorError } from '../errors.js';
+import { ERASING } from './conversation-erasure.js';
 import { fromItem } from './conversation-items.js';
 import { storageCall } from './dynamo.js';
 
@@ -54,11 +55,14 @@ function userFilter(query: ListQuery) {
   return {
     IndexName: 'user_id-created_at-index',
     KeyConditionExpression: 'user_id = :u',
-    FilterExpression: query.activeOnly ? 'tenant_id = :t AND #status = :active' : 'tenant_id = :t',
+    // One whose erasure has begun is already gone.
+    FilterExpression: query.activeOnly
+      ? 'tenant_id = :t AND #status = :active'
+      : 'tenant_id = :t AND (attribute_not_exists(#status) OR #status <> :erasing)',
     ExpressionAttributeValues: {
       ':u': query.userId,
       ':t': query.tenantId,
-      ...(query.activeOnly ? { ':active': 'active' } : {}),
+      ...(query.activeOnly ? { ':active': 'active' } : { ':erasing': ERASING }),
     },
   };
 }
@@ -76,7 +80,7 @@ async function countMatching(
         new QueryCommand({
           TableName: table,
           ...userFilter(query),
-          ...(query.activeOnly ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeNames: { '#status': 'status' },
           Select: 'COUNT',
           ExclusiveStartKey: from,
         }),

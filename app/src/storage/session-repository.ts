@@ -14,14 +14,15 @@ import type {
   SessionRepository,
 } from '../coaching/session-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
-import { storageCall, type Dynamo } from './dynamo.js';
+import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 
 function sessionOf(i: Record<string, unknown>): CoachingSession {
   return {
     sessionId: String(i.session_id),
-    conversationId: String(i.conversation_id),
+    conversationId: typeof i.conversation_id === 'string' ? i.conversation_id : '',
     tenantId: String(i.tenant_id),
-    userId: String(i.user_id),
+    // An erased conversation's session keeps no user.
+    userId: typeof i.user_id === 'string' ? i.user_id : '',
     topic: String(i.topic),
     status: i.status as ConversationStatus,
     startedAt: String(i.started_at),
@@ -114,6 +115,23 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
       await storageCall(() =>
         doc.send(new DeleteCommand({ TableName: table, Key: { session_id: sessionId } })),
       );
+    },
+
+    async erase(sessionId, at) {
+      await storageCall(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { session_id: sessionId },
+            UpdateExpression:
+              'SET erased_at = :at, updated_at = :at REMOVE user_id, conversation_id, outcome',
+            ConditionExpression: 'attribute_exists(session_id)',
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        ),
+      ).catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
     },
 
     async get(sessionId) {

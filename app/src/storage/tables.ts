@@ -56,6 +56,8 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     hashKey: S('conversation_id'),
     rangeKey: N('turn'),
     indexes: [],
+    // Only an erased conversation's tombstones carry it.
+    ttlAttribute: 'expire_at',
   },
   coachingSessions: {
     id: 'coachingSessions',
