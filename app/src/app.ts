@@ -19,9 +19,10 @@ import {
   type AppState,
 } from './http/middleware.js';
 import { suggestionDocs, suggestionRoutes } from './http/suggestion-routes.js';
-import { docsRoutes, isDocsRoute } from './http/docs-routes.js';
+import { docsRoutes } from './http/docs-routes.js';
 import {
   anonymousLimit,
+  countAnonymous,
   userLimit,
   type RateLimiters,
   type RouteClass,
@@ -79,8 +80,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     prefix: config.apiPrefix,
     checks: deps.checks,
   });
+  // An authenticated request counts against its user only; one without valid credentials
+  // against its IP.
   const guard = (routeClass: RouteClass): AppMiddleware[] => [
-    authenticate(deps.verifier),
+    authenticate(deps.verifier, countAnonymous(deps.rateLimiters, deps.metrics)),
     userLimit(deps.rateLimiters, deps.metrics, routeClass),
   ];
   const conversations = conversationRoutes({
@@ -107,8 +110,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
   });
   routers.push(docs);
-  const exempt = (route: string) =>
-    isDocsRoute(route) || route.startsWith(`${config.apiPrefix}/health`);
+  // The one route that takes no credentials and is limited (health and docs are not).
+  const anonymousRoute = (route: string) => route === '/';
 
   app.use(requestId());
   app.use(securityHeaders());
@@ -117,7 +120,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
   app.use(corsPolicy(config.corsOrigins, exposedHeaders));
   app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
-  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, exempt));
+  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, anonymousRoute));
   for (const router of routers) app.use(router.routes());
   return app;
 }

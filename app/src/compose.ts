@@ -20,11 +20,7 @@ import { filePromptSource } from './prompts/file-source.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
-import {
-  dynamoLimiterStore,
-  LIMITER_STORE_TIMEOUT_MS,
-  redisLimiterStore,
-} from './storage/limiter-stores.js';
+import { dynamoLimiterStore, redisLimiterStore } from './storage/limiter-stores.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
 
@@ -180,7 +176,12 @@ function promptSources(config: Config, promptsDir: string, instrument: Instrumen
  * The limiters the configuration asks for: counters in DynamoDB (AWS), in Redis
  * (REDIS_CLUSTER_ENDPOINT) or in this process only (local).
  */
-function rateLimiters(config: Config, logger: Logger, instrument: Instrument): RateLimiters {
+function rateLimiters(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  instrument: Instrument,
+): RateLimiters {
   const { store, ...limits } = config.rateLimits;
   return createRateLimiters({
     limits,
@@ -197,8 +198,8 @@ function rateLimiters(config: Config, logger: Logger, instrument: Instrument): R
       if (store === 'redis' && config.redis) return redisLimiterStore(config.redis, logger);
       return undefined;
     },
-    timeoutMs: LIMITER_STORE_TIMEOUT_MS,
     logger,
+    metrics,
   });
 }
 
@@ -270,7 +271,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
-    rateLimiters: rateLimiters(config, logger, instrument),
+    rateLimiters: rateLimiters(config, logger, metrics, instrument),
     checks: {
       database: async () => {
         try {

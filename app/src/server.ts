@@ -39,7 +39,13 @@ export async function startLocalServer(env: NodeJS.ProcessEnv = process.env): Pr
     config.auth.secret || config.auth.secretArn
       ? undefined
       : fixedSecret(localJwtSecret(config.dataDir));
-  const app = createApp(composeDependencies(config, logger, { dynamo, secretSource }));
+  // The embedded store serves every DynamoDB use, the rate-limit counters included.
+  const app = createApp(
+    composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
+      dynamo,
+      secretSource,
+    }),
+  );
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
