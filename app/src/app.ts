@@ -15,6 +15,7 @@ import {
   errorEnvelope,
   requestId,
   routeGuard,
+  type AppContext,
   type AppMiddleware,
   type AppState,
 } from './http/middleware.js';
@@ -54,15 +55,22 @@ export const exposedHeaders = [
   'Location',
 ];
 
+/** The named stage an API Gateway event came through (serverless-http keeps its context). */
+function eventStage(ctx: AppContext): string | undefined {
+  const stage = (ctx.req as { requestContext?: { stage?: unknown } }).requestContext?.stage;
+  return typeof stage === 'string' && stage !== '$default' ? stage : undefined;
+}
+
 /**
- * API Gateway may hand us the path with a named stage or a custom domain's mapping key in
- * front; route without it and remember it, so written URLs carry it again.
+ * API Gateway may hand us the path with a named stage (the event's, whatever STAGE says) or a
+ * custom domain's mapping key in front; route without it and remember it, so written URLs carry
+ * it again.
  */
 function stripBasePath(segments: readonly string[]): AppMiddleware {
   const known = new Set(segments.filter(Boolean));
   return async (ctx, next) => {
     const match = /^\/([^/]+)(\/.*)?$/.exec(ctx.path);
-    if (match?.[1] && known.has(match[1])) {
+    if (match?.[1] && (known.has(match[1]) || match[1] === eventStage(ctx))) {
       ctx.state.basePath = `/${match[1]}`;
       ctx.path = match[2] ?? '/';
     }
