@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { clientJsonText } from '../../app/src/storage/client-json.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
@@ -35,12 +35,7 @@ describe('client data', () => {
     fake = await startFakeBedrock();
     fake.otherwise({ tool: coachingTurn() });
     api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
-        LLM_MAX_ATTEMPTS: '1',
-      },
+      env: fakeBedrockEnv(fake),
     });
     token = await api.token('cleo', 'acme');
   });

@@ -7,7 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { itemBytes } from '../support/dynamo-guard.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
@@ -42,10 +42,7 @@ describe('the byte budget of stored items', function () {
     fake = await startFakeBedrock();
     api = await startApi({
       env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
-        LLM_MAX_ATTEMPTS: '1',
+        ...fakeBedrockEnv(fake),
         MAX_BODY_BYTES: String(MAX_BODY),
         MAX_TURNS: String(MAX_TURNS),
       },

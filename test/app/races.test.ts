@@ -5,7 +5,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
@@ -14,13 +14,6 @@ interface Conversation {
   completed_at: string | null;
   messages: { role: string; content: string; timestamp: string }[];
 }
-
-const bedrockEnv = (fake: FakeBedrock) => ({
-  DEFAULT_LLM_PROVIDER: 'bedrock',
-  BEDROCK_ENDPOINT: fake.url,
-  DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
-  LLM_MAX_ATTEMPTS: '1',
-});
 
 /** The next model call waits for `answer()`; `asked` resolves once the model has the request. */
 function slowModel(fake: FakeBedrock) {
@@ -49,7 +42,7 @@ describe('races with a slow model', () => {
 
   before(async () => {
     fake = await startFakeBedrock();
-    api = await startApi({ env: bedrockEnv(fake) });
+    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('rae', 'acme');
   });
   beforeEach(() => {
@@ -235,7 +228,7 @@ describe('a lease left by a turn that never finished', () => {
   before(async () => {
     fake = await startFakeBedrock();
     api = await startApi({
-      env: bedrockEnv(fake),
+      env: fakeBedrockEnv(fake),
       overrides: { now: () => new Date(Date.now() + offsetMs) },
     });
   });

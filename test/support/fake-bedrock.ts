@@ -77,6 +77,14 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
+/** The app's environment for coaching through this fake: one attempt a call, a Haiku model. */
+export const fakeBedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
+  DEFAULT_LLM_PROVIDER: 'bedrock',
+  BEDROCK_ENDPOINT: fake.url,
+  DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
+  LLM_MAX_ATTEMPTS: '1',
+});
+
 let toolUseCounter = 0;
 
 function answerBody(answer: BedrockAnswer, request: ConverseRequest): object {
