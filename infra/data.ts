@@ -55,7 +55,9 @@ function tableArgs(definition: TableDefinition, args: DataTablesArgs): aws.dynam
         { attributeName: index.hashKey.name, keyType: 'HASH' },
         ...(index.rangeKey ? [{ attributeName: index.rangeKey.name, keyType: 'RANGE' }] : []),
       ],
-      projectionType: 'ALL',
+      projectionType: index.projection.type,
+      nonKeyAttributes:
+        index.projection.type === 'INCLUDE' ? [...index.projection.attributes] : undefined,
     })),
     ttl: definition.ttlAttribute
       ? { enabled: true, attributeName: definition.ttlAttribute }

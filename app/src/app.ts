@@ -15,13 +15,15 @@ import {
   errorEnvelope,
   requestId,
   routeGuard,
+  type AppContext,
   type AppMiddleware,
   type AppState,
 } from './http/middleware.js';
 import { suggestionDocs, suggestionRoutes } from './http/suggestion-routes.js';
-import { docsRoutes, isDocsRoute } from './http/docs-routes.js';
+import { docsRoutes } from './http/docs-routes.js';
 import {
   anonymousLimit,
+  countAnonymous,
   userLimit,
   type RateLimiters,
   type RouteClass,
@@ -53,15 +55,22 @@ export const exposedHeaders = [
   'Location',
 ];
 
+/** The named stage an API Gateway event came through (serverless-http keeps its context). */
+function eventStage(ctx: AppContext): string | undefined {
+  const stage = (ctx.req as { requestContext?: { stage?: unknown } }).requestContext?.stage;
+  return typeof stage === 'string' && stage !== '$default' ? stage : undefined;
+}
+
 /**
- * API Gateway may hand us the path with a named stage or a custom domain's mapping key in
- * front; route without it and remember it, so written URLs carry it again.
+ * API Gateway may hand us the path with a named stage (the event's, whatever STAGE says) or a
+ * custom domain's mapping key in front; route without it and remember it, so written URLs carry
+ * it again.
  */
 function stripBasePath(segments: readonly string[]): AppMiddleware {
   const known = new Set(segments.filter(Boolean));
   return async (ctx, next) => {
     const match = /^\/([^/]+)(\/.*)?$/.exec(ctx.path);
-    if (match?.[1] && known.has(match[1])) {
+    if (match?.[1] && (known.has(match[1]) || match[1] === eventStage(ctx))) {
       ctx.state.basePath = `/${match[1]}`;
       ctx.path = match[2] ?? '/';
     }
@@ -79,8 +88,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     prefix: config.apiPrefix,
     checks: deps.checks,
   });
+  // An authenticated request counts against its user only; one without valid credentials
+  // against its IP.
   const guard = (routeClass: RouteClass): AppMiddleware[] => [
-    authenticate(deps.verifier),
+    authenticate(deps.verifier, countAnonymous(deps.rateLimiters, deps.metrics)),
     userLimit(deps.rateLimiters, deps.metrics, routeClass),
   ];
   const conversations = conversationRoutes({
@@ -107,8 +118,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
   });
   routers.push(docs);
-  const exempt = (route: string) =>
-    isDocsRoute(route) || route.startsWith(`${config.apiPrefix}/health`);
+  // The one route that takes no credentials and is limited (health and docs are not).
+  const anonymousRoute = (route: string) => route === '/';
 
   app.use(requestId());
   app.use(securityHeaders());
@@ -124,7 +135,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
   );
   app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
-  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, exempt));
+  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, anonymousRoute));
   for (const router of routers) app.use(router.routes());
   return app;
 }

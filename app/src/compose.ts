@@ -20,11 +20,7 @@ import { filePromptSource } from './prompts/file-source.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
-import {
-  dynamoLimiterStore,
-  LIMITER_STORE_TIMEOUT_MS,
-  redisLimiterStore,
-} from './storage/limiter-stores.js';
+import { dynamoLimiterStore, redisLimiterStore } from './storage/limiter-stores.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
 
@@ -38,6 +34,8 @@ export interface Overrides {
   readonly promptsDir?: string;
   /** Applied to every AWS SDK client built here (the Lambda entry's X-Ray tracing). */
   readonly instrument?: <C extends object>(client: C) => C;
+  /** The use cases' clock (a test moves it past a lease's expiry). */
+  readonly now?: () => Date;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -178,7 +176,12 @@ function promptSources(config: Config, promptsDir: string, instrument: Instrumen
  * The limiters the configuration asks for: counters in DynamoDB (AWS), in Redis
  * (REDIS_CLUSTER_ENDPOINT) or in this process only (local).
  */
-function rateLimiters(config: Config, logger: Logger, instrument: Instrument): RateLimiters {
+function rateLimiters(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  instrument: Instrument,
+): RateLimiters {
   const { store, ...limits } = config.rateLimits;
   return createRateLimiters({
     limits,
@@ -195,8 +198,8 @@ function rateLimiters(config: Config, logger: Logger, instrument: Instrument): R
       if (store === 'redis' && config.redis) return redisLimiterStore(config.redis, logger);
       return undefined;
     },
-    timeoutMs: LIMITER_STORE_TIMEOUT_MS,
     logger,
+    metrics,
   });
 }
 
@@ -225,7 +228,7 @@ export function composeDependencies(
   });
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
-  const now = () => new Date();
+  const now = overrides.now ?? (() => new Date());
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const coaching = createCoaching({
@@ -268,7 +271,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
-    rateLimiters: rateLimiters(config, logger, instrument),
+    rateLimiters: rateLimiters(config, logger, metrics, instrument),
     checks: {
       database: async () => {
         try {

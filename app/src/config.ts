@@ -139,8 +139,9 @@ const envSchema = z.object({
     'http://localhost:5173',
     'http://127.0.0.1:3000',
   ]),
-  MAX_BODY_BYTES: positiveInt.default(64 * 1024),
-  MAX_TURNS: positiveInt.default(500),
+  // The stored items' byte budget (docs/storage.md) is sized for these ceilings.
+  MAX_BODY_BYTES: positiveInt.max(128 * 1024, 'expected at most 131072').default(64 * 1024),
+  MAX_TURNS: positiveInt.max(1000, 'expected at most 1000').default(500),
   RATE_LIMIT_STORE: z
     .enum(['memory', 'dynamodb', 'redis'], { message: 'expected memory, dynamodb or redis' })
     .optional(),

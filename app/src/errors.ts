@@ -87,13 +87,13 @@ export class ConversationNotActiveError extends AppError {
 }
 
 export class ConversationBusyError extends AppError {
-  constructor(conversationId: string) {
+  constructor(conversationId: string, retryAfterSeconds = 1) {
     super(
       409,
       'conversation_busy',
       `Another message to conversation ${conversationId} is in progress; retry shortly`,
       {},
-      { 'Retry-After': '1' },
+      { 'Retry-After': String(retryAfterSeconds) },
     );
   }
 }

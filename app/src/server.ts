@@ -100,7 +100,13 @@ export async function startLocalServer(
       config.auth.secret || config.auth.secretArn
         ? undefined
         : fixedSecret(localJwtSecret(config.dataDir));
-    const app = createApp(composeDependencies(config, logger, { dynamo, secretSource }));
+    // The embedded store serves every DynamoDB use, the rate-limit counters included.
+    const app = createApp(
+      composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
+        dynamo,
+        secretSource,
+      }),
+    );
     const server = createServer(app.callback());
     answerClientErrors(server, logger);
     const requests = trackRequests(server);

@@ -124,6 +124,22 @@ describe('authentication', () => {
     ],
   ];
 
+  const unusable: [string, Record<string, unknown>][] = [
+    ['sub is the number 5', { sub: 5, tenant_id: 't1' }],
+    ['sub is true', { sub: true, tenant_id: 't1' }],
+    [
+      'user_id is an object, beside a good sub',
+      { user_id: { id: 'u1' }, sub: 'u1', tenant_id: 't1' },
+    ],
+    ['tenant_id is a list', { user_id: 'u1', tenant_id: ['t1'] }],
+    ['tenant_id holds a lone surrogate', { user_id: 'u1', tenant_id: 'acme\ud800' }],
+    ['user_id holds a control character', { user_id: 'u\u00071', tenant_id: 't1' }],
+    ['user_id is 257 characters long', { user_id: 'u'.repeat(257), tenant_id: 't1' }],
+  ];
+  for (const [label, claims] of unusable) {
+    cases.push([`${label}`, () => sign({ ...claims, exp: now() + 600 }), 'invalid_token']);
+  }
+
   for (const [label, token, code, headers] of cases) {
     it(`when ${label}, then it is 401 ${code} with WWW-Authenticate`, async () => {
       const response = await call(await token(), headers);
@@ -133,6 +149,39 @@ describe('authentication', () => {
       expect(response.body.request_id).to.be.a('string');
     });
   }
+
+  it('when sub is true, then initiate is 401 and no conversation or session names that user', async () => {
+    const response = await api.request('POST', '/api/v1/conversations/initiate', {
+      token: await sign({ sub: true, tenant_id: 't-true', exp: now() + 600 }),
+      body: { topic: 'vision' },
+    });
+    expect(response.status).to.equal(401);
+    for (const table of ['conversations', 'coachingSessions'] as const) {
+      expect((await api.items(table)).filter((i) => i.tenant_id === 't-true')).to.deep.equal([]);
+    }
+  });
+
+  it('when the ids are 256 four-byte characters each, then the user starts, lists and reads a conversation', async () => {
+    const token = await sign({
+      user_id: '🎯'.repeat(256),
+      tenant_id: '🏢'.repeat(256),
+      exp: now() + 600,
+    });
+    const started = await api.request('POST', '/api/v1/conversations/initiate', {
+      token,
+      body: { topic: 'goals' },
+    });
+    expect(started.status, started.text).to.equal(201);
+    expect(started.body.user_id).to.equal('🎯'.repeat(256));
+    const list = await api.request<{ total: number }>('GET', '/api/v1/conversations', { token });
+    expect(list.body.total).to.equal(1);
+    const read = await api.request(
+      'GET',
+      `/api/v1/conversations/${String(started.body.conversation_id)}`,
+      { token },
+    );
+    expect(read.status).to.equal(200);
+  });
 
   it('when the token expired 10 seconds ago, then the 30-second tolerance still accepts it', async () => {
     expect((await call(await sign({ ...valid(), exp: now() - 10 }))).status).to.equal(200);

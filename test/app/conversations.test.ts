@@ -453,7 +453,7 @@ describe('conversations', () => {
   });
 
   describe('DELETE /api/v1/conversations/{id}', () => {
-    it('when a conversation is erased, then it and its messages are gone and a later read is 404', async () => {
+    it('when a conversation is erased, then it and its messages are gone, a later read is 404, and what is left of its turns holds no text', async () => {
       const id = await initiate(api, alice);
       await send(id, 'something personal');
       const response = await api.request('DELETE', `/api/v1/conversations/${id}`, { token: alice });
@@ -471,7 +471,19 @@ describe('conversations', () => {
           ExpressionAttributeValues: { ':c': id },
         }),
       );
-      expect(left.Count).to.equal(0);
+      // Tombstones, so a turn still in flight cannot write after the erasure; they expire by TTL.
+      expect(left.Count).to.equal(3);
+      for (const item of left.Items ?? []) {
+        expect(Object.keys(item).sort()).to.deep.equal([
+          'conversation_id',
+          'erased_at',
+          'expire_at',
+          'lease_seq',
+          'turn',
+        ]);
+      }
+      const conversations = await api.items('conversations');
+      expect(conversations.filter((c) => c.conversation_id === id)).to.deep.equal([]);
     });
   });
 });

@@ -161,6 +161,28 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
     expect((read.body.messages as unknown[]).length).to.equal(3);
   });
 
+  it('when reached through a named stage other than STAGE, then it routes and every URL keeps that stage', async () => {
+    const front = await invoke({ method: 'GET', rawPath: '/preview/', stage: 'preview' });
+    expect(front.status, front.text).to.equal(200);
+    expect(front.body).to.include({ docs: '/preview/docs', stage: 'dev' });
+    const initiate = await invoke({
+      method: 'POST',
+      rawPath: '/preview/api/v1/conversations/initiate',
+      stage: 'preview',
+      headers: auth(),
+      body: JSON.stringify({ topic: 'vision' }),
+    });
+    expect(initiate.status, initiate.text).to.equal(201);
+    expect(initiate.headers.location).to.equal(
+      `/preview/api/v1/conversations/${String(initiate.body.conversation_id)}`,
+    );
+  });
+
+  it('when a path only starts like another stage, then it is not stripped', async () => {
+    const response = await invoke({ method: 'GET', rawPath: '/preview/', stage: 'dev' });
+    expect(response.status).to.equal(404);
+  });
+
   it('when reached through the custom domain with the mapping key, then docs and the OpenAPI servers carry the key', async () => {
     const front = await invoke({ method: 'GET', rawPath: '/coaching/' });
     expect(front.status).to.equal(200);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { userLimitKey } from '../../app/src/http/rate-limit.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { startApi } from '../support/harness.js';
 
@@ -76,7 +77,8 @@ async function freePort(): Promise<number> {
       }
       expect(statuses).to.deep.equal([200, 200, 200, 429]);
       const keys = await inspector.keys('*');
-      expect(keys.some((key) => key.includes('rita'))).to.equal(true);
+      const rita = userLimitKey({ userId: 'rita', tenantId: 'acme', roles: [], scopes: [] });
+      expect(keys).to.include(`rl:default:${rita}`);
     } finally {
       inspector.disconnect();
       await one.close();

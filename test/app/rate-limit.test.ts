@@ -1,8 +1,19 @@
+// The rate limits as a client meets them: per user and route class, per IP only without valid
+// credentials, and across instances through the shared DynamoDB store, including when that
+// store fails, hangs, or is the local server's embedded one.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
+import { SignJWT } from 'jose';
+import { startLocalServer } from '../../app/src/server.js';
+import { userLimitKey } from '../../app/src/http/rate-limit.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { guardLikeDynamoDb } from '../support/dynamo-guard.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,29 +138,67 @@ describe('rate limits', () => {
     });
   });
 
-  describe('per IP, before auth', () => {
+  describe('per IP, for requests without valid credentials', () => {
+    let api: TestApi;
+    before(async () => {
+      api = await startApi({ env: { ...shortWindows, RATE_LIMIT_ANONYMOUS: '3/60' } });
+    });
+    after(() => api.close());
+
+    it('when many users behind one address send authenticated requests, then none of them counts against the address', async () => {
+      for (let user = 0; user < 10; user++) {
+        const token = await api.token(`nat-user-${user}`, 'acme');
+        for (let i = 0; i < 2; i++) {
+          const response = await api.request('GET', '/api/v1/conversations', { token });
+          expect(response.status, `user ${user}`).to.equal(200);
+          expect(response.headers.get('x-ratelimit-limit')).to.equal('3');
+        }
+      }
+      const root = await api.request('GET', '/');
+      expect(root.status).to.equal(200);
+      expect(root.headers.get('x-ratelimit-remaining')).to.equal('2');
+    });
+
+    it('when one address floods bad tokens, then the 401s turn into 429 before auth, while a valid user from there is still served', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push(
+          (await api.request('GET', '/api/v1/conversations', { token: `bad-${i}` })).status,
+        );
+      }
+      // GET / of the test before used one of the three.
+      expect(statuses).to.deep.equal([401, 401, 429]);
+      const refused = await api.request('GET', '/api/v1/conversations');
+      expect(refused.status).to.equal(429);
+      expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
+      expect((await api.request('GET', '/')).status).to.equal(429);
+      const valid = await api.request('GET', '/api/v1/conversations', {
+        token: await api.token('still-served', 'acme'),
+      });
+      expect(valid.status).to.equal(200);
+      for (const route of ['/api/v1/health/live', '/api/v1/health', '/openapi.json', '/docs']) {
+        const response = await api.request('GET', route);
+        expect(response.status, route).to.be.oneOf([200, 503]);
+        expect(response.headers.get('x-ratelimit-limit'), route).to.equal(null);
+      }
+      expect((await api.request('GET', '/nowhere')).status).to.equal(404);
+    });
+  });
+
+  describe('per IP, window', () => {
     let api: TestApi;
     before(async () => {
       api = await startApi({ env: { ...shortWindows, RATE_LIMIT_ANONYMOUS: '3/2' } });
     });
     after(() => api.close());
 
-    it('when one address sends more than the anonymous limit, then 429 comes before auth, health and docs stay open', async () => {
+    it('when one address sends more than the anonymous limit, then 429 comes with the real Retry-After, and the window resets', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await api.request('GET', '/')).status);
       expect(statuses).to.deep.equal([200, 200, 200]);
       const root = await api.request('GET', '/');
       expect(root.status).to.equal(429);
       expect(Number(root.headers.get('retry-after'))).to.be.within(1, 2);
-      const unauthenticated = await api.request('GET', '/api/v1/conversations');
-      expect(unauthenticated.status).to.equal(429);
-      for (const path of ['/api/v1/health/live', '/api/v1/health', '/openapi.json', '/docs']) {
-        const response = await api.request('GET', path);
-        expect(response.status, path).to.be.oneOf([200, 503]);
-        expect(response.headers.get('x-ratelimit-limit'), path).to.equal(null);
-      }
-      const unknown = await api.request('GET', '/nowhere');
-      expect(unknown.status).to.equal(404);
       await sleep(2100);
       expect((await api.request('GET', '/')).status).to.equal(200);
     });
@@ -175,7 +224,7 @@ describe('rate limits', () => {
       }
     });
 
-    it('when the limiter store is stopped, then requests are still answered and still limited in-process', async () => {
+    it('when the limiter store is stopped, then requests are still answered, limited in-process, and the fallback is logged', async () => {
       const store = await startEmbeddedDynamo();
       const api = await startApi({
         env: { ...shortWindows, RATE_LIMIT_STORE: 'dynamodb', DYNAMODB_ENDPOINT: store.endpoint },
@@ -186,16 +235,16 @@ describe('rate limits', () => {
         localCredentials: true,
       });
       try {
-        await ensureTables(client.client, api.config.tables);
+        await ensureTables(guardLikeDynamoDb(client.client), api.config.tables);
         const token = await api.token('pia', 'acme');
         const before = await api.request('GET', '/api/v1/conversations', { token });
         expect(before.status).to.equal(200);
         await store.close();
-        const started = Date.now();
         const during = await api.request('GET', '/api/v1/conversations', { token });
         expect(during.status).to.equal(200);
         expect(during.headers.get('x-ratelimit-limit')).to.equal('3');
-        expect(Date.now() - started).to.be.below(2000);
+        const fallback = api.logger.lines.find((l) => l.event === 'rate_limiter_store_fallback');
+        expect(fallback?.reason).to.be.a('string');
         const statuses: number[] = [];
         for (let i = 0; i < 3; i++) {
           statuses.push((await api.request('GET', '/api/v1/conversations', { token })).status);
@@ -207,28 +256,119 @@ describe('rate limits', () => {
       }
     });
 
-    it('when the limiter store accepts connections but never answers, then a request does not wait on it', async () => {
+    it('when the limiter store accepts connections but never answers, then the instance counts on its own, logs that once and counts every such request', async function () {
+      this.timeout(30_000);
       const sockets = new Set<import('node:net').Socket>();
       const silent: Server = createServer((socket) => void sockets.add(socket));
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const port = (silent.address() as import('node:net').AddressInfo).port;
+      const metrics = countingMetrics();
       const api = await startApi({
         env: {
           ...shortWindows,
+          RATE_LIMIT_DEFAULT: '2/60',
           RATE_LIMIT_STORE: 'dynamodb',
           DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
         },
+        overrides: { metrics },
       });
       try {
         const token = await api.token('quin', 'acme');
-        const started = Date.now();
-        const response = await api.request('GET', '/api/v1/conversations', { token });
-        expect(response.status).to.equal(200);
-        expect(Date.now() - started).to.be.below(1500);
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          statuses.push((await api.request('GET', '/api/v1/conversations', { token })).status);
+        }
+        expect(statuses).to.deep.equal([200, 200, 429]);
+        const fallbacks = api.logger.lines.filter((l) => l.event === 'rate_limiter_store_fallback');
+        expect(fallbacks).to.have.length(1);
+        expect(fallbacks[0]?.level).to.equal('warn');
+        expect(metrics.counts.get('RateLimitStoreFallback')).to.equal(3);
       } finally {
         await api.close();
         for (const socket of sockets) socket.destroy();
         silent.close();
+      }
+    });
+
+    it('when two instances share the limiter table and 40 initiates arrive at once, then no more than the limit get through', async function () {
+      this.timeout(30_000);
+      const embedded = await startEmbeddedDynamo();
+      const env = {
+        ...shortWindows,
+        // A window longer than the test, so none turns while it runs: the bound is the limit.
+        RATE_LIMIT_INITIATE: '10/120',
+        RATE_LIMIT_STORE: 'dynamodb',
+        NAME_SUFFIX: '-parallel',
+      };
+      const one = await startApi({ env, embedded });
+      const two = await startApi({ env, embedded });
+      try {
+        const token = await one.token('burst', 'acme');
+        const responses = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (i % 2 ? one : two).request('POST', '/api/v1/conversations/initiate', {
+              token,
+              body: { topic: 'goals' },
+            }),
+          ),
+        );
+        const statuses = responses.map((r) => r.status);
+        expect(statuses.filter((s) => s === 201)).to.have.length(10);
+        expect(statuses.filter((s) => s === 429)).to.have.length(30);
+        for (const api of [one, two]) {
+          expect(
+            api.logger.lines.filter((l) => l.event === 'rate_limiter_store_fallback'),
+          ).to.deep.equal([]);
+        }
+      } finally {
+        await one.close();
+        await two.close();
+        await embedded.close();
+      }
+    });
+  });
+
+  describe('the local server with RATE_LIMIT_STORE=dynamodb', () => {
+    it('when it runs on its embedded store, then the counters are kept there', async function () {
+      this.timeout(30_000);
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'pp-limits-'));
+      try {
+        const server = await startLocalServer({
+          DATA_DIR: dataDir,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_SILENT: 'true',
+          RATE_LIMIT_STORE: 'dynamodb',
+        });
+        const secret = (await readFile(path.join(dataDir, 'jwt-secret'), 'utf8')).trim();
+        const token = await new SignJWT({ user_id: 'local', tenant_id: 'acme' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode(secret));
+        const response = await fetch(`${server.url}/api/v1/conversations`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        expect(response.status).to.equal(200);
+        const table = server.config.tables.rateLimits;
+        await server.close();
+
+        const store = await startEmbeddedDynamo({ path: path.join(dataDir, 'dynamodb') });
+        const client = createDynamo({
+          region: 'us-east-1',
+          endpoint: store.endpoint,
+          localCredentials: true,
+        });
+        try {
+          const counters = await client.doc.send(new ScanCommand({ TableName: table }));
+          expect(counters.Items?.map((i) => String(i.key))).to.deep.equal([
+            `rl:default:${userLimitKey({ userId: 'local', tenantId: 'acme', roles: [], scopes: [] })}`,
+          ]);
+        } finally {
+          client.client.destroy();
+          await store.close();
+        }
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
       }
     });
   });

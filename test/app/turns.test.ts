@@ -95,7 +95,8 @@ describe('turns, storage and isolation', () => {
     expect(ok.length).to.be.at.least(1);
     for (const r of busy) {
       expect(r.body.error).to.equal('conversation_busy');
-      expect(r.headers.get('retry-after')).to.equal('1');
+      // At the latest when the first one's lease lapses: 30 seconds after it was taken.
+      expect(Number(r.headers.get('retry-after'))).to.be.within(1, 31);
     }
     const users = (await read(id)).messages.filter((m) => m.role === 'user').map((m) => m.content);
     expect(users).to.have.length(ok.length);
@@ -155,6 +156,23 @@ describe('turns, storage and isolation', () => {
       expect(replay.status).to.equal(200);
       expect((await read(id)).messages).to.have.length(3);
     });
+
+    for (const key of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      it(`when the key is ${key}, then it behaves like any key: a retry replays, another body is 422`, async () => {
+        const id = await initiate(api, alice);
+        const before = control.state.calls;
+        const first = await send(id, 'A plain key', { 'Idempotency-Key': key });
+        const retry = await send(id, 'A plain key', { 'Idempotency-Key': key });
+        const reused = await send(id, 'Another body', { 'Idempotency-Key': key });
+        expect(first.status, first.text).to.equal(200);
+        expect(retry.status, retry.text).to.equal(200);
+        expect(retry.body).to.deep.equal(first.body);
+        expect(reused.status).to.equal(422);
+        expect(reused.body.error).to.equal('idempotency_key_reused');
+        expect(control.state.calls - before).to.equal(1);
+        expect((await read(id)).messages).to.have.length(3);
+      });
+    }
 
     it('when the first request with a key failed, then the key is free and the conversation is unchanged', async () => {
       const id = await initiate(api, alice);

@@ -162,6 +162,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
               name: gsi.name,
               keys: gsi.keySchemas,
               projection: gsi.projectionType,
+              attributes: gsi.nonKeyAttributes,
             }),
           );
           expect(indexes, def.id).to.deep.equal(
@@ -173,7 +174,9 @@ for (const [stage, expected] of Object.entries(stacks)) {
                   ? [{ attributeName: index.rangeKey.name, keyType: 'RANGE' }]
                   : []),
               ],
-              projection: 'ALL',
+              projection: index.projection.type,
+              attributes:
+                index.projection.type === 'INCLUDE' ? [...index.projection.attributes] : undefined,
             })),
           );
           const declared = new Map(

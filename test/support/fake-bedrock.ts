@@ -1,6 +1,7 @@
 // A fake Amazon Bedrock runtime on loopback, speaking h2c (HTTP/2 without TLS) as the real SDK
 // client expects. It records every Converse request and answers from a script: a tool call with
-// any input (valid or not), a text answer, a Bedrock error (ThrottlingException, …) or a delay.
+// any input (valid or not), a text answer, a Bedrock error (ThrottlingException, …), a delay, or
+// a wait for the test's own signal (so a race test decides when the model has answered).
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
@@ -16,7 +17,9 @@ export type BedrockAnswer =
   /** A Bedrock error by its type name; the HTTP status is the real service's for that type. */
   | { readonly error: string; readonly message?: string; readonly status?: number }
   /** Waits before answering (or until the client gives up). */
-  | { readonly delayMs: number; readonly then: BedrockAnswer };
+  | { readonly delayMs: number; readonly then: BedrockAnswer }
+  /** Answers once `until` settles: a slow model whose answer the test releases. */
+  | { readonly until: Promise<unknown>; readonly then: BedrockAnswer };
 
 /** A scripted answer, or one computed from the request (e.g. to echo something back). */
 export type Responder = BedrockAnswer | ((request: ConverseRequest) => BedrockAnswer);
@@ -73,6 +76,14 @@ export interface FakeBedrock {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** The app's environment for coaching through this fake: one attempt a call, a Haiku model. */
+export const fakeBedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
+  DEFAULT_LLM_PROVIDER: 'bedrock',
+  BEDROCK_ENDPOINT: fake.url,
+  DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
+  LLM_MAX_ATTEMPTS: '1',
+});
 
 let toolUseCounter = 0;
 
@@ -157,6 +168,10 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     res: http2.Http2ServerResponse,
   ) {
     if (res.stream.destroyed) return;
+    if ('until' in answer) {
+      void answer.until.then(() => respond(answer.then, request, res));
+      return;
+    }
     if ('delayMs' in answer) {
       const timer = setTimeout(() => {
         timers.delete(timer);

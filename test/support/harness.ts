@@ -1,8 +1,11 @@
-// Starts the real app in this process, on an ephemeral port, against an embedded DynamoDB, and
-// gives tests what a client has: a base URL, tokens and a fetch wrapper.
+// Starts the real app in this process, on an ephemeral port, against an embedded DynamoDB behind
+// DynamoDB's own limits (dynamo-guard.ts), and gives tests what a client has (a base URL, tokens
+// and a fetch wrapper) plus what a test needs to look behind it: the stored items, and hooks
+// that hold or fail a storage call.
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
@@ -15,6 +18,9 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../app/src/storage/local-dynamo.js';
+import type { TableId } from '../../app/src/storage/tables.js';
+import { guardLikeDynamoDb } from './dynamo-guard.js';
+import { installDynamoHooks, type DynamoHooks } from './dynamo-hooks.js';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 
@@ -45,6 +51,10 @@ export interface TestApi {
   readonly config: Config;
   readonly dynamo: Dynamo;
   readonly logger: ReturnType<typeof memoryLogger>;
+  /** Holds or fails the app's next matching storage call. */
+  readonly hooks: DynamoHooks;
+  /** Every item of a table, read with a Scan (a test may; the app never does). */
+  items(table: TableId): Promise<Record<string, unknown>[]>;
   token(user: string, tenant: string, claims?: Record<string, unknown>): Promise<string>;
   request<T = Record<string, unknown>>(
     method: string,
@@ -83,11 +93,19 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     localCredentials: true,
   });
   await ensureTables(dynamo.client, config.tables);
+  const hooks = installDynamoHooks(dynamo.client);
   const logger = memoryLogger();
   // Tests that exercise Secrets Manager name JWT_SECRET_ARN; the rest sign with TEST_SECRET.
   const secretSource = config.auth.secretArn ? undefined : fixedSecret(TEST_SECRET);
+  const instrument = options.overrides?.instrument;
   const app = createApp(
-    composeDependencies(config, logger, { dynamo, secretSource, ...options.overrides }),
+    composeDependencies(config, logger, {
+      dynamo,
+      secretSource,
+      ...options.overrides,
+      // Every DynamoDB client the app builds (its data and its limiter store) meets DynamoDB's limits.
+      instrument: (client) => guardLikeDynamoDb(instrument ? instrument(client) : client),
+    }),
   );
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -98,6 +116,19 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     config,
     dynamo,
     logger,
+    hooks,
+    async items(table) {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo.doc.send(
+          new ScanCommand({ TableName: config.tables[table], ExclusiveStartKey: start }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
     token(user, tenant, claims = {}) {
       return new SignJWT({ user_id: user, tenant_id: tenant, ...claims })
         .setProtectedHeader({ alg: 'HS256' })

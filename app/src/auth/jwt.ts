@@ -40,10 +40,28 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+const MAX_ID_CHARACTERS = 256;
+
+/**
+ * A user or tenant id as the contract allows it, or undefined when the claim is absent or empty.
+ * It becomes a storage key, a limiter key and a log field: a number, a boolean, an object, more
+ * than 256 characters, a lone surrogate or a control character is an invalid token, not stored.
+ */
+function identifier(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (
+    typeof value !== 'string' ||
+    [...value].length > MAX_ID_CHARACTERS ||
+    /[\p{Cc}\p{Cs}]/u.test(value)
+  ) {
+    throw new AuthError('invalid_token', 'Token names its user or tenant with an unusable value');
+  }
+  return value;
+}
+
 function principalFrom(payload: JWTPayload): Principal {
-  const userId =
-    typeof payload.user_id === 'string' && payload.user_id ? payload.user_id : payload.sub;
-  const tenantId = typeof payload.tenant_id === 'string' ? payload.tenant_id : undefined;
+  const userId = identifier(payload.user_id) ?? identifier(payload.sub);
+  const tenantId = identifier(payload.tenant_id);
   if (!userId || !tenantId) {
     throw new AuthError('missing_claims', 'Token is missing the user_id or tenant_id claim');
   }

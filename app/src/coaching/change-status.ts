@@ -1,6 +1,8 @@
 // The status changes: pause, resume and complete. Each is allowed or refused by the
-// conversation's status (conversation-entity.ts), written only if the status is still the one
-// decided on, and mirrored on the coaching session; completing also records the outcome.
+// conversation's status (conversation-entity.ts), written only if neither the status nor the
+// committed turns changed since it was decided on, and mirrored on the coaching session;
+// completing also records the outcome. A change that lands during a turn wins: the turn's
+// commit needs the conversation active.
 import type { Principal } from '../domain/principal.js';
 import { ConversationBusyError, ConversationNotActiveError } from '../errors.js';
 import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
@@ -58,17 +60,14 @@ async function changeStatus(
     if (next === 'refused')
       throw new ConversationNotActiveError(conversationId, conversation.status, action);
     if (next === 'unchanged') return;
-    const at = deps.now().toISOString();
-    const changed = await deps.conversations.updateStatus(
-      conversationId,
-      conversation.status,
-      next,
-      {
-        updatedAt: at,
-        completedAt: next === 'completed' ? at : undefined,
-        metadata: metadata(conversation.metadata),
-      },
-    );
+    // Never before the last message, whatever the clocks of the instances that wrote it.
+    const now = deps.now().toISOString();
+    const at = now > conversation.updatedAt ? now : conversation.updatedAt;
+    const changed = await deps.conversations.updateStatus(conversation, next, {
+      updatedAt: at,
+      completedAt: next === 'completed' ? at : undefined,
+      metadata: metadata(conversation.metadata),
+    });
     if (!changed) continue;
     log.event(`conversation_${next}`, principal, { conversationId, topic: conversation.topic });
     if (conversation.sessionId) {

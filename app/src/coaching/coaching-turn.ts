@@ -9,6 +9,7 @@ export const coachingTurnSchema = z.strictObject({
     .string()
     .trim()
     .min(1)
+    .max(1000)
     .nullable()
     .describe('The one question the coach asks next, or null when none'),
   insights: z

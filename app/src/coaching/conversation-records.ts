@@ -6,6 +6,7 @@ import type { Conversation, Message } from './conversation-entity.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;
+  /** The request body's digest, to tell a retry from a reuse of its key. */
   readonly bodyHash: string;
   /** Epoch milliseconds after which the key is free again. */
   readonly expiresAt: number;
@@ -13,6 +14,7 @@ export interface IdempotencyRecord {
 
 /** A conversation as stored, with what only storage needs to know. */
 export interface StoredConversation extends Conversation {
+  /** Records by the digest of their Idempotency-Key (keyDigest), never by the client's text. */
   readonly idempotency: Readonly<Record<string, IdempotencyRecord>>;
   /** Set while a message is being processed; the turn's exclusive right to commit. */
   readonly lease?: { readonly id: string; readonly expiresAt: number };
@@ -24,13 +26,19 @@ export interface StoredConversation extends Conversation {
 export interface TurnLease {
   readonly leaseId: string;
   readonly expiresAt: number;
-  readonly idempotencyKey?: string;
+  /** The digest of the request's Idempotency-Key, when it has one. */
+  readonly keyDigest?: string;
   readonly maxUserTurns: number;
   readonly now: number;
 }
 
+/** A lease that was granted, with its fencing number: higher than any lease before it. */
+export interface HeldLease extends TurnLease {
+  readonly fence: number;
+}
+
 export type BeginTurnResult =
-  | { readonly ok: true; readonly conversation: StoredConversation }
+  | { readonly ok: true; readonly conversation: StoredConversation; readonly lease: HeldLease }
   /** The lease was refused; `current` is the item as it stands (undefined when it is gone). */
   | { readonly ok: false; readonly current?: StoredConversation };
 
@@ -39,7 +47,8 @@ export interface CommittedTurn {
   readonly messages: readonly [Message, Message];
   /** The response to replay for this Idempotency-Key, when the request had one. */
   readonly idempotency?: {
-    readonly key: string;
+    /** The digest of the Idempotency-Key. */
+    readonly keyDigest: string;
     readonly record: IdempotencyRecord;
     readonly response: unknown;
   };
@@ -77,18 +86,22 @@ export interface ConversationRepository {
     tenantId: string,
     lease: TurnLease,
   ): Promise<BeginTurnResult>;
+  /**
+   * Writes the turn and commits it, only if the lease is still held and the conversation still
+   * active at that point; false when not, with nothing of the turn left behind.
+   */
   commitTurn(
     before: StoredConversation,
     after: Conversation,
-    lease: TurnLease,
+    lease: HeldLease,
     turn: CommittedTurn,
   ): Promise<boolean>;
   releaseTurn(conversationId: string, leaseId: string): Promise<void>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;
+  /** Changes the status only if neither the status nor the committed turns changed since `seen`. */
   updateStatus(
-    conversationId: string,
-    from: ConversationStatus,
+    seen: StoredConversation,
     to: ConversationStatus,
     changes: {
       readonly updatedAt: string;
@@ -96,5 +109,27 @@ export interface ConversationRepository {
       readonly metadata: Record<string, unknown>;
     },
   ): Promise<boolean>;
-  delete(conversationId: string): Promise<void>;
+  /**
+   * The first step of erasing the owner's conversation: from here on it is invisible, refuses
+   * every turn and status change, and holds no text. Also resumes an erasure cut short;
+   * undefined when the owner has no such conversation.
+   */
+  beginErasure(conversationId: string, owner: Owner): Promise<Erasure | undefined>;
+  /** Erases every turn (a turn still in flight can write none after this) and the item. */
+  completeErasure(erasure: Erasure, at: string): Promise<void>;
+}
+
+export interface Owner {
+  readonly userId: string;
+  readonly tenantId: string;
+}
+
+/** A conversation being erased: what the rest of the erasure needs. */
+export interface Erasure {
+  readonly conversationId: string;
+  readonly topic: string;
+  readonly sessionId?: string;
+  readonly turnCount: number;
+  /** Higher than the lease of any turn that may still be in flight. */
+  readonly fence: number;
 }

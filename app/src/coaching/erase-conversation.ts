@@ -1,7 +1,9 @@
-// Erasing a conversation: its owner's right; the item goes first, then every turn item, so a
-// later read finds nothing.
+// Erasing a conversation, its owner's right: the conversation and every turn go, a turn in
+// flight stores nothing that survives, and the coaching session keeps only the tenant's usage
+// (no user id, no text). An erasure cut short is finished by the next DELETE.
 import type { Principal } from '../domain/principal.js';
-import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
+import { ConversationNotFoundError } from '../errors.js';
+import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 
 export async function eraseConversation(
@@ -9,10 +11,17 @@ export async function eraseConversation(
   principal: Principal,
   conversationId: string,
 ): Promise<void> {
-  const conversation = await ownedConversation(deps, principal, conversationId);
-  await deps.conversations.delete(conversationId);
+  // Another user's or tenant's is 403 or 404; one already being erased reads as gone but is
+  // still its owner's to finish erasing.
+  const visible = await deps.conversations.get(conversationId);
+  if (visible) authorize(principal, conversationId, visible);
+  const erasure = await deps.conversations.beginErasure(conversationId, principal);
+  if (!erasure) throw new ConversationNotFoundError(conversationId);
+  const at = deps.now().toISOString();
+  if (erasure.sessionId) await deps.sessions.erase(erasure.sessionId, at);
+  await deps.conversations.completeErasure(erasure, at);
   coachingLog(deps.logger).event('conversation_deleted', principal, {
     conversationId,
-    topic: conversation.topic,
+    topic: erasure.topic,
   });
 }

@@ -1,5 +1,6 @@
 // Starting a conversation: the topic's template opens it, a coaching session begins beside it
 // (the run's model, tokens and cost), and the opening message is the first of its history.
+// An initiate that fails leaves neither behind.
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
@@ -67,7 +68,20 @@ export async function initiateConversation(
     estimatedCostUsd: 0,
   });
   const stored = { ...conversation, recentMessages: [opening] };
-  await deps.conversations.create(stored, opening);
+  try {
+    await deps.conversations.create(stored, opening);
+  } catch (error) {
+    await deps.sessions
+      .remove(sessionId)
+      .catch((removal: Error) =>
+        coachingLog(deps.logger).notRecorded(
+          'session_not_removed',
+          conversation.conversationId,
+          removal,
+        ),
+      );
+    throw error;
+  }
   deps.metrics.add('ConversationInitiated', 1, 'Count');
   coachingLog(deps.logger).event('conversation_initiated', principal, conversation);
   return {

@@ -1,10 +1,11 @@
 // Sending a message, the coaching turn's story: lease the conversation, ask the coach, apply
 // the answer, commit the turn, record its usage. Whatever is refused is refused at the lease,
 // before the model is asked (turn-lease.ts); a turn that fails after it releases the lease, so
-// the conversation is exactly as before. The details of each step live one call down.
+// the conversation is exactly as before, and one that loses its commit to a pause, complete or
+// erasure says which. The details of each step live one call down.
 import type { Principal } from '../domain/principal.js';
 import type { TokenUsage } from '../domain/usage.js';
-import { AppError, ConversationBusyError } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { CoachingTemplate } from '../prompts/template.js';
@@ -16,7 +17,7 @@ import type { CommittedTurn } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
 import { isComplete, phaseProgress } from './phases.js';
 import { coachingTurnRequest } from './turn-request.js';
-import { leaseTurn, releaseLease, type LeasedTurn } from './turn-lease.js';
+import { leaseTurn, lostTurn, releaseLease, type LeasedTurn } from './turn-lease.js';
 
 /** How long an Idempotency-Key replays its turn's answer. */
 const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
@@ -47,10 +48,13 @@ async function completeTurn(
       turn.conversation,
       applied.after,
       turn.lease,
-      committedTurn(turn, applied, input),
+      committedTurn(turn, applied),
     );
-    // The lease lapsed and another request took over (or the conversation was erased).
-    if (!committed) throw new ConversationBusyError(turn.conversation.conversationId);
+    if (!committed) {
+      // The model was paid for: its tokens still count in the tenant's usage.
+      await recordCall(deps, turn.conversation, { ...callOf(answer), failed: true });
+      throw await lostTurn(deps, turn);
+    }
     await recordTurn(deps, principal, turn, applied.after, answer);
     return applied.result;
   } finally {
@@ -98,6 +102,9 @@ async function askCoach(
   }
 }
 
+/** The later of two ISO-8601 UTC timestamps of the same format. */
+const later = (a: string, b: string): string => (a > b ? a : b);
+
 interface AppliedTurn {
   /** The conversation as it stands once the turn is committed. */
   readonly after: Conversation;
@@ -114,16 +121,17 @@ function applyAnswer(
   answer: StructuredResult<CoachingTurn>,
 ): AppliedTurn {
   const reply = answer.output;
+  // Never before the conversation's last change, whatever the clock of the instance behind it.
   const userMessage: Message = {
     role: 'user',
     content: input.userMessage,
-    timestamp: new Date(turn.startedAt).toISOString(),
+    timestamp: later(new Date(turn.startedAt).toISOString(), turn.conversation.updatedAt),
     metadata: input.metadata,
   };
   const assistantMessage: Message = {
     role: 'assistant',
     content: reply.ai_response,
-    timestamp: deps.now().toISOString(),
+    timestamp: later(deps.now().toISOString(), userMessage.timestamp),
     metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
   };
   const after = applyTurn(
@@ -154,14 +162,14 @@ function applyAnswer(
 }
 
 /** The turn item to write: its number, its messages and, with a key, the answer to replay. */
-function committedTurn(turn: LeasedTurn, applied: AppliedTurn, input: MessageInput): CommittedTurn {
+function committedTurn(turn: LeasedTurn, applied: AppliedTurn): CommittedTurn {
   const number = turn.conversation.turnCount + 1;
   return {
     turn: number,
     messages: applied.messages,
-    idempotency: input.idempotencyKey
+    idempotency: turn.keyDigest
       ? {
-          key: input.idempotencyKey,
+          keyDigest: turn.keyDigest,
           record: {
             turn: number,
             bodyHash: turn.bodyHash,
@@ -181,12 +189,7 @@ async function recordTurn(
   after: Conversation,
   answer: StructuredResult<CoachingTurn>,
 ): Promise<void> {
-  await recordCall(deps, after, {
-    model: answer.model,
-    provider: answer.provider,
-    usage: answer.usage,
-    failed: false,
-  });
+  await recordCall(deps, after, { ...callOf(answer), failed: false });
   deps.metrics.add('MessageProcessed', 1, 'Count');
   coachingLog(deps.logger).messageProcessed(
     principal,
@@ -201,6 +204,12 @@ async function recordTurn(
     },
   );
 }
+
+const callOf = (answer: StructuredResult<CoachingTurn>) => ({
+  model: answer.model,
+  provider: answer.provider,
+  usage: answer.usage,
+});
 
 /** Books one model call: token metrics always, the session's totals when it has one. */
 async function recordCall(

@@ -50,6 +50,13 @@ export type SessionQuery =
 
 export interface SessionRepository {
   create(session: CoachingSession): Promise<void>;
+  /** Removes a session whose conversation was never created. */
+  remove(sessionId: string): Promise<void>;
+  /**
+   * After its conversation's erasure: keeps the tenant's usage (tenant, topic, model, token
+   * totals, cost, dates) and drops the user id, the conversation and the outcome.
+   */
+  erase(sessionId: string, at: string): Promise<void>;
   get(sessionId: string): Promise<CoachingSession | undefined>;
   /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
   list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;

@@ -5,26 +5,37 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/principal.js';
 import {
+  type AppError,
   ConversationBusyError,
   ConversationLimitReachedError,
+  ConversationNotFoundError,
   ConversationNotActiveError,
   IdempotencyKeyReusedError,
 } from '../errors.js';
 import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
-import type { StoredConversation, TurnLease } from './conversation-records.js';
+import type { HeldLease, StoredConversation, TurnLease } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
 
 /** A turn may take this long before its lease lapses and another request may take over. */
 const LEASE_MS = 30_000;
 
+/**
+ * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
+ * the client chooses a key's text (`__proto__`, `constructor`, …), so it never becomes a name.
+ */
+const digest = (text: string): string =>
+  createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
 /** A conversation leased for one turn: only this turn can commit until the lease lapses. */
 export interface LeasedTurn {
   readonly conversation: StoredConversation;
-  readonly lease: TurnLease;
+  readonly lease: HeldLease;
   /** Identifies the request's body for its Idempotency-Key. */
   readonly bodyHash: string;
-  /** Epoch milliseconds; the user message's timestamp. */
+  /** The digest of the request's Idempotency-Key, when it has one. */
+  readonly keyDigest?: string;
+  /** Epoch milliseconds, once the lease was won: the user message's time. */
   readonly startedAt: number;
 }
 
@@ -36,15 +47,14 @@ export async function leaseTurn(
   conversationId: string,
   input: MessageInput,
 ): Promise<TurnStart> {
-  const bodyHash = createHash('sha256')
-    .update(JSON.stringify([input.userMessage, input.metadata]))
-    .digest('hex');
-  const startedAt = deps.now().getTime();
+  const bodyHash = digest(JSON.stringify([input.userMessage, input.metadata]));
+  const keyDigest = input.idempotencyKey === undefined ? undefined : digest(input.idempotencyKey);
+  const now = deps.now().getTime();
   const lease: TurnLease = {
     leaseId: randomUUID(),
-    now: startedAt,
-    expiresAt: startedAt + LEASE_MS,
-    idempotencyKey: input.idempotencyKey,
+    now,
+    expiresAt: now + LEASE_MS,
+    keyDigest,
     maxUserTurns: deps.maxTurns,
   };
   const begun = await deps.conversations.beginTurn(
@@ -53,9 +63,12 @@ export async function leaseTurn(
     principal.tenantId,
     lease,
   );
-  if (begun.ok) return { conversation: begun.conversation, lease, bodyHash, startedAt };
+  if (begun.ok) {
+    const startedAt = deps.now().getTime();
+    return { conversation: begun.conversation, lease: begun.lease, bodyHash, keyDigest, startedAt };
+  }
   const conversation = authorize(principal, conversationId, begun.current);
-  return { replay: await refusal(deps, conversationId, conversation, input, bodyHash, startedAt) };
+  return { replay: await refusal(deps, conversationId, conversation, lease, bodyHash) };
 }
 
 /** Explains why a turn's lease was refused: a replay of the same request, or the error. */
@@ -63,12 +76,15 @@ async function refusal(
   deps: CoachingDeps,
   conversationId: string,
   conversation: StoredConversation,
-  input: MessageInput,
+  lease: TurnLease,
   bodyHash: string,
-  at: number,
 ): Promise<TurnResult> {
-  const record = input.idempotencyKey ? conversation.idempotency[input.idempotencyKey] : undefined;
-  if (record && record.expiresAt >= at) {
+  const { keyDigest } = lease;
+  const record =
+    keyDigest !== undefined && Object.hasOwn(conversation.idempotency, keyDigest)
+      ? conversation.idempotency[keyDigest]
+      : undefined;
+  if (record && record.expiresAt >= lease.now) {
     if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
     const replay = await deps.conversations.turnResponse(conversationId, record.turn);
     if (replay) return replay as TurnResult;
@@ -79,7 +95,23 @@ async function refusal(
   if (conversation.userTurns >= deps.maxTurns) {
     throw new ConversationLimitReachedError(conversationId, deps.maxTurns);
   }
-  throw new ConversationBusyError(conversationId);
+  // The real wait: the lease's holder may have crashed, and then it lapses only at its expiry.
+  const waitMs = (conversation.lease?.expiresAt ?? lease.now) - lease.now;
+  throw new ConversationBusyError(conversationId, Math.max(1, Math.floor(waitMs / 1000) + 1));
+}
+
+/**
+ * Why a leased turn could not commit: the conversation was erased (404), paused or completed
+ * (409 not active), or the lease lapsed and another turn took over (409 busy).
+ */
+export async function lostTurn(deps: CoachingDeps, turn: LeasedTurn): Promise<AppError> {
+  const { conversationId } = turn.conversation;
+  const current = await deps.conversations.get(conversationId);
+  if (!current) return new ConversationNotFoundError(conversationId);
+  if (current.status !== 'active') {
+    return new ConversationNotActiveError(conversationId, current.status, 'send a message');
+  }
+  return new ConversationBusyError(conversationId);
 }
 
 /** Frees the conversation for the next turn; a store that cannot be reached lets it lapse. */

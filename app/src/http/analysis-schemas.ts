@@ -10,9 +10,9 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
+import { clientJsonObject } from './client-json.js';
 
-const businessContext = z
-  .record(z.string(), z.unknown())
+const businessContext = clientJsonObject
   .default({})
   .describe('What the owner has shared about the business, e.g. purpose, core_values, goals');
 

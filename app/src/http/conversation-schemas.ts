@@ -2,6 +2,7 @@
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
 import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
+import { clientJsonObject } from './client-json.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -9,7 +10,7 @@ const jsonObject = z.record(z.string(), z.unknown());
 
 export const initiateBody = z.object({
   topic: z.enum(coachingTopics),
-  context: jsonObject.default({}),
+  context: clientJsonObject.default({}),
   // Trimmed and lower-cased; a blank value means the default, as an absent one does.
   language: z
     .string()
@@ -22,7 +23,7 @@ export const initiateBody = z.object({
 
 export const messageBody = z.object({
   user_message: z.string().trim().min(1, 'must not be blank').max(4000),
-  metadata: jsonObject.default({}),
+  metadata: clientJsonObject.default({}),
 });
 
 export const idempotencyKeyHeader = z.string().min(1).max(128);

@@ -172,13 +172,6 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
   return router;
 }
 
-/** True for the docs routes, which the per-IP limit does not count. */
-export function isDocsRoute(route: string): boolean {
-  return ['/openapi.json', '/docs', '/redoc', '/docs/assets/:file', '/redoc/assets/:file'].includes(
-    route,
-  );
-}
-
 const text = z.string();
 
 export const docsContribution: DocsContribution = (docs) => {

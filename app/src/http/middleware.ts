@@ -8,6 +8,7 @@ import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../domain/principal.js';
 import {
   AppError,
+  AuthError,
   InvalidJsonError,
   MethodNotAllowedError,
   NotFoundError,
@@ -151,9 +152,21 @@ export function routeGuard(
   };
 }
 
-export function authenticate(verifier: TokenVerifier): AppMiddleware {
+/**
+ * The caller's principal from its bearer token. A request without valid credentials first goes
+ * through `rejected` (the per-IP limit), so a flood of bad tokens meets 429 before more 401s.
+ */
+export function authenticate(
+  verifier: TokenVerifier,
+  rejected: (ctx: AppContext) => Promise<void>,
+): AppMiddleware {
   return async (ctx, next) => {
-    ctx.state.principal = await verifier.verify(ctx.get('Authorization') || undefined);
+    try {
+      ctx.state.principal = await verifier.verify(ctx.get('Authorization') || undefined);
+    } catch (error) {
+      if (error instanceof AuthError) await rejected(ctx);
+      throw error;
+    }
     await next();
   };
 }

@@ -1,14 +1,13 @@
-// Fixed-window rate limits (rate-limiter-flexible): per client IP before auth, per user after.
-// The counters live in the shared store compose.ts hands in (storage/limiter-stores.ts); a slow
-// or failing store falls back to an in-process limiter within a short timeout, so it never
-// fails or stalls a request.
-import {
-  RateLimiterMemory,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+// Fixed-window rate limits (rate-limiter-flexible): per user for an authenticated request (its
+// route's class, never its IP), per client IP for a request without valid credentials (a
+// missing or failing token, and the public `GET /`). The counters live in the shared store
+// compose.ts hands in (storage/limiter-stores.ts); a store that fails or passes its timeout is
+// replaced, for that request, by this instance's own count, which it logs and counts in the
+// RateLimitStoreFallback metric.
+import { createHash } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimit } from '../config.js';
+import type { Principal } from '../domain/principal.js';
 import { RateLimitExceededError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -34,11 +33,13 @@ interface StoreLimiterOptions {
   readonly keyPrefix: string;
   readonly points: number;
   readonly duration: number;
-  readonly insuranceLimiter: RateLimiterMemory;
 }
 
-/** Builds the shared-store limiter of one class. */
-type LimiterStore = (options: StoreLimiterOptions) => RateLimiterAbstract;
+/** A shared store: how long it may take, and the limiter of one class on it. */
+export interface LimiterStore {
+  readonly timeoutMs: number;
+  build(options: StoreLimiterOptions): RateLimiterAbstract;
+}
 
 const classes: readonly LimitClass[] = ['initiate', 'analysis', 'default', 'anonymous'];
 
@@ -49,40 +50,76 @@ export interface RateLimitersOptions {
    * needs it; undefined keeps the counters in this process only (the local default).
    */
   readonly store: () => Promise<LimiterStore | undefined>;
-  /** How long a store may take before the in-process limiter answers instead. */
-  readonly timeoutMs: number;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** A class's limiter: the shared one, and this instance's own count when that one fails. */
+interface ClassLimiter {
+  readonly shared?: RateLimiterAbstract;
+  readonly local: RateLimiterMemory;
+}
+
+const timedOut = Symbol('timed out');
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timedOut> {
+  // A store that answers (or fails) after the timeout is no longer waited for.
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof timedOut>((resolve) => {
+    timer = setTimeout(() => resolve(timedOut), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function createRateLimiters(options: RateLimitersOptions): RateLimiters {
-  const { limits, logger } = options;
-  let limiters: Promise<Record<LimitClass, RateLimiterAbstract>> | undefined;
+  const { limits, logger, metrics } = options;
+  let limiters: Promise<{ timeoutMs: number; byClass: Record<LimitClass, ClassLimiter> }>;
+  let fallingBack = false;
 
-  async function build(): Promise<Record<LimitClass, RateLimiterAbstract>> {
+  async function build() {
     const store = await options.store();
-    const entries = classes.map((limitClass) => {
-      const { points, windowSeconds } = limits[limitClass];
-      const common = { keyPrefix: `rl:${limitClass}`, points, duration: windowSeconds };
-      const insuranceLimiter = new RateLimiterMemory(common);
-      if (!store) return [limitClass, insuranceLimiter] as const;
-      const shared = store({ ...common, insuranceLimiter });
-      const limiter = new RLWrapperTimeouts({
-        limiter: shared,
-        insuranceLimiter,
-        timeoutMs: options.timeoutMs,
-      });
-      return [limitClass, limiter as unknown as RateLimiterAbstract] as const;
-    });
-    return Object.fromEntries(entries) as Record<LimitClass, RateLimiterAbstract>;
+    const byClass = Object.fromEntries(
+      classes.map((limitClass) => {
+        const { points, windowSeconds } = limits[limitClass];
+        const common = { keyPrefix: `rl:${limitClass}`, points, duration: windowSeconds };
+        // Each role its own limiter: the store's is given no insurance, so a request the
+        // store fails is counted once, here, and not again by the store's own fallback.
+        return [limitClass, { shared: store?.build(common), local: new RateLimiterMemory(common) }];
+      }),
+    ) as Record<LimitClass, ClassLimiter>;
+    return { timeoutMs: store?.timeoutMs ?? 0, byClass };
+  }
+
+  /** The shared count; on a failure or a timeout, this instance's own, said in log and metric. */
+  async function count(limiter: ClassLimiter, timeoutMs: number, key: string) {
+    if (!limiter.shared) return limiter.local.consume(key);
+    let reason: string;
+    try {
+      const outcome = await within(limiter.shared.consume(key), timeoutMs);
+      if (outcome !== timedOut) {
+        if (fallingBack) logger.info({ event: 'rate_limiter_store_recovered' });
+        fallingBack = false;
+        return outcome;
+      }
+      reason = `no answer within ${timeoutMs} ms`;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw error;
+      reason = (error as Error)?.message ?? String(error);
+    }
+    metrics.add('RateLimitStoreFallback', 1, 'Count');
+    if (!fallingBack) logger.warn({ event: 'rate_limiter_store_fallback', reason });
+    fallingBack = true;
+    return limiter.local.consume(key);
   }
 
   return {
     async consume(limitClass, key) {
       limiters ??= build();
-      const limiter = (await limiters)[limitClass];
+      const { timeoutMs, byClass } = await limiters;
       const limit = limits[limitClass].points;
       try {
-        const res = await limiter.consume(key);
+        const res = await count(byClass[limitClass], timeoutMs, key);
         return {
           limit,
           remaining: res.remainingPoints,
@@ -92,22 +129,13 @@ export function createRateLimiters(options: RateLimitersOptions): RateLimiters {
         if (outcome instanceof RateLimiterRes) {
           throw new RateLimitExceededError(Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)));
         }
-        // Both the store and its insurance failed: let the request through rather than fail it.
-        logger.warn({
-          event: 'rate_limiter_unavailable',
-          limit_class: limitClass,
-          reason: (outcome as Error)?.message,
-        });
-        return { limit, remaining: limit, resetSeconds: limits[limitClass].windowSeconds };
+        throw outcome;
       }
     },
   };
 }
 
 function setHeaders(ctx: AppContext, state: RateLimitState): void {
-  // Both limits apply to an authenticated request; report whichever leaves the fewest.
-  const shown = Number(ctx.response.get('X-RateLimit-Remaining') || Infinity);
-  if (state.remaining > shown) return;
   ctx.set('X-RateLimit-Limit', String(state.limit));
   ctx.set('X-RateLimit-Remaining', String(state.remaining));
   ctx.set('X-RateLimit-Reset', String(state.resetSeconds));
@@ -129,20 +157,32 @@ async function consume(
 }
 
 /**
- * The per-IP limit, before auth. The client IP is the connection's address (API Gateway's
- * `sourceIp` in Lambda); X-Forwarded-For is not trusted. `exempt` names the routes it skips.
+ * Counts a request without valid credentials against its client IP: the connection's address
+ * (API Gateway's `sourceIp` in Lambda); X-Forwarded-For is not trusted.
  */
+export function countAnonymous(limiters: RateLimiters, metrics: Metrics) {
+  return (ctx: AppContext) =>
+    consume(ctx, limiters, metrics, 'anonymous', ctx.request.ip || 'unknown');
+}
+
+/** The per-IP limit of the routes that take no credentials; `limited` names them. */
 export function anonymousLimit(
   limiters: RateLimiters,
   metrics: Metrics,
-  exempt: (route: string) => boolean,
+  limited: (route: string) => boolean,
 ): AppMiddleware {
+  const count = countAnonymous(limiters, metrics);
   return async (ctx, next) => {
-    if (ctx.state.route !== undefined && exempt(ctx.state.route)) return next();
-    await consume(ctx, limiters, metrics, 'anonymous', ctx.request.ip || 'unknown');
+    if (ctx.state.route !== undefined && limited(ctx.state.route)) await count(ctx);
     await next();
   };
 }
+
+/** A user's counter key: fixed-size, whatever the ids hold, so it fits any store's keys. */
+export const userLimitKey = (principal: Principal): string =>
+  createHash('sha256')
+    .update(JSON.stringify([principal.tenantId, principal.userId]))
+    .digest('base64url');
 
 /** The per-user limit of one route class, after auth (tenant + user). */
 export function userLimit(
@@ -153,8 +193,7 @@ export function userLimit(
   return async (ctx, next) => {
     const principal = ctx.state.principal;
     if (!principal) throw new Error('the per-user limit runs after authentication');
-    const key = `${encodeURIComponent(principal.tenantId)}/${encodeURIComponent(principal.userId)}`;
-    await consume(ctx, limiters, metrics, routeClass, key);
+    await consume(ctx, limiters, metrics, routeClass, userLimitKey(principal));
     await next();
   };
 }

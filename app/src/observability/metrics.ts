@@ -14,6 +14,8 @@ export const metricNames = [
   'AnalysisRequested',
   'APILatency',
   'RateLimitExceeded',
+  /** Requests an instance counted on its own, its shared limiter store failing or too slow. */
+  'RateLimitStoreFallback',
   'LLMInputTokens',
   'LLMOutputTokens',
 ] as const;

@@ -1,8 +1,10 @@
 // The conversation item and the domain's conversation, both ways: the attributes a new
 // conversation and a committed turn write, and the stored conversation read back from an item
-// in either format (this service's, or the original's through original-items.ts).
+// in either format (this service's, or the original's through original-items.ts). The item
+// stays within a byte budget whatever the client sends: its recent-message window is cut to
+// WINDOW_BYTES, and a message's metadata rides in it only when small (the turn item has it all).
 import { phaseProgress } from '../coaching/phases.js';
-import { RECENT_WINDOW, type Conversation } from '../coaching/conversation-entity.js';
+import { RECENT_WINDOW, type Conversation, type Message } from '../coaching/conversation-entity.js';
 import type { IdempotencyRecord, StoredConversation } from '../coaching/conversation-records.js';
 import {
   coachingTopics,
@@ -17,28 +19,79 @@ import {
   asRecord,
   asString,
   asStrings,
-  messageItem,
   messageOf,
   normalizeTimestamp,
   type Item,
 } from './item-values.js';
+import { clientJsonObject, clientJsonText } from './client-json.js';
 import { originalState } from './original-items.js';
+
+/** The recent window's share of the conversation item (messages of the newest turns first). */
+export const WINDOW_BYTES = 64 * 1024;
+/** A message's metadata travels in the window up to this size; an assistant's always does. */
+const WINDOW_METADATA_BYTES = 2 * 1024;
+
+/**
+ * The metadata of a window message whose metadata is only in its turn item. Read back, such a
+ * message carries this very object (an empty one to any reader), so the next commit keeps it
+ * marked and a read knows the window alone cannot answer with the whole history.
+ */
+const METADATA_ELSEWHERE: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** True when every message of the window carries its metadata. */
+export const windowHoldsMetadata = (messages: readonly Message[]): boolean =>
+  messages.every((m) => m.metadata !== METADATA_ELSEWHERE);
+
+/** The newest messages that fit WINDOW_BYTES, as the item stores them. */
+function windowItems(messages: readonly Message[]): Item[] {
+  const kept: Item[] = [];
+  let bytes = 0;
+  for (const message of [...messages].reverse()) {
+    const metadata = clientJsonText(message.metadata);
+    const carried =
+      message.metadata !== METADATA_ELSEWHERE &&
+      Buffer.byteLength(metadata, 'utf8') <= WINDOW_METADATA_BYTES;
+    bytes += Buffer.byteLength(message.content, 'utf8') + (carried ? metadata.length : 0) + 100;
+    if (bytes > WINDOW_BYTES && kept.length > 0) break;
+    kept.unshift({
+      role: message.role,
+      content: message.content,
+      timestamp: message.timestamp,
+      ...(carried ? { metadata_json: metadata } : { metadata_elsewhere: true }),
+    });
+  }
+  return kept;
+}
+
+function windowMessage(raw: unknown): Message {
+  const message = messageOf(raw);
+  return asRecord(raw).metadata_elsewhere === true
+    ? { ...message, metadata: METADATA_ELSEWHERE }
+    : message;
+}
 
 /** DynamoDB refuses a partition key over 2048 bytes; such an id names no conversation. */
 export const storableKey = (id: string): boolean =>
   id !== '' && Buffer.byteLength(id, 'utf8') <= 2048;
 
+/**
+ * An Idempotency-Key's record, under its key's digest in the item's `idempotency` map: the turn
+ * it answered (`t`), when it lapses (`e`, epoch ms) and its body's digest (`h`). One-letter
+ * names, since a conversation keeps one record per keyed turn of the last 24 hours.
+ */
+export const idempotencyRecordItem = (record: IdempotencyRecord) => ({
+  t: record.turn,
+  e: record.expiresAt,
+  h: record.bodyHash,
+});
+
 function toIdempotency(raw: unknown): Record<string, IdempotencyRecord> {
   return Object.fromEntries(
-    Object.entries(asRecord(raw)).map(([key, value]) => {
+    Object.entries(asRecord(raw)).map(([keyDigest, value]) => {
       const r = asRecord(value);
       return [
-        key,
-        {
-          turn: asNumber(r.turn),
-          bodyHash: asString(r.body_hash),
-          expiresAt: asNumber(r.expires_at),
-        },
+        keyDigest,
+        { turn: asNumber(r.t), bodyHash: asString(r.h), expiresAt: asNumber(r.e) },
       ];
     }),
   );
@@ -66,9 +119,9 @@ export function fromItem(item: Item): StoredConversation {
     userTurns: asNumber(item.user_turns, original.userTurns),
     turnCount,
     recentMessages: Array.isArray(item.recent_messages)
-      ? item.recent_messages.map(messageOf)
+      ? item.recent_messages.map(windowMessage)
       : inline.slice(-RECENT_WINDOW),
-    context: asRecord(item.initial_context),
+    context: clientJsonObject(item.initial_context_json, item.initial_context),
     language: asString(item.language, 'en'),
     sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
     metadata: asRecord(item.metadata),
@@ -95,7 +148,7 @@ export function stateAttributes(c: Conversation) {
     identified_values: [...c.identifiedValues],
     user_turns: c.userTurns,
     turn_count: c.turnCount,
-    recent_messages: c.recentMessages.map(messageItem),
+    recent_messages: windowItems(c.recentMessages),
     updated_at: c.updatedAt,
   };
 }
@@ -109,7 +162,7 @@ export function newConversationItem(conversation: Conversation): Item {
     topic: conversation.topic,
     status: conversation.status,
     language: conversation.language,
-    initial_context: conversation.context,
+    initial_context_json: clientJsonText(conversation.context),
     session_id: conversation.sessionId,
     metadata: conversation.metadata,
     created_at: conversation.createdAt,

@@ -1,10 +1,13 @@
-// A user's conversations in their tenant, newest first, from the user_id-created_at-index
-// (never a Scan): one page by offset or after a cursor, the total, and the next cursor. The
+// A user's conversations in their tenant, newest first (never a Scan): the total counted on
+// the tenant_id-user_id-index, which holds only keys and the status, and one page (by offset or
+// after a cursor) read from the user_id-created_at-index, which holds only a summary. The
 // cursor is this file's own: the position of the page's last conversation, opaque to clients.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ListPage, ListQuery, StoredConversation } from '../coaching/conversation-records.js';
 import { InvalidCursorError } from '../errors.js';
+import { ERASING } from './conversation-erasure.js';
 import { fromItem } from './conversation-items.js';
+import { tables, type IndexDefinition } from './tables.js';
 import { storageCall } from './dynamo.js';
 
 interface ListPosition {
@@ -33,34 +36,35 @@ function decodeCursor(cursor: string): ListPosition | undefined {
   return undefined;
 }
 
-const listProjection = [
-  'conversation_id',
-  'user_id',
-  'tenant_id',
-  'topic',
-  '#status',
-  'current_phase',
-  '#context',
-  'user_turns',
-  'turn_count',
-  'message_count',
-  '#messages',
-  'created_at',
-  'updated_at',
-  'completed_at',
-].join(', ');
+function conversationIndex(name: string): IndexDefinition {
+  const index = tables.conversations.indexes.find((i) => i.name === name);
+  if (!index) throw new Error(`the conversations table has no index ${name}`);
+  return index;
+}
 
-function userFilter(query: ListQuery) {
+const byTenantUser = conversationIndex('tenant_id-user_id-index');
+const byUserCreated = conversationIndex('user_id-created_at-index');
+
+/** What a page reads: the index's keys and every attribute it holds (and nothing it does not). */
+const pageProjection = (() => {
+  const index = byUserCreated;
+  const included = index.projection.type === 'INCLUDE' ? index.projection.attributes : [];
+  const keys = [index.hashKey.name, index.rangeKey?.name ?? ''].filter(Boolean);
+  const attributes = ['conversation_id', ...keys, ...included];
   return {
-    IndexName: 'user_id-created_at-index',
-    KeyConditionExpression: 'user_id = :u',
-    FilterExpression: query.activeOnly ? 'tenant_id = :t AND #status = :active' : 'tenant_id = :t',
-    ExpressionAttributeValues: {
-      ':u': query.userId,
-      ':t': query.tenantId,
-      ...(query.activeOnly ? { ':active': 'active' } : {}),
-    },
+    ProjectionExpression: attributes.map((a) => `#${a}`).join(', '),
+    names: Object.fromEntries(attributes.map((a) => [`#${a}`, a])),
   };
+})();
+
+/** The status filter both reads share: an erased (or erasing) conversation is already gone. */
+function statusFilter(query: ListQuery) {
+  return query.activeOnly
+    ? { expression: '#status = :active', values: { ':active': 'active' } }
+    : {
+        expression: '(attribute_not_exists(#status) OR #status <> :erasing)',
+        values: { ':erasing': ERASING },
+      };
 }
 
 async function countMatching(
@@ -68,6 +72,7 @@ async function countMatching(
   table: string,
   query: ListQuery,
 ): Promise<number> {
+  const status = statusFilter(query);
   let count = 0;
   let from: Record<string, unknown> | undefined;
   do {
@@ -75,8 +80,11 @@ async function countMatching(
       doc.send(
         new QueryCommand({
           TableName: table,
-          ...userFilter(query),
-          ...(query.activeOnly ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          IndexName: byTenantUser.name,
+          KeyConditionExpression: 'tenant_id = :t AND user_id = :u',
+          FilterExpression: status.expression,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':t': query.tenantId, ':u': query.userId, ...status.values },
           Select: 'COUNT',
           ExclusiveStartKey: from,
         }),
@@ -96,8 +104,7 @@ export async function queryConversationPage(
 ): Promise<ListPage> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   if (query.cursor !== undefined && !after) throw new InvalidCursorError();
-  const filter = userFilter(query);
-  const names = { '#status': 'status', '#context': 'context', '#messages': 'messages' };
+  const status = statusFilter(query);
   const total = await countMatching(doc, table, query);
 
   const wanted = (after ? 0 : query.offset) + query.pageSize + 1;
@@ -110,9 +117,13 @@ export async function queryConversationPage(
       doc.send(
         new QueryCommand({
           TableName: table,
-          ...filter,
-          ProjectionExpression: listProjection,
-          ExpressionAttributeNames: names,
+          IndexName: byUserCreated.name,
+          KeyConditionExpression: '#user_id = :u',
+          // User ids are unique across tenants; the tenant is still checked on every item.
+          FilterExpression: `#tenant_id = :t AND ${status.expression}`,
+          ProjectionExpression: pageProjection.ProjectionExpression,
+          ExpressionAttributeNames: pageProjection.names,
+          ExpressionAttributeValues: { ':u': query.userId, ':t': query.tenantId, ...status.values },
           ScanIndexForward: false,
           ExclusiveStartKey: start,
           Limit: Math.min(wanted - collected.length + 5, 200),

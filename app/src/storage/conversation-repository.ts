@@ -1,10 +1,10 @@
 // Conversations in DynamoDB: one item per conversation (state, counters, the recent-message
 // window, idempotency keys, the turn lease) and one item per committed turn in the messages
 // table. The item mapping (conversation-items.ts, with original-items.ts for the original
-// service's format), the list (conversation-list.ts) and a turn's writes (conversation-turns.ts)
-// each have a file; this one puts them together with create, read, status and delete.
+// service's format), the list (conversation-list.ts), a turn's writes (conversation-turns.ts)
+// and erasure (conversation-erasure.ts) each have a file; this one puts them together with
+// create, read and status changes.
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -16,7 +16,13 @@ import type {
   ConversationRepository,
   StoredConversation,
 } from '../coaching/conversation-records.js';
-import { fromItem, newConversationItem, storableKey } from './conversation-items.js';
+import {
+  fromItem,
+  newConversationItem,
+  storableKey,
+  windowHoldsMetadata,
+} from './conversation-items.js';
+import { createConversationErasure, ERASING } from './conversation-erasure.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
@@ -41,7 +47,8 @@ export function createConversationRepository(
         }),
       ),
     );
-    return result.Item ? fromItem(result.Item) : undefined;
+    // A conversation whose erasure has begun is gone to every reader.
+    return result.Item && result.Item.status !== ERASING ? fromItem(result.Item) : undefined;
   }
 
   async function queryAll(input: QueryCommandInput): Promise<Item[]> {
@@ -59,29 +66,37 @@ export function createConversationRepository(
 
   return {
     async create(conversation, opening) {
-      // The opening message first: if the conversation put fails, the orphan turn is invisible.
+      // The opening message first: until the conversation item exists, the turn is invisible.
+      const openingKey = { conversation_id: conversation.conversationId, turn: 0 };
       await storageCall(() =>
         doc.send(
           new PutCommand({
             TableName: messagesTable,
             Item: {
-              conversation_id: conversation.conversationId,
-              turn: 0,
+              ...openingKey,
               messages: [messageItem(opening)],
               created_at: opening.timestamp,
             },
           }),
         ),
       );
-      await storageCall(() =>
-        doc.send(
-          new PutCommand({
-            TableName: conversations,
-            Item: newConversationItem(conversation),
-            ConditionExpression: 'attribute_not_exists(conversation_id)',
-          }),
-        ),
-      );
+      try {
+        await storageCall(() =>
+          doc.send(
+            new PutCommand({
+              TableName: conversations,
+              Item: newConversationItem(conversation),
+              ConditionExpression: 'attribute_not_exists(conversation_id)',
+            }),
+          ),
+        );
+      } catch (error) {
+        // A conversation that was not created leaves no opening turn behind.
+        await doc
+          .send(new DeleteCommand({ TableName: messagesTable, Key: openingKey }))
+          .catch(() => undefined);
+        throw error;
+      }
     },
 
     get: getItem,
@@ -90,7 +105,8 @@ export function createConversationRepository(
       // A short conversation lies wholly in the item's recent window: no turn item to read.
       if (
         conversation.inlineMessages.length === 0 &&
-        conversation.recentMessages.length === conversation.messageCount
+        conversation.recentMessages.length === conversation.messageCount &&
+        windowHoldsMetadata(conversation.recentMessages)
       ) {
         return [...conversation.recentMessages];
       }
@@ -114,21 +130,24 @@ export function createConversationRepository(
 
     ...createTurnWrites(doc, tableNames, getItem),
 
-    async updateStatus(conversationId, from, to, changes) {
+    async updateStatus(seen, to, changes) {
       try {
         await storageCall(() =>
           doc.send(
             new UpdateCommand({
               TableName: conversations,
-              Key: { conversation_id: conversationId },
+              Key: { conversation_id: seen.conversationId },
               UpdateExpression:
                 'SET #status = :to, updated_at = :updated, metadata = :metadata' +
                 (changes.completedAt ? ', completed_at = :completed' : ''),
-              ConditionExpression: '#status = :from',
+              // No turn committed since `seen`, so completed_at follows every message.
+              ConditionExpression:
+                '#status = :from AND (attribute_not_exists(turn_count) OR turn_count = :turns)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':to': to,
-                ':from': from,
+                ':from': seen.status,
+                ':turns': seen.turnCount,
                 ':updated': changes.updatedAt,
                 ':metadata': changes.metadata,
                 ...(changes.completedAt ? { ':completed': changes.completedAt } : {}),
@@ -143,28 +162,6 @@ export function createConversationRepository(
       }
     },
 
-    async delete(conversationId) {
-      // The conversation item goes first: once it is gone, no turn item is reachable.
-      await storageCall(() =>
-        doc.send(
-          new DeleteCommand({ TableName: conversations, Key: { conversation_id: conversationId } }),
-        ),
-      );
-      const keys = await queryAll({
-        TableName: messagesTable,
-        KeyConditionExpression: 'conversation_id = :c',
-        ExpressionAttributeValues: { ':c': conversationId },
-        ProjectionExpression: 'conversation_id, turn',
-      });
-      for (let i = 0; i < keys.length; i += 25) {
-        let requests = keys.slice(i, i + 25).map((key) => ({ DeleteRequest: { Key: key } }));
-        for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
-          const result = await storageCall(() =>
-            doc.send(new BatchWriteCommand({ RequestItems: { [messagesTable]: requests } })),
-          );
-          requests = (result.UnprocessedItems?.[messagesTable] ?? []) as typeof requests;
-        }
-      }
-    },
+    ...createConversationErasure(doc, tableNames),
   };
 }

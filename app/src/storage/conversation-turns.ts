@@ -1,9 +1,13 @@
 // A turn's writes: the lease a turn takes on the conversation item (a conditional update that
-// also checks owner, status, the turn limit and the Idempotency-Key), the turn item and the
-// conditional update that commits it (only the lease holder can), and the lease's release.
-// The conversation item's update is the turn's single commit point: turn items beyond its
-// committed count are invisible, so a crash between the two writes leaves nothing visible.
+// also checks owner, status, the turn limit and the Idempotency-Key, and hands out a fencing
+// number), the turn item and the conditional update that commits it, and the lease's release.
+// The conversation item's update is the turn's single commit point: it succeeds only for the
+// lease holder while the conversation is active, so a pause, complete or erasure that lands
+// first wins. Turn items beyond the committed count are invisible; a turn that loses removes
+// its own, and a turn item is written only over one of a lower fence, so a turn whose lease
+// lapsed (or whose conversation is being erased) cannot overwrite a newer one or an erasure.
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -14,9 +18,14 @@ import type {
   ConversationRepository,
   StoredConversation,
 } from '../coaching/conversation-records.js';
-import { fromItem, stateAttributes, storableKey } from './conversation-items.js';
+import {
+  fromItem,
+  idempotencyRecordItem,
+  stateAttributes,
+  storableKey,
+} from './conversation-items.js';
 import { isConditionFailure, storageCall } from './dynamo.js';
-import { messageItem } from './item-values.js';
+import { asNumber, messageItem } from './item-values.js';
 
 export type TurnWrites = Pick<
   ConversationRepository,
@@ -41,12 +50,12 @@ export function createTurnWrites(
         ':expires': lease.expiresAt,
         ':max': lease.maxUserTurns,
         ':empty': {},
+        ':one': 1,
       };
       let keyCondition = '';
-      if (lease.idempotencyKey !== undefined) {
-        names['#key'] = lease.idempotencyKey;
-        keyCondition =
-          ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.expires_at < :now)';
+      if (lease.keyDigest !== undefined) {
+        names['#key'] = lease.keyDigest;
+        keyCondition = ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.e < :now)';
       }
       try {
         const result = await storageCall(() =>
@@ -55,7 +64,7 @@ export function createTurnWrites(
               TableName: tables.conversations,
               Key: { conversation_id: conversationId },
               UpdateExpression:
-                'SET lease_id = :lease, lease_expires_at = :expires, idempotency = if_not_exists(idempotency, :empty)',
+                'SET lease_id = :lease, lease_expires_at = :expires, idempotency = if_not_exists(idempotency, :empty) ADD lease_seq :one',
               ConditionExpression:
                 'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
                 ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
@@ -67,13 +76,18 @@ export function createTurnWrites(
             }),
           ),
         );
-        const conversation = fromItem(result.Attributes ?? {});
+        const attributes = result.Attributes ?? {};
+        const conversation = fromItem(attributes);
         if (conversation.userTurns >= lease.maxUserTurns) {
           // An original-format item counts its turns inline, which the condition cannot see.
           await turns.releaseTurn(conversationId, lease.leaseId);
           return { ok: false, current: { ...conversation, lease: undefined } };
         }
-        return { ok: true, conversation };
+        return {
+          ok: true,
+          conversation,
+          lease: { ...lease, fence: asNumber(attributes.lease_seq) },
+        };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         return { ok: false, current: await get(conversationId) };
@@ -81,30 +95,40 @@ export function createTurnWrites(
     },
 
     async commitTurn(before, after, lease, turn) {
-      const idempotencyKey = turn.idempotency?.key;
-      await storageCall(() =>
-        doc.send(
-          new PutCommand({
-            TableName: tables.messages,
-            Item: {
-              conversation_id: after.conversationId,
-              turn: turn.turn,
-              messages: turn.messages.map(messageItem),
-              created_at: turn.messages[1].timestamp,
-              ...(turn.idempotency
-                ? {
-                    idempotency_key: idempotencyKey,
-                    response: JSON.stringify(turn.idempotency.response),
-                  }
-                : {}),
-            },
-          }),
-        ),
-      );
+      const keyDigest = turn.idempotency?.keyDigest;
+      const turnKey = { conversation_id: after.conversationId, turn: turn.turn };
+      try {
+        await storageCall(() =>
+          doc.send(
+            new PutCommand({
+              TableName: tables.messages,
+              Item: {
+                ...turnKey,
+                lease_seq: lease.fence,
+                messages: turn.messages.map(messageItem),
+                created_at: turn.messages[1].timestamp,
+                ...(turn.idempotency
+                  ? {
+                      idempotency_key: keyDigest,
+                      response: JSON.stringify(turn.idempotency.response),
+                    }
+                  : {}),
+              },
+              // Over nothing, or over what a turn with an older lease left: never a newer one's.
+              ConditionExpression: 'attribute_not_exists(turn) OR lease_seq < :fence',
+              ExpressionAttributeValues: { ':fence': lease.fence },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
       const state = stateAttributes(after);
-      const names: Record<string, string> = {};
+      const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {
         ':lease': lease.leaseId,
+        ':active': 'active',
         ':count': before.messageCount + 2,
       };
       const sets = Object.entries(state).map(([attribute, value], i) => {
@@ -114,17 +138,13 @@ export function createTurnWrites(
       });
       sets.push('message_count = :count');
       if (turn.idempotency) {
-        names['#key'] = turn.idempotency.key;
-        values[':record'] = {
-          turn: turn.idempotency.record.turn,
-          body_hash: turn.idempotency.record.bodyHash,
-          expires_at: turn.idempotency.record.expiresAt,
-        };
+        names['#key'] = turn.idempotency.keyDigest;
+        values[':record'] = idempotencyRecordItem(turn.idempotency.record);
         sets.push('idempotency.#key = :record');
       }
       const removes = ['lease_id', 'lease_expires_at'];
       Object.entries(before.idempotency)
-        .filter(([key, record]) => record.expiresAt < lease.now && key !== idempotencyKey)
+        .filter(([key, record]) => record.expiresAt < lease.now && key !== keyDigest)
         .forEach(([key], i) => {
           names[`#old${i}`] = key;
           removes.push(`idempotency.#old${i}`);
@@ -136,7 +156,7 @@ export function createTurnWrites(
               TableName: tables.conversations,
               Key: { conversation_id: after.conversationId },
               UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-              ConditionExpression: 'lease_id = :lease',
+              ConditionExpression: 'lease_id = :lease AND #status = :active',
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
             }),
@@ -144,8 +164,19 @@ export function createTurnWrites(
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        // The turn lost: its item goes (unless a newer lease or an erasure already replaced it).
+        await doc
+          .send(
+            new DeleteCommand({
+              TableName: tables.messages,
+              Key: turnKey,
+              ConditionExpression: 'lease_seq = :fence',
+              ExpressionAttributeValues: { ':fence': lease.fence },
+            }),
+          )
+          .catch(() => undefined);
+        return false;
       }
     },
 

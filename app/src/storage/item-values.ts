@@ -2,6 +2,7 @@
 // (items written by the original service, by hand, or by an older version): each falls back
 // when absent or of another type, and timestamps and messages come back in one shape.
 import type { Message } from '../coaching/conversation-entity.js';
+import { clientJsonObject, clientJsonText } from './client-json.js';
 
 export type Item = Record<string, unknown>;
 
@@ -29,13 +30,14 @@ export function messageOf(raw: unknown): Message {
     role: m.role === 'user' ? 'user' : 'assistant',
     content: asString(m.content),
     timestamp: normalizeTimestamp(m.timestamp) ?? '',
-    metadata: asRecord(m.metadata),
+    metadata: clientJsonObject(m.metadata_json, m.metadata),
   };
 }
 
+/** A message to store; its metadata, the client's JSON for a user message, as JSON text. */
 export const messageItem = (m: Message) => ({
   role: m.role,
   content: m.content,
   timestamp: m.timestamp,
-  metadata: m.metadata,
+  metadata_json: clientJsonText(m.metadata),
 });

@@ -1,6 +1,6 @@
 // The rate limiters' shared stores: RateLimiterDynamo on the rate-limits table (so limits hold
 // across Lambda instances) and RateLimiterRedis. Each store's client library loads only when a
-// store is built, with timeouts short enough that a request never waits long on it.
+// store is built; each says how long a count may take on it, sized for that store's latency.
 import {
   RateLimiterDynamo,
   RateLimiterRedis,
@@ -8,14 +8,25 @@ import {
 } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.js';
 
-/** How long a store may take before the in-process insurance limiter answers instead. */
-export const LIMITER_STORE_TIMEOUT_MS = 250;
+/**
+ * DynamoDB answers in milliseconds when warm, but a cold instance's first call opens a TLS
+ * connection and a throttled one is retried: a count may take up to this long before the
+ * instance counts on its own. Within it, one request and one retry fit their own timeouts.
+ */
+const DYNAMODB_COUNT_MS = 2500;
+const DYNAMODB_REQUEST_MS = 1000;
+
+/** Redis sits beside the function in its VPC: a count that takes longer than this is lost. */
+const REDIS_COUNT_MS = 250;
 
 /** What rate-limiter-flexible builds a store limiter from, less the store's client. */
 type StoreLimiterOptions = Omit<ConstructorParameters<typeof RateLimiterRedis>[0], 'storeClient'>;
 
-/** Builds the shared-store limiter of one limit class. */
-export type LimiterStore = (options: StoreLimiterOptions) => RateLimiterAbstract;
+/** A shared store: how long a count may take on it, and the limiter of one class on it. */
+export interface LimiterStore {
+  readonly timeoutMs: number;
+  build(options: StoreLimiterOptions): RateLimiterAbstract;
+}
 
 export interface DynamoLimiterStoreOptions {
   readonly region: string;
@@ -40,10 +51,10 @@ export async function dynamoLimiterStore(
     new DynamoDB({
       region: options.region,
       endpoint: options.endpoint,
-      maxAttempts: 1,
+      maxAttempts: 2,
       requestHandler: new NodeHttpHandler({
-        connectionTimeout: LIMITER_STORE_TIMEOUT_MS,
-        requestTimeout: LIMITER_STORE_TIMEOUT_MS,
+        connectionTimeout: DYNAMODB_REQUEST_MS,
+        requestTimeout: DYNAMODB_REQUEST_MS,
         throwOnRequestTimeout: true,
       }),
       ...(options.localCredentials
@@ -51,14 +62,17 @@ export async function dynamoLimiterStore(
         : {}),
     }),
   );
-  return (limiter) =>
-    new RateLimiterDynamo({
-      ...limiter,
-      storeClient: client,
-      tableName: options.tableName,
-      tableCreated: true,
-      ttlSet: true,
-    });
+  return {
+    timeoutMs: DYNAMODB_COUNT_MS,
+    build: (limiter) =>
+      new RateLimiterDynamo({
+        ...limiter,
+        storeClient: client,
+        tableName: options.tableName,
+        tableCreated: true,
+        ttlSet: true,
+      }),
+  };
 }
 
 export interface RedisLimiterStoreOptions {
@@ -81,12 +95,15 @@ export async function redisLimiterStore(
     tls: options.tls ? {} : undefined,
     enableOfflineQueue: false,
     connectTimeout: 1000,
-    commandTimeout: LIMITER_STORE_TIMEOUT_MS,
+    commandTimeout: REDIS_COUNT_MS,
     maxRetriesPerRequest: 1,
   });
   client.on('error', (error: Error) =>
     logger.warn({ event: 'rate_limiter_store_error', reason: error.message }),
   );
-  return (limiter) =>
-    new RateLimiterRedis({ ...limiter, storeClient: client, useRedisPackage: false });
+  return {
+    timeoutMs: REDIS_COUNT_MS,
+    build: (limiter) =>
+      new RateLimiterRedis({ ...limiter, storeClient: client, useRedisPackage: false }),
+  };
 }

@@ -66,7 +66,13 @@ function createTableInput(def: TableDefinition, name: string) {
           GlobalSecondaryIndexes: def.indexes.map((index) => ({
             IndexName: index.name,
             KeySchema: keySchema(index.hashKey, index.rangeKey),
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection:
+              index.projection.type === 'ALL'
+                ? { ProjectionType: 'ALL' as const }
+                : {
+                    ProjectionType: 'INCLUDE' as const,
+                    NonKeyAttributes: [...index.projection.attributes],
+                  },
           })),
         }
       : {}),

@@ -1,11 +1,13 @@
 // Coaching sessions in DynamoDB: one item per coaching run, with the model used, token totals
 // and estimated cost added atomically as calls happen, listed through the table's GSIs.
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type QueryCommandInput,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type {
   CoachingSession,
@@ -13,14 +15,15 @@ import type {
   SessionRepository,
 } from '../coaching/session-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
-import { storageCall, type Dynamo } from './dynamo.js';
+import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 
 function sessionOf(i: Record<string, unknown>): CoachingSession {
   return {
     sessionId: String(i.session_id),
-    conversationId: String(i.conversation_id),
+    conversationId: typeof i.conversation_id === 'string' ? i.conversation_id : '',
     tenantId: String(i.tenant_id),
-    userId: String(i.user_id),
+    // An erased conversation's session keeps no user.
+    userId: typeof i.user_id === 'string' ? i.user_id : '',
     topic: String(i.topic),
     status: i.status as ConversationStatus,
     startedAt: String(i.started_at),
@@ -79,6 +82,24 @@ const MAX_USER_SESSIONS = 1000;
 
 export function createSessionRepository(dynamo: Dynamo, table: string): SessionRepository {
   const { doc } = dynamo;
+  /** An update of an existing session (a missing one is the caller's to notice). */
+  const update = (
+    sessionId: string,
+    expression: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ) =>
+    storageCall(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { session_id: sessionId },
+          ConditionExpression: 'attribute_exists(session_id)',
+          ...expression,
+        }),
+      ),
+    );
   return {
     async create(session) {
       await storageCall(() =>
@@ -107,6 +128,22 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
           }),
         ),
       );
+    },
+
+    async remove(sessionId) {
+      await storageCall(() =>
+        doc.send(new DeleteCommand({ TableName: table, Key: { session_id: sessionId } })),
+      );
+    },
+
+    async erase(sessionId, at) {
+      await update(sessionId, {
+        UpdateExpression:
+          'SET erased_at = :at, updated_at = :at REMOVE user_id, conversation_id, outcome',
+        ExpressionAttributeValues: { ':at': at },
+      }).catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
     },
 
     async get(sessionId) {
@@ -144,50 +181,36 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
     },
 
     async recordCall(sessionId, call, at) {
-      await storageCall(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { session_id: sessionId },
-            UpdateExpression:
-              'SET model = :model, provider = :provider, updated_at = :at ' +
-              'ADD input_tokens :in, output_tokens :out, estimated_cost_usd :cost, turns :turn, failed_calls :failed',
-            ConditionExpression: 'attribute_exists(session_id)',
-            ExpressionAttributeValues: {
-              ':model': call.model,
-              ':provider': call.provider,
-              ':at': at,
-              ':in': call.usage.inputTokens,
-              ':out': call.usage.outputTokens,
-              ':cost': call.costUsd,
-              ':turn': call.failed ? 0 : 1,
-              ':failed': call.failed ? 1 : 0,
-            },
-          }),
-        ),
-      );
+      await update(sessionId, {
+        UpdateExpression:
+          'SET model = :model, provider = :provider, updated_at = :at ' +
+          'ADD input_tokens :in, output_tokens :out, estimated_cost_usd :cost, turns :turn, failed_calls :failed',
+        ExpressionAttributeValues: {
+          ':model': call.model,
+          ':provider': call.provider,
+          ':at': at,
+          ':in': call.usage.inputTokens,
+          ':out': call.usage.outputTokens,
+          ':cost': call.costUsd,
+          ':turn': call.failed ? 0 : 1,
+          ':failed': call.failed ? 1 : 0,
+        },
+      });
     },
 
     async updateStatus(sessionId, status, at, outcome) {
-      await storageCall(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { session_id: sessionId },
-            UpdateExpression:
-              'SET #status = :status, updated_at = :at' +
-              (status === 'completed' ? ', completed_at = :at' : '') +
-              (outcome ? ', outcome = :outcome' : ''),
-            ConditionExpression: 'attribute_exists(session_id)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':status': status,
-              ':at': at,
-              ...(outcome ? { ':outcome': outcome } : {}),
-            },
-          }),
-        ),
-      );
+      await update(sessionId, {
+        UpdateExpression:
+          'SET #status = :status, updated_at = :at' +
+          (status === 'completed' ? ', completed_at = :at' : '') +
+          (outcome ? ', outcome = :outcome' : ''),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':at': at,
+          ...(outcome ? { ':outcome': outcome } : {}),
+        },
+      });
     },
   };
 }

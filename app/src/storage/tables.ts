@@ -9,10 +9,15 @@ export interface KeyAttribute {
   readonly type: KeyType;
 }
 
+/** What an index copies of each item, beside the table's and its own keys. */
+export type Projection =
+  { readonly type: 'ALL' } | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
+
 export interface IndexDefinition {
   readonly name: string;
   readonly hashKey: KeyAttribute;
   readonly rangeKey?: KeyAttribute;
+  readonly projection: Projection;
 }
 
 export interface TableDefinition {
@@ -34,6 +39,8 @@ export type TableId = 'conversations' | 'messages' | 'coachingSessions' | 'analy
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
+const ALL: Projection = { type: 'ALL' };
+const include = (...attributes: string[]): Projection => ({ type: 'INCLUDE', attributes });
 
 export const tables: Readonly<Record<TableId, TableDefinition>> = {
   conversations: {
@@ -42,9 +49,34 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     envVar: 'CONVERSATIONS_TABLE',
     description: 'One item per conversation: status, phase, counters, recent-turn window.',
     hashKey: S('conversation_id'),
+    // Each copies only what the list reads, so a turn's write (its recent window, its
+    // insights) is not copied again: the count reads the first, a page the second.
     indexes: [
-      { name: 'tenant_id-user_id-index', hashKey: S('tenant_id'), rangeKey: S('user_id') },
-      { name: 'user_id-created_at-index', hashKey: S('user_id'), rangeKey: S('created_at') },
+      {
+        name: 'tenant_id-user_id-index',
+        hashKey: S('tenant_id'),
+        rangeKey: S('user_id'),
+        projection: include('status'),
+      },
+      {
+        name: 'user_id-created_at-index',
+        hashKey: S('user_id'),
+        rangeKey: S('created_at'),
+        // A summary's attributes; `context` and `messages` only exist on the original
+        // service's items, which keep their phase and their messages there.
+        projection: include(
+          'tenant_id',
+          'topic',
+          'status',
+          'current_phase',
+          'turn_count',
+          'message_count',
+          'updated_at',
+          'completed_at',
+          'context',
+          'messages',
+        ),
+      },
     ],
   },
   messages: {
@@ -56,6 +88,8 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     hashKey: S('conversation_id'),
     rangeKey: N('turn'),
     indexes: [],
+    // Only an erased conversation's tombstones carry it.
+    ttlAttribute: 'expire_at',
   },
   coachingSessions: {
     id: 'coachingSessions',
@@ -64,9 +98,19 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     description: 'One item per coaching run: model, token totals, estimated cost, outcome.',
     hashKey: S('session_id'),
     indexes: [
-      { name: 'tenant_id-user_id-index', hashKey: S('tenant_id'), rangeKey: S('user_id') },
-      { name: 'user_id-topic-index', hashKey: S('user_id'), rangeKey: S('topic') },
-      { name: 'tenant_id-started_at-index', hashKey: S('tenant_id'), rangeKey: S('started_at') },
+      {
+        name: 'tenant_id-user_id-index',
+        hashKey: S('tenant_id'),
+        rangeKey: S('user_id'),
+        projection: ALL,
+      },
+      { name: 'user_id-topic-index', hashKey: S('user_id'), rangeKey: S('topic'), projection: ALL },
+      {
+        name: 'tenant_id-started_at-index',
+        hashKey: S('tenant_id'),
+        rangeKey: S('started_at'),
+        projection: ALL,
+      },
     ],
   },
   analyses: {
@@ -76,7 +120,12 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     description: 'Stored analysis results and their usage (model, tokens, estimated cost).',
     hashKey: S('analysis_id'),
     indexes: [
-      { name: 'tenant_id-created_at-index', hashKey: S('tenant_id'), rangeKey: S('created_at') },
+      {
+        name: 'tenant_id-created_at-index',
+        hashKey: S('tenant_id'),
+        rangeKey: S('created_at'),
+        projection: ALL,
+      },
     ],
   },
   rateLimits: {

@@ -1,0 +1,113 @@
+// The stored items stay within DynamoDB's 400 KB whatever the client sends within the body
+// limit: the worst a client and a model can do (every body at the largest MAX_BODY_BYTES, in
+// three-byte characters; every answer at its schema's limits) for more turns than the recent
+// window holds, with the guard in front of dynalite counting bytes as DynamoDB does.
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'chai';
+import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
+import { coachingTurn } from '../support/fake-answers.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { itemBytes } from '../support/dynamo-guard.js';
+import { startApi, type TestApi } from '../support/harness.js';
+
+const MAX_BODY = 128 * 1024;
+const MAX_TURNS = 1000;
+const wide = (n: number, mark = '') => `${mark}${'€'.repeat(n - mark.length)}`;
+
+/** A JSON body of MAX_BODY bytes at most: `fields`, and under `key` a string filling the rest. */
+function fullBody(fields: Record<string, unknown>, key: string) {
+  const wrap = (text: string) => ({ note: text });
+  const bare = Buffer.byteLength(JSON.stringify({ ...fields, [key]: wrap('') }));
+  const filled = wrap('€'.repeat(Math.floor((MAX_BODY - bare) / 3)));
+  return { text: JSON.stringify({ ...fields, [key]: filled }), filled };
+}
+
+/** The model's largest answer: every field at its schema's length and count. */
+const largestTurn = (turn: number) =>
+  coachingTurn({
+    ai_response: wide(8000),
+    follow_up_question: wide(1000),
+    insights: Array.from({ length: 10 }, (_, i) => wide(500, `${turn}.${i} `)),
+    identified_values: Array.from({ length: 10 }, (_, i) => wide(100, `${turn}.${i} `)),
+    next_steps: Array.from({ length: 10 }, (_, i) => wide(500, `${i} `)),
+  });
+
+describe('the byte budget of stored items', function () {
+  this.timeout(120_000);
+  let fake: FakeBedrock;
+  let api: TestApi;
+
+  before(async () => {
+    fake = await startFakeBedrock();
+    api = await startApi({
+      env: {
+        ...fakeBedrockEnv(fake),
+        MAX_BODY_BYTES: String(MAX_BODY),
+        MAX_TURNS: String(MAX_TURNS),
+      },
+    });
+  });
+  after(async () => {
+    await api.close();
+    await fake.close();
+  });
+
+  const largestItem = async (table: 'conversations' | 'messages') => {
+    const scan = await api.dynamo.client.send(
+      new ScanCommand({ TableName: api.config.tables[table] }),
+    );
+    return Math.max(...(scan.Items ?? []).map(itemBytes));
+  };
+
+  it('when every body is as large as allowed and every answer as long as its schema lets it be, then every turn succeeds and reads back whole', async () => {
+    const token = await api.token('wide', 'acme');
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const started = await api.request('POST', '/api/v1/conversations/initiate', {
+      rawBody: fullBody({ topic: 'purpose' }, 'context').text,
+      headers,
+    });
+    expect(started.status, started.text).to.equal(201);
+    const id = String(started.body.conversation_id);
+    const turns = RECENT_WINDOW / 2 + 3;
+    // What the earlier keyed turns of the last 24 hours leave: one record per turn, as the
+    // service writes them (the key's digest, then turn, expiry and the body's digest).
+    const records = Object.fromEntries(
+      Array.from({ length: MAX_TURNS - turns }, (_, i) => [
+        `seeded-key-digest-${String(i).padStart(4, '0')}`,
+        { t: i + 1, e: Date.now() + 86_400_000, h: 'seeded-body-digest-xxxx' },
+      ]),
+    );
+    await api.dynamo.doc.send(
+      new UpdateCommand({
+        TableName: api.config.tables.conversations,
+        Key: { conversation_id: id },
+        UpdateExpression: 'SET idempotency = :records',
+        ExpressionAttributeValues: { ':records': records },
+      }),
+    );
+
+    const sent: Record<string, unknown>[] = [];
+    for (let turn = 0; turn < turns; turn++) {
+      fake.script({ tool: largestTurn(turn) });
+      const body = fullBody({ user_message: wide(4000, `${turn} `) }, 'metadata');
+      const answer = await api.request('POST', `/api/v1/conversations/${id}/message`, {
+        rawBody: body.text,
+        headers: { ...headers, 'Idempotency-Key': `k${turn}`.padEnd(128, '-') },
+      });
+      expect(answer.status, `turn ${turn}: ${answer.text.slice(0, 200)}`).to.equal(200);
+      sent.push(body.filled);
+    }
+
+    const read = await api.request<{ messages: { metadata: Record<string, unknown> }[] }>(
+      'GET',
+      `/api/v1/conversations/${id}`,
+      { token },
+    );
+    const users = read.body.messages.filter((_, i) => i % 2 === 1);
+    expect(users.map((m) => m.metadata)).to.deep.equal(sent);
+    // The guard already refused anything over 400 KB; these are the margins docs/storage.md gives.
+    expect(await largestItem('conversations')).to.be.below(360 * 1024);
+    expect(await largestItem('messages')).to.be.below(300 * 1024);
+  });
+});

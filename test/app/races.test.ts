@@ -1,0 +1,266 @@
+// Races, with a model that takes its time: a fake Bedrock, through the real SDK, that answers
+// only when the test lets it, and hooks that hold a storage call at the point that matters.
+// A pause, complete or erasure landing during a turn wins and the turn stores nothing; an
+// erasure leaves no text anywhere; history never goes backwards; a stale lease says how long.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'chai';
+import { coachingTurn } from '../support/fake-answers.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { on } from '../support/dynamo-hooks.js';
+import { initiate, startApi, type TestApi } from '../support/harness.js';
+
+interface Conversation {
+  status: string;
+  completed_at: string | null;
+  messages: { role: string; content: string; timestamp: string }[];
+}
+
+/** The next model call waits for `answer()`; `asked` resolves once the model has the request. */
+function slowModel(fake: FakeBedrock) {
+  let asked!: () => void;
+  let answer!: () => void;
+  const reached = new Promise<void>((resolve) => (asked = resolve));
+  const until = new Promise<void>((resolve) => (answer = resolve));
+  fake.script(() => {
+    asked();
+    return { until, then: { tool: coachingTurn() } };
+  });
+  return { reached, answer };
+}
+
+const isLease = (_name: string, input: Record<string, unknown>) =>
+  String(input.UpdateExpression).includes('lease_id = :lease');
+const isCommit = (_name: string, input: Record<string, unknown>) =>
+  String(input.UpdateExpression).includes('message_count = :count');
+const isCompletion = (_name: string, input: Record<string, unknown>) =>
+  String(input.UpdateExpression).includes('completed_at = :completed');
+
+describe('races with a slow model', () => {
+  let fake: FakeBedrock;
+  let api: TestApi;
+  let token: string;
+
+  before(async () => {
+    fake = await startFakeBedrock();
+    api = await startApi({ env: fakeBedrockEnv(fake) });
+    token = await api.token('rae', 'acme');
+  });
+  beforeEach(() => {
+    fake.reset();
+    fake.otherwise({ tool: coachingTurn() });
+  });
+  after(async () => {
+    await api.close();
+    await fake.close();
+  });
+
+  const send = (id: string, text: string, headers: Record<string, string> = {}) =>
+    api.request('POST', `/api/v1/conversations/${id}/message`, {
+      token,
+      body: { user_message: text },
+      headers,
+    });
+  const read = (id: string) =>
+    api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token });
+  const act = (id: string, action: 'pause' | 'resume' | 'complete') =>
+    api.request('POST', `/api/v1/conversations/${id}/${action}`, { token });
+  /** Every stored item, of every table, as text: to show a user's words are nowhere. */
+  const everything = async () =>
+    JSON.stringify(
+      await Promise.all(
+        (['conversations', 'messages', 'coachingSessions'] as const).map((t) => api.items(t)),
+      ),
+    );
+
+  describe('DELETE during a turn', () => {
+    it('when the erasure lands while the model thinks, then the turn is 404, no item holds its words, and the session keeps only tenant usage', async () => {
+      const id = await initiate(api, token);
+      expect((await send(id, 'my first secret')).status).to.equal(200);
+      const [item] = (await api.items('conversations')).filter((c) => c.conversation_id === id);
+      const sessionId = String(item?.session_id);
+
+      const model = slowModel(fake);
+      const turn = send(id, 'my second secret', { 'Idempotency-Key': 'erase-me' });
+      await model.reached;
+      const erased = await api.request('DELETE', `/api/v1/conversations/${id}`, { token });
+      expect(erased.status).to.equal(204);
+      model.answer();
+      const answered = await turn;
+      expect(answered.status, answered.text).to.equal(404);
+      expect(answered.body.error).to.equal('conversation_not_found');
+
+      expect((await read(id)).status).to.equal(404);
+      const stored = await everything();
+      expect(stored).to.not.contain('secret');
+      const session = (await api.items('coachingSessions')).find((s) => s.session_id === sessionId);
+      expect(session).to.include({ tenant_id: 'acme', topic: 'core_values' });
+      expect(session).to.not.have.any.keys('user_id', 'conversation_id', 'outcome');
+      // The erased turn's model call is still in the tenant's usage: two calls' tokens.
+      expect(session?.input_tokens).to.equal(240);
+      const retry = await send(id, 'my second secret', { 'Idempotency-Key': 'erase-me' });
+      expect(retry.status).to.equal(404);
+    });
+
+    it('when the turn writes its item only after the erasure, then the write is refused, so even a turn that crashed next leaves nothing', async () => {
+      const id = await initiate(api, token);
+      const write = api.hooks.hold(
+        on('PutItemCommand', api.config.tables.messages, (_n, input) => {
+          return (input.Item as { turn?: number } | undefined)?.turn === 1;
+        }),
+      );
+      const turn = send(id, 'a late secret');
+      await write.reached;
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
+      ).to.equal(204);
+      write.release();
+      expect((await turn).status).to.equal(404);
+      expect(await everything()).to.not.contain('a late secret');
+    });
+  });
+
+  describe('a status change during a turn', () => {
+    it('when a pause lands while the model thinks, then the turn is 409 not active and stores nothing; after resume the next message is fine', async () => {
+      const id = await initiate(api, token);
+      const model = slowModel(fake);
+      const turn = send(id, 'paused words');
+      await model.reached;
+      expect((await act(id, 'pause')).status).to.equal(204);
+      model.answer();
+      const answered = await turn;
+      expect(answered.status, answered.text).to.equal(409);
+      expect(answered.body).to.include({
+        error: 'conversation_not_active',
+        current_status: 'paused',
+      });
+      const conversation = (await read(id)).body;
+      expect(conversation.status).to.equal('paused');
+      expect(conversation.messages).to.have.length(1);
+      expect(await everything()).to.not.contain('paused words');
+      expect((await act(id, 'resume')).status).to.equal(204);
+      expect((await send(id, 'resumed words')).status).to.equal(200);
+      expect((await read(id)).body.messages).to.have.length(3);
+    });
+
+    it('when a complete lands while the model thinks, then the turn is 409 and no message is stored after completed_at', async () => {
+      const id = await initiate(api, token);
+      const model = slowModel(fake);
+      const turn = send(id, 'too late');
+      await model.reached;
+      expect((await act(id, 'complete')).status).to.equal(204);
+      model.answer();
+      const answered = await turn;
+      expect(answered.status).to.equal(409);
+      expect(answered.body.current_status).to.equal('completed');
+      const conversation = (await read(id)).body;
+      expect(conversation.messages.map((m) => m.content)).to.not.include('too late');
+      expect(await everything()).to.not.contain('too late');
+    });
+
+    it('when a complete decided before a turn committed is written after it, then completed_at still follows every message', async () => {
+      const id = await initiate(api, token);
+      const model = slowModel(fake);
+      const turn = send(id, 'just in time');
+      await model.reached;
+      const completion = api.hooks.hold(
+        on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
+      );
+      const complete = act(id, 'complete');
+      await completion.reached;
+      model.answer();
+      expect((await turn).status).to.equal(200);
+      completion.release();
+      expect((await complete).status).to.equal(204);
+      const conversation = (await read(id)).body;
+      expect(conversation.messages.map((m) => m.content)).to.include('just in time');
+      for (const message of conversation.messages) {
+        expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
+          true,
+        );
+      }
+    });
+  });
+
+  it('when a message waits on its lease while another turn commits, then its timestamps still come after that turn', async () => {
+    const id = await initiate(api, token);
+    const lease = api.hooks.hold(on('UpdateItemCommand', api.config.tables.conversations, isLease));
+    const first = send(id, 'sent first, leased last');
+    await lease.reached;
+    expect((await send(id, 'sent second, leased first')).status).to.equal(200);
+    lease.release();
+    expect((await first).status).to.equal(200);
+    const stamps = (await read(id)).body.messages.map((m) => m.timestamp);
+    expect(stamps).to.deep.equal([...stamps].sort());
+  });
+
+  it('when a commit is lost to another turn, then the loser is 409 busy and stores nothing', async () => {
+    const id = await initiate(api, token);
+    const commit = api.hooks.hold(
+      on('UpdateItemCommand', api.config.tables.conversations, isCommit),
+    );
+    const loser = send(id, 'the loser');
+    await commit.reached;
+    // Its lease lapses meanwhile: another turn takes over and commits.
+    await api.dynamo.doc.send(
+      new UpdateCommand({
+        TableName: api.config.tables.conversations,
+        Key: { conversation_id: id },
+        UpdateExpression: 'SET lease_expires_at = :past',
+        ExpressionAttributeValues: { ':past': 0 },
+      }),
+    );
+    expect((await send(id, 'the winner')).status).to.equal(200);
+    commit.release();
+    const lost = await loser;
+    expect(lost.status).to.equal(409);
+    expect(lost.body.error).to.equal('conversation_busy');
+    const contents = (await read(id)).body.messages.map((m) => m.content);
+    expect(contents).to.include('the winner');
+    expect(await everything()).to.not.contain('the loser');
+  });
+});
+
+describe('a lease left by a turn that never finished', () => {
+  let fake: FakeBedrock;
+  let api: TestApi;
+  let offsetMs = 0;
+
+  before(async () => {
+    fake = await startFakeBedrock();
+    api = await startApi({
+      env: fakeBedrockEnv(fake),
+      overrides: { now: () => new Date(Date.now() + offsetMs) },
+    });
+  });
+  after(async () => {
+    await api.close();
+    await fake.close();
+  });
+
+  it('when its holder is gone mid-turn, then 409 busy says the real wait in Retry-After, and after that wait the conversation takes messages again', async () => {
+    const token = await api.token('stale', 'acme');
+    const id = await initiate(api, token);
+    const send = (text: string) =>
+      api.request('POST', `/api/v1/conversations/${id}/message`, {
+        token,
+        body: { user_message: text },
+      });
+    // The model never answers this one: its turn holds the lease as a crashed one would.
+    const stuck = slowModel(fake);
+    void send('never answered');
+    await stuck.reached;
+
+    fake.otherwise({ tool: coachingTurn() });
+    const busy = await send('meanwhile');
+    expect(busy.status).to.equal(409);
+    expect(busy.body.error).to.equal('conversation_busy');
+    const wait = Number(busy.headers.get('retry-after'));
+    expect(wait).to.be.within(29, 31);
+
+    offsetMs += (wait - 2) * 1000;
+    expect((await send('too early')).status).to.equal(409);
+    offsetMs += 2000;
+    const after = await send('after the wait');
+    expect(after.status, after.text).to.equal(200);
+  });
+});
