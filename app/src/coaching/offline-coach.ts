@@ -1,6 +1,7 @@
 // The offline coaching turn: walks the template's question bank in order, reflects the user's
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
+import { quote, sentences } from '../analysis/offline/text.js';
 import type { ResultStatus } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { CoachingTurn } from './coaching-turn.js';
@@ -30,8 +31,7 @@ export function valuesIn(text: string, template: CoachingTemplate): string[] {
 }
 
 function firstSentence(text: string): string {
-  const sentence = text.trim().split(/(?<=[.!?])\s/)[0] ?? text.trim();
-  return sentence.length > 140 ? `${sentence.slice(0, 137).trimEnd()}...` : sentence;
+  return quote(sentences(text)[0] ?? text, 140);
 }
 
 function confirms(text: string, template: CoachingTemplate): boolean {
@@ -55,7 +55,8 @@ function nextQuestion(template: CoachingTemplate, userTurns: number): string {
 
 export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   const { template, userMessage, userTurns } = task;
-  const newValues = valuesIn(userMessage, template);
+  // The answer holds at most ten new values (its schema's limit), however many were named.
+  const newValues = valuesIn(userMessage, template).slice(0, 10);
   const known = [...new Set([...task.identifiedValues, ...newValues])];
   const reflection = `You said: "${firstSentence(userMessage)}".`;
   const insights = newValues.map((value) => `${value} shows up in what you shared`);

@@ -36,7 +36,10 @@ export function offlineOnboardingSuggestion(task: OfflineSuggestionInput): Onboa
     };
   }
   const first = sentences(draft)[0] ?? draft;
-  const keyWords = contentWords(draft).slice(0, 3);
+  // A run of letters longer than any word (pasted code, a URL) is not one worth keeping.
+  const keyWords = contentWords(draft)
+    .filter((w) => w.length <= 30)
+    .slice(0, 3);
   const keep =
     keyWords.length > 0 ? ` Keep the words that carry your meaning: ${listing(keyWords)}.` : '';
   return {

@@ -40,7 +40,7 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
   const strengths = [
     ...reflected.map((v) => `The text reflects your stated value "${v}".`),
     ...(purposeFound.length > 0
-      ? [`It echoes your purpose in the words ${quoted(purposeFound.slice(0, 6))}.`]
+      ? [`It echoes your purpose in the words ${quoted(purposeFound)}.`]
       : []),
     ...goalsReflected.map((g) => `It supports your goal "${g}".`),
     ...(signals >= 2 ? ['It states something measurable, with a number or a timeframe.'] : []),
@@ -48,7 +48,7 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
   const misalignments = [
     ...missing.map((v) => `Your stated value "${v}" does not show in the text.`),
     ...(intent.purposeWords.length > 0 && purposeFound.length * 2 < intent.purposeWords.length
-      ? [`The text leaves out the language of your purpose: ${quoted(purposeMissing.slice(0, 6))}.`]
+      ? [`The text leaves out the language of your purpose: ${quoted(purposeMissing)}.`]
       : []),
     ...(signals < 2 ? ['The text names no measurable goal or deadline.'] : []),
   ];
@@ -61,7 +61,7 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
     ...(purposeMissing.length > 0 && purposeFound.length * 2 < intent.purposeWords.length
       ? [
           {
-            action: `Tie the text back to your purpose, using its own words such as ${quoted(purposeMissing.slice(0, 3))}.`,
+            action: `Tie the text back to your purpose, using its own words such as ${quoted(purposeMissing, 3)}.`,
             rationale:
               'Readers should see why this matters for the purpose the business exists for.',
             priority: 'medium' as Priority,

@@ -155,7 +155,7 @@ function operationsFindings(
     }
     case 'action_plan': {
       const goal =
-        textFrom(input.context.goal) ||
+        textFrom(input.context.goal).trim() ||
         listFrom(input.context.goals)[0] ||
         `Resolve: ${all[0] ?? quote(input.description)}`;
       const owner = ownerOf(input.context);

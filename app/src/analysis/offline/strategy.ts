@@ -90,7 +90,7 @@ export function offlineStrategy(input: InputOf<'strategy'>): StrategyOutput {
       return evidence ? `It names its ${e.name}: "${quote(evidence)}"` : `It names its ${e.name}.`;
     }),
     ...(purposeFound.length > 0
-      ? [`It connects to your purpose through ${quoted(purposeFound.slice(0, 4))}.`]
+      ? [`It connects to your purpose through ${quoted(purposeFound, 4)}.`]
       : []),
   ];
   const weaknesses = absent.map((e) => e.gap);
