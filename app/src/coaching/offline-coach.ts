@@ -30,8 +30,10 @@ export function valuesIn(text: string, template: CoachingTemplate): string[] {
     .map(([name]) => name);
 }
 
-function firstSentence(text: string): string {
-  return quote(sentences(text)[0] ?? text, 140);
+/** The user's first sentence, quoted back with its own end, or a full stop inside the quote. */
+function reflectionOf(text: string): string {
+  const sentence = quote(sentences(text)[0] ?? text, 140);
+  return `You said: "${sentence}${/[.!?…]$/.test(sentence) ? '' : '.'}"`;
 }
 
 function confirms(text: string, template: CoachingTemplate): boolean {
@@ -58,7 +60,7 @@ export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   // The answer holds at most ten new values (its schema's limit), however many were named.
   const newValues = valuesIn(userMessage, template).slice(0, 10);
   const known = [...new Set([...task.identifiedValues, ...newValues])];
-  const reflection = `You said: "${firstSentence(userMessage)}".`;
+  const reflection = reflectionOf(userMessage);
   const insights = newValues.map((value) => `${value} shows up in what you shared`);
   const result = template.result_name;
 
@@ -92,7 +94,10 @@ export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   }
 
   const question = nextQuestion(template, userTurns);
-  const noticed = newValues.length > 0 ? ` I notice ${listing(newValues)} in that.` : '';
+  const noticed =
+    newValues.length > 0
+      ? ` I hear ${listing(newValues.map((v) => v.toLowerCase()))} in what you said.`
+      : '';
   return {
     ai_response: `${reflection}${noticed} ${question}`,
     follow_up_question: question,
