@@ -10,6 +10,7 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { standardErrorBody } from './error-schemas.js';
+import { pathIds } from './path-ids.js';
 
 // Registering a named schema needs zod's `.openapi()`; loaded lazily, so only when documenting.
 extendZodWithOpenApi(z);
@@ -155,6 +156,21 @@ const tagDescriptions: Readonly<Record<string, string>> = {
   docs: 'This document and its two readers (no token)',
 };
 
+/** A path parameter: an id with its pattern (the one the routers match), else any segment. */
+function pathParamSchema(name: string): z.ZodType {
+  const id = pathIds[name];
+  if (!id)
+    return z
+      .string()
+      .min(1)
+      .describe(`The ${name.replace(/_/g, ' ')}`);
+  return z
+    .string()
+    .regex(new RegExp(id.pattern))
+    .describe(id.description)
+    .openapi({ example: id.example });
+}
+
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /** Collects contributions and generates the document; call `document` once per server URL. */
@@ -271,7 +287,7 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
         request: {
           params:
             pathParams.length > 0
-              ? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()])))
+              ? z.object(Object.fromEntries(pathParams.map((p) => [p, pathParamSchema(p)])))
               : undefined,
           query: route.query,
           headers: route.headers,
