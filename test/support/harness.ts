@@ -15,6 +15,12 @@ import {
   startEmbeddedDynamo,
   type EmbeddedDynamo,
 } from '../../app/src/storage/local-dynamo.js';
+import {
+  expectConforms,
+  ServedDocument,
+  type Exchange,
+  type OpenApiDocument,
+} from './served-document.js';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 
@@ -46,11 +52,14 @@ export interface TestApi {
   readonly dynamo: Dynamo;
   readonly logger: ReturnType<typeof memoryLogger>;
   token(user: string, tenant: string, claims?: Record<string, unknown>): Promise<string>;
+  /** Sends a request; the response must match the app's served /openapi.json. */
   request<T = Record<string, unknown>>(
     method: string,
     path: string,
     options?: RequestOptions,
   ): Promise<Response<T>>;
+  /** Checks a response got by other means (a raw socket) against the served document. */
+  expectDocumented(exchange: Exchange): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +101,12 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let served: Promise<ServedDocument> | undefined;
+  const document = () =>
+    (served ??= fetch(`${url}/openapi.json`)
+      .then((r) => r.json() as Promise<OpenApiDocument>)
+      .then((doc) => new ServedDocument(doc, [config.stage, config.apiMappingKey])));
+  const expectDocumented = async (exchange: Exchange) => expectConforms(await document(), exchange);
 
   return {
     url,
@@ -126,8 +141,16 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
       } catch {
         parsed = undefined;
       }
+      await expectDocumented({
+        method,
+        path,
+        status: response.status,
+        header: (name) => response.headers.get(name),
+        text,
+      });
       return { status: response.status, headers: response.headers, body: parsed as T, text };
     },
+    expectDocumented,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { publicPath, type AppContext, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
+import { constrainParams, oneOfPattern } from './path-ids.js';
 import { DOCS_CSP } from './security-headers.js';
 
 interface DocsAsset {
@@ -108,6 +109,21 @@ function redocPage(ctx: AppContext): string {
   );
 }
 
+/** The files each page's asset route serves, as the routes above decide them. */
+const pageAssets = {
+  docs: {
+    files: [
+      ...Object.keys(docsAssets).filter((f) => f.startsWith('swagger-ui')),
+      'swagger-init.js',
+    ],
+    operationId: 'getSwaggerUiAsset',
+  },
+  redoc: {
+    files: Object.keys(docsAssets).filter((f) => f.startsWith('redoc')),
+    operationId: 'getRedocAsset',
+  },
+} as const;
+
 export interface DocsRoutesOptions {
   readonly prefix: string;
   /** Every route module's part of the document. */
@@ -167,7 +183,11 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     if (!file.startsWith('redoc')) throw new NotFoundError(`No docs asset ${file}`);
     await serveAsset(ctx, file);
   });
-  return router;
+  // Only the pages' own files are routes: any other name is 404, whatever the method.
+  return constrainParams(router, (param, routePath) => {
+    const page = routePath.startsWith('/redoc') ? pageAssets.redoc : pageAssets.docs;
+    return param === 'file' ? oneOfPattern(page.files) : undefined;
+  });
 }
 
 /** True for the docs routes, which the per-IP limit does not count. */
@@ -179,21 +199,6 @@ export function isDocsRoute(route: string): boolean {
 
 const text = z.string();
 const mediaTypeOf = (contentType: string) => contentType.split(';')[0]?.trim() ?? contentType;
-
-/** The files each page's asset route serves, as the routes above decide them. */
-const pageAssets = {
-  docs: {
-    files: [
-      ...Object.keys(docsAssets).filter((f) => f.startsWith('swagger-ui')),
-      'swagger-init.js',
-    ],
-    operationId: 'getSwaggerUiAsset',
-  },
-  redoc: {
-    files: Object.keys(docsAssets).filter((f) => f.startsWith('redoc')),
-    operationId: 'getRedocAsset',
-  },
-} as const;
 
 export const docsContribution: DocsContribution = (docs) => {
   docs.route({
