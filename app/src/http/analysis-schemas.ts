@@ -10,12 +10,11 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
-import { anyCaseChoice, trimmedText } from './request-fields.js';
+import { anyCaseChoice, clientJson, trimmedText } from './request-fields.js';
 
-const businessContext = z
-  .record(z.string(), z.unknown())
-  .default({})
-  .describe('What the owner has shared about the business, e.g. purpose, core_values, goals');
+const businessContext = clientJson(
+  'What the owner has shared about the business, e.g. purpose, core_values, goals',
+);
 
 const textToAnalyse = (what: string) => trimmedText(10, 10000, { what });
 

@@ -2,7 +2,7 @@
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
 import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
-import { booleanQuery, trimmedText } from './request-fields.js';
+import { booleanQuery, clientJson, trimmedText } from './request-fields.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -10,9 +10,7 @@ const jsonObject = z.record(z.string(), z.unknown());
 
 export const initiateBody = z.object({
   topic: z.enum(coachingTopics).describe('What the conversation is about'),
-  context: jsonObject
-    .default({})
-    .describe('The client’s own JSON about the user (e.g. role, company); stored as sent'),
+  context: clientJson('The client’s own JSON about the user (e.g. role, company); stored as sent'),
   // Trimmed and lower-cased; a blank value means the default, as an absent one does.
   language: trimmedText(0, 5, {
     what: 'The language the coach replies in, e.g. `en`; lower-cased, and blank means `en`',
@@ -25,9 +23,9 @@ export const initiateBody = z.object({
 
 export const messageBody = z.object({
   user_message: trimmedText(1, 4000, { what: 'What the user says', tooShort: 'must not be blank' }),
-  metadata: jsonObject
-    .default({})
-    .describe('The client’s own JSON about this message; read back with the conversation'),
+  metadata: clientJson(
+    'The client’s own JSON about this message; read back with the conversation as sent',
+  ),
 });
 
 export const idempotencyKeyHeader = z
@@ -43,6 +41,8 @@ export const listQuery = z.object({
     .number()
     .int()
     .min(1)
+    // zod's int() already stops at the largest safe integer; said here, the document says it.
+    .max(Number.MAX_SAFE_INTEGER)
     .default(1)
     .describe('The page to read, from 1; ignored when `cursor` is given'),
   page_size: z.coerce.number().int().min(1).max(100).default(20).describe('Conversations a page'),

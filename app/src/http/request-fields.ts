@@ -102,3 +102,18 @@ export function booleanQuery(what: string, byDefault: boolean) {
         'in any case.',
     });
 }
+
+/**
+ * The client's own JSON object (`context`, `metadata`), handed on exactly as parsed: a record
+ * schema would rebuild it and silently drop a key such as `__proto__`, which is the client's
+ * as much as any other.
+ */
+export function clientJson(description: string) {
+  return z
+    .custom<Record<string, unknown>>(
+      (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+      { message: 'Invalid input: expected object', params: { type: 'type' } },
+    )
+    .default({})
+    .meta({ type: 'object', additionalProperties: {}, default: {}, description });
+}
