@@ -268,6 +268,19 @@ describe('fuzzing every route', () => {
     ]);
   });
 
+  /** The raw response, checked like every harness response against the served document. */
+  const expectDocumented = (method: string, path: string, response: RawResponse) =>
+    api.expectDocumented({
+      method,
+      path,
+      status: response.status,
+      header: (name) => {
+        const value = response.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+      text: response.text,
+    });
+
   function expectEnvelope(response: RawResponse, label: string): void {
     const requestId = response.headers['x-request-id'];
     expect(requestId, `${label}: X-Request-ID`).to.be.a('string');
@@ -346,6 +359,7 @@ describe('fuzzing every route', () => {
           const label = `${method} ${path.slice(0, 120)}`;
           if (method !== 'HEAD') expectEnvelope(response, label);
           else expect(response.status, label).to.be.below(500);
+          await expectDocumented(method, path, response);
           if (response.status >= 400) {
             expect(await storeSnapshot(api), `${label} changed the store`).to.equal(before);
           }
@@ -355,8 +369,8 @@ describe('fuzzing every route', () => {
     );
   });
 
-  it('when a conversation id is longer than a DynamoDB key may be, then every conversation route is 404, not 500', async () => {
-    const id = 'c'.repeat(2049);
+  it('when a conversation id is longer than a DynamoDB key may be, then every conversation route is 404 not_found, not 500', async () => {
+    const id = `conv_${'c'.repeat(2044)}`;
     const calls: [string, string, unknown][] = [
       ['GET', `/api/v1/conversations/${id}`, undefined],
       ['POST', `/api/v1/conversations/${id}/message`, { user_message: 'hello' }],
@@ -368,7 +382,7 @@ describe('fuzzing every route', () => {
     for (const [method, path, payload] of calls) {
       const response = await api.request(method, path, { token, body: payload });
       expect(response.status, `${method} ${path.slice(0, 40)}`).to.equal(404);
-      expect(response.body.error).to.equal('conversation_not_found');
+      expect(response.body.error).to.equal('not_found');
     }
   });
 
@@ -469,6 +483,7 @@ describe('fuzzing every route', () => {
         expect(response.status, tokenText).to.equal(401);
         expect(response.headers['www-authenticate']).to.equal('Bearer');
         expectEnvelope(response, tokenText);
+        await expectDocumented('GET', '/api/v1/conversations', response);
       }),
       { numRuns: 200 },
     );

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../app/src/config.js';
+import { loadConfig, type Config } from '../../app/src/config.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 import {
   ensureTables,
@@ -15,6 +15,11 @@ import {
   type HttpApiEventOptions,
   type HttpApiResult,
 } from '../../support/apigw-events.js';
+import {
+  expectConforms,
+  ServedDocument,
+  type OpenApiDocument,
+} from '../support/served-document.js';
 
 const root = process.cwd();
 const SECRET = 'lambda-test-secret-of-at-least-32-bytes!';
@@ -39,6 +44,7 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
   let child: ChildProcess;
   let stdout = '';
   let token: string;
+  let config: Config;
   const pending = new Map<number, (result: HttpApiResult) => void>();
   let next = 0;
 
@@ -58,7 +64,7 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     };
-    const config = loadConfig(env);
+    config = loadConfig(env);
     const dynamo = createDynamo({
       region: 'us-east-1',
       endpoint: embedded.endpoint,
@@ -93,7 +99,38 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
     await embedded?.close();
   });
 
+  let served: Promise<ServedDocument> | undefined;
+  /** The document as the bundle serves it, read once through the function itself. */
+  const document = () =>
+    (served ??= send({ method: 'GET', rawPath: '/openapi.json' }).then(
+      (r) =>
+        new ServedDocument(JSON.parse(r.text) as OpenApiDocument, [
+          config.stage,
+          config.apiMappingKey,
+        ]),
+    ));
+
+  /** Invokes the function; the result must match the served /openapi.json, as in the harness. */
   async function invoke(options: HttpApiEventOptions) {
+    const response = await send(options);
+    const query = options.rawQueryString ? `?${options.rawQueryString}` : '';
+    // The service strips the event's own named stage, whatever STAGE says; so does the check.
+    const stage = options.stage && options.stage !== '$default' ? `/${options.stage}` : '';
+    const routed =
+      stage && options.rawPath.startsWith(`${stage}/`)
+        ? options.rawPath.slice(stage.length)
+        : options.rawPath;
+    expectConforms(await document(), {
+      method: options.method,
+      path: `${routed}${query}`,
+      status: response.status,
+      header: (name) => response.headers[name.toLowerCase()],
+      text: response.text,
+    });
+    return response;
+  }
+
+  async function send(options: HttpApiEventOptions) {
     const id = ++next;
     const result = await new Promise<HttpApiResult>((resolve) => {
       pending.set(id, resolve);

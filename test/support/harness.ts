@@ -21,6 +21,12 @@ import {
 import type { TableId } from '../../app/src/storage/tables.js';
 import { guardLikeDynamoDb } from './dynamo-guard.js';
 import { installDynamoHooks, type DynamoHooks } from './dynamo-hooks.js';
+import {
+  expectConforms,
+  ServedDocument,
+  type Exchange,
+  type OpenApiDocument,
+} from './served-document.js';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 
@@ -56,11 +62,14 @@ export interface TestApi {
   /** Every item of a table, read with a Scan (a test may; the app never does). */
   items(table: TableId): Promise<Record<string, unknown>[]>;
   token(user: string, tenant: string, claims?: Record<string, unknown>): Promise<string>;
+  /** Sends a request; the response must match the app's served /openapi.json. */
   request<T = Record<string, unknown>>(
     method: string,
     path: string,
     options?: RequestOptions,
   ): Promise<Response<T>>;
+  /** Checks a response got by other means (a raw socket) against the served document. */
+  expectDocumented(exchange: Exchange): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +119,12 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let served: Promise<ServedDocument> | undefined;
+  const document = () =>
+    (served ??= fetch(`${url}/openapi.json`)
+      .then((r) => r.json() as Promise<OpenApiDocument>)
+      .then((doc) => new ServedDocument(doc, [config.stage, config.apiMappingKey])));
+  const expectDocumented = async (exchange: Exchange) => expectConforms(await document(), exchange);
 
   return {
     url,
@@ -157,8 +172,16 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
       } catch {
         parsed = undefined;
       }
+      await expectDocumented({
+        method,
+        path,
+        status: response.status,
+        header: (name) => response.headers.get(name),
+        text,
+      });
       return { status: response.status, headers: response.headers, body: parsed as T, text };
     },
+    expectDocumented,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 // The offline coaching turn: walks the template's question bank in order, reflects the user's
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
+import { quote, sentences } from '../analysis/offline/text.js';
 import type { ResultStatus } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { CoachingTurn } from './coaching-turn.js';
@@ -29,9 +30,10 @@ export function valuesIn(text: string, template: CoachingTemplate): string[] {
     .map(([name]) => name);
 }
 
-function firstSentence(text: string): string {
-  const sentence = text.trim().split(/(?<=[.!?])\s/)[0] ?? text.trim();
-  return sentence.length > 140 ? `${sentence.slice(0, 137).trimEnd()}...` : sentence;
+/** The user's first sentence, quoted back with its own end, or a full stop inside the quote. */
+function reflectionOf(text: string): string {
+  const sentence = quote(sentences(text)[0] ?? text, 140);
+  return `You said: "${sentence}${/[.!?…]$/.test(sentence) ? '' : '.'}"`;
 }
 
 function confirms(text: string, template: CoachingTemplate): boolean {
@@ -55,9 +57,10 @@ function nextQuestion(template: CoachingTemplate, userTurns: number): string {
 
 export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   const { template, userMessage, userTurns } = task;
-  const newValues = valuesIn(userMessage, template);
+  // The answer holds at most ten new values (its schema's limit), however many were named.
+  const newValues = valuesIn(userMessage, template).slice(0, 10);
   const known = [...new Set([...task.identifiedValues, ...newValues])];
-  const reflection = `You said: "${firstSentence(userMessage)}".`;
+  const reflection = reflectionOf(userMessage);
   const insights = newValues.map((value) => `${value} shows up in what you shared`);
   const result = template.result_name;
 
@@ -91,7 +94,10 @@ export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
   }
 
   const question = nextQuestion(template, userTurns);
-  const noticed = newValues.length > 0 ? ` I notice ${listing(newValues)} in that.` : '';
+  const noticed =
+    newValues.length > 0
+      ? ` I hear ${listing(newValues.map((v) => v.toLowerCase()))} in what you said.`
+      : '';
   return {
     ai_response: `${reflection}${noticed} ${question}`,
     follow_up_question: question,

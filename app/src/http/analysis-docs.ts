@@ -108,11 +108,34 @@ const routeExamples = {
   },
 } as const;
 
-const summaries = {
-  alignment: 'Score how well a text fits the business’s purpose, values and goals',
-  strategy: 'Evaluate a business strategy',
-  kpi: 'Evaluate a set of key performance indicators',
-  operations: 'A SWOT, root cause or action plan analysis of a situation',
+const operations = {
+  alignment: {
+    operationId: 'analyzeAlignment',
+    summary: 'Score how well a text fits the business’s purpose, values and goals',
+    description:
+      'Scores (0–100) for purpose, values and goal clarity, with strengths, misalignments and ' +
+      'prioritised recommendations.',
+  },
+  strategy: {
+    operationId: 'analyzeStrategy',
+    summary: 'Evaluate a business strategy',
+    description:
+      'An effectiveness score with strengths, weaknesses, opportunities and categorised ' +
+      'recommendations.',
+  },
+  kpi: {
+    operationId: 'analyzeKpis',
+    summary: 'Evaluate a set of key performance indicators',
+    description:
+      'Each KPI assessed as written, the areas none of them covers, and KPIs worth adding.',
+  },
+  operations: {
+    operationId: 'analyzeOperations',
+    summary: 'A SWOT, root cause or action plan analysis of a situation',
+    description:
+      'The findings of the chosen method (`analysis_type`), recommendations and up to five ' +
+      'priority actions.',
+  },
 } as const;
 
 export const analysisDocs: DocsContribution = (docs) => {
@@ -124,9 +147,10 @@ export const analysisDocs: DocsContribution = (docs) => {
     docs.route({
       method: 'post',
       path: `${base}/${route.type}`,
+      operationId: operations[route.type].operationId,
       tag,
-      summary: summaries[route.type],
-      description: 'The result is stored; Location names it for a later GET.',
+      summary: operations[route.type].summary,
+      description: `${operations[route.type].description} The result is stored; Location names it for a later GET.`,
       auth: true,
       body: {
         schema: docs.schema(`${name}AnalysisRequest`, route.body),
@@ -138,6 +162,13 @@ export const analysisDocs: DocsContribution = (docs) => {
           schema: docs.schema(`${name}AnalysisResponse`, route.response),
           example: routeExamples[route.type].response,
           headers: { Location: 'The analysis URL' },
+          links: {
+            GetAnalysis: {
+              operationId: 'getAnalysis',
+              parameters: { analysis_id: '$response.body#/analysis_id' },
+              description: 'Read the stored analysis that the Location header names',
+            },
+          },
         },
       },
       errors: { 502: ['llm_bad_response'] },
@@ -146,8 +177,12 @@ export const analysisDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'get',
     path: `${base}/:analysis_id`,
+    operationId: 'getAnalysis',
     tag,
     summary: 'Read a stored analysis again (its owner only)',
+    description:
+      'The same body the analysis answered when it was made; 404 for anyone but the user and ' +
+      'tenant who made it.',
     auth: true,
     responses: {
       200: {

@@ -20,6 +20,7 @@ import {
   type AppMiddleware,
   type AppState,
 } from './middleware.js';
+import { matchOnlyIds } from './path-ids.js';
 import { validate } from './validate.js';
 
 type AnalysisView = z.infer<typeof analysisResponse>;
@@ -119,5 +120,5 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
     ctx.body = analysisView(analysis);
   });
 
-  return router;
+  return matchOnlyIds(router);
 }

@@ -10,39 +10,38 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
-import { clientJsonObject } from './client-json.js';
+import { anyCaseChoice, clientJson, trimmedText } from './request-fields.js';
 
-const businessContext = clientJsonObject
-  .default({})
-  .describe('What the owner has shared about the business, e.g. purpose, core_values, goals');
+const businessContext = clientJson(
+  'What the owner has shared about the business, e.g. purpose, core_values, goals',
+);
 
-const textToAnalyse = z.string().trim().min(10).max(10000);
+const textToAnalyse = (what: string) => trimmedText(10, 10000, { what });
 
 // ---- requests ----
 
 export const alignmentBody = z.object({
-  text_to_analyze: textToAnalyse,
+  text_to_analyze: textToAnalyse('The text to check against the purpose, values and goals'),
   context: businessContext,
 });
 
 export const strategyBody = z.object({
-  current_strategy: textToAnalyse,
+  current_strategy: textToAnalyse('The strategy as the owner would describe it'),
   context: businessContext,
 });
 
 export const kpiBody = z.object({
-  current_kpis: z.array(z.string().trim().min(1).max(200)).min(1).max(50),
+  current_kpis: z
+    .array(trimmedText(1, 200, { what: 'One KPI as the owner tracks it' }))
+    .min(1)
+    .max(50)
+    .describe('The KPIs to evaluate, 1–50 of them'),
   context: businessContext,
 });
 
 export const operationsBody = z.object({
-  analysis_type: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(operationsTypes))
-    .describe('swot, root_cause or action_plan (case does not matter)'),
-  description: textToAnalyse,
+  analysis_type: anyCaseChoice(operationsTypes, 'The method of analysis'),
+  description: textToAnalyse('The situation to analyse'),
   context: businessContext,
 });
 

@@ -13,6 +13,7 @@ import {
   messageBody,
   messageResponse,
   pauseBody,
+  resumeBody,
 } from './conversation-schemas.js';
 import type { DocsContribution } from './openapi.js';
 
@@ -63,8 +64,12 @@ export const conversationDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'post',
     path: `${base}/initiate`,
+    operationId: 'initiateConversation',
     tag,
     summary: 'Start a coaching conversation on a topic',
+    description:
+      'Creates an active conversation in its introduction phase and answers the coach’s ' +
+      'opening message from the topic’s prompt template.',
     auth: true,
     body: {
       schema: docs.schema('InitiateRequest', initiateBody),
@@ -76,17 +81,32 @@ export const conversationDocs: DocsContribution = (docs) => {
         schema: docs.schema('InitiateResponse', initiateResponse),
         example: initiateExample,
         headers: { Location: 'The conversation URL' },
+        links: {
+          GetConversation: {
+            operationId: 'getConversation',
+            parameters: { id: '$response.body#/conversation_id' },
+            description: 'Read the conversation that the Location header names',
+          },
+          SendMessage: {
+            operationId: 'sendMessage',
+            parameters: { id: '$response.body#/conversation_id' },
+            description: 'Answer the opening message',
+          },
+        },
       },
     },
   });
   docs.route({
     method: 'post',
     path: `${base}/:id/message`,
+    operationId: 'sendMessage',
     tag,
     summary: 'Send the next user message and get the coach’s answer',
     description:
-      'With an `Idempotency-Key`, a retry with the same body returns the first answer and ' +
-      'calls the model once; the same key with another body is 422 idempotency_key_reused.',
+      'Runs one coaching turn: the coach answers, the phase may move on, and values and ' +
+      'insights accumulate. If the model fails, nothing of the turn is stored. With an ' +
+      '`Idempotency-Key`, a retry with the same body returns the first answer and calls the ' +
+      'model once; the same key with another body is 422 idempotency_key_reused.',
     auth: true,
     headers: idempotencyHeaders,
     body: {
@@ -110,8 +130,12 @@ export const conversationDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'get',
     path: `${base}/:id`,
+    operationId: 'getConversation',
     tag,
     summary: 'Read a conversation with its whole history',
+    description:
+      'The conversation with every message in order, the assistant’s opening message first, ' +
+      'and the values and insights found so far.',
     auth: true,
     responses: {
       200: {
@@ -137,8 +161,12 @@ export const conversationDocs: DocsContribution = (docs) => {
   });
   const listDoc = {
     method: 'get',
+    operationId: 'listConversations',
     tag,
     summary: 'The caller’s conversations in their tenant, newest first',
+    description:
+      'One page, by page number or by the cursor of the previous page; `total` is the real ' +
+      'count. Also answered with a trailing slash.',
     auth: true,
     query: listQuery,
     responses: {
@@ -158,28 +186,59 @@ export const conversationDocs: DocsContribution = (docs) => {
   } as const;
   // Also answered with a trailing slash; OpenAPI paths carry none.
   docs.route({ ...listDoc, path: base });
-  const transition = (path: string, summary: string, body?: z.ZodObject, example?: unknown) =>
+  const transition = (
+    path: string,
+    operationId: string,
+    summary: string,
+    description: string,
+    body: z.ZodObject,
+    example: unknown,
+  ) =>
     docs.route({
       method: 'post',
       path: `${base}/:id/${path}`,
+      operationId,
       tag,
       summary,
+      description,
       auth: true,
-      body: body && { schema: body, example, required: false },
+      body: { schema: body, example, required: false },
       responses: { 204: { description: 'Done' } },
       errors: { ...notFound, 409: ['conversation_not_active'] },
     });
-  transition('pause', 'Pause an active conversation', pauseBody, { reason: 'Back tomorrow' });
-  transition('resume', 'Resume a paused conversation');
-  transition('complete', 'Complete a conversation', completeBody, {
-    feedback: 'Helpful',
-    rating: 5,
-  });
+  transition(
+    'pause',
+    'pauseConversation',
+    'Pause an active conversation',
+    'Messages are refused until it is resumed; pausing a paused conversation is a no-op.',
+    pauseBody,
+    { reason: 'Back tomorrow' },
+  );
+  transition(
+    'resume',
+    'resumeConversation',
+    'Resume a paused conversation',
+    'It is active again; resuming an active conversation is a no-op. No body is needed.',
+    resumeBody,
+    {},
+  );
+  transition(
+    'complete',
+    'completeConversation',
+    'Complete a conversation',
+    'From active or paused; sets `completed_at`. Completed is final.',
+    completeBody,
+    { feedback: 'Helpful', rating: 5 },
+  );
   docs.route({
     method: 'delete',
     path: `${base}/:id`,
+    operationId: 'deleteConversation',
     tag,
     summary: 'Erase a conversation and all its messages',
+    description:
+      'The user’s right to erasure: the conversation, its messages and its idempotency ' +
+      'records are removed; a later read is 404.',
     auth: true,
     responses: { 204: { description: 'Erased; a later GET is 404' } },
     errors: notFound,

@@ -26,6 +26,7 @@ import {
   type listResponse,
   type messageResponse,
 } from './conversation-schemas.js';
+import { matchOnlyIds } from './path-ids.js';
 import { validate } from './validate.js';
 
 const messageView = (m: Message) => ({
@@ -174,5 +175,5 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
     ctx.status = 204;
   });
 
-  return router;
+  return matchOnlyIds(router);
 }

@@ -2,54 +2,74 @@
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
 import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
-import { clientJsonObject } from './client-json.js';
+import { booleanQuery, clientJson, trimmedText } from './request-fields.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
 // ---- requests ----
 
 export const initiateBody = z.object({
-  topic: z.enum(coachingTopics),
-  context: clientJsonObject.default({}),
+  topic: z.enum(coachingTopics).describe('What the conversation is about'),
+  context: clientJson('The client’s own JSON about the user (e.g. role, company); stored as sent'),
   // Trimmed and lower-cased; a blank value means the default, as an absent one does.
-  language: z
-    .string()
-    .trim()
+  language: trimmedText(0, 5, {
+    what: 'The language the coach replies in, e.g. `en`; lower-cased, and blank means `en`',
+  })
     .toLowerCase()
-    .max(5)
     .transform((v) => v || 'en')
-    .default('en'),
+    .default('en')
+    .meta({ default: 'en' }),
 });
 
 export const messageBody = z.object({
-  user_message: z.string().trim().min(1, 'must not be blank').max(4000),
-  metadata: clientJsonObject.default({}),
+  user_message: trimmedText(1, 4000, { what: 'What the user says', tooShort: 'must not be blank' }),
+  metadata: clientJson(
+    'The client’s own JSON about this message; read back with the conversation as sent',
+  ),
 });
 
-export const idempotencyKeyHeader = z.string().min(1).max(128);
-
-// The spellings the original (FastAPI) accepted for a boolean query value, in any case.
-const truthy = ['true', '1', 'yes', 'on'];
-const booleanQuery = z
+export const idempotencyKeyHeader = z
   .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum([...truthy, 'false', '0', 'no', 'off'], { message: 'expected true or false' }))
-  .transform((v) => truthy.includes(v));
+  .min(1)
+  .max(128)
+  .describe(
+    'Makes a retry safe: the same key with the same body returns the first answer (kept 24 h)',
+  );
 
 export const listQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
-  active_only: booleanQuery.default(false),
-  cursor: z.string().min(1).max(512).optional(),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    // zod's int() already stops at the largest safe integer; said here, the document says it.
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(1)
+    .describe('The page to read, from 1; ignored when `cursor` is given'),
+  page_size: z.coerce.number().int().min(1).max(100).default(20).describe('Conversations a page'),
+  active_only: booleanQuery('Only active conversations', false),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('`next_cursor` of the previous page, to read on from there'),
 });
 
-export const pauseBody = z.object({ reason: z.string().max(500).optional() });
+export const pauseBody = z.object({
+  reason: z.string().max(500).optional().describe('Why the user pauses, at most 500 characters'),
+});
 
 export const completeBody = z.object({
-  feedback: z.string().max(1000).optional(),
-  rating: z.number().int().min(1).max(5).optional(),
+  feedback: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('The user’s feedback on the conversation, at most 1000 characters'),
+  rating: z.number().int().min(1).max(5).optional().describe('The user’s rating, 1 to 5'),
 });
+
+/** Resume takes no fields; a body, if sent, must still be a JSON object. */
+export const resumeBody = z.object({}).describe('No fields; any JSON object sent is ignored');
 
 // ---- responses ----
 

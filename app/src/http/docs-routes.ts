@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { publicPath, type AppContext, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
+import { constrainParams, oneOfPattern } from './path-ids.js';
 import { DOCS_CSP } from './security-headers.js';
 
 interface DocsAsset {
@@ -110,6 +111,21 @@ function redocPage(ctx: AppContext): string {
   );
 }
 
+/** The files each page's asset route serves, as the routes above decide them. */
+const pageAssets = {
+  docs: {
+    files: [
+      ...Object.keys(docsAssets).filter((f) => f.startsWith('swagger-ui')),
+      'swagger-init.js',
+    ],
+    operationId: 'getSwaggerUiAsset',
+  },
+  redoc: {
+    files: Object.keys(docsAssets).filter((f) => f.startsWith('redoc')),
+    operationId: 'getRedocAsset',
+  },
+} as const;
+
 export interface DocsRoutesOptions {
   readonly prefix: string;
   /** Every route module's part of the document. */
@@ -169,15 +185,21 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     if (!file.startsWith('redoc')) throw new NotFoundError(`No docs asset ${file}`);
     await serveAsset(ctx, file);
   });
-  return router;
+  // Only the pages' own files are routes: any other name is 404, whatever the method.
+  return constrainParams(router, (param, routePath) => {
+    const page = routePath.startsWith('/redoc') ? pageAssets.redoc : pageAssets.docs;
+    return param === 'file' ? oneOfPattern(page.files) : undefined;
+  });
 }
 
 const text = z.string();
+const mediaTypeOf = (contentType: string) => contentType.split(';')[0]?.trim() ?? contentType;
 
 export const docsContribution: DocsContribution = (docs) => {
   docs.route({
     method: 'get',
     path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     tag: 'docs',
     summary: 'This OpenAPI 3.1 document',
     description: '`servers` carries the stage or mapping key the request came through.',
@@ -187,37 +209,36 @@ export const docsContribution: DocsContribution = (docs) => {
       200: { description: 'The document', schema: z.record(z.string(), z.unknown()) },
     },
   });
-  docs.route({
-    method: 'get',
-    path: '/docs',
-    tag: 'docs',
-    summary: 'Swagger UI, served entirely by this service',
-    auth: false,
-    limited: false,
-    responses: { 200: { description: 'HTML page', schema: text, mediaType: 'text/html' } },
-  });
-  docs.route({
-    method: 'get',
-    path: '/redoc',
-    tag: 'docs',
-    summary: 'Redoc, served entirely by this service',
-    auth: false,
-    limited: false,
-    responses: { 200: { description: 'HTML page', schema: text, mediaType: 'text/html' } },
-  });
-  for (const [page, files] of [
-    ['docs', 'swagger-ui.css, swagger-ui-bundle.js, swagger-init.js'],
-    ['redoc', 'redoc.standalone.js'],
+  for (const [path, operationId, reader] of [
+    ['/docs', 'getSwaggerUi', 'Swagger UI'],
+    ['/redoc', 'getRedoc', 'Redoc'],
   ] as const) {
     docs.route({
       method: 'get',
-      path: `/${page}/assets/:file`,
+      path,
+      operationId,
       tag: 'docs',
-      summary: `A script or stylesheet of the ${page} page (${files})`,
+      summary: `${reader}, served entirely by this service`,
+      description: `An HTML page that renders this document with ${reader}; every script and stylesheet it loads comes from this service, so it works with no internet access.`,
       auth: false,
       limited: false,
+      responses: { 200: { description: 'HTML page', schema: text, mediaTypes: ['text/html'] } },
+    });
+  }
+  for (const [page, { files, operationId }] of Object.entries(pageAssets)) {
+    const types = new Set(files.map((f) => mediaTypeOf(docsAssets[f]?.contentType ?? js)));
+    docs.route({
+      method: 'get',
+      path: `/${page}/assets/:file`,
+      operationId,
+      tag: 'docs',
+      summary: `A script or stylesheet of the ${page} page`,
+      description: `One of ${files.join(', ')}; stylesheets are \`text/css\`, scripts \`text/javascript\`. Cached for a day.`,
+      auth: false,
+      limited: false,
+      params: { file: z.enum(files as [string, ...string[]]).describe('The asset’s file name') },
       responses: {
-        200: { description: 'The asset', schema: text, mediaType: 'text/javascript' },
+        200: { description: 'The asset', schema: text, mediaTypes: [...types] },
       },
       errors: { 404: ['not_found'] },
     });

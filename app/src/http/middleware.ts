@@ -177,15 +177,17 @@ function hasBody(ctx: AppContext): boolean {
 
 /**
  * Reads the JSON body in the contract's order: media type (415), size (413), JSON (400).
- * A request without a body gets `{}`, which the route's schema then judges.
+ * A request without a body gets `{}`, which the route's schema then judges. The text is parsed
+ * with JSON.parse itself: any JSON is the client's, a `__proto__` key included (JSON.parse
+ * makes it an own property, never a prototype), where the body parser's guard refused it.
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
-  const parse = bodyParser({
-    enableTypes: ['json'],
-    jsonLimit: maxBytes,
-    jsonStrict: false,
-    extendTypes: { json: ['application/json', 'application/*+json'] },
-    onError: (error: Error & { status?: number; type?: string }) => {
+  const jsonTypes = ['application/json', 'application/*+json'];
+  const read = bodyParser({
+    enableTypes: ['text'],
+    textLimit: maxBytes,
+    extendTypes: { text: jsonTypes },
+    onError: (error: Error & { status?: number }) => {
       if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
       if (error.status === 415) throw new UnsupportedMediaTypeError();
       throw new InvalidJsonError('Request body is not valid JSON');
@@ -196,13 +198,20 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       ctx.request.body = {};
       return next();
     }
-    if (!ctx.is('application/json', 'application/*+json')) throw new UnsupportedMediaTypeError();
+    if (!ctx.is(...jsonTypes)) throw new UnsupportedMediaTypeError();
     if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
-    await parse(ctx, async () => {
-      const body: unknown = ctx.request.body;
+    await read(ctx, async () => {
+      const text: unknown = ctx.request.body;
+      let body: unknown;
+      try {
+        body = JSON.parse(typeof text === 'string' ? text : '');
+      } catch {
+        throw new InvalidJsonError('Request body is not valid JSON');
+      }
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new InvalidJsonError('Request body must be a JSON object');
       }
+      ctx.request.body = body;
       await next();
     });
   };

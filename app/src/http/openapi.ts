@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. Each
 // route module contributes its routes (a DocsContribution); this file adds what every route
-// shares: the bearer scheme, the error envelope and the errors the edge can answer with.
+// shares: the bearer scheme, the error envelope, the headers, and the errors the edge can
+// answer with.
 import {
   extendZodWithOpenApi,
   OpenAPIRegistry,
@@ -10,33 +11,49 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { standardErrorBody } from './error-schemas.js';
+import { errorExample, errorText } from './openapi-errors.js';
+import { pathIds } from './path-ids.js';
 
 // Registering a named schema needs zod's `.openapi()`; loaded lazily, so only when documenting.
 extendZodWithOpenApi(z);
 
 export type HttpMethod = 'get' | 'post' | 'delete';
 
+/** A link from a response to the operation its `Location` (or a body field) leads to. */
+export interface DocumentedLink {
+  readonly operationId: string;
+  /** Parameter name → runtime expression, e.g. `$response.body#/conversation_id`. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
 export interface DocumentedResponse {
   readonly description: string;
-  /** JSON body; omit for an empty response (204). */
+  /** The body's schema; omit for an empty response (204). */
   readonly schema?: z.ZodType;
   readonly example?: unknown;
-  /** Another media type than JSON (the docs pages and their assets). */
-  readonly mediaType?: string;
+  /** The body's media types, when not JSON (the docs pages and their assets). */
+  readonly mediaTypes?: readonly string[];
+  /** Headers this response always carries, with what each says. */
   readonly headers?: Readonly<Record<string, string>>;
+  readonly links?: Readonly<Record<string, DocumentedLink>>;
 }
 
 export interface DocumentedRoute {
   readonly method: HttpMethod;
   /** As the router spells it: `/api/v1/conversations/:id`. */
   readonly path: string;
+  /** What a client generator names the method: `sendMessage`, `getConversation`. */
+  readonly operationId: string;
   readonly summary: string;
-  readonly description?: string;
+  readonly description: string;
   readonly tag: string;
   /** Needs a bearer token (adds 401, the per-user 429 and 503). */
   readonly auth: boolean;
   /** Counted by the per-IP limit (every route except health and docs). */
   readonly limited?: boolean;
+  /** Path parameters that are not ids (ids get their pattern from path-ids.ts). */
+  readonly params?: Readonly<Record<string, z.ZodType>>;
   readonly query?: z.ZodObject;
   readonly headers?: z.ZodObject;
   readonly body?: {
@@ -49,6 +66,8 @@ export interface DocumentedRoute {
   readonly errors?: Readonly<Record<number, readonly string[]>>;
   /** The legacy suggestion route answers errors in its own envelope. */
   readonly errorSchema?: z.ZodType;
+  /** Headers every response of the route carries, errors included (legacy `Deprecation`). */
+  readonly alwaysHeaders?: Readonly<Record<string, string>>;
   readonly deprecated?: boolean;
 }
 
@@ -62,81 +81,34 @@ export interface ApiDocs {
 /** A route module's part of the document. */
 export type DocsContribution = (docs: ApiDocs) => void;
 
-const errorText: Readonly<Record<number, string>> = {
-  400: 'The body is not parseable JSON, or not an object',
-  401: 'Missing, expired or invalid bearer token',
-  403: 'The resource belongs to another user of the same tenant',
-  404: 'Not found',
-  409: 'The resource is in a state that does not allow this',
-  413: 'The body is larger than MAX_BODY_BYTES',
-  415: 'The body is not application/json',
-  422: 'The request does not match the schema',
-  429: 'Rate limit exceeded; Retry-After says when to retry',
-  500: 'An unexpected error',
-  502: 'The model answered with something unusable',
-  503: 'A dependency is throttling or down; Retry-After says when to retry',
+type HeaderObject = { description: string; required: boolean; schema: { type: string } };
+type Headers = Record<string, HeaderObject>;
+
+const header = (
+  description: string,
+  type: 'string' | 'integer' = 'string',
+  required = true,
+): HeaderObject => ({ description, required, schema: { type } });
+
+const requestIdHeader: Headers = {
+  'X-Request-ID': header('The request id (the caller’s, when sane), also in every log line'),
 };
-
-const errorMessages: Readonly<Record<string, string>> = {
-  invalid_json: 'Request body is not valid JSON',
-  missing_token: 'Authorization header with a Bearer token is required',
-  token_expired: 'Token has expired',
-  missing_claims: 'Token lacks user_id or tenant_id',
-  invalid_token: 'Token is invalid',
-  permission_denied: 'You do not have access to conversation conv_123',
-  conversation_not_found: 'Conversation conv_123 not found',
-  not_found: 'No route for GET /nowhere',
-  conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
-  conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',
-  conversation_limit_reached: 'Conversation conv_123 already holds 500 messages from you',
-  payload_too_large: 'Request body exceeds 65536 bytes',
-  unsupported_media_type: 'Request body must be sent as application/json',
-  idempotency_key_reused: 'This Idempotency-Key was already used with a different request body',
-  rate_limit_exceeded: 'Too many requests. Please try again later.',
-  internal_server_error: 'An unexpected error occurred. Please try again later.',
-  llm_bad_response: 'The model returned an unusable answer. Please try again.',
-  service_unavailable:
-    'A service this request needs is temporarily unavailable. Please retry shortly.',
-};
-
-const REQUEST_ID = '0f6c2a4e-8d1b-4f7a-9c3e-2b5d7e9f1a3c';
-
-function errorExample(code: string, legacy: boolean): Record<string, unknown> {
-  const message = errorMessages[code] ?? code;
-  if (legacy) {
-    return {
-      success: false,
-      data: null,
-      error: code === 'missing_token' ? 'Unauthorized' : code,
-      message,
-      request_id: REQUEST_ID,
-    };
-  }
-  const detail =
-    code === 'validation_error'
-      ? [{ loc: ['body', 'topic'], msg: 'Invalid option', type: 'enum' }]
-      : message;
-  const extra =
-    code === 'rate_limit_exceeded'
-      ? { retry_after: 7 }
-      : code === 'conversation_not_active'
-        ? { current_status: 'completed' }
-        : {};
-  return { error: code, message, detail, request_id: REQUEST_ID, ...extra };
-}
-
-const header = (description: string, type: 'string' | 'integer' = 'string') => ({
-  description,
-  schema: { type },
-});
-
-const requestIdHeader = { 'X-Request-ID': header('The request id, also in every log line') };
-const rateLimitHeaders = {
+const rateLimitHeaders: Headers = {
   'X-RateLimit-Limit': header('Requests allowed in the window', 'integer'),
   'X-RateLimit-Remaining': header('Requests left in the window', 'integer'),
   'X-RateLimit-Reset': header('Seconds until the window resets', 'integer'),
 };
-const retryAfterHeader = { 'Retry-After': header('Seconds to wait before retrying', 'integer') };
+const retryAfter = (required: boolean, description = 'Seconds to wait before retrying') => ({
+  'Retry-After': header(description, 'integer', required),
+});
+
+/** Headers an error status carries besides the request id. */
+function errorHeaders(status: number): Headers {
+  if (status === 401) return { 'WWW-Authenticate': header('Always `Bearer`') };
+  if (status === 429 || status === 503) return retryAfter(true);
+  if (status === 409) return retryAfter(false, 'With conversation_busy: seconds to wait');
+  return {};
+}
 
 /**
  * Zod 4 schemas built before extendZodWithOpenApi ran (the route schemas load first) lack
@@ -154,6 +126,17 @@ const tagDescriptions: Readonly<Record<string, string>> = {
   suggestions: 'Legacy onboarding suggestions, with their own envelope',
   docs: 'This document and its two readers (no token)',
 };
+
+/** An id parameter with the pattern the routers match (see path-ids.ts). */
+function idParamSchema(name: string): z.ZodType {
+  const id = pathIds[name];
+  if (!id) throw new Error(`path parameter ${name} is neither an id nor documented by its route`);
+  return z
+    .string()
+    .regex(new RegExp(id.pattern))
+    .describe(id.description)
+    .openapi({ example: id.example });
+}
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -181,18 +164,22 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
   function errorResponse(
     status: number,
     codes: readonly string[],
-    schema: z.ZodType,
-    legacy: boolean,
+    route: DocumentedRoute,
   ): ResponseConfig {
-    const headers: Record<string, unknown> = { ...requestIdHeader };
-    if (status === 401) headers['WWW-Authenticate'] = header('Bearer');
-    if (status === 429 || status === 503) Object.assign(headers, retryAfterHeader);
+    const legacy = route.errorSchema !== undefined;
+    const always = Object.fromEntries(
+      Object.entries(route.alwaysHeaders ?? {}).map(([name, text]) => [name, header(text)]),
+    );
     return {
       description: `${errorText[status] ?? 'Error'} (${codes.join(', ')})`,
-      headers: headers as ResponseConfig['headers'],
+      headers: {
+        ...requestIdHeader,
+        ...always,
+        ...errorHeaders(status),
+      } as ResponseConfig['headers'],
       content: {
         'application/json': {
-          schema,
+          schema: route.errorSchema ?? standardError,
           examples: Object.fromEntries(
             codes.map((code) => [code, { value: errorExample(code, legacy) }]),
           ),
@@ -201,78 +188,76 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
     };
   }
 
+  function successResponse(route: DocumentedRoute, response: DocumentedResponse): ResponseConfig {
+    const limited = route.auth || (route.limited ?? true);
+    const headers: Headers = { ...requestIdHeader, ...(limited ? rateLimitHeaders : {}) };
+    for (const [name, text] of Object.entries({ ...route.alwaysHeaders, ...response.headers })) {
+      headers[name] = header(text);
+    }
+    const { schema, example } = response;
+    const content = schema
+      ? Object.fromEntries(
+          (response.mediaTypes ?? ['application/json']).map((type) => [
+            type,
+            { schema, ...(example === undefined ? {} : { example }) },
+          ]),
+        )
+      : undefined;
+    const links = response.links
+      ? Object.fromEntries(
+          Object.entries(response.links).map(([name, link]) => [name, { ...link }]),
+        )
+      : undefined;
+    return {
+      description: response.description,
+      headers: headers as ResponseConfig['headers'],
+      ...(content ? { content } : {}),
+      ...(links ? { links } : {}),
+    };
+  }
+
+  /** Every error the route can answer with: the edge's, by what the route reads, and its own. */
+  function errorsOf(route: DocumentedRoute): Map<number, string[]> {
+    const errors = new Map<number, string[]>();
+    const add = (status: number, ...codes: string[]) =>
+      errors.set(status, [...(errors.get(status) ?? []), ...codes]);
+    if (route.body) {
+      add(400, 'invalid_json');
+      add(413, 'payload_too_large');
+      add(415, 'unsupported_media_type');
+    }
+    if (route.body || route.query || route.headers) add(422, 'validation_error');
+    if (route.auth) {
+      add(401, 'missing_token', 'token_expired', 'missing_claims', 'invalid_token');
+      add(503, 'service_unavailable');
+    }
+    if (route.auth || (route.limited ?? true)) add(429, 'rate_limit_exceeded');
+    for (const [status, codes] of Object.entries(route.errors ?? {})) add(Number(status), ...codes);
+    add(500, 'internal_server_error');
+    return errors;
+  }
+
   const tags = new Set<string>();
   const docs: ApiDocs = {
     prefix,
     schema: (name, schema) => registry.register(name, openApiCapable(schema)),
     route(route) {
       tags.add(route.tag);
-      const limited = route.limited ?? true;
-      const legacy = route.errorSchema !== undefined;
-      const errorSchema = route.errorSchema ?? standardError;
-      const errors = new Map<number, string[]>();
-      const addError = (status: number, ...codes: string[]) =>
-        errors.set(status, [...(errors.get(status) ?? []), ...codes]);
-      if (route.body) {
-        addError(400, 'invalid_json');
-        addError(413, 'payload_too_large');
-        addError(415, 'unsupported_media_type');
-      }
-      if (route.body || route.query || route.headers || route.path.includes(':')) {
-        addError(422, 'validation_error');
-      }
-      if (route.auth) {
-        addError(401, 'missing_token', 'token_expired', 'missing_claims', 'invalid_token');
-        addError(503, 'service_unavailable');
-      }
-      if (route.auth || limited) addError(429, 'rate_limit_exceeded');
-      for (const [status, codes] of Object.entries(route.errors ?? {})) {
-        addError(Number(status), ...codes);
-      }
-      addError(500, 'internal_server_error');
-
-      const success = Object.entries(route.responses).map(([status, response]) => {
-        const headers: Record<string, unknown> = { ...requestIdHeader };
-        if (route.auth || limited) Object.assign(headers, rateLimitHeaders);
-        for (const [name, description] of Object.entries(response.headers ?? {})) {
-          headers[name] = header(description);
-        }
-        const content = response.schema
-          ? {
-              [response.mediaType ?? 'application/json']: {
-                schema: response.schema,
-                ...(response.example === undefined ? {} : { example: response.example }),
-              },
-            }
-          : undefined;
-        return [
-          status,
-          {
-            description: response.description,
-            headers: headers as ResponseConfig['headers'],
-            ...(content ? { content } : {}),
-          },
-        ] as const;
-      });
-
       const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
+      const params = Object.fromEntries(
+        pathParams.map((p) => [p, route.params?.[p] ?? idParamSchema(p)]),
+      );
       const config: RouteConfig = {
         method: route.method,
         path: toOpenApiPath(route.path),
-        operationId: `${route.method}${toOpenApiPath(route.path)
-          .split(/[^A-Za-z0-9]+/)
-          .map((w) => (w ? `${w[0]?.toUpperCase() ?? ''}${w.slice(1)}` : ''))
-          .join('')}`,
+        operationId: route.operationId,
         summary: route.summary,
         description: route.description,
         tags: [route.tag],
         deprecated: route.deprecated,
         security: route.auth ? [{ [bearer.name]: [] }] : [],
         request: {
-          params:
-            pathParams.length > 0
-              ? z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()])))
-              : undefined,
+          params: pathParams.length > 0 ? z.object(params) : undefined,
           query: route.query,
           headers: route.headers,
           body: route.body && {
@@ -283,11 +268,16 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
           },
         },
         responses: {
-          ...Object.fromEntries(success),
           ...Object.fromEntries(
-            [...errors].map(([status, codes]) => [
+            Object.entries(route.responses).map(([status, r]) => [
               status,
-              errorResponse(status, codes, errorSchema, legacy),
+              successResponse(route, r),
+            ]),
+          ),
+          ...Object.fromEntries(
+            [...errorsOf(route)].map(([status, codes]) => [
+              status,
+              errorResponse(status, codes, route),
             ]),
           ),
         },
@@ -305,7 +295,11 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
       description:
         'Coaching conversations, analyses and onboarding suggestions. Every route except the ' +
         'front door, health and docs needs a bearer token. Errors share one envelope ' +
-        '(`error`, `message`, `detail`, `request_id`); every response carries `X-Request-ID`.',
+        '(`error`, `message`, `detail`, `request_id`); every response carries `X-Request-ID`. ' +
+        'Text fields marked as trimmed lose their leading and trailing whitespace before their ' +
+        'length is judged; their `pattern` says exactly which raw values pass. A path segment ' +
+        'that is not an id of its documented form matches no route (404 `not_found`, or 405 ' +
+        'where the path exists for other methods).',
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],

@@ -45,6 +45,7 @@ export const suggestionDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'post',
     path: `${docs.prefix}/suggestions/onboarding`,
+    operationId: 'suggestOnboardingText',
     tag: 'suggestions',
     summary: 'Suggest a niche, ideal client or value proposition (legacy)',
     description:
@@ -70,9 +71,9 @@ export const suggestionDocs: DocsContribution = (docs) => {
           error: null,
           request_id: '0f6c2a4e-8d1b-4f7a-9c3e-2b5d7e9f1a3c',
         },
-        headers: { Deprecation: 'Always true: this route is kept for older clients' },
       },
     },
+    alwaysHeaders: { Deprecation: 'Always `true`: this route is kept for older clients' },
     errors: { 502: ['llm_bad_response'] },
     errorSchema: docs.schema('LegacyErrorBody', legacyErrorBody),
   });

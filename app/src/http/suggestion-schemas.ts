@@ -5,8 +5,12 @@ import { onboardingKinds } from '../domain/vocabulary.js';
 import { onboardingSuggestionOutput } from '../suggestions/onboarding-suggestion.js';
 
 export const onboardingSuggestionBody = z.object({
-  kind: z.enum(onboardingKinds),
-  current: z.string().max(2000).default(''),
+  kind: z.enum(onboardingKinds).describe('The profile field to suggest text for'),
+  current: z
+    .string()
+    .max(2000)
+    .default('')
+    .describe('The owner’s current draft of that field, possibly empty; at most 2000 characters'),
 });
 
 export const onboardingSuggestionResponse = z.object({

@@ -102,8 +102,10 @@ export const systemDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'get',
     path: '/',
+    operationId: 'getServiceInfo',
     tag: 'system',
     summary: 'The service, its version and where its docs and health are',
+    description: 'Needs no token; counted by the per-IP limit.',
     auth: false,
     responses: {
       200: {
@@ -121,12 +123,19 @@ export const systemDocs: DocsContribution = (docs) => {
     },
   });
   const health = docs.schema('Health', healthResponse);
-  for (const path of [`${docs.prefix}/health`, `${docs.prefix}/health/ready`]) {
+  for (const [path, operationId] of [
+    [`${docs.prefix}/health`, 'getHealth'],
+    [`${docs.prefix}/health/ready`, 'getReadiness'],
+  ] as const) {
     docs.route({
       method: 'get',
       path,
+      operationId,
       tag: 'system',
       summary: 'Checks the table, the prompt store and the model provider (cached a few seconds)',
+      description:
+        'Each dependency is `healthy`, `skipped` or `unhealthy: <reason>`, checked with a short ' +
+        'timeout; 503 when any is unhealthy. Needs no token and is not rate limited.',
       auth: false,
       limited: false,
       responses: {
@@ -146,8 +155,10 @@ export const systemDocs: DocsContribution = (docs) => {
   docs.route({
     method: 'get',
     path: `${docs.prefix}/health/live`,
+    operationId: 'getLiveness',
     tag: 'system',
     summary: 'Liveness; touches no dependency',
+    description: 'Answers as long as the process serves requests. Not rate limited.',
     auth: false,
     limited: false,
     responses: {

@@ -25,6 +25,9 @@ function issueType(issue: z.core.$ZodIssue, input: unknown): string {
           : 'too_big';
     case 'invalid_format':
       return 'format';
+    case 'custom':
+      // A custom check may name its type (client JSON that is not an object is a `type`).
+      return typeof issue.params?.type === 'string' ? issue.params.type : 'value_error';
     default:
       return 'value_error';
   }

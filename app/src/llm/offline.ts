@@ -3,7 +3,9 @@
 // model's answer must pass. It needs no model service, says so in every answer's model name,
 // and is never chosen silently in a deployed stage.
 import { noUsage } from '../domain/usage.js';
+import { LlmBadResponseError } from '../errors.js';
 import type { LlmProvider, StructuredRequest, StructuredResult } from './port.js';
+import { checkOutput } from './structured.js';
 
 const OFFLINE_MODEL = 'offline';
 
@@ -11,8 +13,22 @@ export function createOfflineProvider(): LlmProvider {
   return {
     name: 'offline',
     generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      const output = request.output.schema.parse(request.offline());
-      return Promise.resolve({ output, model: OFFLINE_MODEL, provider: 'offline', usage: noUsage });
+      // An answer outside its schema is the same failure as a model's: 502, never a 500.
+      const checked = checkOutput(request.output.schema, request.offline());
+      if (!checked.ok) {
+        return Promise.reject(
+          new LlmBadResponseError(
+            `the offline answer to ${request.output.name} failed its schema: ${checked.problems}`,
+            noUsage,
+          ),
+        );
+      }
+      return Promise.resolve({
+        output: checked.output,
+        model: OFFLINE_MODEL,
+        provider: 'offline',
+        usage: noUsage,
+      });
     },
     check: () => Promise.resolve('healthy'),
   };

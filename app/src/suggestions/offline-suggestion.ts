@@ -1,6 +1,6 @@
 // The offline onboarding suggestion: the template's opener for the field, then the owner's own
 // draft reflected back with what the field still needs. Deterministic: same draft, same text.
-import { contentWords, listing, quote, sentences } from '../analysis/offline/text.js';
+import { contentWords, quote, quoted, sentences } from '../analysis/offline/text.js';
 import type { OnboardingKind } from '../domain/vocabulary.js';
 import type { OnboardingSuggestion } from './onboarding-suggestion.js';
 
@@ -36,9 +36,14 @@ export function offlineOnboardingSuggestion(task: OfflineSuggestionInput): Onboa
     };
   }
   const first = sentences(draft)[0] ?? draft;
-  const keyWords = contentWords(draft).slice(0, 3);
+  // A run of letters longer than any word (pasted code, a URL) is not one worth keeping.
+  const keyWords = contentWords(draft)
+    .filter((w) => w.length <= 30)
+    .slice(0, 3);
   const keep =
-    keyWords.length > 0 ? ` Keep the words that carry your meaning: ${listing(keyWords)}.` : '';
+    keyWords.length > 0
+      ? ` Keep the ${keyWords.length === 1 ? 'word that carries' : 'words that carry'} your meaning: ${quoted(keyWords)}.`
+      : '';
   return {
     suggestion: `${task.opener} Building on your draft, "${quote(first, 200)}", ${advice[task.kind]}${keep}`,
   };

@@ -5,7 +5,7 @@ import type { InputOf } from '../analysis-input.js';
 import type { AlignmentOutput, Priority } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { statedIntent } from './business-context.js';
-import { mentions, quoted, words } from './text.js';
+import { hasAnyStem, listing, mentions, quoted, words } from './text.js';
 
 const measurableSignals: readonly RegExp[] = [
   /\d/,
@@ -19,11 +19,34 @@ function measurableSignalCount(text: string): number {
   return measurableSignals.filter((signal) => signal.test(text)).length;
 }
 
+/** Words that show a common value without naming it: "honest" shows integrity. */
+const valueSigns: Readonly<Record<string, readonly string[]>> = {
+  integrity: ['honest', 'truth', 'transparen', 'ethic', 'trustworth'],
+  honesty: ['honest', 'truth', 'transparen'],
+  family: ['famil', 'parent', 'children'],
+  sustainability: ['sustain', 'environment', 'recycl', 'renewabl'],
+  innovation: ['innovat', 'invent', 'pioneer'],
+  craftsmanship: ['craft', 'handmade', 'artisan'],
+  quality: ['quality', 'craft', 'excellen'],
+  community: ['communit', 'neighbo'],
+  respect: ['respect', 'dignity'],
+  excellence: ['excellen', 'quality'],
+  care: ['care', 'caring', 'compassion'],
+};
+
+function reflects(textWords: readonly string[], value: string): boolean {
+  return mentions(textWords, value) || hasAnyStem(textWords, valueSigns[value.toLowerCase()] ?? []);
+}
+
+/** "1 of 3 purpose words" with the noun in the number the count needs. */
+const countOf = (n: number, total: number, noun: string) =>
+  `${n} of ${total} ${total === 1 ? noun : `${noun}s`}`;
+
 export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
   const text = input.textToAnalyze;
   const textWords = words(text);
   const intent = statedIntent(input.context);
-  const reflected = intent.values.filter((v) => mentions(textWords, v));
+  const reflected = intent.values.filter((v) => reflects(textWords, v));
   const missing = intent.values.filter((v) => !reflected.includes(v));
   const purposeFound = intent.purposeWords.filter((w) => mentions(textWords, w));
   const purposeMissing = intent.purposeWords.filter((w) => !purposeFound.includes(w));
@@ -40,7 +63,9 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
   const strengths = [
     ...reflected.map((v) => `The text reflects your stated value "${v}".`),
     ...(purposeFound.length > 0
-      ? [`It echoes your purpose in the words ${quoted(purposeFound.slice(0, 6))}.`]
+      ? [
+          `It echoes your purpose in the ${purposeFound.length === 1 ? 'word' : 'words'} ${quoted(purposeFound)}.`,
+        ]
       : []),
     ...goalsReflected.map((g) => `It supports your goal "${g}".`),
     ...(signals >= 2 ? ['It states something measurable, with a number or a timeframe.'] : []),
@@ -48,7 +73,7 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
   const misalignments = [
     ...missing.map((v) => `Your stated value "${v}" does not show in the text.`),
     ...(intent.purposeWords.length > 0 && purposeFound.length * 2 < intent.purposeWords.length
-      ? [`The text leaves out the language of your purpose: ${quoted(purposeMissing.slice(0, 6))}.`]
+      ? [`The text leaves out the language of your purpose: ${quoted(purposeMissing)}.`]
       : []),
     ...(signals < 2 ? ['The text names no measurable goal or deadline.'] : []),
   ];
@@ -61,7 +86,7 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
     ...(purposeMissing.length > 0 && purposeFound.length * 2 < intent.purposeWords.length
       ? [
           {
-            action: `Tie the text back to your purpose, using its own words such as ${quoted(purposeMissing.slice(0, 3))}.`,
+            action: `Tie the text back to your purpose, using its own words such as ${quoted(purposeMissing, 3)}.`,
             rationale:
               'Readers should see why this matters for the purpose the business exists for.',
             priority: 'medium' as Priority,
@@ -86,12 +111,27 @@ export function offlineAlignment(input: InputOf<'alignment'>): AlignmentOutput {
     });
   }
 
+  // Only what the context gave is counted: no "0 of 0 stated values".
+  const shares = [
+    ...(intent.values.length > 0
+      ? [
+          countOf(reflected.length, intent.values.length, 'stated value') +
+            (reflected.length > 0 ? ` (${quoted(reflected)})` : ''),
+        ]
+      : []),
+    ...(intent.purposeWords.length > 0
+      ? [countOf(purposeFound.length, intent.purposeWords.length, 'purpose word')]
+      : []),
+  ];
+  const unstated = [
+    ...(intent.values.length === 0 ? ['core values'] : []),
+    ...(intent.purposeWords.length === 0 ? ['purpose'] : []),
+  ];
   const stated =
-    intent.values.length + intent.purposeWords.length === 0
-      ? ' No purpose or core values were given in the context, so those two scores are conservative.'
-      : ` The text reflects ${reflected.length} of ${intent.values.length} stated values` +
-        `${reflected.length > 0 ? ` (${quoted(reflected)})` : ''} and ${purposeFound.length} of ` +
-        `${intent.purposeWords.length} purpose words.`;
+    (shares.length > 0 ? ` The text reflects ${listing(shares)}.` : '') +
+    (unstated.length > 0
+      ? ` No ${unstated.join(' or ')} ${unstated.length === 1 ? 'was' : 'were'} given in the context, so ${unstated.length === 1 ? 'that score is' : 'those scores are'} conservative.`
+      : '');
   return {
     scores: {
       overall_score: overall,

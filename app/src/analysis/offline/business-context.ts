@@ -1,7 +1,7 @@
 // What an offline analysis reads out of the owner's business context: lists given as arrays
 // or as comma-separated text, and the stated values, purpose words and goals.
 import type { BusinessContext } from '../analysis-input.js';
-import { contentWords } from './text.js';
+import { contentWords, quote } from './text.js';
 
 /** Strings from a context entry: a list of strings, or one string split at commas. */
 export function listFrom(value: unknown): string[] {
@@ -31,9 +31,10 @@ interface StatedIntent {
 
 export function statedIntent(context: BusinessContext): StatedIntent {
   const purpose = textFrom(context.purpose ?? context.mission ?? context.purpose_statement);
+  // Quoted back in the answer's sentences, so each is kept short however long it was sent.
   return {
-    values: listFrom(context.core_values ?? context.values),
+    values: listFrom(context.core_values ?? context.values).map((v) => quote(v, 80)),
     purposeWords: contentWords(purpose),
-    goals: listFrom(context.goals ?? context.goal),
+    goals: listFrom(context.goals ?? context.goal).map((g) => quote(g, 160)),
   };
 }

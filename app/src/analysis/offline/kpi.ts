@@ -87,9 +87,48 @@ const measureWords = [
   'growth',
 ];
 
+/** Things that are counted or summed by nature: "Monthly revenue" is measurable as written. */
+const quantityStems = [
+  'revenue',
+  'sales',
+  'profit',
+  'income',
+  'ebitda',
+  'cost',
+  'spend',
+  'order',
+  'leads',
+  'signup',
+  'churn',
+  'turnover',
+  'headcount',
+  'booking',
+  'visit',
+  'download',
+  'nps',
+  'mrr',
+  'arr',
+];
+
 function isMeasurable(kpi: string): boolean {
   const kpiWords = words(kpi);
-  return /\d|%/.test(kpi) || measureWords.some((m) => kpiWords.includes(m));
+  return (
+    /\d|%/.test(kpi) ||
+    measureWords.some((m) => kpiWords.includes(m)) ||
+    hasAnyStem(kpiWords, quantityStems)
+  );
+}
+
+/** "your KPI covers …, and it is measurable" / "your 3 KPIs cover …, and 2 of them are …". */
+function coverageSentence(kpis: number, covered: number, measurable: number): string {
+  const subject = kpis === 1 ? 'your KPI covers' : `your ${kpis} KPIs cover`;
+  const areas = `${covered === 0 ? 'none of the' : `${covered} of`} ${kpiAreas.length} business areas`;
+  let measured: string;
+  if (kpis === 1) measured = measurable === 1 ? 'it is' : 'it is not yet';
+  else if (measurable === kpis) measured = kpis === 2 ? 'both are' : `all ${kpis} are`;
+  else if (measurable === 0) measured = 'none of them is yet';
+  else measured = `${measurable} of them ${measurable === 1 ? 'is' : 'are'}`;
+  return `${subject} ${areas}, and ${measured} measurable as written.`;
 }
 
 export function offlineKpi(input: InputOf<'kpi'>): KpiOutput {
@@ -147,8 +186,7 @@ export function offlineKpi(input: InputOf<'kpi'>): KpiOutput {
   return {
     kpi_effectiveness_score: score,
     overall_assessment:
-      `${OFFLINE_NOTE} your ${input.currentKpis.length} KPIs cover ${covered.size} of ` +
-      `${kpiAreas.length} business areas, and ${measurableCount} of them are measurable as written.` +
+      `${OFFLINE_NOTE} ${coverageSentence(input.currentKpis.length, covered.size, measurableCount)}` +
       (missingAreas[0] ? ` The biggest blind spot is ${missingAreas[0].name}.` : ''),
     current_kpi_analysis: currentKpiAnalysis,
     missing_kpis: missingAreas.map((a) => a.name),

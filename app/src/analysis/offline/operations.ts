@@ -37,6 +37,27 @@ const cues = {
     'delay',
     'complain',
     'bottleneck',
+    'overload',
+    'overwhelm',
+    'overwork',
+    'understaff',
+    'backlog',
+    'burnout',
+    'stretched',
+    'behind',
+    'waiting',
+    'error',
+    'mistake',
+    'weak',
+    'unclear',
+    'confus',
+    'outdated',
+    'broken',
+    'inconsisten',
+    'unreliab',
+    'churn',
+    'stress',
+    'exhaust',
     'manual',
     'not',
     'never',
@@ -82,6 +103,42 @@ const cues = {
   ],
 };
 
+/** A sentence of the owner's worth acting on, and what kind of finding it is. */
+interface FocusPoint {
+  readonly point: string;
+  readonly kind: 'weakness' | 'threat' | 'opportunity' | 'cause' | 'problem' | 'step';
+}
+
+const advice: Record<
+  FocusPoint['kind'],
+  { readonly action: (point: string) => string; readonly rationale: string }
+> = {
+  weakness: {
+    action: (p) => `Fix this weakness: "${p}"`,
+    rationale: 'A weakness inside the business is the quickest thing you can change.',
+  },
+  threat: {
+    action: (p) => `Prepare for this threat: "${p}"`,
+    rationale: 'An outside risk is cheaper to plan for before it lands.',
+  },
+  opportunity: {
+    action: (p) => `Pursue this opportunity: "${p}"`,
+    rationale: 'Your own description already points to this opening.',
+  },
+  cause: {
+    action: (p) => `Remove this cause: "${p}"`,
+    rationale: 'Fixing a cause keeps the problem from coming back.',
+  },
+  problem: {
+    action: (p) => `Ask "why" until the cause of this is clear: "${p}"`,
+    rationale: 'No cause is stated yet, and fixing only the symptom will not last.',
+  },
+  step: {
+    action: (p) => `Start with: "${p}"`,
+    rationale: 'It is among the first things your description names.',
+  },
+};
+
 function sortSentences(description: string) {
   const sorted = {
     strengths: [] as string[],
@@ -108,7 +165,7 @@ function ownerOf(context: BusinessContext): string {
 function operationsFindings(
   type: OperationsType,
   input: InputOf<'operations'>,
-): Pick<OperationsOutput, 'specific_analysis_type' | 'findings'> & { focus: string[] } {
+): Pick<OperationsOutput, 'specific_analysis_type' | 'findings'> & { focus: FocusPoint[] } {
   const all = sentences(input.description).map((s) => quote(s));
   const sorted = sortSentences(input.description);
   switch (type) {
@@ -133,7 +190,11 @@ function operationsFindings(
                 'list the competitors, costs or rules that could hurt you.',
               ),
         },
-        focus: [...sorted.weaknesses, ...sorted.threats, ...sorted.opportunities],
+        focus: [
+          ...sorted.weaknesses.map((point) => ({ point, kind: 'weakness' as const })),
+          ...sorted.threats.map((point) => ({ point, kind: 'threat' as const })),
+          ...sorted.opportunities.map((point) => ({ point, kind: 'opportunity' as const })),
+        ],
       };
     }
     case 'root_cause': {
@@ -150,12 +211,14 @@ function operationsFindings(
             : [`No cause is stated yet; ask "why" about: ${problem}`],
           contributing_factors: factors.slice(0, 5),
         },
-        focus: causes.length ? causes : [problem],
+        focus: causes.length
+          ? causes.map((point) => ({ point, kind: 'cause' as const }))
+          : [{ point: problem, kind: 'problem' as const }],
       };
     }
     case 'action_plan': {
       const goal =
-        textFrom(input.context.goal) ||
+        textFrom(input.context.goal).trim() ||
         listFrom(input.context.goals)[0] ||
         `Resolve: ${all[0] ?? quote(input.description)}`;
       const owner = ownerOf(input.context);
@@ -170,7 +233,7 @@ function operationsFindings(
           goal: quote(goal, 300),
           action_items: steps.map((action, i) => ({ action, owner, timeline: `Week ${i + 1}` })),
         },
-        focus: all.slice(0, 3),
+        focus: all.slice(0, 3).map((point) => ({ point, kind: 'step' as const })),
       };
     }
   }
@@ -178,9 +241,9 @@ function operationsFindings(
 
 export function offlineOperations(input: InputOf<'operations'>): OperationsOutput {
   const { focus, ...found } = operationsFindings(input.specificType, input);
-  const recommendations = focus.slice(0, 4).map((point, i) => ({
-    action: `Act on: ${point}`,
-    rationale: `It came out of the ${input.specificType.replace('_', ' ')} of what you described.`,
+  const recommendations = focus.slice(0, 4).map(({ point, kind }, i) => ({
+    action: advice[kind].action(point),
+    rationale: advice[kind].rationale,
     priority: (i === 0 ? 'high' : i < 3 ? 'medium' : 'low') as Priority,
   }));
   if (recommendations.length === 0) {

@@ -40,10 +40,26 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** A sentence short enough to quote back. */
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * At most `max` UTF-16 units, so at most `max` code points (what the output schemas count), cut
+ * between graphemes: never through an emoji's surrogate pair or a letter and its accents.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}
+
+/** A sentence (or a term, with a smaller `max`) short enough to quote back. */
 export function quote(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 3).trimEnd()}...` : flat;
+  return flat.length > max ? `${clip(flat, max - 3).trimEnd()}...` : flat;
 }
 
 export function listing(items: readonly string[]): string {
@@ -51,4 +67,12 @@ export function listing(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-export const quoted = (items: readonly string[]) => listing(items.map((i) => `"${i}"`));
+/**
+ * `"a", "b" and "c"`: at most `max` of the owner's terms, each quoted short, and how many more
+ * there were, so a sentence stays readable (and within its schema) however much was sent.
+ */
+export function quoted(items: readonly string[], max = 6): string {
+  const shown = items.slice(0, max).map((i) => `"${quote(i, 60)}"`);
+  const more = items.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : listing(shown);
+}

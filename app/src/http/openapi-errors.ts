@@ -1,0 +1,69 @@
+// What the OpenAPI document says about errors: a line for each status and an example body for
+// each code, in the standard envelope or the legacy suggestion route's own.
+
+export const errorText: Readonly<Record<number, string>> = {
+  400: 'The body is not parseable JSON, or not an object',
+  401: 'Missing, expired or invalid bearer token',
+  403: 'The resource belongs to another user of the same tenant',
+  404: 'Not found',
+  409: 'The resource is in a state that does not allow this',
+  413: 'The body is larger than MAX_BODY_BYTES',
+  415: 'The body is not application/json',
+  422: 'The request does not match the schema',
+  429: 'Rate limit exceeded; Retry-After says when to retry',
+  500: 'An unexpected error',
+  502: 'The model answered with something unusable',
+  503: 'A dependency is throttling or down; Retry-After says when to retry',
+};
+
+const errorMessages: Readonly<Record<string, string>> = {
+  invalid_json: 'Request body is not valid JSON',
+  missing_token: 'Authorization header with a Bearer token is required',
+  token_expired: 'Token has expired',
+  missing_claims: 'Token lacks user_id or tenant_id',
+  invalid_token: 'Token is invalid',
+  permission_denied: 'You do not have access to conversation conv_123',
+  conversation_not_found: 'Conversation conv_123 not found',
+  analysis_not_found: 'Analysis anls_123 not found',
+  not_found: 'No route for GET /nowhere',
+  conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
+  conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',
+  conversation_limit_reached: 'Conversation conv_123 already holds 500 messages from you',
+  payload_too_large: 'Request body exceeds 65536 bytes',
+  unsupported_media_type: 'Request body must be sent as application/json',
+  idempotency_key_reused: 'This Idempotency-Key was already used with a different request body',
+  rate_limit_exceeded: 'Too many requests. Please try again later.',
+  internal_server_error: 'An unexpected error occurred. Please try again later.',
+  llm_bad_response: 'The model returned an unusable answer. Please try again.',
+  service_unavailable:
+    'A service this request needs is temporarily unavailable. Please retry shortly.',
+};
+
+/** The 401 codes, which the legacy route reports as `"Unauthorized"`. */
+const unauthorized = new Set(['missing_token', 'token_expired', 'missing_claims', 'invalid_token']);
+
+const REQUEST_ID = '0f6c2a4e-8d1b-4f7a-9c3e-2b5d7e9f1a3c';
+
+export function errorExample(code: string, legacy: boolean): Record<string, unknown> {
+  const message = errorMessages[code] ?? code;
+  if (legacy) {
+    return {
+      success: false,
+      data: null,
+      error: unauthorized.has(code) ? 'Unauthorized' : code,
+      message,
+      request_id: REQUEST_ID,
+    };
+  }
+  const detail =
+    code === 'validation_error'
+      ? [{ loc: ['body', 'topic'], msg: 'Invalid option', type: 'enum' }]
+      : message;
+  const extra =
+    code === 'rate_limit_exceeded'
+      ? { retry_after: 7 }
+      : code === 'conversation_not_active'
+        ? { current_status: 'completed' }
+        : {};
+  return { error: code, message, detail, request_id: REQUEST_ID, ...extra };
+}

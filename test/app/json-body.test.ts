@@ -1,0 +1,50 @@
+// The JSON body is the client's JSON, read by JSON.parse: keys such as `__proto__` and
+// `constructor` are ordinary keys (400 invalid_json is only for text that is not JSON), and the
+// client's objects reach the use case with every key they were sent with.
+import { expect } from 'chai';
+import { startApi, type TestApi } from '../support/harness.js';
+
+describe('JSON bodies', () => {
+  let api: TestApi;
+  let token: string;
+
+  before(async () => {
+    api = await startApi();
+    token = await api.token('jo', 'acme');
+  });
+  after(() => api.close());
+
+  const post = (path: string, raw: string) =>
+    api.request('POST', path, {
+      token,
+      rawBody: raw,
+      headers: { 'Content-Type': 'application/json' },
+    });
+
+  it('when a context holds a "__proto__" or "constructor" key, then the analysis is made (201), not refused as invalid JSON', async () => {
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const response = await post(
+        '/api/v1/analysis/alignment',
+        `{"text_to_analyze":"We bake honest bread daily.","context":{"${key}":{"x":1},"core_values":["Integrity"]}}`,
+      );
+      expect(response.status, `${key}: ${response.text}`).to.equal(201);
+      expect((response.body.strengths as string[]).join(' '), key).to.include('Integrity');
+    }
+  });
+
+  it('when the body itself has a "__proto__" key, then it is an unknown field like any other', async () => {
+    const response = await post(
+      '/api/v1/suggestions/onboarding',
+      '{"__proto__":{"kind":"ica"},"kind":"niche","current":"bread"}',
+    );
+    expect(response.status, response.text).to.equal(200);
+  });
+
+  it('when the text is not JSON, then it is still 400 invalid_json', async () => {
+    for (const raw of ['{"kind":', '{"a":1}{"b":2}', "{'kind':'ica'}"]) {
+      const response = await post('/api/v1/suggestions/onboarding', raw);
+      expect(response.status, raw).to.equal(400);
+      expect(response.body.error, raw).to.equal('invalid_json');
+    }
+  });
+});
