@@ -9,7 +9,7 @@ const exampleMetadata = {
   user_id: 'user_123',
   tenant_id: 'tenant_abc',
   analysis_version: ANALYSIS_VERSION,
-  model: 'anthropic.claude-3-sonnet-20240229-v1:0',
+  model: 'us.anthropic.claude-sonnet-4-6',
 };
 const exampleRecommendation = {
   action: 'Name sustainability in your supplier promise.',

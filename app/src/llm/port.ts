@@ -26,7 +26,7 @@ export interface StructuredRequest<T> {
 
 export interface StructuredResult<T> {
   readonly output: T;
-  /** The model that answered, e.g. `anthropic.claude-3-sonnet-20240229-v1:0` or `offline`. */
+  /** The model that answered, e.g. `us.anthropic.claude-sonnet-4-6` or `offline`. */
   readonly model: string;
   readonly provider: string;
   readonly usage: TokenUsage;
