@@ -1,8 +1,7 @@
 // The Koa edge, one job a middleware: request ids, the error envelope, the access log, route
-// and method checks, authentication and the JSON body. Composed in app.ts.
+// checks (routing.ts), authentication and the JSON body. Composed in app.ts.
 import { randomUUID } from 'node:crypto';
 import bodyParser from '@koa/bodyparser';
-import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../domain/principal.js';
@@ -10,8 +9,6 @@ import {
   AppError,
   AuthError,
   InvalidJsonError,
-  MethodNotAllowedError,
-  NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -124,31 +121,6 @@ export function accessLog(logger: Logger, metrics: Metrics): AppMiddleware {
         tenant_id: ctx.state.principal?.tenantId,
       });
     }
-  };
-}
-
-/** 404 for an unknown path, 405 (with Allow) for a known path and the wrong method. */
-export function routeGuard(
-  routers: readonly Router<AppState>[],
-  legacyPrefix: string,
-): AppMiddleware {
-  return async (ctx, next) => {
-    if (ctx.path.startsWith(legacyPrefix)) {
-      // The legacy route keeps its own body and says it is deprecated, errors included.
-      ctx.state.envelope = 'legacy';
-      ctx.set('Deprecation', 'true');
-    }
-    const matches = routers.map((router) => router.match(ctx.path, ctx.method));
-    const routeLayer = matches
-      .flatMap((m) => m.pathAndMethod)
-      .find((layer) => layer.methods.length > 0);
-    if (routeLayer) {
-      ctx.state.route = String(routeLayer.path);
-      return next();
-    }
-    const allowed = new Set(matches.flatMap((m) => m.path.flatMap((layer) => layer.methods)));
-    if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
-    throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
   };
 }
 

@@ -165,15 +165,15 @@ export function countAnonymous(limiters: RateLimiters, metrics: Metrics) {
     consume(ctx, limiters, metrics, 'anonymous', ctx.request.ip || 'unknown');
 }
 
-/** The per-IP limit of the routes that take no credentials; `limited` names them. */
+/** The per-IP limit of the routes that take no credentials; `limited` names their patterns. */
 export function anonymousLimit(
   limiters: RateLimiters,
   metrics: Metrics,
-  limited: (route: string) => boolean,
+  limited: ReadonlySet<string>,
 ): AppMiddleware {
   const count = countAnonymous(limiters, metrics);
   return async (ctx, next) => {
-    if (ctx.state.route !== undefined && limited(ctx.state.route)) await count(ctx);
+    if (ctx.state.route !== undefined && limited.has(ctx.state.route)) await count(ctx);
     await next();
   };
 }
