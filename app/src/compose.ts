@@ -229,8 +229,8 @@ export function composeDependencies(
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
   const now = overrides.now ?? (() => new Date());
-  const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
+  const conversations = createConversationRepository(dynamo, config.tables, sessions);
   const coaching = createCoaching({
     conversations,
     sessions,
