@@ -1,7 +1,6 @@
 // The Koa edge, one job a middleware: request ids, the error envelope, the access log, route
 // checks (routing.ts), authentication and the JSON body. Composed in app.ts.
 import { randomUUID } from 'node:crypto';
-import bodyParser from '@koa/bodyparser';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../domain/principal.js';
@@ -155,16 +154,21 @@ function hasBody(ctx: AppContext): boolean {
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
   const jsonTypes = ['application/json', 'application/*+json'];
-  const read = bodyParser({
-    enableTypes: ['text'],
-    textLimit: maxBytes,
-    extendTypes: { text: jsonTypes },
-    onError: (error: Error & { status?: number }) => {
-      if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
-      if (error.status === 415) throw new UnsupportedMediaTypeError();
-      throw new InvalidJsonError('Request body is not valid JSON');
-    },
-  }) as unknown as AppMiddleware;
+  // The body parser (with its media-type tables) loads with the first request that has a body.
+  let reader: Promise<AppMiddleware> | undefined;
+  const loadReader = async () => {
+    const { bodyParser } = await import('@koa/bodyparser');
+    return bodyParser({
+      enableTypes: ['text'],
+      textLimit: maxBytes,
+      extendTypes: { text: jsonTypes },
+      onError: (error: Error & { status?: number }) => {
+        if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
+        if (error.status === 415) throw new UnsupportedMediaTypeError();
+        throw new InvalidJsonError('Request body is not valid JSON');
+      },
+    }) as unknown as AppMiddleware;
+  };
   return async (ctx, next) => {
     if (!hasBody(ctx)) {
       ctx.request.body = {};
@@ -172,6 +176,11 @@ export function jsonBody(maxBytes: number): AppMiddleware {
     }
     if (!ctx.is(...jsonTypes)) throw new UnsupportedMediaTypeError();
     if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    reader ??= loadReader().catch((error: unknown) => {
+      reader = undefined;
+      throw error;
+    });
+    const read = await reader;
     await read(ctx, async () => {
       const text: unknown = ctx.request.body;
       let body: unknown;
