@@ -175,6 +175,11 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       return next();
     }
     if (!ctx.is(...jsonTypes)) throw new UnsupportedMediaTypeError();
+    // JSON travels as UTF-8 (RFC 8259), so no other charset is decoded (nor its tables shipped).
+    const charset = ctx.request.charset.toLowerCase();
+    if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new UnsupportedMediaTypeError();
+    }
     if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
     reader ??= loadReader().catch((error: unknown) => {
       reader = undefined;

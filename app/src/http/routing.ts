@@ -28,6 +28,17 @@ function layerChain(layer: AppLayer, path: string): AppMiddleware[] {
 
 export function routing(router: Router<AppState>, legacyPrefix: string): Routing {
   const matched = new WeakMap<AppContext, readonly AppLayer[]>();
+  const dispatch: AppMiddleware = (ctx, next) => {
+    const layers = matched.get(ctx);
+    if (!layers) return next();
+    const path = ctx.path;
+    const chain = layers.flatMap((layer) => layerChain(layer, path));
+    const step = async (i: number): Promise<void> => {
+      const middleware = chain[i];
+      await (middleware ? middleware(ctx, () => step(i + 1)) : next());
+    };
+    return step(0);
+  };
   return {
     guard: async (ctx, next) => {
       if (ctx.path.startsWith(legacyPrefix)) {
@@ -46,16 +57,7 @@ export function routing(router: Router<AppState>, legacyPrefix: string): Routing
       if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
       throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
     },
-    dispatch: (ctx, next) => {
-      const layers = matched.get(ctx);
-      if (!layers) return next();
-      const path = ctx.path;
-      const chain = layers.flatMap((layer) => layerChain(layer, path));
-      const step = async (i: number): Promise<void> => {
-        const middleware = chain[i];
-        await (middleware ? middleware(ctx, () => step(i + 1)) : next());
-      };
-      return step(0);
-    },
+    // Named as @koa/router names its own, so the route table can be read off the app.
+    dispatch: Object.assign(dispatch, { router }),
   };
 }
