@@ -42,6 +42,17 @@ const neverLoaded = [
   '@prisma/client',
 ];
 
+type MimeEntry = { extensions?: string[]; charset?: string; source?: string };
+
+/** The part of mime-db that mime-types reads (lookup, extension, charset, contentType). */
+export function leanMimeDb(db: Record<string, MimeEntry>): Record<string, MimeEntry> {
+  return Object.fromEntries(
+    Object.entries(db)
+      .filter(([, entry]) => entry.extensions !== undefined || entry.charset !== undefined)
+      .map(([type, { extensions, charset, source }]) => [type, { extensions, charset, source }]),
+  );
+}
+
 /** One table, one locale, no charset tables: see the header. */
 function leanDependencies(root: string): Plugin {
   const inPackage = (importer: string, name: string) =>
@@ -49,9 +60,15 @@ function leanDependencies(root: string): Plugin {
   return {
     name: 'lean-dependencies',
     setup(b) {
-      // Every package that asks for mime-db gets the top-level copy (the same JSON, newer).
-      const mimeDb = require.resolve('mime-db', { paths: [root] });
-      b.onResolve({ filter: /^mime-db$/ }, () => ({ path: mimeDb }));
+      // Every package that asks for mime-db gets the top-level copy (the same JSON, newer), less
+      // what mime-types never reads: a type with neither extensions nor a charset, and any
+      // field but those two and `source` (which decides between types sharing an extension).
+      const mimeDb = require.resolve('mime-db/db.json', { paths: [root] });
+      b.onResolve({ filter: /^mime-db$/ }, () => ({ path: mimeDb, namespace: 'mime-db' }));
+      b.onLoad({ filter: /.*/, namespace: 'mime-db' }, async (args) => ({
+        contents: JSON.stringify(leanMimeDb(JSON.parse(await readFile(args.path, 'utf8')))),
+        loader: 'json',
+      }));
       // zod's `locales` namespace holds every language; the service speaks English.
       b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
         inPackage(args.importer, 'zod')
