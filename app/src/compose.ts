@@ -1,10 +1,9 @@
 // The composition root: configuration in, the app's dependencies out. The local server, Lambda
 // and the tests all come through here; only adapters and endpoints differ.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppDeps } from './app.js';
 import { TokenVerifier, type SecretSource } from './auth/jwt.js';
-import { fixedSecret, secretsManagerSecret } from './auth/secret-sources.js';
+import { fixedSecret, loadedOnFirstRead } from './auth/secret-sources.js';
 import { createAnalyses } from './analysis/analysis-use-cases.js';
 import { createCoaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
@@ -14,13 +13,12 @@ import type { LlmProvider } from './llm/port.js';
 import { createOfflineProvider } from './llm/offline.js';
 import { createRateLimiters, type RateLimiters } from './http/rate-limit.js';
 import { noMetrics, type Metrics } from './observability/metrics.js';
-import { createEmfMetrics } from './observability/metrics-emf.js';
+import { deferredEmfMetrics } from './observability/metrics-deferred.js';
 import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
 import { filePromptSource } from './prompts/file-source.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
-import { dynamoLimiterStore, redisLimiterStore } from './storage/limiter-stores.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
 
@@ -41,21 +39,26 @@ export interface Overrides {
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
 export function metricsFor(config: Config): Metrics {
   return config.metricsEnabled
-    ? createEmfMetrics({ stage: config.stage, flushIntervalMs: 10_000 })
+    ? deferredEmfMetrics({ stage: config.stage, flushIntervalMs: 10_000 })
     : noMetrics;
 }
 
 function secretSource(config: Config, instrument: Instrument): SecretSource {
   if (config.auth.secret) return fixedSecret(config.auth.secret);
-  if (config.auth.secretArn) {
-    const client = instrument(
-      new SecretsManagerClient({
-        region: config.region,
-        endpoint: config.auth.secretsManagerEndpoint,
-        maxAttempts: 2,
-      }),
-    );
-    return secretsManagerSecret(config.auth.secretArn, client);
+  const secretArn = config.auth.secretArn;
+  if (secretArn) {
+    return loadedOnFirstRead(async () => {
+      const { SecretsManagerClient, secretsManagerSecret } =
+        await import('./auth/secrets-manager.js');
+      const client = instrument(
+        new SecretsManagerClient({
+          region: config.region,
+          endpoint: config.auth.secretsManagerEndpoint,
+          maxAttempts: 2,
+        }),
+      );
+      return secretsManagerSecret(secretArn, client);
+    });
   }
   throw new ConfigError('JWT_SECRET', 'or JWT_SECRET_ARN must be set');
 }
@@ -186,6 +189,8 @@ function rateLimiters(
   return createRateLimiters({
     limits,
     store: async () => {
+      if (store === 'memory') return undefined;
+      const { dynamoLimiterStore, redisLimiterStore } = await import('./storage/limiter-stores.js');
       if (store === 'dynamodb') {
         return dynamoLimiterStore({
           region: config.region,
@@ -229,8 +234,8 @@ export function composeDependencies(
   const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
   const now = overrides.now ?? (() => new Date());
-  const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
+  const conversations = createConversationRepository(dynamo, config.tables, sessions);
   const coaching = createCoaching({
     conversations,
     sessions,

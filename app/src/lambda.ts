@@ -8,7 +8,8 @@ import { createApp } from './app.js';
 import { composeDependencies } from './compose.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
-import { createEmfMetrics, type FlushableMetrics } from './observability/metrics-emf.js';
+import { deferredEmfMetrics } from './observability/metrics-deferred.js';
+import type { FlushableMetrics } from './observability/metrics-emf.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -33,7 +34,7 @@ async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
   const config = loadConfig(env);
   // JSON whatever LOG_FORMAT says: the function's log group is set to JSON lines.
   const logger = createLogger(config.logLevel, { format: 'json', silent: config.logSilent });
-  const metrics = config.metricsEnabled ? createEmfMetrics({ stage: config.stage }) : undefined;
+  const metrics = config.metricsEnabled ? deferredEmfMetrics({ stage: config.stage }) : undefined;
   const instrument = await xrayTracing(env);
   const app = createApp(
     composeDependencies(config, logger, {

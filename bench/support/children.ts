@@ -9,6 +9,8 @@ export interface Child {
   readonly process: ChildProcess;
   /** The child's resident set size, in bytes. */
   rss(): Promise<number>;
+  /** The child's heap in use after a forced full collection, in bytes (what it really keeps). */
+  heapAfterGc(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -20,7 +22,8 @@ interface Ready {
 /** Forks `bench/support/<script>` under tsx and waits for its `ready` message. */
 export async function startChild(script: string, env: NodeJS.ProcessEnv): Promise<Child> {
   const child = fork(path.join(__dirname, script), [], {
-    execArgv: ['--import', 'tsx', '--no-warnings'],
+    // --expose-gc: memory is judged on the heap left after a forced collection.
+    execArgv: ['--import', 'tsx', '--no-warnings', '--expose-gc'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -37,17 +40,8 @@ export async function startChild(script: string, env: NodeJS.ProcessEnv): Promis
   return {
     url: ready.url,
     process: child,
-    rss() {
-      return new Promise((resolve) => {
-        const onMessage = (message: { type?: string; rss?: number }) => {
-          if (message.type !== 'rss') return;
-          child.off('message', onMessage);
-          resolve(message.rss ?? 0);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'rss' });
-      });
-    },
+    rss: () => ask(child, 'rss'),
+    heapAfterGc: () => ask(child, 'heap'),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -59,11 +53,30 @@ export async function startChild(script: string, env: NodeJS.ProcessEnv): Promis
   };
 }
 
-/** The child side: announce the URL, answer RSS questions, and stop when told. */
+/** Asks the child for one figure (`rss` or `heap`) and waits for its answer. */
+function ask(child: ChildProcess, type: 'rss' | 'heap'): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string; bytes?: number }) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message.bytes ?? 0);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
+}
+
+/** The child side: announce the URL, answer memory questions, and stop when told. */
 export function serveParent(url: string, stop: () => Promise<void>): void {
   process.send?.({ type: 'ready', url });
   process.on('message', (message: { type?: string }) => {
-    if (message.type === 'rss') process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+    if (message.type === 'rss') process.send?.({ type: 'rss', bytes: process.memoryUsage().rss });
+    if (message.type === 'heap') {
+      // Twice: the first collection's finalisers can free more for the second.
+      globalThis.gc?.();
+      globalThis.gc?.();
+      process.send?.({ type: 'heap', bytes: process.memoryUsage().heapUsed });
+    }
     if (message.type === 'stop') void stop().finally(() => process.exit(0));
   });
   process.on('disconnect', () => void stop().finally(() => process.exit(0)));

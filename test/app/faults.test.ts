@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { expect } from 'chai';
-import { secretsManagerSecret } from '../../app/src/auth/secret-sources.js';
+import { secretsManagerSecret } from '../../app/src/auth/secrets-manager.js';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
 import type { PromptSource } from '../../app/src/prompts/catalog.js';

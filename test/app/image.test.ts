@@ -1,11 +1,12 @@
 // No Docker engine runs here, so this checks what can be checked without one: every source the
 // Dockerfile copies from the context exists and is not ignored, everything the final stage takes
-// from the build stage is what `npm run build` produces, and CMD names the exported handler.
+// from the build stage is what `npm run build` produces, the final stage trains the V8 code
+// cache with the runtime's flags, and CMD names the exported handler.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { BUNDLED_ASSETS_DIR, docsAssets } from '../../app/src/http/docs-routes.js';
-import { ensureFreshBundle } from '../../scripts/build.js';
+import { ensureFreshBundle, TRAINING_SCRIPT } from '../../scripts/build.js';
 
 const root = process.cwd();
 const dockerfile = readFileSync(path.join(root, 'app', 'Dockerfile'), 'utf8');
@@ -38,7 +39,7 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
 
   it('when it copies from the context, then every source exists and .dockerignore keeps it', () => {
     const fromContext = copies.filter((c) => c.from === undefined).flatMap((c) => c.sources);
-    expect(fromContext).to.include.members(['prompts', 'app/src']);
+    expect(fromContext).to.include.members(['prompts', 'app/src', 'support/apigw-events.ts']);
     for (const source of fromContext) {
       expect(existsSync(path.join(root, source)), source).to.equal(true);
       for (const pattern of ignored) {
@@ -62,7 +63,9 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
       const local = path.join(root, source.slice('/src/'.length));
       expect(existsSync(local), local).to.equal(true);
     }
-    expect(fromBuild).to.include(`/src/app/dist/${BUNDLED_ASSETS_DIR}`);
+    // The whole of app/dist: the loader, every chunk, the docs assets and the training script.
+    expect(fromBuild.map((s) => s.replace(/\/$/, ''))).to.include('/src/app/dist');
+    expect(existsSync(path.join(root, 'app', 'dist', BUNDLED_ASSETS_DIR))).to.equal(true);
     for (const name of Object.keys(docsAssets)) {
       expect(
         statSync(path.join(root, 'app', 'dist', BUNDLED_ASSETS_DIR, name)).size,
@@ -75,8 +78,10 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
     const cmd = /^CMD\s+\[\s*"([^"]+)"\s*\]/m.exec(dockerfile)?.[1];
     expect(cmd).to.equal('lambda.handler');
     const [file, exported] = (cmd ?? '').split('.');
-    expect(copies.some((c) => c.line.includes(`\${LAMBDA_TASK_ROOT}/${file}.js`))).to.equal(true);
+    const dist = copies.find((c) => c.from === 'build' && c.sources.includes('/src/app/dist/'));
+    expect(dist?.line.trim().endsWith('${LAMBDA_TASK_ROOT}/')).to.equal(true);
     const bundle = await ensureFreshBundle(root);
+    expect(path.basename(bundle)).to.equal(`${file}.js`);
     const source = readFileSync(bundle, 'utf8');
     expect(source.startsWith('"use strict"') || source.includes('module.exports')).to.equal(true);
     const loaded = (await import(bundle)) as Record<string, unknown> & {
@@ -84,5 +89,28 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
     };
     const handler = loaded[exported ?? ''] ?? loaded.default?.[exported ?? ''];
     expect(handler).to.be.a('function');
+  });
+
+  it("when the final stage is built, then it trains the code cache with the runtime's flags and keeps no training script", () => {
+    const final = lines.slice(stages[1]?.index ?? 0);
+    const run = dockerfile.slice(dockerfile.lastIndexOf('FROM public.ecr.aws/lambda/nodejs:22'));
+    // The memory decides the heap flags; the platform passes the function's (infra/service.ts).
+    expect(final.some((l) => /^ARG FUNCTION_MEMORY_MB=\d+$/.test(l.trim()))).to.equal(true);
+    expect(readFileSync(path.join(root, 'infra', 'service.ts'), 'utf8')).to.match(
+      /args: \{ FUNCTION_MEMORY_MB: String\(args\.memorySize\) \}/,
+    );
+    const training = /RUN [^]*?node ([^]*?)train-code-cache\.js[^]*?(?=\n\S|$)/.exec(run);
+    expect(training, 'a RUN of node train-code-cache.js in the final stage').to.not.equal(null);
+    const flags = training![1]!.replace(/\\\n/g, ' ');
+    expect(flags).to.contain('--expose-gc');
+    expect(flags).to.match(/--max-semi-space-size=\$\(\(new_space \/ 2\)\)/);
+    expect(flags).to.match(/--max-old-space-size=\$\(\(FUNCTION_MEMORY_MB - new_space\)\)/);
+    expect(training![0]).to.match(/new_space=\$\(\(FUNCTION_MEMORY_MB \/ 10\)\)/);
+    expect(training![0]).to.contain('rm train-code-cache.js');
+    // After the bundle is in place, before CMD.
+    const order = (pattern: RegExp) => final.findIndex((l) => pattern.test(l));
+    expect(order(/COPY --from=build \/src\/app\/dist\//)).to.be.below(order(/train-code-cache/));
+    expect(order(/train-code-cache/)).to.be.below(order(/^CMD/));
+    expect(existsSync(path.join(root, TRAINING_SCRIPT))).to.equal(true);
   });
 });

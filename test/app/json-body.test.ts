@@ -47,4 +47,29 @@ describe('JSON bodies', () => {
       expect(response.body.error, raw).to.equal('invalid_json');
     }
   });
+
+  it('when the body names a charset other than UTF-8, then it is 415 and nothing is stored', async () => {
+    const before = (await api.items('conversations')).length;
+    for (const charset of ['latin1', 'ISO-8859-1', 'utf-16', 'utf-7', 'shift_jis']) {
+      const response = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        rawBody: '{"topic":"core_values"}',
+        headers: { 'Content-Type': `application/json; charset=${charset}` },
+      });
+      expect(response.status, charset).to.equal(415);
+      expect(response.body.error, charset).to.equal('unsupported_media_type');
+    }
+    expect((await api.items('conversations')).length).to.equal(before);
+  });
+
+  it('when the body names UTF-8 in any spelling, then it is read', async () => {
+    for (const charset of ['utf-8', 'UTF-8', 'utf8']) {
+      const response = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        rawBody: '{"topic":"core_values"}',
+        headers: { 'Content-Type': `application/json; charset=${charset}` },
+      });
+      expect(response.status, charset).to.equal(201);
+    }
+  });
 });

@@ -33,10 +33,10 @@ import { messageBody } from '../../app/src/http/conversation-schemas.js';
 import { onboardingSuggestionBody } from '../../app/src/http/suggestion-schemas.js';
 import {
   coachingTemplateSchema,
-  parseTemplate,
   suggestionTemplateSchema,
   templateKeys,
 } from '../../app/src/prompts/template.js';
+import { parseTemplate } from '../../app/src/prompts/template-yaml.js';
 import { offlineOnboardingSuggestion } from '../../app/src/suggestions/offline-suggestion.js';
 import { onboardingSuggestionOutput } from '../../app/src/suggestions/onboarding-suggestion.js';
 import { businessContext, textUpTo, word } from '../support/text-arbitraries.js';

@@ -17,13 +17,13 @@ import {
   analysisTemplateSchema,
   coachingTemplateSchema,
   fillPlaceholders,
-  parseTemplate,
   suggestionTemplateSchema,
   templateKeys,
   type AnalysisTemplate,
   type CoachingTemplate,
   type SuggestionTemplate,
 } from '../../app/src/prompts/template';
+import { parseTemplate } from '../../app/src/prompts/template-yaml';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 

@@ -125,9 +125,10 @@ interface CommandInput {
   readonly Key?: Item;
   readonly Item?: Item;
   readonly ExpressionAttributeValues?: Item;
+  /** BatchWriteItem's lists of requests, or BatchGetItem's `{ Keys }` a table. */
   readonly RequestItems?: Record<
     string,
-    ({ PutRequest?: { Item?: Item }; DeleteRequest?: { Key?: Item } } | { Keys?: Item[] })[]
+    { PutRequest?: { Item?: Item }; DeleteRequest?: { Key?: Item } }[] | { Keys?: Item[] }
   >;
 }
 
@@ -184,7 +185,11 @@ export function guardLikeDynamoDb<C extends object>(client: C): C {
     for (const value of Object.values(input.ExpressionAttributeValues ?? {})) {
       if (depth(value) > MAX_NESTING) fail('Nesting Levels have exceeded supported limits');
     }
-    for (const [name, requests] of Object.entries(input.RequestItems ?? {})) {
+    const batch = Object.entries(input.RequestItems ?? {});
+    const gets = batch.flatMap(([, r]) => (Array.isArray(r) ? [] : (r.Keys ?? [])));
+    if (gets.length > 100) fail('Too many items requested for the BatchGetItem call');
+    for (const [name, listed] of batch) {
+      const requests = Array.isArray(listed) ? listed : [listed];
       for (const request of requests) {
         const put = 'PutRequest' in request ? request.PutRequest?.Item : undefined;
         const keysToCheck = [

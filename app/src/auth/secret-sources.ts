@@ -1,23 +1,22 @@
 // Signing-secret sources: a fixed value (JWT_SECRET, or the local generated one) and AWS
-// Secrets Manager (JWT_SECRET_ARN). A failing source is a 503, never a 401.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ServiceUnavailableError } from '../errors.js';
+// Secrets Manager (JWT_SECRET_ARN, in secrets-manager.ts, loaded on the first read). A failing
+// source is a 503, never a 401.
 import type { SecretSource } from './jwt.js';
 
 export function fixedSecret(value: string): SecretSource {
   return { read: () => Promise.resolve(value) };
 }
 
-export function secretsManagerSecret(secretId: string, client: SecretsManagerClient): SecretSource {
+/** A source built on its first read, so its client library loads only when a secret is read. */
+export function loadedOnFirstRead(build: () => Promise<SecretSource>): SecretSource {
+  let source: Promise<SecretSource> | undefined;
   return {
     async read() {
-      try {
-        const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-        if (!result.SecretString) throw new Error('the secret has no string value');
-        return result.SecretString;
-      } catch (error) {
-        throw new ServiceUnavailableError('secrets_manager', 5, (error as Error).message);
-      }
+      source ??= build().catch((error: unknown) => {
+        source = undefined;
+        throw error;
+      });
+      return (await source).read();
     },
   };
 }

@@ -10,13 +10,8 @@ export async function readConversation(
   conversationId: string,
 ) {
   const conversation = await ownedConversation(deps, principal, conversationId);
-  // Independent reads, so one round trip of latency rather than two.
-  const [messages, session] = await Promise.all([
-    deps.conversations.messages(conversation),
-    conversation.sessionId
-      ? deps.sessions.get(conversation.sessionId).catch(() => undefined)
-      : undefined,
-  ]);
+  // The history and the session come in one round trip (and one call when both need reading).
+  const { messages, session } = await deps.conversations.history(conversation);
   if (!session) return { conversation, messages };
   // The run's usage, read from its session; never stored on the conversation itself.
   const usage = {

@@ -1,8 +1,6 @@
 // The Koa edge, one job a middleware: request ids, the error envelope, the access log, route
-// and method checks, authentication and the JSON body. Composed in app.ts.
+// checks (routing.ts), authentication and the JSON body. Composed in app.ts.
 import { randomUUID } from 'node:crypto';
-import bodyParser from '@koa/bodyparser';
-import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../domain/principal.js';
@@ -10,8 +8,6 @@ import {
   AppError,
   AuthError,
   InvalidJsonError,
-  MethodNotAllowedError,
-  NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -127,31 +123,6 @@ export function accessLog(logger: Logger, metrics: Metrics): AppMiddleware {
   };
 }
 
-/** 404 for an unknown path, 405 (with Allow) for a known path and the wrong method. */
-export function routeGuard(
-  routers: readonly Router<AppState>[],
-  legacyPrefix: string,
-): AppMiddleware {
-  return async (ctx, next) => {
-    if (ctx.path.startsWith(legacyPrefix)) {
-      // The legacy route keeps its own body and says it is deprecated, errors included.
-      ctx.state.envelope = 'legacy';
-      ctx.set('Deprecation', 'true');
-    }
-    const matches = routers.map((router) => router.match(ctx.path, ctx.method));
-    const routeLayer = matches
-      .flatMap((m) => m.pathAndMethod)
-      .find((layer) => layer.methods.length > 0);
-    if (routeLayer) {
-      ctx.state.route = String(routeLayer.path);
-      return next();
-    }
-    const allowed = new Set(matches.flatMap((m) => m.path.flatMap((layer) => layer.methods)));
-    if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
-    throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
-  };
-}
-
 /**
  * The caller's principal from its bearer token. A request without valid credentials first goes
  * through `rejected` (the per-IP limit), so a flood of bad tokens meets 429 before more 401s.
@@ -183,23 +154,38 @@ function hasBody(ctx: AppContext): boolean {
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
   const jsonTypes = ['application/json', 'application/*+json'];
-  const read = bodyParser({
-    enableTypes: ['text'],
-    textLimit: maxBytes,
-    extendTypes: { text: jsonTypes },
-    onError: (error: Error & { status?: number }) => {
-      if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
-      if (error.status === 415) throw new UnsupportedMediaTypeError();
-      throw new InvalidJsonError('Request body is not valid JSON');
-    },
-  }) as unknown as AppMiddleware;
+  // The body parser (with its media-type tables) loads with the first request that has a body.
+  let reader: Promise<AppMiddleware> | undefined;
+  const loadReader = async () => {
+    const { bodyParser } = await import('@koa/bodyparser');
+    return bodyParser({
+      enableTypes: ['text'],
+      textLimit: maxBytes,
+      extendTypes: { text: jsonTypes },
+      onError: (error: Error & { status?: number }) => {
+        if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
+        if (error.status === 415) throw new UnsupportedMediaTypeError();
+        throw new InvalidJsonError('Request body is not valid JSON');
+      },
+    }) as unknown as AppMiddleware;
+  };
   return async (ctx, next) => {
     if (!hasBody(ctx)) {
       ctx.request.body = {};
       return next();
     }
     if (!ctx.is(...jsonTypes)) throw new UnsupportedMediaTypeError();
+    // JSON travels as UTF-8 (RFC 8259), so no other charset is decoded (nor its tables shipped).
+    const charset = ctx.request.charset.toLowerCase();
+    if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new UnsupportedMediaTypeError();
+    }
     if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    reader ??= loadReader().catch((error: unknown) => {
+      reader = undefined;
+      throw error;
+    });
+    const read = await reader;
     await read(ctx, async () => {
       const text: unknown = ctx.request.body;
       let body: unknown;

@@ -5,7 +5,10 @@
 // replaced, for that request, by this instance's own count, which it logs and counts in the
 // RateLimitStoreFallback metric.
 import { createHash } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+// By file, not from the package's index, which loads every store type (types/ says why).
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import type { RateLimit } from '../config.js';
 import type { Principal } from '../domain/principal.js';
 import { RateLimitExceededError } from '../errors.js';
@@ -165,15 +168,15 @@ export function countAnonymous(limiters: RateLimiters, metrics: Metrics) {
     consume(ctx, limiters, metrics, 'anonymous', ctx.request.ip || 'unknown');
 }
 
-/** The per-IP limit of the routes that take no credentials; `limited` names them. */
+/** The per-IP limit of the routes that take no credentials; `limited` names their patterns. */
 export function anonymousLimit(
   limiters: RateLimiters,
   metrics: Metrics,
-  limited: (route: string) => boolean,
+  limited: ReadonlySet<string>,
 ): AppMiddleware {
   const count = countAnonymous(limiters, metrics);
   return async (ctx, next) => {
-    if (ctx.state.route !== undefined && limited(ctx.state.route)) await count(ctx);
+    if (ctx.state.route !== undefined && limited.has(ctx.state.route)) await count(ctx);
     await next();
   };
 }

@@ -1,6 +1,7 @@
 // The routes that need no token: the service's front door and its health.
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { z } from 'zod';
+import { answerLive } from './liveness.js';
 import { publicPath, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { healthResponse, liveResponse, rootResponse } from './system-schemas.js';
@@ -84,9 +85,7 @@ export function systemRoutes(options: {
   };
   router.get(`${options.prefix}/health`, health);
   router.get(`${options.prefix}/health/ready`, health);
-  router.get(`${options.prefix}/health/live`, (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
+  router.get(`${options.prefix}/health/live`, answerLive);
   return router;
 }
 

@@ -80,6 +80,9 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   const at =
     (lvl: string) =>
     (fields: LogFields): void => {
+      // A line below the level (or any line when silent) is dropped before it is built and
+      // pushed through winston's stream, which would drop it only at the end.
+      if (logger.silent || !logger.isLevelEnabled(lvl)) return;
       logger.log({ level: lvl, message: fields.event, ...fields });
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };

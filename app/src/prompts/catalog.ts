@@ -9,7 +9,6 @@ import {
   analysisTemplateSchema,
   coachingTemplateSchema,
   InvalidTemplateError,
-  parseTemplate,
   suggestionTemplateSchema,
   templateKeys,
   type AnalysisTemplate,
@@ -17,6 +16,9 @@ import {
   type ModelSettings,
   type SuggestionTemplate,
 } from './template.js';
+
+/** The YAML reader, loaded with the first template read. */
+const yaml = () => import('./template-yaml.js');
 
 export interface PromptObject {
   readonly text: string;
@@ -112,7 +114,7 @@ export class TemplateCatalog {
     if (fetched === 'not-modified') return this.fromFallback(key, schema, cached, new Error('no copy'));
 
     try {
-      const template = this.accept(key, parseTemplate(key, fetched.text, schema));
+      const template = this.accept(key, (await yaml()).parseTemplate(key, fetched.text, schema));
       this.cache.set(key, { template, etag: fetched.etag, checkedAt: this.now() });
       return template;
     } catch (error) {
@@ -162,7 +164,7 @@ export class TemplateCatalog {
         const copy = await this.options.fallback.read(key);
         if (copy !== 'not-modified') {
           // Not cached: the primary source is asked again on the next request.
-          return this.accept(key, parseTemplate(key, copy.text, schema));
+          return this.accept(key, (await yaml()).parseTemplate(key, copy.text, schema));
         }
       } catch (fallbackError) {
         this.options.logger.error({

@@ -1,6 +1,5 @@
 // Prompt templates: the YAML files under prompts/ (and in the S3 bucket) and the schema that
-// every one of them must pass before it is served.
-import { parse as parseYaml } from 'yaml';
+// every one of them must pass before it is served (the YAML itself is read by template-yaml.ts).
 import { z } from 'zod';
 import {
   analysisTypes,
@@ -112,23 +111,6 @@ export class InvalidTemplateError extends Error {
     super(`prompt template ${key} is invalid: ${reason}`);
     this.name = 'InvalidTemplateError';
   }
-}
-
-/** Parses and validates one template's YAML text; throws InvalidTemplateError naming the key. */
-export function parseTemplate<T>(key: string, yamlText: string, schema: z.ZodType<T>): T {
-  let data: unknown;
-  try {
-    data = parseYaml(yamlText);
-  } catch (error) {
-    throw new InvalidTemplateError(key, `not YAML (${(error as Error).message.split('\n')[0]})`);
-  }
-  const result = schema.safeParse(data);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first?.path.join('.') || '(root)';
-    throw new InvalidTemplateError(key, `${where}: ${first?.message ?? 'does not match the schema'}`);
-  }
-  return result.data;
 }
 
 /** Fills `{{name}}` placeholders; unknown names are left as they are. */

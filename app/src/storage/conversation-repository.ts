@@ -16,6 +16,7 @@ import type {
   ConversationRepository,
   StoredConversation,
 } from '../coaching/conversation-records.js';
+import type { SessionRepository } from '../coaching/session-records.js';
 import {
   fromItem,
   newConversationItem,
@@ -23,14 +24,17 @@ import {
   windowHoldsMetadata,
 } from './conversation-items.js';
 import { createConversationErasure, ERASING } from './conversation-erasure.js';
+import { batchHistory, fitsOneBatch, historyOf } from './conversation-history.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
-import { messageItem, messageOf, type Item } from './item-values.js';
+import { messageItem, type Item } from './item-values.js';
 
 export function createConversationRepository(
   dynamo: Dynamo,
-  tableNames: { conversations: string; messages: string },
+  tableNames: { conversations: string; messages: string; coachingSessions: string },
+  /** The sessions' own read, for a history that needs no turn item or is past one batch. */
+  sessions: Pick<SessionRepository, 'get'>,
 ): ConversationRepository {
   const { doc } = dynamo;
   const conversations = tableNames.conversations;
@@ -64,7 +68,28 @@ export function createConversationRepository(
     return items;
   }
 
-  return {
+  /** A short conversation lies wholly in the item's recent window: no turn item to read. */
+  const windowHoldsAll = (conversation: StoredConversation) =>
+    conversation.inlineMessages.length === 0 &&
+    conversation.recentMessages.length === conversation.messageCount &&
+    windowHoldsMetadata(conversation.recentMessages);
+
+  async function queryTurns(conversation: StoredConversation) {
+    const turns = await queryAll({
+      TableName: messagesTable,
+      KeyConditionExpression: 'conversation_id = :c AND turn <= :n',
+      ExpressionAttributeValues: {
+        ':c': conversation.conversationId,
+        ':n': conversation.turnCount,
+      },
+      ProjectionExpression: '#turn, #messages',
+      ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages' },
+      ConsistentRead: true,
+    });
+    return historyOf(conversation, turns);
+  }
+
+  const repository: ConversationRepository = {
     async create(conversation, opening) {
       // The opening message first: until the conversation item exists, the turn is invisible.
       const openingKey = { conversation_id: conversation.conversationId, turn: 0 };
@@ -101,29 +126,26 @@ export function createConversationRepository(
 
     get: getItem,
 
-    async messages(conversation) {
-      // A short conversation lies wholly in the item's recent window: no turn item to read.
-      if (
-        conversation.inlineMessages.length === 0 &&
-        conversation.recentMessages.length === conversation.messageCount &&
-        windowHoldsMetadata(conversation.recentMessages)
-      ) {
-        return [...conversation.recentMessages];
+    messages: (conversation) =>
+      windowHoldsAll(conversation)
+        ? Promise.resolve([...conversation.recentMessages])
+        : queryTurns(conversation),
+
+    async history(conversation) {
+      const sessionId = conversation.sessionId;
+      // The usage summary is the client's extra: a session that cannot be read leaves it out.
+      const session = () =>
+        sessionId ? sessions.get(sessionId).catch(() => undefined) : Promise.resolve(undefined);
+      if (windowHoldsAll(conversation) || !sessionId || !fitsOneBatch(conversation)) {
+        const [messages, found] = await Promise.all([repository.messages(conversation), session()]);
+        return { messages, session: found };
       }
-      const turns = await queryAll({
-        TableName: messagesTable,
-        KeyConditionExpression: 'conversation_id = :c AND turn <= :n',
-        ExpressionAttributeValues: {
-          ':c': conversation.conversationId,
-          ':n': conversation.turnCount,
-        },
-        ProjectionExpression: '#messages',
-        ExpressionAttributeNames: { '#messages': 'messages' },
-      });
-      return [
-        ...conversation.inlineMessages,
-        ...turns.flatMap((t) => (Array.isArray(t.messages) ? t.messages.map(messageOf) : [])),
-      ];
+      try {
+        return await batchHistory(doc, tableNames, { ...conversation, sessionId });
+      } catch {
+        // The batch also failed for the session's sake, perhaps: the history alone, as above.
+        return { messages: await queryTurns(conversation) };
+      }
     },
 
     list: (query) => queryConversationPage(doc, conversations, query),
@@ -164,4 +186,5 @@ export function createConversationRepository(
 
     ...createConversationErasure(doc, tableNames),
   };
+  return repository;
 }

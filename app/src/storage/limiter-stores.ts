@@ -1,11 +1,9 @@
 // The rate limiters' shared stores: RateLimiterDynamo on the rate-limits table (so limits hold
 // across Lambda instances) and RateLimiterRedis. Each store's client library loads only when a
 // store is built; each says how long a count may take on it, sized for that store's latency.
-import {
-  RateLimiterDynamo,
-  RateLimiterRedis,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterRedis } from 'rate-limiter-flexible';
+import RateLimiterDynamo from 'rate-limiter-flexible/lib/RateLimiterDynamo.js';
+import RedisLimiter from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import type { Logger } from '../observability/logger.js';
 
 /**
@@ -104,6 +102,6 @@ export async function redisLimiterStore(
   return {
     timeoutMs: REDIS_COUNT_MS,
     build: (limiter) =>
-      new RateLimiterRedis({ ...limiter, storeClient: client, useRedisPackage: false }),
+      new RedisLimiter({ ...limiter, storeClient: client, useRedisPackage: false }),
   };
 }

@@ -17,7 +17,8 @@ import type {
 import type { ConversationStatus } from '../domain/vocabulary.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 
-function sessionOf(i: Record<string, unknown>): CoachingSession {
+/** A session item as the use cases see it (also read in a batch: conversation-history.ts). */
+export function sessionFromItem(i: Record<string, unknown>): CoachingSession {
   return {
     sessionId: String(i.session_id),
     conversationId: typeof i.conversation_id === 'string' ? i.conversation_id : '',
@@ -156,7 +157,7 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
           }),
         ),
       );
-      return result.Item ? sessionOf(result.Item) : undefined;
+      return result.Item ? sessionFromItem(result.Item) : undefined;
     },
 
     async list(query, limit = 100) {
@@ -169,7 +170,7 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
         const page = await storageCall(() =>
           doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })),
         );
-        found.push(...(page.Items ?? []).map(sessionOf));
+        found.push(...(page.Items ?? []).map(sessionFromItem));
         start = page.LastEvaluatedKey;
       } while (start && found.length < wanted);
       return found
