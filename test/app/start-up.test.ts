@@ -66,8 +66,10 @@ describe('one local server per data folder', () => {
   });
 });
 
-describe('start-up failures of the local server, each one line with its fix', () => {
-  // Each is a Node start-up and nothing more, so they run at once.
+describe('start-up failures of the local server, each one line with its fix', function () {
+  // Each is a Node start-up and nothing more, so they run at once. Five of them at once on a
+  // busy two-core machine can take well over mocha's default: the limit only guards a hang.
+  this.timeout(120_000);
   const outcomes = new Map<string, Promise<{ line: string } | { error: unknown }>>();
   const running: ServerProcess[] = [];
   const squatter = createServer();
