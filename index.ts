@@ -3,11 +3,17 @@
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
+import {
+  concurrencyAlarmAt,
+  jobWorkerMarginSeconds,
+  readStackConfig,
+  stackResourceName,
+} from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
 import { appEnvironment } from './infra/environment';
 import { HttpApi } from './infra/http-api';
+import { FailedJobQueue, jobInvokeConfig, jobInvokeSettings } from './infra/jobs';
 import { Monitoring } from './infra/monitoring';
 import { PromptStore } from './infra/prompts';
 import { JwtSecret } from './infra/secret';
@@ -55,6 +61,12 @@ async function buildStack() {
     withProvider,
   );
 
+  const failedJobs = new FailedJobQueue(
+    'failed-jobs',
+    { name: name('purposepath-coaching-failed-jobs') },
+    withProvider,
+  );
+
   const tables = Object.values(data.tables);
   const service = new CoachingService(
     'service',
@@ -78,10 +90,25 @@ async function buildStack() {
         tableArns: tables.map((table) => table.arn),
         bucketArn: prompts.bucketArn,
         secretArn: jwtSecret.arn,
+        failedJobQueueArn: failedJobs.arn,
         allowedModels: settings.llm.allowedModels,
       },
     },
     withProvider,
+  );
+
+  // A job's event is worth delivering until the job's deadline: its model budget and the
+  // worker's own storage calls.
+  const jobDeadlineSeconds = settings.function.asyncModelTimeoutSeconds + jobWorkerMarginSeconds;
+  const jobInvoke = jobInvokeSettings(jobDeadlineSeconds);
+  jobInvokeConfig(
+    'service-job-invoke',
+    {
+      functionName: service.functionName,
+      failureDestinationArn: failedJobs.arn,
+      ...jobInvoke,
+    },
+    { provider },
   );
 
   const http = new HttpApi(
@@ -90,7 +117,6 @@ async function buildStack() {
       name: name('purposepath-coaching-api'),
       functionName: service.functionName,
       invokeArn: service.invokeArn,
-      timeoutSeconds: settings.function.timeoutSeconds,
       throttling: settings.throttling,
       logRetentionDays: settings.logRetentionDays,
     },
@@ -129,6 +155,8 @@ async function buildStack() {
       llmTokensPerHour: settings.alarms.llmTokensPerHour,
       api5xxMinRequests: settings.alarms.api5xxMinRequests,
       concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
+      failedJobQueueName: failedJobs.name,
+      jobFailuresPer5Minutes: settings.alarms.jobFailuresPer5Minutes,
     },
     withProvider,
   );
@@ -143,6 +171,7 @@ async function buildStack() {
     jwtSecretArn: jwtSecret.arn,
     imageUri: service.imageUri,
     functionName: service.functionName,
+    failedJobQueueUrl: failedJobs.url,
     alarmTopicArn: monitoring.topicArn,
     dashboardUrl: monitoring.dashboardUrl,
   };

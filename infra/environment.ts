@@ -33,6 +33,8 @@ export function appEnvironment(
     [env.llmProvider]: 'bedrock',
     [env.defaultModel]: settings.llm.defaultModel,
     [env.allowedModels]: settings.llm.allowedModels.join(','),
+    // Set here, not left to the app's default, so the timeout check reads what really runs.
+    [env.asyncModelTimeoutMs]: String(settings.function.asyncModelTimeoutSeconds * 1000),
     [env.corsOrigins]: settings.corsOrigins.join(','),
     [env.apiMappingKey]: settings.apiMappingKey,
     // Limits hold across instances in a shared store: Redis when the stack names one (as the

@@ -21,6 +21,10 @@ export interface ServicePolicyInputs {
   readonly bucketArn: string;
   readonly secretArn: string;
   readonly logGroupArn: string;
+  /** The function itself: it hands each asynchronous job to another invocation of itself. */
+  readonly functionArn: string;
+  /** Where Lambda records the job events it gave up on (its on-failure destination). */
+  readonly failedJobQueueArn: string;
   readonly allowedModels: readonly string[];
   /** Present when the function runs in a VPC. */
   readonly vpc?: {
@@ -68,6 +72,20 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [inputs.logGroupArn, `${inputs.logGroupArn}:*`],
+    },
+    {
+      // The unqualified ARN only: the dispatcher invokes the function by name, never a version.
+      Sid: 'HandJobsToItself',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [inputs.functionArn],
+    },
+    {
+      // Lambda sends the on-failure record with the function's own role.
+      Sid: 'FailedJobRecords',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [inputs.failedJobQueueArn],
     },
     ...modelStatements(inputs.allowedModels, region, accountId),
     {

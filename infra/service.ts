@@ -4,6 +4,7 @@ import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import type { Architecture } from './config';
+import { functionArn } from './jobs';
 import { servicePolicy } from './policy';
 
 export interface CoachingServiceArgs {
@@ -36,6 +37,7 @@ export interface CoachingServiceArgs {
     readonly tableArns: pulumi.Input<string>[];
     readonly bucketArn: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
+    readonly failedJobQueueArn: pulumi.Input<string>;
     readonly allowedModels: readonly string[];
   };
 }
@@ -122,20 +124,34 @@ export class CoachingService extends pulumi.ComponentResource {
             access.bucketArn,
             access.secretArn,
             logGroup.arn,
+            access.failedJobQueueArn,
           ])
-          .apply(([region, accountId, tableArns, bucketArn, secretArn, logGroupArn]) =>
-            JSON.stringify(
-              servicePolicy({
-                region,
-                accountId,
-                tableArns,
-                bucketArn,
-                secretArn,
-                logGroupArn,
-                allowedModels: access.allowedModels,
-                vpc: args.vpc,
-              }),
-            ),
+          .apply(
+            ([
+              region,
+              accountId,
+              tableArns,
+              bucketArn,
+              secretArn,
+              logGroupArn,
+              failedJobQueueArn,
+            ]) =>
+              JSON.stringify(
+                servicePolicy({
+                  region,
+                  accountId,
+                  tableArns,
+                  bucketArn,
+                  secretArn,
+                  logGroupArn,
+                  // Built from the name, not read from the function: the function waits for this
+                  // policy, so it cannot also be an input to it.
+                  functionArn: functionArn(region, accountId, args.name),
+                  failedJobQueueArn,
+                  allowedModels: access.allowedModels,
+                  vpc: args.vpc,
+                }),
+              ),
           ),
       },
       child,

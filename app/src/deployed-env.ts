@@ -14,6 +14,7 @@ export const deployedEnv = {
   llmProvider: 'DEFAULT_LLM_PROVIDER',
   defaultModel: 'DEFAULT_LLM_MODEL',
   allowedModels: 'ALLOWED_LLM_MODELS',
+  asyncModelTimeoutMs: 'LLM_ASYNC_TIMEOUT_MS',
   corsOrigins: 'CORS_ORIGINS',
   rateLimitStore: 'RATE_LIMIT_STORE',
   redisEndpoint: 'REDIS_CLUSTER_ENDPOINT',

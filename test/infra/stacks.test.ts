@@ -90,6 +90,7 @@ const expectedEnvironment = [
   'DEFAULT_LLM_PROVIDER',
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
+  'LLM_ASYNC_TIMEOUT_MS',
   'LOG_LEVEL',
   'MESSAGES_TABLE',
   'METRICS_ENABLED',
@@ -312,7 +313,14 @@ for (const [stage, expected] of Object.entries(stacks)) {
         );
         expect(logGroup?.inputs.retentionInDays).to.equal(expected.logRetentionDays);
         expect(fn.inputs.memorySize).to.equal(expected.memorySize);
-        expect(fn.inputs.timeout).to.equal(30);
+      });
+
+      it('runs 150 s, long enough for a job’s 120 s model budget and its storage calls', () => {
+        expect(fn.inputs.timeout).to.equal(150);
+        expect(Number(env.LLM_ASYNC_TIMEOUT_MS)).to.equal(120_000);
+        expect(Number(fn.inputs.timeout) * 1000).to.be.at.least(
+          Number(env.LLM_ASYNC_TIMEOUT_MS) + 30_000,
+        );
       });
 
       it('gets the environment the app reads, naming this stack’s tables, bucket and secret', () => {
@@ -346,6 +354,8 @@ for (const [stage, expected] of Object.entries(stacks)) {
         expect(integration.inputs).to.include({
           integrationType: 'AWS_PROXY',
           payloadFormatVersion: '2.0',
+          // A request waits at most the gateway's 30 s, however long the function may run.
+          timeoutMilliseconds: 30_000,
         });
         expect(integration.inputs.integrationUri).to.contain(`function:${String(fn.inputs.name)}/`);
         const routes = resourcesOfType(plan, 'aws:apigatewayv2/route:Route');
@@ -419,6 +429,34 @@ for (const [stage, expected] of Object.entries(stacks)) {
           expect(plan.outputs).to.not.have.property('customDomainUrl');
         });
       }
+    });
+
+    describe('jobs', () => {
+      it('keeps a job’s event as long as its deadline (150 s), with the one retry that fits, and records what Lambda gives up on', () => {
+        const config = onlyResource(
+          plan,
+          'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
+        );
+        const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
+        expect(config.inputs).to.deep.include({
+          functionName: fn.inputs.name,
+          maximumEventAgeInSeconds: 150,
+          maximumRetryAttempts: 1,
+          destinationConfig: {
+            onFailure: {
+              destination: `arn:aws:sqs:us-east-1:123456789012:${String(queue.inputs.name)}`,
+            },
+          },
+        });
+        expect(config.inputs).to.not.have.property('qualifier');
+        expect(queue.inputs).to.include({
+          name: `purposepath-coaching-failed-jobs-${stage}-v2`,
+          sqsManagedSseEnabled: true,
+          messageRetentionSeconds: 14 * 24 * 3600,
+        });
+        expect(queue.inputs).to.not.have.property('fifoQueue');
+        expect(String(plan.outputs.failedJobQueueUrl)).to.contain(String(queue.inputs.name));
+      });
     });
 
     describe('JWT secret', () => {
@@ -524,6 +562,26 @@ for (const [stage, expected] of Object.entries(stacks)) {
             0,
           );
         }
+      });
+
+      it('lets the function invoke itself only, and send only to its failed-job queue', () => {
+        const statements = input(
+          onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+          'policy.Statement',
+        ) as Statement[];
+        const grantsOf = (prefix: string) =>
+          statements.filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)));
+        const invoke = grantsOf('lambda:');
+        expect(invoke.map((s) => asList(s.Action))).to.deep.equal([['lambda:InvokeFunction']]);
+        expect(invoke.flatMap((s) => asList(s.Resource))).to.deep.equal([
+          `arn:aws:lambda:us-east-1:123456789012:function:${String(fn.inputs.name)}`,
+        ]);
+        const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
+        const send = grantsOf('sqs:');
+        expect(send.map((s) => asList(s.Action))).to.deep.equal([['sqs:SendMessage']]);
+        expect(send.flatMap((s) => asList(s.Resource))).to.deep.equal([
+          `arn:aws:sqs:us-east-1:123456789012:${String(queue.inputs.name)}`,
+        ]);
       });
     });
 

@@ -1,0 +1,46 @@
+// The asynchronous-invocation settings of job events, derived from the job's deadline
+// (infra/jobs.ts): an event lives as long as its job could still finish, and only the retries
+// Lambda could start inside that age are asked for.
+import { expect } from 'chai';
+import { functionArn, jobInvokeSettings } from '../../infra/jobs';
+
+describe('job event settings', () => {
+  it('when the deadline is the default 150 s, then the event lives 150 s and gets the one retry that starts inside it', () => {
+    expect(jobInvokeSettings(150)).to.deep.equal({
+      maximumEventAgeInSeconds: 150,
+      maximumRetryAttempts: 1,
+    });
+  });
+
+  it('when the deadline is under a minute, then the event gets Lambda’s shortest age and no retry', () => {
+    expect(jobInvokeSettings(45)).to.deep.equal({
+      maximumEventAgeInSeconds: 60,
+      maximumRetryAttempts: 0,
+    });
+  });
+
+  it('when the deadline leaves room for Lambda’s second retry, then both are asked for', () => {
+    expect(jobInvokeSettings(181)).to.deep.equal({
+      maximumEventAgeInSeconds: 181,
+      maximumRetryAttempts: 2,
+    });
+    expect(jobInvokeSettings(180).maximumRetryAttempts).to.equal(1);
+  });
+
+  it('when the deadline is longer than Lambda keeps an event, then the age stops at 6 hours', () => {
+    expect(jobInvokeSettings(100_000)).to.deep.equal({
+      maximumEventAgeInSeconds: 21_600,
+      maximumRetryAttempts: 2,
+    });
+  });
+
+  it('when a part of a second is left over, then the age rounds up to whole seconds', () => {
+    expect(jobInvokeSettings(150.2).maximumEventAgeInSeconds).to.equal(151);
+  });
+
+  it('names the function’s unqualified ARN from its name', () => {
+    expect(functionArn('us-east-1', '123456789012', 'api-dev-v2')).to.equal(
+      'arn:aws:lambda:us-east-1:123456789012:function:api-dev-v2',
+    );
+  });
+});
