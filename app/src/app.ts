@@ -33,6 +33,7 @@ import { systemDocs, systemRoutes, type HealthChecks } from './http/system-route
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Suggestions } from './suggestions/suggest-onboarding.js';
+import type { Jobs } from './jobs/job-use-cases.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -42,6 +43,7 @@ export interface AppDeps {
   readonly coaching: Coaching;
   readonly analyses: Analyses;
   readonly suggestions: Suggestions;
+  readonly jobs: Jobs;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
 }

@@ -23,6 +23,10 @@ import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
 import { dynamoLimiterStore, redisLimiterStore } from './storage/limiter-stores.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
+import type { JobDispatcher } from './jobs/dispatcher.js';
+import { createInProcessDispatcher } from './jobs/in-process-dispatcher.js';
+import { createJobs, type Jobs } from './jobs/job-use-cases.js';
+import { createJobRepository } from './storage/job-repository.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -36,6 +40,11 @@ export interface Overrides {
   readonly instrument?: <C extends object>(client: C) => C;
   /** The use cases' clock (a test moves it past a lease's expiry). */
   readonly now?: () => Date;
+  /**
+   * Where accepted jobs go, given the worker's entry; by default this process runs them
+   * (in-process-dispatcher.ts). Lambda passes one that invokes the function again.
+   */
+  readonly jobDispatcher?: (run: (jobId: string) => Promise<unknown>) => JobDispatcher;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -116,7 +125,8 @@ export function createLlm(
             region: config.region,
             endpoint: llm.bedrockEndpoint,
             maxAttempts: llm.maxAttempts,
-            timeoutMs: llm.timeoutMs,
+            // One attempt may take a job's whole budget; each request's own budget still ends it.
+            timeoutMs: Math.max(llm.timeoutMs, llm.asyncTimeoutMs),
             localCredentials: isStandIn(llm.bedrockEndpoint, config.deployed),
           });
           return createBedrockProvider({
@@ -203,6 +213,23 @@ function rateLimiters(
   });
 }
 
+/** The overrides' dispatcher, else this process runs the jobs, JOBS_CONCURRENCY at a time. */
+function dispatcherFor(
+  config: Config,
+  logger: Logger,
+  overrides: Overrides,
+  run: (jobId: string) => Promise<unknown>,
+): JobDispatcher {
+  if (overrides.jobDispatcher) return overrides.jobDispatcher(run);
+  return createInProcessDispatcher({
+    concurrency: config.jobs.concurrency,
+    run: async (jobId) => {
+      await run(jobId);
+    },
+    logger,
+  });
+}
+
 export function composeDependencies(
   config: Config,
   logger: Logger,
@@ -231,7 +258,7 @@ export function composeDependencies(
   const now = overrides.now ?? (() => new Date());
   const conversations = createConversationRepository(dynamo, config.tables);
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
-  const coaching = createCoaching({
+  const coachingDeps = {
     conversations,
     sessions,
     templates,
@@ -240,13 +267,24 @@ export function composeDependencies(
     logger,
     maxTurns: config.maxTurns,
     now,
-  });
+  };
+  const coaching = createCoaching(coachingDeps);
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
-  const analyses = createAnalyses({
+  const analysisDeps = {
     repository: analysisRepository,
     templates,
     llm,
     metrics,
+    logger,
+    now,
+  };
+  const analyses = createAnalyses(analysisDeps);
+  const jobs: Jobs = createJobs({
+    jobs: createJobRepository(dynamo, config.tables.jobs),
+    dispatcher: dispatcherFor(config, logger, overrides, (jobId) => jobs.run(jobId)),
+    coaching: coachingDeps,
+    analysis: analysisDeps,
+    budgetMs: config.llm.asyncTimeoutMs,
     logger,
     now,
   });
@@ -271,6 +309,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
+    jobs,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
     checks: {
       database: async () => {

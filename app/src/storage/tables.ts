@@ -35,7 +35,8 @@ export interface TableDefinition {
   readonly ttlAttribute?: string;
 }
 
-export type TableId = 'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits';
+export type TableId =
+  'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits' | 'jobs';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
@@ -136,6 +137,17 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     hashKey: S('key'),
     indexes: [],
     ttlAttribute: 'expire',
+  },
+  jobs: {
+    id: 'jobs',
+    baseName: 'purposepath-jobs',
+    envVar: 'JOBS_TABLE',
+    description:
+      'Asynchronous jobs (Prefer: respond-async): status, work, result; and the Idempotency-Keys that name them. Kept 24 h.',
+    hashKey: S('job_id'),
+    // A job is read by its id only: no route lists them, so no index is paid for on each write.
+    indexes: [],
+    ttlAttribute: 'expire_at',
   },
 };
 
