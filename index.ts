@@ -3,12 +3,8 @@
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import {
-  concurrencyAlarmAt,
-  jobWorkerMarginSeconds,
-  readStackConfig,
-  stackResourceName,
-} from './infra/config';
+import { START_WITHIN_MS } from './app/src/jobs/job-deps';
+import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
 import { appEnvironment } from './infra/environment';
@@ -87,7 +83,8 @@ async function buildStack() {
       access: {
         region,
         accountId,
-        tableArns: tables.map((table) => table.arn),
+        tableArns: tables.filter((table) => table !== data.tables.jobs).map((table) => table.arn),
+        jobsTableArn: data.tables.jobs.arn,
         bucketArn: prompts.bucketArn,
         secretArn: jwtSecret.arn,
         failedJobQueueArn: failedJobs.arn,
@@ -97,10 +94,9 @@ async function buildStack() {
     withProvider,
   );
 
-  // A job's event is worth delivering until the job's deadline: its model budget and the
-  // worker's own storage calls.
-  const jobDeadlineSeconds = settings.function.asyncModelTimeoutSeconds + jobWorkerMarginSeconds;
-  const jobInvoke = jobInvokeSettings(jobDeadlineSeconds);
+  // A job's event is worth delivering while a worker may still start the job (the app's
+  // start-by time: past it, the worker only marks the job failed).
+  const jobInvoke = jobInvokeSettings(START_WITHIN_MS / 1000);
   jobInvokeConfig(
     'service-job-invoke',
     {

@@ -1,6 +1,7 @@
 // The stack's settings, read once from Pulumi config and checked before any resource exists.
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
+import { FINISH_MARGIN_MS } from '../app/src/jobs/job-deps';
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -80,11 +81,11 @@ const domainModes: readonly CustomDomainMode[] = ['existing', 'create'];
 // (http-api.ts) and the app's synchronous model budget; only jobs run longer.
 const maxTimeoutSeconds = 900;
 /**
- * What a job's worker does besides the model call, inside the same invocation: read and claim
- * the job, load the prompt, commit the turn, record the outcome. Each is a storage call of a few
- * hundred milliseconds at worst, retried; 30 s leaves room for a cold start too.
+ * What a job's worker does besides the model call, inside the same invocation (claim the job,
+ * load the prompt, commit the turn, record the outcome): the app's own allowance for it, which
+ * its job deadline carries too (app/src/jobs/job-deps.ts).
  */
-export const jobWorkerMarginSeconds = 30;
+export const jobWorkerMarginSeconds = FINISH_MARGIN_MS / 1000;
 /** `reservedConcurrency` meaning none, as Lambda spells it. */
 const unreserved = -1;
 /** Lambda keeps this many executions of the account's quota unreserved for every other function. */

@@ -1,7 +1,8 @@
 // How a `Prefer: respond-async` job leaves the invocation that answered 202: the API function
 // invokes itself asynchronously (docs/architecture.md, "Jobs in AWS"). Lambda's own queue holds
 // the event; this file sets how long it may wait there and how often a failed worker is retried,
-// both from the job's deadline, and keeps what Lambda gives up on in a queue someone is told about.
+// both from the job's start-by time, and keeps what Lambda gives up on in a queue someone is told
+// about.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
@@ -24,15 +25,17 @@ export interface JobInvokeSettings {
 }
 
 /**
- * The event is worth delivering only while its job can still finish: past the deadline the worker
- * would only mark it failed, which a reader of the job does anyway. So the event lives as long as
- * the deadline (never less than Lambda's minimum), and only the retries Lambda could start inside
- * that age are asked for; one it could not start would be discarded for its age regardless.
+ * The event is worth delivering only while a worker may still start its job (the job's start-by
+ * time, app/src/jobs/job-deps.ts): later, the worker would only mark the job failed, which its
+ * deadline does anyway. So the event lives that long (never less than Lambda's minimum), and only
+ * the retries Lambda could start inside that age are asked for: one it could not start would be
+ * discarded for its age regardless, and a retry of a worker that had claimed the job finds it
+ * claimed and does nothing.
  */
-export function jobInvokeSettings(deadlineSeconds: number): JobInvokeSettings {
+export function jobInvokeSettings(startWithinSeconds: number): JobInvokeSettings {
   const maximumEventAgeInSeconds = Math.min(
     eventAgeRange.max,
-    Math.max(eventAgeRange.min, Math.ceil(deadlineSeconds)),
+    Math.max(eventAgeRange.min, Math.ceil(startWithinSeconds)),
   );
   return {
     maximumEventAgeInSeconds,

@@ -17,7 +17,10 @@ export interface PolicyDocument {
 export interface ServicePolicyInputs {
   readonly region: string;
   readonly accountId: string;
+  /** Every table but the jobs table, with their indexes. */
   readonly tableArns: readonly string[];
+  /** The jobs table: read and written by its id only (app/src/storage/job-repository.ts). */
+  readonly jobsTableArn: string;
   readonly bucketArn: string;
   readonly secretArn: string;
   readonly logGroupArn: string;
@@ -35,6 +38,9 @@ export interface ServicePolicyInputs {
 
 /** Geography prefixes of Bedrock cross-region inference profiles (`us.anthropic.…`). */
 const inferenceProfileGeographies = ['us', 'us-gov', 'eu', 'apac', 'ca', 'jp', 'au', 'global'];
+
+/** What the job repository calls on its table in AWS. */
+export const jobsTableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   const { region, accountId } = inputs;
@@ -54,6 +60,14 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
         'dynamodb:DescribeTable',
       ],
       Resource: inputs.tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
+    },
+    {
+      // No index, no batch, no delete (TTL expires jobs); the local server's start-up Scan of
+      // open jobs never runs in AWS.
+      Sid: 'Jobs',
+      Effect: 'Allow',
+      Action: jobsTableActions,
+      Resource: [inputs.jobsTableArn],
     },
     {
       Sid: 'PromptTemplates',

@@ -35,6 +35,7 @@ export interface CoachingServiceArgs {
     readonly region: pulumi.Input<string>;
     readonly accountId: pulumi.Input<string>;
     readonly tableArns: pulumi.Input<string>[];
+    readonly jobsTableArn: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
     readonly failedJobQueueArn: pulumi.Input<string>;
@@ -125,6 +126,7 @@ export class CoachingService extends pulumi.ComponentResource {
             access.secretArn,
             logGroup.arn,
             access.failedJobQueueArn,
+            access.jobsTableArn,
           ])
           .apply(
             ([
@@ -135,12 +137,14 @@ export class CoachingService extends pulumi.ComponentResource {
               secretArn,
               logGroupArn,
               failedJobQueueArn,
+              jobsTableArn,
             ]) =>
               JSON.stringify(
                 servicePolicy({
                   region,
                   accountId,
                   tableArns,
+                  jobsTableArn,
                   bucketArn,
                   secretArn,
                   logGroupArn,

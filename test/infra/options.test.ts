@@ -218,8 +218,8 @@ describe('stack config checks', () => {
     ],
     [
       'the timeout does not cover an asynchronous job and its storage calls',
-      { function: { ...valid.function, timeoutSeconds: 149 } },
-      'timeout must be between 150 (asyncModelTimeout 120 s plus 30 s',
+      { function: { ...valid.function, timeoutSeconds: 134 } },
+      'timeout must be between 135 (asyncModelTimeout 120 s plus 15 s',
     ],
     [
       'the timeout is past what Lambda allows',
@@ -229,7 +229,7 @@ describe('stack config checks', () => {
     [
       'a longer job budget is not matched by the timeout',
       { function: { ...valid.function, asyncModelTimeoutSeconds: 300 } },
-      'timeout must be between 330',
+      'timeout must be between 315',
     ],
     [
       'the job budget is nothing',

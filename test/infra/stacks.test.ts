@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-deps';
 import { estimateCostUsd } from '../../app/src/llm/pricing';
-import { tableList, tableName } from '../../app/src/storage/tables';
+import { tableList, tableName, tables } from '../../app/src/storage/tables';
 import { actionsWithoutResourceLevel } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
 import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
@@ -88,6 +89,7 @@ const expectedEnvironment = [
   'CORS_ORIGINS',
   'DEFAULT_LLM_MODEL',
   'DEFAULT_LLM_PROVIDER',
+  'JOBS_TABLE',
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
   'LLM_ASYNC_TIMEOUT_MS',
@@ -319,7 +321,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
         expect(fn.inputs.timeout).to.equal(150);
         expect(Number(env.LLM_ASYNC_TIMEOUT_MS)).to.equal(120_000);
         expect(Number(fn.inputs.timeout) * 1000).to.be.at.least(
-          Number(env.LLM_ASYNC_TIMEOUT_MS) + 30_000,
+          Number(env.LLM_ASYNC_TIMEOUT_MS) + FINISH_MARGIN_MS,
         );
       });
 
@@ -432,7 +434,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
     });
 
     describe('jobs', () => {
-      it('keeps a job’s event as long as its deadline (150 s), with the one retry that fits, and records what Lambda gives up on', () => {
+      it('keeps a job’s event as long as a worker may start it (60 s), asks for no retry that could not start it, and records what Lambda gives up on', () => {
         const config = onlyResource(
           plan,
           'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
@@ -440,8 +442,8 @@ for (const [stage, expected] of Object.entries(stacks)) {
         const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
         expect(config.inputs).to.deep.include({
           functionName: fn.inputs.name,
-          maximumEventAgeInSeconds: 150,
-          maximumRetryAttempts: 1,
+          maximumEventAgeInSeconds: 60,
+          maximumRetryAttempts: 0,
           destinationConfig: {
             onFailure: {
               destination: `arn:aws:sqs:us-east-1:123456789012:${String(queue.inputs.name)}`,
@@ -518,12 +520,25 @@ for (const [stage, expected] of Object.entries(stacks)) {
           statements
             .filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)))
             .flatMap((s) => asList(s.Resource));
-        const tableArns = tableList.map((def) => `:table/${tableName(def, stage, '-v2')}`);
+        const tableArns = tableList
+          .filter((def) => def.id !== 'jobs')
+          .map((def) => `:table/${tableName(def, stage, '-v2')}`);
+        const jobsTable = `:table/${tableName(tables.jobs, stage, '-v2')}`;
         expect(
           resourcesFor('dynamodb:')
             .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
             .sort(),
-        ).to.deep.equal(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]).sort());
+        ).to.deep.equal([...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]), jobsTable].sort());
+        // The jobs table: by its id only, no index, no batch, no delete, no Scan.
+        const jobGrants = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.endsWith(jobsTable)),
+        );
+        expect(jobGrants.map((s) => asList(s.Resource).length)).to.deep.equal([1]);
+        expect(jobGrants.flatMap((s) => asList(s.Action)).sort()).to.deep.equal([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ]);
         expect(resourcesFor('secretsmanager:')).to.deep.equal([env.JWT_SECRET_ARN]);
         expect(resourcesFor('s3:')).to.have.members([
           `arn:aws:s3:::${env.PROMPTS_S3_BUCKET}`,
