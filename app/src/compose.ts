@@ -25,6 +25,7 @@ import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
 import type { JobDispatcher } from './jobs/dispatcher.js';
 import { createInProcessDispatcher } from './jobs/in-process-dispatcher.js';
+import { createLambdaDispatcher } from './jobs/lambda-dispatcher.js';
 import { createJobs, type Jobs } from './jobs/job-use-cases.js';
 import { createJobRepository } from './storage/job-repository.js';
 
@@ -45,6 +46,12 @@ export interface Overrides {
    * (in-process-dispatcher.ts). Lambda passes one that invokes the function again.
    */
   readonly jobDispatcher?: (run: (jobId: string) => Promise<unknown>) => JobDispatcher;
+  /**
+   * The Lambda function this process runs in (the runtime's AWS_LAMBDA_FUNCTION_NAME): jobs are
+   * handed to another invocation of it (jobs/lambda-dispatcher.ts), never run here, since Lambda
+   * freezes the environment once the 202 is answered.
+   */
+  readonly lambdaFunctionName?: string;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -213,14 +220,29 @@ function rateLimiters(
   });
 }
 
-/** The overrides' dispatcher, else this process runs the jobs, JOBS_CONCURRENCY at a time. */
+/**
+ * The overrides' dispatcher; in Lambda, another invocation of the function; else this process
+ * runs the jobs, JOBS_CONCURRENCY at a time.
+ */
 function dispatcherFor(
   config: Config,
   logger: Logger,
   overrides: Overrides,
+  adapters: { readonly metrics: Metrics; readonly instrument: Instrument },
   run: (jobId: string) => Promise<unknown>,
 ): JobDispatcher {
   if (overrides.jobDispatcher) return overrides.jobDispatcher(run);
+  if (overrides.lambdaFunctionName) {
+    return createLambdaDispatcher({
+      functionName: overrides.lambdaFunctionName,
+      region: config.region,
+      endpoint: config.jobs.lambdaEndpoint,
+      localCredentials: isStandIn(config.jobs.lambdaEndpoint, config.deployed),
+      instrument: adapters.instrument,
+      logger,
+      metrics: adapters.metrics,
+    });
+  }
   return createInProcessDispatcher({
     concurrency: config.jobs.concurrency,
     run: async (jobId) => {
@@ -281,11 +303,14 @@ export function composeDependencies(
   const analyses = createAnalyses(analysisDeps);
   const jobs: Jobs = createJobs({
     jobs: createJobRepository(dynamo, config.tables.jobs),
-    dispatcher: dispatcherFor(config, logger, overrides, (jobId) => jobs.run(jobId)),
+    dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
+      jobs.run(jobId),
+    ),
     coaching: coachingDeps,
     analysis: analysisDeps,
     budgetMs: config.llm.asyncTimeoutMs,
     logger,
+    metrics,
     now,
   });
   const suggestions = createSuggestions({

@@ -117,6 +117,8 @@ const envSchema = z.object({
   DEFAULT_LLM_MODEL: z.string().trim().min(1).default('us.anthropic.claude-sonnet-4-6'),
   ALLOWED_LLM_MODELS: commaList.optional(),
   BEDROCK_ENDPOINT: url.optional(),
+  // In Lambda, where jobs are handed on (another invocation of the function); a fake in tests.
+  LAMBDA_ENDPOINT: url.optional(),
   OPENAI_BASE_URL: url.optional(),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
@@ -227,6 +229,8 @@ export interface Config {
   readonly jobs: {
     /** Jobs the local server runs at once (JOBS_CONCURRENCY). */
     readonly concurrency: number;
+    /** Another Lambda endpoint for the self-invocation that hands a job on (tests). */
+    readonly lambdaEndpoint?: string;
   };
 }
 
@@ -377,6 +381,6 @@ export function loadConfig(
       anonymous: parseRateLimit('RATE_LIMIT_ANONYMOUS', e.RATE_LIMIT_ANONYMOUS),
     },
     metricsEnabled: e.METRICS_ENABLED ?? deployed,
-    jobs: { concurrency: e.JOBS_CONCURRENCY },
+    jobs: { concurrency: e.JOBS_CONCURRENCY, lambdaEndpoint: e.LAMBDA_ENDPOINT },
   };
 }

@@ -3,6 +3,7 @@
 import type { AnalysisDeps } from '../analysis/analysis-deps.js';
 import type { CoachingDeps } from '../coaching/coaching-deps.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { JobDispatcher } from './dispatcher.js';
 import type { JobRepository } from './job-records.js';
 
@@ -14,6 +15,8 @@ export interface JobDeps {
   /** A job's model budget (LLM_ASYNC_TIMEOUT_MS). */
   readonly budgetMs: number;
   readonly logger: Logger;
+  /** JobFailed and JobExpired, which the platform's alarms watch. */
+  readonly metrics: Metrics;
   readonly now: () => Date;
 }
 

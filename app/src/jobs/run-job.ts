@@ -20,6 +20,7 @@ export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
   }
   const outcome = await outcomeOf(deps, job);
   const recorded = await deps.jobs.finish(jobId, outcome, deps.now());
+  countOutcome(deps, job, outcome, recorded);
   deps.logger.info({
     event: 'job_finished',
     job_id: jobId,
@@ -32,6 +33,18 @@ export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
     recorded,
   });
   return outcome.status;
+}
+
+/**
+ * The platform alarms on these: a job the service failed (5xx; a conversation deleted first is
+ * the client's story, not an incident), and one whose outcome came after its deadline.
+ */
+function countOutcome(deps: JobDeps, job: Job, outcome: JobOutcome, recorded: boolean): void {
+  if (!recorded && deps.now().getTime() > job.deadline) {
+    deps.metrics.add('JobExpired', 1, 'Count');
+  } else if (recorded && outcome.status === 'failed' && outcome.error.status >= 500) {
+    deps.metrics.add('JobFailed', 1, 'Count');
+  }
 }
 
 async function outcomeOf(deps: JobDeps, job: Job): Promise<JobOutcome> {
@@ -75,6 +88,7 @@ async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
   const job = await deps.jobs.get(jobId);
   if (job?.status !== 'queued') return;
   if (!(await deps.jobs.abandon(jobId, expiredError(job), deps.now(), ['queued']))) return;
+  deps.metrics.add('JobExpired', 1, 'Count');
   await releaseConversation(deps, job);
 }
 
