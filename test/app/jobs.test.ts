@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
+import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
 
@@ -18,22 +19,6 @@ interface Job {
   updated_at: string;
   result: Record<string, unknown> | null;
   error: Record<string, unknown> | null;
-}
-
-/** The next model call waits for `answer()`; `reached` resolves once the model has the request. */
-export function slowModel(
-  fake: FakeBedrock,
-  then: Record<string, unknown> = { tool: coachingTurn() },
-) {
-  let asked!: () => void;
-  let answer!: () => void;
-  const reached = new Promise<void>((resolve) => (asked = resolve));
-  const until = new Promise<void>((resolve) => (answer = resolve));
-  fake.script(() => {
-    asked();
-    return { until, then: then as never };
-  });
-  return { reached, answer };
 }
 
 const alignmentAnswer = {
@@ -106,10 +91,6 @@ describe('jobs: Prefer: respond-async', () => {
       }
       await sleep(20);
     }
-  }
-  /** Polls until the job is running (the worker has claimed it). */
-  async function running(jobId: string): Promise<void> {
-    while ((await read(jobId)).body.status !== 'running') await sleep(10);
   }
   const turnsOf = async (conversationId: string) =>
     (await api.items('messages')).filter((item) => item.conversation_id === conversationId);
