@@ -539,6 +539,27 @@ describe('jobs: Prefer: respond-async', () => {
       await settled(combined.body.job_id);
     });
 
+    it('when a browser asks before sending Prefer, then the preflight allows the header, and a 202 lets scripts read Preference-Applied and Location', async () => {
+      const origin = 'http://localhost:3000';
+      const preflight = await fetch(`${api.url}/api/v1/analysis/kpi`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type, prefer',
+        },
+      });
+      const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+      expect(allowed.split(/,\s*/)).to.include('prefer');
+      fake.otherwise({ tool: coachingTurn() });
+      const id = await initiate(api, token);
+      const accepted = await send(id, 'From a browser.', { ...ASYNC, Origin: origin });
+      expect(accepted.status).to.equal(202);
+      const exposed = (accepted.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+      expect(exposed).to.include.members(['Preference-Applied', 'Location', 'Retry-After']);
+      await settled(accepted.body.job_id);
+    });
+
     it('when Prefer: respond-async and Accept: text/event-stream are both sent, then respond-async wins', async () => {
       const id = await initiate(api, token);
       const response = await send(id, 'Both.', { ...ASYNC, Accept: 'text/event-stream' });
