@@ -9,6 +9,8 @@ import { analysisDocs } from './http/analysis-docs.js';
 import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs } from './http/conversation-docs.js';
 import { conversationRoutes } from './http/conversation-routes.js';
+import { jobDocs } from './http/job-docs.js';
+import { jobRoutes } from './http/job-routes.js';
 import {
   accessLog,
   authenticate,
@@ -55,6 +57,7 @@ export const exposedHeaders = [
   'X-RateLimit-Reset',
   'Retry-After',
   'Location',
+  'Preference-Applied',
 ];
 
 /** The named stage an API Gateway event came through (serverless-http keeps its context). */
@@ -98,12 +101,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ];
   const conversations = conversationRoutes({
     coaching: deps.coaching,
+    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,
+    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
@@ -114,10 +119,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
-  const routers = [system, conversations, analysis, suggestions];
+  const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
+  const routers = [system, conversations, analysis, jobs, suggestions];
   const docs = docsRoutes({
     prefix: config.apiPrefix,
-    contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
+    contributions: [systemDocs, conversationDocs, analysisDocs, jobDocs, suggestionDocs],
   });
   routers.push(docs);
   // The one route that takes no credentials and is limited (health and docs are not).

@@ -9,11 +9,7 @@ import type { MessageInput } from '../coaching/message-turn.js';
 import { leaseTurn, releaseLease } from '../coaching/turn-lease.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
-import {
-  ConversationBusyError,
-  IdempotencyKeyReusedError,
-  ServiceUnavailableError,
-} from '../errors.js';
+import { IdempotencyKeyReusedError, ServiceUnavailableError } from '../errors.js';
 import { JOB_KEPT_MS, jobTimes, type JobDeps } from './job-deps.js';
 import { asSeen, jobError } from './job-errors.js';
 import type { Job, JobResult, JobWork } from './job-records.js';
@@ -58,15 +54,28 @@ function newJob(deps: JobDeps, spec: NewJob): Job {
     updatedAt: at,
     ...jobTimes(spec.acceptedAt, deps.budgetMs),
     requestId: spec.requestId,
-    work: spec.work,
+    // A job that is its answer already keeps none of the request's text.
+    work: spec.result ? null : spec.work,
     result: spec.result ?? null,
     error: null,
   };
 }
 
+/** Marks a job that was stored but will never be dispatched; nobody was told its id. */
+const discard = (deps: JobDeps, job: Job, reason: string) =>
+  deps.jobs
+    .abandon(
+      job.jobId,
+      jobError(new ServiceUnavailableError('jobs', 1, reason), job.requestId),
+      deps.now(),
+      ['queued'],
+    )
+    .catch(() => false);
+
 /**
- * Stores the job (pointing its key at it first, so a concurrent request with the same key finds
- * one or the other) and hands it on. `undo` lets go of what the job held when it is not taken.
+ * Stores the job, points its key at it, and hands it on. The job is written before its key, so
+ * a request that loses the race for the key always finds the winner's job. `undo` lets go of
+ * what the job held when it is not taken.
  */
 async function store(
   deps: JobDeps,
@@ -75,33 +84,34 @@ async function store(
     { readonly scope: string; readonly bodyHash: string; readonly replacing?: string } | undefined,
   undo: () => Promise<void>,
 ): Promise<Job> {
-  if (key) {
-    const claimed = await deps.jobs
-      .claimKey(
-        key.scope,
-        {
-          jobId: job.jobId,
-          bodyHash: key.bodyHash,
-          expiresAt: Date.parse(job.createdAt) + JOB_KEPT_MS,
-        },
-        key.replacing,
-      )
-      .catch(async (error: unknown) => {
-        await undo();
-        throw error;
-      });
-    if (!claimed) {
-      await undo();
-      const state = await keyState(deps, key.scope, key.bodyHash);
-      if ('job' in state) return state.job;
-      throw new ConversationBusyError(job.conversationId ?? job.jobId);
-    }
-  }
   try {
     await deps.jobs.create(job);
   } catch (error) {
     await undo();
     throw error;
+  }
+  if (key) {
+    const record = {
+      jobId: job.jobId,
+      bodyHash: key.bodyHash,
+      expiresAt: Date.parse(job.createdAt) + JOB_KEPT_MS,
+    };
+    let claimed: boolean;
+    try {
+      claimed = await deps.jobs.claimKey(key.scope, record, key.replacing);
+    } catch (error) {
+      await discard(deps, job, 'its Idempotency-Key could not be recorded');
+      await undo();
+      throw error;
+    }
+    if (!claimed) {
+      // A request with the same key got there first: its job is the answer.
+      await discard(deps, job, 'another request with its Idempotency-Key won');
+      await undo();
+      const state = await keyState(deps, key.scope, key.bodyHash);
+      if ('job' in state) return state.job;
+      throw new ServiceUnavailableError('jobs', 1, 'a job with this Idempotency-Key just failed');
+    }
   }
   if (job.status !== 'queued') return job;
   try {

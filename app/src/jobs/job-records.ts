@@ -59,7 +59,11 @@ export interface Job {
   readonly deadline: number;
   /** The request id of the request that accepted it (the error envelope's request_id). */
   readonly requestId: string;
-  readonly work: JobWork;
+  /**
+   * What to run; null once it has succeeded or failed, when the client's text (the message,
+   * its metadata, the analysed text) is no longer kept.
+   */
+  readonly work: JobWork | null;
   /** What it produced, once succeeded. */
   readonly result: JobResult | null;
   readonly error: JobError | null;

@@ -65,6 +65,7 @@ async function work(deps: JobDeps, job: Job): Promise<JobResult> {
     scopes: [],
   };
   const { work } = job;
+  if (!work) throw new Error(`job ${job.jobId} was claimed with no work to run`);
   if (work.kind === 'message') {
     const { lease } = work;
     // Only a job that replays a stored answer has no lease, and it is stored succeeded.
@@ -94,7 +95,7 @@ async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
 
 /** Lets a message job's conversation go, if its lease is still the job's. */
 export async function releaseConversation(deps: JobDeps, job: Job): Promise<void> {
-  if (job.work.kind !== 'message' || !job.work.lease) return;
+  if (job.work?.kind !== 'message' || !job.work.lease) return;
   await deps.coaching.conversations
     .releaseTurn(job.work.conversationId, job.work.lease.leaseId)
     .catch((error: Error) =>

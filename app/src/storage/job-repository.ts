@@ -28,7 +28,12 @@ const keyId = (scope: string) => `key#${scope}`;
 /** DynamoDB's TTL attribute: epoch seconds. */
 const expireAt = (epochMs: number) => Math.ceil(epochMs / 1000);
 const json = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : null);
-const attributeNames = { '#status': 'status', '#error': 'error', '#result': 'result' };
+const attributeNames = {
+  '#status': 'status',
+  '#error': 'error',
+  '#result': 'result',
+  '#work': 'work',
+};
 const statuses: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
 
 function jobItem(job: Job): Item {
@@ -45,7 +50,7 @@ function jobItem(job: Job): Item {
     start_by: job.startBy,
     deadline: job.deadline,
     request_id: job.requestId,
-    work: JSON.stringify(job.work),
+    work: job.work ? JSON.stringify(job.work) : undefined,
     result: job.result ? JSON.stringify(job.result) : undefined,
     error: job.error ? JSON.stringify(job.error) : undefined,
     expire_at: expireAt(Date.parse(job.createdAt) + JOB_KEPT_MS),
@@ -66,7 +71,7 @@ function jobOf(item: Item): Job {
     startBy: asNumber(item.start_by),
     deadline: asNumber(item.deadline),
     requestId: asString(item.request_id),
-    work: json(item.work) as JobWork,
+    work: json(item.work) as JobWork | null,
     result: json(item.result) as JobResult | null,
     error: json(item.error) as JobError | null,
   };
@@ -80,6 +85,8 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
     jobId: string,
     input: {
       set: string;
+      /** Settling a job: its work, and the client's text in it, goes. */
+      settles?: boolean;
       condition: string;
       values: Record<string, unknown>;
     },
@@ -90,12 +97,12 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
           new UpdateCommand({
             TableName: table,
             Key: { job_id: jobId },
-            UpdateExpression: `SET ${input.set}`,
+            UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
             ConditionExpression: `record_kind = :job AND ${input.condition}`,
             // DynamoDB refuses a name the expressions do not use.
             ExpressionAttributeNames: Object.fromEntries(
               Object.entries(attributeNames).filter(([name]) =>
-                `${input.set} ${input.condition}`.includes(name),
+                `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
               ),
             ),
             ExpressionAttributeValues: { ':job': 'job', ...input.values },
@@ -153,6 +160,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
           : { set: '#error = :out', values: { ':out': JSON.stringify(outcome.error) } };
       const item = await update(jobId, {
         set: `#status = :to, updated_at = :now, ${written.set}`,
+        settles: true,
         // Past the deadline it already reads failed: a late result must not turn it round.
         condition: '#status = :running AND deadline >= :ms',
         values: {
@@ -170,6 +178,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       const names = from.map((_, i) => `:from${i}`);
       const item = await update(jobId, {
         set: '#status = :failed, updated_at = :now, #error = :error',
+        settles: true,
         condition: `#status IN (${names.join(', ')})`,
         values: {
           ':failed': 'failed',
