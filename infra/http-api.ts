@@ -29,6 +29,7 @@ export const apiRoutes: readonly string[] = [
   'POST /api/v1/analysis/kpi',
   'POST /api/v1/analysis/operations',
   'GET /api/v1/analysis/{analysis_id}',
+  'GET /api/v1/jobs/{job_id}',
   'ANY /api/v1/suggestions/{proxy+}',
   '$default',
 ];

@@ -63,6 +63,7 @@ const expectedRoutes = [
   'GET /api/v1/health',
   'GET /api/v1/health/live',
   'GET /api/v1/health/ready',
+  'GET /api/v1/jobs/{job_id}',
   'GET /docs',
   'GET /openapi.json',
   'GET /redoc',
