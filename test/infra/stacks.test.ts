@@ -88,6 +88,7 @@ const expectedEnvironment = [
   'CORS_ORIGINS',
   'DEFAULT_LLM_MODEL',
   'DEFAULT_LLM_PROVIDER',
+  'JOBS_TABLE',
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
   'LOG_LEVEL',
