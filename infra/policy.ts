@@ -1,5 +1,6 @@
 // The function's permissions as plain data: every grant names its resources, and only calls
 // AWS offers no resource-level form for (X-Ray, describing network interfaces) get `*`.
+import { tables } from '../app/src/storage/tables';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -19,7 +20,7 @@ export interface ServicePolicyInputs {
   readonly accountId: string;
   /** Every table but the jobs table, with their indexes. */
   readonly tableArns: readonly string[];
-  /** The jobs table: read and written by its id only (app/src/storage/job-repository.ts). */
+  /** The jobs table: items by id, and its conversation index for an erasure. */
   readonly jobsTableArn: string;
   readonly bucketArn: string;
   readonly secretArn: string;
@@ -39,8 +40,14 @@ export interface ServicePolicyInputs {
 /** Geography prefixes of Bedrock cross-region inference profiles (`us.anthropic.…`). */
 const inferenceProfileGeographies = ['us', 'us-gov', 'eu', 'apac', 'ca', 'jp', 'au', 'global'];
 
-/** What the job repository calls on its table in AWS. */
-export const jobsTableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** What the jobs' storage calls on their table in AWS (storage/job-repository.ts, job-erasure.ts). */
+export const jobsTableActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+];
+const jobsIndexes = tables.jobs.indexes.map((index) => index.name);
 
 export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   const { region, accountId } = inputs;
@@ -62,12 +69,19 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Resource: inputs.tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
     },
     {
-      // No index, no batch, no delete (TTL expires jobs); the local server's start-up Scan of
-      // open jobs never runs in AWS.
+      // By id: written, claimed and finished one at a time; a conversation's erasure deletes its
+      // finished jobs in batches. No Scan: only the local server's start-up lists open jobs.
       Sid: 'Jobs',
       Effect: 'Allow',
       Action: jobsTableActions,
       Resource: [inputs.jobsTableArn],
+    },
+    {
+      // The erasure finds a conversation's jobs through this index, and reads nothing else.
+      Sid: 'JobsOfAConversation',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: jobsIndexes.map((index) => `${inputs.jobsTableArn}/index/${index}`),
     },
     {
       Sid: 'PromptTemplates',

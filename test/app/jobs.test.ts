@@ -259,6 +259,41 @@ describe('jobs: Prefer: respond-async', () => {
       expect(stored).to.not.include('A secret worth forgetting');
     });
 
+    it('when a conversation is erased after its job succeeded, then the job goes with it (404 job_not_found) and no job item holds its words', async () => {
+      const id = await initiate(api, token);
+      fake.script({ tool: coachingTurn({ ai_response: 'A reply only this conversation had.' }) });
+      const accepted = await send(id, 'Words to erase.');
+      expect((await settled(accepted.body.job_id)).body.status).to.equal('succeeded');
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
+      ).to.equal(204);
+      const gone = await read(accepted.body.job_id);
+      expect(gone.status).to.equal(404);
+      expect(gone.body).to.include({ error: 'job_not_found' });
+      const stored = JSON.stringify(await api.items('jobs'));
+      expect(stored).to.not.include('A reply only this conversation had');
+      expect(stored).to.not.include('Words to erase');
+    });
+
+    it('when a conversation is erased while its job waits for a worker, then the job fails 404 conversation_not_found and keeps none of the message', async () => {
+      const id = await initiate(api, token);
+      const claim = api.hooks.hold(
+        (name, input) =>
+          name === 'UpdateItemCommand' &&
+          String(input.UpdateExpression).includes('#status = :running'),
+      );
+      const accepted = await send(id, 'Never to be read.');
+      await claim.reached;
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
+      ).to.equal(204);
+      expect(JSON.stringify(await api.items('jobs'))).to.not.include('Never to be read');
+      claim.release();
+      const done = await settled(accepted.body.job_id);
+      expect(done.body.error).to.deep.include({ status: 404, error: 'conversation_not_found' });
+      expect(fake.requests).to.have.length(0);
+    });
+
     it('when the conversation is paused while its job runs, then the pause wins: the job fails 409 conversation_not_active, nothing is stored, and after a resume it takes messages', async () => {
       const id = await initiate(api, token);
       const model = slowModel(fake);

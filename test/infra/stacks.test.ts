@@ -529,16 +529,36 @@ for (const [stage, expected] of Object.entries(stacks)) {
           resourcesFor('dynamodb:')
             .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
             .sort(),
-        ).to.deep.equal([...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]), jobsTable].sort());
-        // The jobs table: by its id only, no index, no batch, no delete, no Scan.
-        const jobGrants = statements.filter((s) =>
-          asList(s.Resource).some((arn) => arn.endsWith(jobsTable)),
+        ).to.deep.equal(
+          [
+            ...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
+            jobsTable,
+            ...tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+          ].sort(),
         );
-        expect(jobGrants.map((s) => asList(s.Resource).length)).to.deep.equal([1]);
-        expect(jobGrants.flatMap((s) => asList(s.Action)).sort()).to.deep.equal([
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
+        // The jobs table: items by id, and a conversation's jobs by its one index; no Scan.
+        const jobGrants = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.includes(jobsTable)),
+        );
+        expect(
+          jobGrants.map((s) => ({
+            actions: asList(s.Action).sort(),
+            resources: asList(s.Resource).map((arn) => arn.slice(arn.indexOf(':table/'))),
+          })),
+        ).to.deep.equal([
+          {
+            actions: [
+              'dynamodb:BatchWriteItem',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:UpdateItem',
+            ],
+            resources: [jobsTable],
+          },
+          {
+            actions: ['dynamodb:Query'],
+            resources: tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+          },
         ]);
         expect(resourcesFor('secretsmanager:')).to.deep.equal([env.JWT_SECRET_ARN]);
         expect(resourcesFor('s3:')).to.have.members([

@@ -30,7 +30,7 @@ import { messageItem, messageOf, type Item } from './item-values.js';
 
 export function createConversationRepository(
   dynamo: Dynamo,
-  tableNames: { conversations: string; messages: string },
+  tableNames: { conversations: string; messages: string; jobs: string },
 ): ConversationRepository {
   const { doc } = dynamo;
   const conversations = tableNames.conversations;

@@ -145,8 +145,15 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     description:
       'Asynchronous jobs (Prefer: respond-async): status, work, result; and the Idempotency-Keys that name them. Kept 24 h.',
     hashKey: S('job_id'),
-    // A job is read by its id only: no route lists them, so no index is paid for on each write.
-    indexes: [],
+    // No route lists a user's jobs, so there is no owner index. This sparse one (only message
+    // jobs carry a conversation id) is how an erasure finds the conversation's jobs.
+    indexes: [
+      {
+        name: 'conversation_id-index',
+        hashKey: S('conversation_id'),
+        projection: include('status', 'request_id'),
+      },
+    ],
     ttlAttribute: 'expire_at',
   },
 };
