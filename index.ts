@@ -78,6 +78,7 @@ async function buildStack() {
         tables: data.tables,
         promptsBucketName: prompts.bucketName,
         jwtSecretArn: jwtSecret.arn,
+        jobsFunctionName: name('purposepath-coaching-api'),
       }),
       vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
       access: {

@@ -234,7 +234,7 @@ function dispatcherFor(
   if (overrides.jobDispatcher) return overrides.jobDispatcher(run);
   if (overrides.lambdaFunctionName) {
     return createLambdaDispatcher({
-      functionName: overrides.lambdaFunctionName,
+      functionName: config.jobs.functionName ?? overrides.lambdaFunctionName,
       region: config.region,
       endpoint: config.jobs.lambdaEndpoint,
       localCredentials: isStandIn(config.jobs.lambdaEndpoint, config.deployed),

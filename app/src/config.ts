@@ -119,6 +119,9 @@ const envSchema = z.object({
   BEDROCK_ENDPOINT: url.optional(),
   // In Lambda, where jobs are handed on (another invocation of the function); a fake in tests.
   LAMBDA_ENDPOINT: url.optional(),
+  // In Lambda, the function whose handler runs job events: the API function, also when the
+  // job is accepted by another function of the stack (the streaming one). Unset: this function.
+  JOBS_FUNCTION_NAME: optionalText,
   OPENAI_BASE_URL: url.optional(),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
@@ -231,6 +234,8 @@ export interface Config {
     readonly concurrency: number;
     /** Another Lambda endpoint for the self-invocation that hands a job on (tests). */
     readonly lambdaEndpoint?: string;
+    /** In Lambda, the function that runs the jobs (JOBS_FUNCTION_NAME); unset, this one. */
+    readonly functionName?: string;
   };
 }
 
@@ -381,6 +386,10 @@ export function loadConfig(
       anonymous: parseRateLimit('RATE_LIMIT_ANONYMOUS', e.RATE_LIMIT_ANONYMOUS),
     },
     metricsEnabled: e.METRICS_ENABLED ?? deployed,
-    jobs: { concurrency: e.JOBS_CONCURRENCY, lambdaEndpoint: e.LAMBDA_ENDPOINT },
+    jobs: {
+      concurrency: e.JOBS_CONCURRENCY,
+      lambdaEndpoint: e.LAMBDA_ENDPOINT,
+      functionName: e.JOBS_FUNCTION_NAME,
+    },
   };
 }

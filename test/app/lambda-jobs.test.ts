@@ -53,12 +53,13 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
   let bundle: LambdaBundle;
   let token: string;
   let document: ServedDocument;
+  let bundleEnv: Record<string, string>;
 
   before(async () => {
     embedded = await startEmbeddedDynamo();
     bedrock = await startFakeBedrock();
     lambda = await startFakeLambda();
-    const env = {
+    bundleEnv = {
       STAGE: 'dev',
       NAME_SUFFIX: `-lambda-jobs${process.pid}`,
       JWT_SECRET: SECRET,
@@ -74,14 +75,14 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
       AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
       LAMBDA_ENDPOINT: lambda.url,
     };
-    config = loadConfig(env);
+    config = loadConfig(bundleEnv);
     dynamo = createDynamo({
       region: 'us-east-1',
       endpoint: embedded.endpoint,
       localCredentials: true,
     });
     await ensureTables(dynamo.client, config.tables);
-    bundle = await startLambdaBundle(env);
+    bundle = await startLambdaBundle(bundleEnv);
     token = await new SignJWT({ user_id: 'lena', tenant_id: 'acme' })
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime('1h')
@@ -348,6 +349,35 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
       result: { job_id: event.job_id, report: 'not_run' },
     });
     expect(bedrock.requests).to.have.length(0);
+  });
+
+  it('when the accepting function is not the one that runs jobs (the streaming function), then the job goes to JOBS_FUNCTION_NAME', async () => {
+    // The streaming function runs the same bundle under its own name; the platform names the
+    // API function, whose handler runs job events and which the shared role may invoke.
+    const streaming = await startLambdaBundle({
+      ...bundleEnv,
+      AWS_LAMBDA_FUNCTION_NAME: 'purposepath-coaching-stream-dev-v2',
+      JOBS_FUNCTION_NAME: FUNCTION_NAME,
+    });
+    try {
+      const id = await initiate();
+      const accepted = await streaming.invoke(
+        httpApiEvent({
+          method: 'POST',
+          rawPath: `/api/v1/conversations/${id}/message`,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            prefer: 'respond-async',
+          },
+          body: JSON.stringify({ user_message: 'From the other function.' }),
+        }),
+      );
+      expect((accepted.result as HttpApiResult).statusCode).to.equal(202);
+      expect(lambda.invocations.map((i) => i.functionName)).to.deep.equal([FUNCTION_NAME]);
+    } finally {
+      await streaming.close();
+    }
   });
 
   for (const [story, event] of [

@@ -90,6 +90,7 @@ const expectedEnvironment = [
   'CORS_ORIGINS',
   'DEFAULT_LLM_MODEL',
   'DEFAULT_LLM_PROVIDER',
+  'JOBS_FUNCTION_NAME',
   'JOBS_TABLE',
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
@@ -612,6 +613,8 @@ for (const [stage, expected] of Object.entries(stacks)) {
         expect(invoke.flatMap((s) => asList(s.Resource))).to.deep.equal([
           `arn:aws:lambda:us-east-1:123456789012:function:${String(fn.inputs.name)}`,
         ]);
+        // The function jobs are handed to is that same one, by name.
+        expect(env.JOBS_FUNCTION_NAME).to.equal(fn.inputs.name);
         const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
         const send = grantsOf('sqs:');
         expect(send.map((s) => asList(s.Action))).to.deep.equal([['sqs:SendMessage']]);

@@ -10,7 +10,10 @@ import type { JobDispatcher } from './dispatcher.js';
 import { jobEvent } from './job-event.js';
 
 export interface LambdaDispatcherOptions {
-  /** The function to invoke: this one (Lambda's AWS_LAMBDA_FUNCTION_NAME). */
+  /**
+   * The function to invoke: the one whose handler runs job events, JOBS_FUNCTION_NAME as the
+   * platform sets it, else this one (Lambda's AWS_LAMBDA_FUNCTION_NAME).
+   */
   readonly functionName: string;
   readonly region: string;
   /** Another Lambda endpoint (a fake on loopback in tests). */
