@@ -3,11 +3,13 @@
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { START_WITHIN_MS } from './app/src/jobs/job-deps';
 import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
 import { appEnvironment } from './infra/environment';
 import { HttpApi } from './infra/http-api';
+import { FailedJobQueue, jobInvokeConfig, jobInvokeSettings } from './infra/jobs';
 import { Monitoring } from './infra/monitoring';
 import { PromptStore } from './infra/prompts';
 import { JwtSecret } from './infra/secret';
@@ -55,6 +57,12 @@ async function buildStack() {
     withProvider,
   );
 
+  const failedJobs = new FailedJobQueue(
+    'failed-jobs',
+    { name: name('purposepath-coaching-failed-jobs') },
+    withProvider,
+  );
+
   const tables = Object.values(data.tables);
   const service = new CoachingService(
     'service',
@@ -70,18 +78,34 @@ async function buildStack() {
         tables: data.tables,
         promptsBucketName: prompts.bucketName,
         jwtSecretArn: jwtSecret.arn,
+        jobsFunctionName: name('purposepath-coaching-api'),
       }),
       vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
       access: {
         region,
         accountId,
-        tableArns: tables.map((table) => table.arn),
+        tableArns: tables.filter((table) => table !== data.tables.jobs).map((table) => table.arn),
+        jobsTableArn: data.tables.jobs.arn,
         bucketArn: prompts.bucketArn,
         secretArn: jwtSecret.arn,
+        failedJobQueueArn: failedJobs.arn,
         allowedModels: settings.llm.allowedModels,
       },
     },
     withProvider,
+  );
+
+  // A job's event is worth delivering while a worker may still start the job (the app's
+  // start-by time: past it, the worker only marks the job failed).
+  const jobInvoke = jobInvokeSettings(START_WITHIN_MS / 1000);
+  jobInvokeConfig(
+    'service-job-invoke',
+    {
+      functionName: service.functionName,
+      failureDestinationArn: failedJobs.arn,
+      ...jobInvoke,
+    },
+    { provider },
   );
 
   const http = new HttpApi(
@@ -90,7 +114,6 @@ async function buildStack() {
       name: name('purposepath-coaching-api'),
       functionName: service.functionName,
       invokeArn: service.invokeArn,
-      timeoutSeconds: settings.function.timeoutSeconds,
       throttling: settings.throttling,
       logRetentionDays: settings.logRetentionDays,
     },
@@ -129,6 +152,8 @@ async function buildStack() {
       llmTokensPerHour: settings.alarms.llmTokensPerHour,
       api5xxMinRequests: settings.alarms.api5xxMinRequests,
       concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
+      failedJobQueueName: failedJobs.name,
+      jobFailuresPer5Minutes: settings.alarms.jobFailuresPer5Minutes,
     },
     withProvider,
   );
@@ -143,6 +168,7 @@ async function buildStack() {
     jwtSecretArn: jwtSecret.arn,
     imageUri: service.imageUri,
     functionName: service.functionName,
+    failedJobQueueUrl: failedJobs.url,
     alarmTopicArn: monitoring.topicArn,
     dashboardUrl: monitoring.dashboardUrl,
   };

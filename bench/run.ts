@@ -17,6 +17,7 @@ import { shippedCode } from '../scripts/build.js';
 import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
+import { timeJobs, type JobTiming } from './support/job-timing.js';
 import { startChild, type Child } from './support/children.js';
 import { coldStart, nodeFloor, nodeVersion, trainedCopy } from './support/cold-start.js';
 
@@ -242,6 +243,13 @@ async function main(): Promise<void> {
     log('counting DynamoDB calls per route');
     const dynamodbCalls = await countDynamoCalls(env, SECRET);
 
+    log('timing a message job’s 202 against a buffered turn');
+    const jobRounds = quick ? 3 : 11;
+    const jobTimings: JobTiming[] = [];
+    for (const modelMs of [0, 1000]) {
+      jobTimings.push(await timeJobs(env, SECRET, { modelMs, rounds: jobRounds }));
+    }
+
     log('starting the API and the bare Koa baseline');
     const app = await startChild('app-server.ts', env);
     children.push(app);
@@ -344,6 +352,7 @@ async function main(): Promise<void> {
       cold_starts: coldStarts,
       throughput: rows,
       dynamodb_calls: dynamodbCalls,
+      job_answer: jobTimings,
       // Every byte of code that ships: the loader and all chunks, loaded at start or not.
       bundle_bytes: shipped.reduce((sum, f) => sum + f.bytes, 0),
       bundle_files: shipped.length,
@@ -368,6 +377,7 @@ async function main(): Promise<void> {
         connections: THROUGHPUT.connections,
         seconds: THROUGHPUT.seconds,
         rounds: THROUGHPUT.rounds,
+        job_rounds: jobRounds,
       },
       duration_s: round((Date.now() - started) / 1000, 1),
     };
@@ -384,6 +394,7 @@ function table(r: {
   cold_starts: ColdStartRow[];
   throughput: ThroughputRow[];
   dynamodb_calls: Record<string, number>;
+  job_answer: JobTiming[];
   bundle_bytes: number;
   bundle_files: number;
   baseline_bundle_bytes: number;
@@ -396,7 +407,13 @@ function table(r: {
     node: string;
     load_average: number[];
   };
-  settings: { cold_start_runs: number; connections: number; seconds: number; rounds: number };
+  settings: {
+    cold_start_runs: number;
+    connections: number;
+    seconds: number;
+    rounds: number;
+    job_rounds: number;
+  };
   duration_s: number;
 }): string {
   const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -428,6 +445,16 @@ function table(r: {
       const limit = { get: 2, get_long: 2, list: 2, message: 4 }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),
+    '',
+    `| message answer, model taking (ms) | buffered 200 (ms) | respond-async 202 (ms) | ratio 202 / 200 | target |`,
+    '|---|---|---|---|---|',
+    ...r.job_answer.map((j) => {
+      // Without a model the 202 does about a turn's storage work; with one it must not wait.
+      const target = j.model_ms === 0 ? 1.5 : 0.25;
+      return `| ${j.model_ms} | ${j.buffered_ms} | ${j.accepted_ms} | ${j.ratio} | ≤ ${target}: ${check(j.ratio <= target)} |`;
+    }),
+    '',
+    `A job's DynamoDB calls end to end: job_*_accept (the 202), job_*_worker (the run), job_*_poll (one GET that reads the result), job_*_total. Job timing: median of ${r.settings.job_rounds} alternating calls, each on its own conversation.`,
     '',
     `Throughput: autocannon, ${r.settings.connections} connections, ${r.settings.seconds} s a run, ${r.settings.rounds} alternating rounds (mean). Whole run ${r.duration_s} s.`,
     '',

@@ -1,6 +1,7 @@
 // The stack's settings, read once from Pulumi config and checked before any resource exists.
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
+import { FINISH_MARGIN_MS } from '../app/src/jobs/job-deps';
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -35,6 +36,8 @@ export interface StackConfig {
     readonly architecture: Architecture;
     readonly memorySize: number;
     readonly timeoutSeconds: number;
+    /** The model budget of an asynchronous job (LLM_ASYNC_TIMEOUT_MS), which the timeout covers. */
+    readonly asyncModelTimeoutSeconds: number;
     readonly subnetIds: readonly string[];
     readonly securityGroupIds: readonly string[];
     /** Executions reserved for the function; absent, it shares the account's unreserved pool. */
@@ -67,15 +70,22 @@ export interface StackConfig {
     readonly lambdaErrorsPer5Minutes: number;
     readonly llmTokensPerHour: number;
     readonly api5xxMinRequests: number;
+    readonly jobFailuresPer5Minutes: number;
   };
 }
 
 const logLevels = ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'];
 const architectures: readonly Architecture[] = ['x86_64', 'arm64'];
 const domainModes: readonly CustomDomainMode[] = ['existing', 'create'];
-// API Gateway gives up on an integration after 30 seconds, so a longer function timeout only
-// bills for answers nobody receives.
-const maxTimeoutSeconds = 30;
+// Lambda's own ceiling. HTTP API requests stay bounded by the gateway's 30 s integration timeout
+// (http-api.ts) and the app's synchronous model budget; only jobs run longer.
+const maxTimeoutSeconds = 900;
+/**
+ * What a job's worker does besides the model call, inside the same invocation (claim the job,
+ * load the prompt, commit the turn, record the outcome): the app's own allowance for it, which
+ * its job deadline carries too (app/src/jobs/job-deps.ts).
+ */
+export const jobWorkerMarginSeconds = FINISH_MARGIN_MS / 1000;
 /** `reservedConcurrency` meaning none, as Lambda spells it. */
 const unreserved = -1;
 /** Lambda keeps this many executions of the account's quota unreserved for every other function. */
@@ -103,6 +113,7 @@ export function readStackConfig(): StackConfig {
       architecture: config.require('architecture') as Architecture,
       memorySize: config.requireNumber('memorySize'),
       timeoutSeconds: config.requireNumber('timeout'),
+      asyncModelTimeoutSeconds: config.requireNumber('asyncModelTimeout'),
       subnetIds: list('subnetIds'),
       securityGroupIds: list('lambdaSecurityGroupIds'),
       reservedConcurrency:
@@ -146,6 +157,7 @@ export function readStackConfig(): StackConfig {
       lambdaErrorsPer5Minutes: config.requireNumber('lambdaErrorsPer5Minutes'),
       llmTokensPerHour: config.requireNumber('llmTokensPerHourAlarm'),
       api5xxMinRequests: config.requireNumber('api5xxMinRequests'),
+      jobFailuresPer5Minutes: config.requireNumber('jobFailuresPer5Minutes'),
     },
   };
   const problems = findConfigProblems(settings);
@@ -170,8 +182,14 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (!architectures.includes(fn.architecture)) {
     problems.push(`architecture must be x86_64 or arm64`);
   }
-  if (fn.timeoutSeconds < 1 || fn.timeoutSeconds > maxTimeoutSeconds) {
-    problems.push(`timeout must be between 1 and ${maxTimeoutSeconds} seconds`);
+  if (fn.asyncModelTimeoutSeconds < 1) {
+    problems.push('asyncModelTimeout must be at least 1 second');
+  }
+  const fewestSeconds = fn.asyncModelTimeoutSeconds + jobWorkerMarginSeconds;
+  if (fn.timeoutSeconds < fewestSeconds || fn.timeoutSeconds > maxTimeoutSeconds) {
+    problems.push(
+      `timeout must be between ${fewestSeconds} (asyncModelTimeout ${fn.asyncModelTimeoutSeconds} s plus ${jobWorkerMarginSeconds} s for the job's own storage calls) and ${maxTimeoutSeconds} seconds`,
+    );
   }
   if (fn.memorySize < 128 || fn.memorySize > 10240) {
     problems.push('memorySize must be between 128 and 10240 MB');
@@ -194,6 +212,12 @@ export function findConfigProblems(settings: StackConfig): string[] {
   problems.push(...concurrencyProblems(fn));
   if (fn.imageDigest && !/^sha256:[0-9a-f]{64}$/.test(fn.imageDigest)) {
     problems.push('imageDigest must be an image digest as ECR lists it: sha256: and 64 hex digits');
+  }
+  if (
+    !Number.isInteger(settings.alarms.jobFailuresPer5Minutes) ||
+    settings.alarms.jobFailuresPer5Minutes < 0
+  ) {
+    problems.push('jobFailuresPer5Minutes must be a count, 0 or more');
   }
   if (settings.alarms.api5xxMinRequests < 1) {
     problems.push('api5xxMinRequests must be at least 1');

@@ -13,9 +13,10 @@ export interface DashboardInputs {
   readonly models: readonly string[];
   readonly stage: string;
   readonly periodSeconds: number;
+  readonly failedJobQueueName: string;
 }
 
-/** Rows: the API, the function, the tables and the model, and the app's own coaching metrics. */
+/** Rows: the API, the function, the tables and the model, the app's own metrics, the jobs. */
 export function dashboardBody(d: DashboardInputs): object {
   const graph = (title: string, metrics: unknown[][], x: number, y: number, stat = 'Sum') => ({
     type: 'metric',
@@ -93,6 +94,24 @@ export function dashboardBody(d: DashboardInputs): object {
         d.models.map((model) => ['AWS/Bedrock', 'InvocationThrottles', 'ModelId', model]),
         12,
         24,
+      ),
+      graph(
+        'Jobs failed, expired, and job events Lambda gave up on',
+        [
+          app('JobFailed'),
+          app('JobExpired'),
+          ['AWS/Lambda', 'AsyncEventsDropped', ...fn],
+          ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', d.failedJobQueueName],
+        ],
+        0,
+        30,
+      ),
+      graph(
+        'Job events: time waiting in Lambda’s queue (max)',
+        [['AWS/Lambda', 'AsyncEventAge', ...fn]],
+        12,
+        30,
+        'Maximum',
       ),
     ],
   };

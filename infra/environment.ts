@@ -10,6 +10,8 @@ export interface DeployedDependencies {
   readonly tables: Readonly<Record<TableId, DeployedTable>>;
   readonly promptsBucketName: pulumi.Input<string>;
   readonly jwtSecretArn: pulumi.Input<string>;
+  /** The function whose handler runs job events (the API function), by its name. */
+  readonly jobsFunctionName: string;
 }
 
 /** AWS_REGION is absent on purpose: Lambda sets it and refuses functions that try to. */
@@ -33,6 +35,11 @@ export function appEnvironment(
     [env.llmProvider]: 'bedrock',
     [env.defaultModel]: settings.llm.defaultModel,
     [env.allowedModels]: settings.llm.allowedModels.join(','),
+    // Set here, not left to the app's default, so the timeout check reads what really runs.
+    [env.asyncModelTimeoutMs]: String(settings.function.asyncModelTimeoutSeconds * 1000),
+    // Every function of the stack that accepts jobs hands them to this one, which the role may
+    // invoke; Lambda's own AWS_LAMBDA_FUNCTION_NAME would name the accepting function instead.
+    [env.jobsFunctionName]: deployed.jobsFunctionName,
     [env.corsOrigins]: settings.corsOrigins.join(','),
     [env.apiMappingKey]: settings.apiMappingKey,
     // Limits hold across instances in a shared store: Redis when the stack names one (as the

@@ -29,15 +29,18 @@ export const apiRoutes: readonly string[] = [
   'POST /api/v1/analysis/kpi',
   'POST /api/v1/analysis/operations',
   'GET /api/v1/analysis/{analysis_id}',
+  'GET /api/v1/jobs/{job_id}',
   'ANY /api/v1/suggestions/{proxy+}',
   '$default',
 ];
+
+/** API Gateway HTTP API's integration timeout ceiling (and its default). */
+export const httpApiTimeoutMs = 30_000;
 
 export interface HttpApiArgs {
   readonly name: string;
   readonly functionName: pulumi.Input<string>;
   readonly invokeArn: pulumi.Input<string>;
-  readonly timeoutSeconds: number;
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetentionDays: number;
 }
@@ -65,7 +68,8 @@ export class HttpApi extends pulumi.ComponentResource {
         integrationMethod: 'POST',
         integrationUri: args.invokeArn,
         payloadFormatVersion: '2.0',
-        timeoutMilliseconds: args.timeoutSeconds * 1000,
+        // The most an HTTP API waits: the function may run longer (a job), a request never does.
+        timeoutMilliseconds: httpApiTimeoutMs,
       },
       child,
     );

@@ -27,6 +27,10 @@ export interface MonitoringArgs {
   readonly api5xxMinRequests: number;
   /** Concurrent executions above which the concurrency alarm fires. */
   readonly concurrencyAlarmAt: number;
+  /** The on-failure destination of job events (infra/jobs.ts). */
+  readonly failedJobQueueName: pulumi.Input<string>;
+  /** Jobs failed by the service in 5 minutes above which the job-failures alarm fires. */
+  readonly jobFailuresPer5Minutes: number;
 }
 
 const fiveMinutes = 300;
@@ -165,6 +169,54 @@ export class Monitoring extends pulumi.ComponentResource {
           threshold: 0,
         },
       ),
+      alarm(
+        'jobs-failed',
+        `More than ${args.jobFailuresPer5Minutes} asynchronous jobs failed by the service (5xx) in 5 minutes`,
+        {
+          metricQueries: [
+            { ...appStat('failed', 'JobFailed', args.stage, fiveMinutes), returnData: true },
+          ],
+          threshold: args.jobFailuresPer5Minutes,
+        },
+      ),
+      alarm('jobs-expired', 'An asynchronous job passed its deadline with no worker finishing it', {
+        metricQueries: [
+          { ...appStat('expired', 'JobExpired', args.stage, fiveMinutes), returnData: true },
+        ],
+        threshold: 0,
+      }),
+      alarm(
+        'failed-job-events',
+        'Lambda gave up on a job event (retries spent or too old), or could not record one',
+        {
+          metricQueries: [
+            {
+              id: 'waiting',
+              metric: {
+                namespace: 'AWS/SQS',
+                metricName: 'ApproximateNumberOfMessagesVisible',
+                dimensions: { QueueName: args.failedJobQueueName },
+                stat: 'Maximum',
+                period: fiveMinutes,
+              },
+            },
+            stat(
+              'undelivered',
+              'AWS/Lambda',
+              'DestinationDeliveryFailures',
+              { FunctionName: args.functionName },
+              fiveMinutes,
+            ),
+            {
+              id: 'lost',
+              label: 'Job events given up on',
+              expression: 'waiting + undelivered',
+              returnData: true,
+            },
+          ],
+          threshold: 0,
+        },
+      ),
       alarm('llm-tokens', `More than ${args.llmTokensPerHour} LLM tokens in an hour`, {
         metricQueries: [
           appStat('input', 'LLMInputTokens', args.stage),
@@ -185,8 +237,9 @@ export class Monitoring extends pulumi.ComponentResource {
             args.functionName,
             args.apiId,
             pulumi.all(args.tables.map((t) => t.name)),
+            args.failedJobQueueName,
           ])
-          .apply(([region, functionName, apiId, tableNames]) =>
+          .apply(([region, functionName, apiId, tableNames, failedJobQueueName]) =>
             JSON.stringify(
               dashboardBody({
                 region,
@@ -196,6 +249,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 models: args.models,
                 stage: args.stage,
                 periodSeconds: fiveMinutes,
+                failedJobQueueName,
               }),
             ),
           ),
@@ -225,6 +279,6 @@ function sumOf(id: string, label: string, metrics: Query[]): Query[] {
 }
 
 /** One of the app's own metrics, as the app writes it (app/src/observability/metrics.ts). */
-function appStat(id: string, metricName: MetricName, stage: string): Query {
-  return stat(id, METRICS_NAMESPACE, metricName, { [METRICS_DIMENSION]: stage }, oneHour);
+function appStat(id: string, metricName: MetricName, stage: string, period = oneHour): Query {
+  return stat(id, METRICS_NAMESPACE, metricName, { [METRICS_DIMENSION]: stage }, period);
 }

@@ -1,5 +1,6 @@
 // The function's permissions as plain data: every grant names its resources, and only calls
 // AWS offers no resource-level form for (X-Ray, describing network interfaces) get `*`.
+import { tables } from '../app/src/storage/tables';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -17,10 +18,17 @@ export interface PolicyDocument {
 export interface ServicePolicyInputs {
   readonly region: string;
   readonly accountId: string;
+  /** Every table but the jobs table, with their indexes. */
   readonly tableArns: readonly string[];
+  /** The jobs table: items by id, and its conversation index for an erasure. */
+  readonly jobsTableArn: string;
   readonly bucketArn: string;
   readonly secretArn: string;
   readonly logGroupArn: string;
+  /** The function itself: it hands each asynchronous job to another invocation of itself. */
+  readonly functionArn: string;
+  /** Where Lambda records the job events it gave up on (its on-failure destination). */
+  readonly failedJobQueueArn: string;
   readonly allowedModels: readonly string[];
   /** Present when the function runs in a VPC. */
   readonly vpc?: {
@@ -31,6 +39,15 @@ export interface ServicePolicyInputs {
 
 /** Geography prefixes of Bedrock cross-region inference profiles (`us.anthropic.…`). */
 const inferenceProfileGeographies = ['us', 'us-gov', 'eu', 'apac', 'ca', 'jp', 'au', 'global'];
+
+/** What the jobs' storage calls on their table in AWS (storage/job-repository.ts, job-erasure.ts). */
+export const jobsTableActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+];
+const jobsIndexes = tables.jobs.indexes.map((index) => index.name);
 
 export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   const { region, accountId } = inputs;
@@ -52,6 +69,21 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Resource: inputs.tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
     },
     {
+      // By id: written, claimed and finished one at a time; a conversation's erasure deletes its
+      // finished jobs in batches. No Scan: only the local server's start-up lists open jobs.
+      Sid: 'Jobs',
+      Effect: 'Allow',
+      Action: jobsTableActions,
+      Resource: [inputs.jobsTableArn],
+    },
+    {
+      // The erasure finds a conversation's jobs through this index, and reads nothing else.
+      Sid: 'JobsOfAConversation',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: jobsIndexes.map((index) => `${inputs.jobsTableArn}/index/${index}`),
+    },
+    {
       Sid: 'PromptTemplates',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:ListBucket'],
@@ -68,6 +100,20 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [inputs.logGroupArn, `${inputs.logGroupArn}:*`],
+    },
+    {
+      // The unqualified ARN only: the dispatcher invokes the function by name, never a version.
+      Sid: 'HandJobsToItself',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [inputs.functionArn],
+    },
+    {
+      // Lambda sends the on-failure record with the function's own role.
+      Sid: 'FailedJobRecords',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [inputs.failedJobQueueArn],
     },
     ...modelStatements(inputs.allowedModels, region, accountId),
     {

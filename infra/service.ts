@@ -4,6 +4,7 @@ import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import type { Architecture } from './config';
+import { functionArn } from './jobs';
 import { servicePolicy } from './policy';
 
 export interface CoachingServiceArgs {
@@ -34,8 +35,10 @@ export interface CoachingServiceArgs {
     readonly region: pulumi.Input<string>;
     readonly accountId: pulumi.Input<string>;
     readonly tableArns: pulumi.Input<string>[];
+    readonly jobsTableArn: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
+    readonly failedJobQueueArn: pulumi.Input<string>;
     readonly allowedModels: readonly string[];
   };
 }
@@ -125,20 +128,37 @@ export class CoachingService extends pulumi.ComponentResource {
             access.bucketArn,
             access.secretArn,
             logGroup.arn,
+            access.failedJobQueueArn,
+            access.jobsTableArn,
           ])
-          .apply(([region, accountId, tableArns, bucketArn, secretArn, logGroupArn]) =>
-            JSON.stringify(
-              servicePolicy({
-                region,
-                accountId,
-                tableArns,
-                bucketArn,
-                secretArn,
-                logGroupArn,
-                allowedModels: access.allowedModels,
-                vpc: args.vpc,
-              }),
-            ),
+          .apply(
+            ([
+              region,
+              accountId,
+              tableArns,
+              bucketArn,
+              secretArn,
+              logGroupArn,
+              failedJobQueueArn,
+              jobsTableArn,
+            ]) =>
+              JSON.stringify(
+                servicePolicy({
+                  region,
+                  accountId,
+                  tableArns,
+                  jobsTableArn,
+                  bucketArn,
+                  secretArn,
+                  logGroupArn,
+                  // Built from the name, not read from the function: the function waits for this
+                  // policy, so it cannot also be an input to it.
+                  functionArn: functionArn(region, accountId, args.name),
+                  failedJobQueueArn,
+                  allowedModels: access.allowedModels,
+                  vpc: args.vpc,
+                }),
+              ),
           ),
       },
       child,

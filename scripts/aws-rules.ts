@@ -1,5 +1,6 @@
 // What AWS refuses that Pulumi's mocks accept: the offline plan applies these rules to every
-// planned resource (API Gateway routes, CloudWatch alarms, Lambda functions), so a value the
+// planned resource (API Gateway routes and integrations, CloudWatch alarms, Lambda functions and
+// their asynchronous-invocation settings, SQS queues), so a value the
 // service would reject at `pulumi up` fails `npm test` instead. A problem names the resource
 // and the value.
 
@@ -149,8 +150,8 @@ const alarmRule: Rule = (resources) =>
   );
 
 // Lambda CreateFunction: log-level filters only with the JSON log format, from Lambda's own
-// levels; environment variables are at most 4 KB together and never one Lambda reserves;
-// reserved concurrency is -1 (none) or a count.
+// levels; environment variables are at most 4 KB together and never one Lambda reserves; the
+// timeout is 1 to 900 seconds; reserved concurrency is -1 (none) or a count.
 const applicationLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 const systemLevels = ['DEBUG', 'INFO', 'WARN'];
 const reservedVariables = [
@@ -202,6 +203,13 @@ export function functionProblems(inputs: Record<string, unknown>): string[] {
   if (size > maxEnvironmentBytes) {
     problems.push(`environment variables take ${size} bytes; Lambda allows ${maxEnvironmentBytes}`);
   }
+  const timeout = inputs.timeout;
+  if (
+    timeout !== undefined &&
+    (!Number.isInteger(timeout) || Number(timeout) < 1 || Number(timeout) > 900)
+  ) {
+    problems.push(`timeout ${String(timeout)} is not between 1 and 900 seconds`);
+  }
   const reserved = inputs.reservedConcurrentExecutions;
   if (reserved !== undefined && (!Number.isInteger(reserved) || Number(reserved) < -1)) {
     problems.push(`reservedConcurrentExecutions ${String(reserved)} is neither -1 nor a count`);
@@ -214,4 +222,85 @@ const functionRule: Rule = (resources) =>
     functionProblems(fn.inputs).map((problem) => `${fn.name}: ${problem}`),
   );
 
-const rules: readonly Rule[] = [routeRule, alarmRule, functionRule];
+// API Gateway HTTP API CreateIntegration: timeoutInMillis between 50 and 30,000.
+export function integrationProblems(inputs: Record<string, unknown>): string[] {
+  const timeout = inputs.timeoutMilliseconds;
+  if (timeout === undefined) return [];
+  return Number.isInteger(timeout) && Number(timeout) >= 50 && Number(timeout) <= 30_000
+    ? []
+    : [`timeoutMilliseconds ${String(timeout)} is not between 50 and 30000`];
+}
+
+const integrationRule: Rule = (resources) =>
+  ofType(resources, 'aws:apigatewayv2/integration:Integration').flatMap((integration) =>
+    integrationProblems(integration.inputs).map((problem) => `${integration.name}: ${problem}`),
+  );
+
+// Lambda PutFunctionEventInvokeConfig: MaximumRetryAttempts 0 to 2, MaximumEventAgeInSeconds
+// 60 to 21,600; a queue destination must be a standard queue (FIFO destinations are refused).
+export function eventInvokeProblems(
+  inputs: Record<string, unknown>,
+  queues: readonly PlannedInputs[],
+): string[] {
+  const problems: string[] = [];
+  const retries = inputs.maximumRetryAttempts;
+  if (
+    retries !== undefined &&
+    (!Number.isInteger(retries) || Number(retries) < 0 || Number(retries) > 2)
+  ) {
+    problems.push(`maximumRetryAttempts ${String(retries)} is not 0, 1 or 2`);
+  }
+  const age = inputs.maximumEventAgeInSeconds;
+  if (age !== undefined && (!Number.isInteger(age) || Number(age) < 60 || Number(age) > 21_600)) {
+    problems.push(`maximumEventAgeInSeconds ${String(age)} is not between 60 and 21600`);
+  }
+  const destinations = (inputs.destinationConfig ?? {}) as Record<
+    string,
+    { destination?: unknown }
+  >;
+  for (const [when, target] of Object.entries(destinations)) {
+    const arn = String(target?.destination ?? '');
+    if (!arn.startsWith('arn:aws:sqs:')) continue;
+    const queueName = arn.split(':').at(-1) ?? '';
+    const queue = queues.find((q) => q.inputs.name === queueName);
+    if (queueName.endsWith('.fifo') || queue?.inputs.fifoQueue === true) {
+      problems.push(
+        `${when} destination ${queueName} is a FIFO queue; Lambda takes standard queues only`,
+      );
+    }
+  }
+  return problems;
+}
+
+const eventInvokeRule: Rule = (resources) => {
+  const queues = ofType(resources, 'aws:sqs/queue:Queue');
+  return ofType(
+    resources,
+    'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
+  ).flatMap((config) =>
+    eventInvokeProblems(config.inputs, queues).map((problem) => `${config.name}: ${problem}`),
+  );
+};
+
+// SQS CreateQueue: MessageRetentionPeriod between 60 seconds and 14 days.
+export function queueProblems(inputs: Record<string, unknown>): string[] {
+  const retention = inputs.messageRetentionSeconds;
+  if (retention === undefined) return [];
+  return Number.isInteger(retention) && Number(retention) >= 60 && Number(retention) <= 1_209_600
+    ? []
+    : [`messageRetentionSeconds ${String(retention)} is not between 60 and 1209600`];
+}
+
+const queueRule: Rule = (resources) =>
+  ofType(resources, 'aws:sqs/queue:Queue').flatMap((queue) =>
+    queueProblems(queue.inputs).map((problem) => `${queue.name}: ${problem}`),
+  );
+
+const rules: readonly Rule[] = [
+  routeRule,
+  alarmRule,
+  functionRule,
+  integrationRule,
+  eventInvokeRule,
+  queueRule,
+];

@@ -259,6 +259,11 @@ function computedOutputs(
       return { fqdn: String(inputs.name).replace(/\.$/, '') };
     case 'aws:sns/topic:Topic':
       return { arn: arn('sns', name) };
+    case 'aws:sqs/queue:Queue':
+      return {
+        arn: arn('sqs', name),
+        url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+      };
     case 'random:index/randomPassword:RandomPassword':
       return { result: 'offline-plan-password' };
     default:

@@ -10,6 +10,8 @@ import { analysisDocs } from './http/analysis-docs.js';
 import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs } from './http/conversation-docs.js';
 import { conversationRoutes } from './http/conversation-routes.js';
+import { jobDocs } from './http/job-docs.js';
+import { jobRoutes } from './http/job-routes.js';
 import {
   accessLog,
   authenticate,
@@ -35,6 +37,7 @@ import { systemDocs, systemRoutes, type HealthChecks } from './http/system-route
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Suggestions } from './suggestions/suggest-onboarding.js';
+import type { Jobs } from './jobs/job-use-cases.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -44,6 +47,7 @@ export interface AppDeps {
   readonly coaching: Coaching;
   readonly analyses: Analyses;
   readonly suggestions: Suggestions;
+  readonly jobs: Jobs;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
 }
@@ -55,6 +59,7 @@ export const exposedHeaders = [
   'X-RateLimit-Reset',
   'Retry-After',
   'Location',
+  'Preference-Applied',
 ];
 
 /** The named stage an API Gateway event came through (serverless-http keeps its context). */
@@ -102,12 +107,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ];
   const conversations = conversationRoutes({
     coaching: deps.coaching,
+    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,
+    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
@@ -118,13 +125,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     maxBodyBytes: config.maxBodyBytes,
     guard,
   });
+  const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
   const docs = docsRoutes({
     prefix: config.apiPrefix,
-    contributions: [systemDocs, conversationDocs, analysisDocs, suggestionDocs],
+    contributions: [systemDocs, conversationDocs, analysisDocs, jobDocs, suggestionDocs],
   });
   // One router holds every route, so a request's path is matched once (by the guard).
   const router = new Router<AppState>();
-  for (const routes of [system, conversations, analysis, suggestions, docs]) {
+  for (const routes of [system, conversations, analysis, jobs, suggestions, docs]) {
     router.use(routes.routes());
   }
   const routes = routing(router, `${config.apiPrefix}/suggestions/`);

@@ -21,6 +21,11 @@ import { createConversationRepository } from './storage/conversation-repository.
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
+import type { JobDispatcher } from './jobs/dispatcher.js';
+import { createInProcessDispatcher } from './jobs/in-process-dispatcher.js';
+import { createLambdaDispatcher } from './jobs/lambda-dispatcher.js';
+import { createJobs, type Jobs } from './jobs/job-use-cases.js';
+import { createJobRepository } from './storage/job-repository.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -34,6 +39,17 @@ export interface Overrides {
   readonly instrument?: <C extends object>(client: C) => C;
   /** The use cases' clock (a test moves it past a lease's expiry). */
   readonly now?: () => Date;
+  /**
+   * Where accepted jobs go, given the worker's entry; by default this process runs them
+   * (in-process-dispatcher.ts). Lambda passes one that invokes the function again.
+   */
+  readonly jobDispatcher?: (run: (jobId: string) => Promise<unknown>) => JobDispatcher;
+  /**
+   * The Lambda function this process runs in (the runtime's AWS_LAMBDA_FUNCTION_NAME): jobs are
+   * handed to another invocation of it (jobs/lambda-dispatcher.ts), never run here, since Lambda
+   * freezes the environment once the 202 is answered.
+   */
+  readonly lambdaFunctionName?: string;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -119,7 +135,8 @@ export function createLlm(
             region: config.region,
             endpoint: llm.bedrockEndpoint,
             maxAttempts: llm.maxAttempts,
-            timeoutMs: llm.timeoutMs,
+            // One attempt may take a job's whole budget; each request's own budget still ends it.
+            timeoutMs: Math.max(llm.timeoutMs, llm.asyncTimeoutMs),
             localCredentials: isStandIn(llm.bedrockEndpoint, config.deployed),
           });
           return createBedrockProvider({
@@ -208,6 +225,38 @@ function rateLimiters(
   });
 }
 
+/**
+ * The overrides' dispatcher; in Lambda, another invocation of the function; else this process
+ * runs the jobs, JOBS_CONCURRENCY at a time.
+ */
+function dispatcherFor(
+  config: Config,
+  logger: Logger,
+  overrides: Overrides,
+  adapters: { readonly metrics: Metrics; readonly instrument: Instrument },
+  run: (jobId: string) => Promise<unknown>,
+): JobDispatcher {
+  if (overrides.jobDispatcher) return overrides.jobDispatcher(run);
+  if (overrides.lambdaFunctionName) {
+    return createLambdaDispatcher({
+      functionName: config.jobs.functionName ?? overrides.lambdaFunctionName,
+      region: config.region,
+      endpoint: config.jobs.lambdaEndpoint,
+      localCredentials: isStandIn(config.jobs.lambdaEndpoint, config.deployed),
+      instrument: adapters.instrument,
+      logger,
+      metrics: adapters.metrics,
+    });
+  }
+  return createInProcessDispatcher({
+    concurrency: config.jobs.concurrency,
+    run: async (jobId) => {
+      await run(jobId);
+    },
+    logger,
+  });
+}
+
 export function composeDependencies(
   config: Config,
   logger: Logger,
@@ -236,7 +285,7 @@ export function composeDependencies(
   const now = overrides.now ?? (() => new Date());
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
-  const coaching = createCoaching({
+  const coachingDeps = {
     conversations,
     sessions,
     templates,
@@ -245,14 +294,28 @@ export function composeDependencies(
     logger,
     maxTurns: config.maxTurns,
     now,
-  });
+  };
+  const coaching = createCoaching(coachingDeps);
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
-  const analyses = createAnalyses({
+  const analysisDeps = {
     repository: analysisRepository,
     templates,
     llm,
     metrics,
     logger,
+    now,
+  };
+  const analyses = createAnalyses(analysisDeps);
+  const jobs: Jobs = createJobs({
+    jobs: createJobRepository(dynamo, config.tables.jobs),
+    dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
+      jobs.run(jobId),
+    ),
+    coaching: coachingDeps,
+    analysis: analysisDeps,
+    budgetMs: config.llm.asyncTimeoutMs,
+    logger,
+    metrics,
     now,
   });
   const suggestions = createSuggestions({
@@ -276,6 +339,7 @@ export function composeDependencies(
     coaching,
     analyses,
     suggestions,
+    jobs,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
     checks: {
       database: async () => {

@@ -95,6 +95,7 @@ const envSchema = z.object({
   COACHING_SESSIONS_TABLE: optionalText,
   ANALYSES_TABLE: optionalText,
   RATE_LIMIT_TABLE: optionalText,
+  JOBS_TABLE: optionalText,
   DYNAMODB_ENDPOINT: url.optional(),
   PROMPTS_S3_BUCKET: optionalText,
   S3_ENDPOINT: url.optional(),
@@ -116,11 +117,18 @@ const envSchema = z.object({
   DEFAULT_LLM_MODEL: z.string().trim().min(1).default('us.anthropic.claude-sonnet-4-6'),
   ALLOWED_LLM_MODELS: commaList.optional(),
   BEDROCK_ENDPOINT: url.optional(),
+  // In Lambda, where jobs are handed on (another invocation of the function); a fake in tests.
+  LAMBDA_ENDPOINT: url.optional(),
+  // In Lambda, the function whose handler runs job events: the API function, also when the
+  // job is accepted by another function of the stack (the streaming one). Unset: this function.
+  JOBS_FUNCTION_NAME: optionalText,
   OPENAI_BASE_URL: url.optional(),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
   // The model's share of a turn, so the storage calls around it still end inside 25 s.
   LLM_TIMEOUT_MS: positiveInt.default(22_000),
+  // A job's model budget (Prefer: respond-async): past API Gateway's 30 s, within the function's.
+  LLM_ASYNC_TIMEOUT_MS: positiveInt.default(120_000),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
@@ -150,6 +158,8 @@ const envSchema = z.object({
   RATE_LIMIT_DEFAULT: z.string().default('100/10'),
   RATE_LIMIT_ANONYMOUS: z.string().default('60/60'),
   METRICS_ENABLED: boolText.optional(),
+  // The local server's jobs running at once; the rest wait their turn.
+  JOBS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(4),
 });
 
 export type LlmProviderName = 'bedrock' | 'openai' | 'offline';
@@ -195,6 +205,8 @@ export interface Config {
     readonly allowedModels: readonly string[];
     readonly bedrockEndpoint?: string;
     readonly timeoutMs: number;
+    /** A job's model budget (LLM_ASYNC_TIMEOUT_MS). */
+    readonly asyncTimeoutMs: number;
     /** Attempts per model call (the first included) before a transient failure is a 503. */
     readonly maxAttempts: number;
     readonly openai: {
@@ -217,6 +229,14 @@ export interface Config {
     readonly anonymous: RateLimit;
   };
   readonly metricsEnabled: boolean;
+  readonly jobs: {
+    /** Jobs the local server runs at once (JOBS_CONCURRENCY). */
+    readonly concurrency: number;
+    /** Another Lambda endpoint for the self-invocation that hands a job on (tests). */
+    readonly lambdaEndpoint?: string;
+    /** In Lambda, the function that runs the jobs (JOBS_FUNCTION_NAME); unset, this one. */
+    readonly functionName?: string;
+  };
 }
 
 /** A configuration that cannot run; the message is one line naming the variable. */
@@ -348,6 +368,7 @@ export function loadConfig(
       allowedModels,
       bedrockEndpoint: e.BEDROCK_ENDPOINT,
       timeoutMs: e.LLM_TIMEOUT_MS,
+      asyncTimeoutMs: e.LLM_ASYNC_TIMEOUT_MS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
@@ -365,5 +386,10 @@ export function loadConfig(
       anonymous: parseRateLimit('RATE_LIMIT_ANONYMOUS', e.RATE_LIMIT_ANONYMOUS),
     },
     metricsEnabled: e.METRICS_ENABLED ?? deployed,
+    jobs: {
+      concurrency: e.JOBS_CONCURRENCY,
+      lambdaEndpoint: e.LAMBDA_ENDPOINT,
+      functionName: e.JOBS_FUNCTION_NAME,
+    },
   };
 }

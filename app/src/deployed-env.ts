@@ -14,6 +14,8 @@ export const deployedEnv = {
   llmProvider: 'DEFAULT_LLM_PROVIDER',
   defaultModel: 'DEFAULT_LLM_MODEL',
   allowedModels: 'ALLOWED_LLM_MODELS',
+  asyncModelTimeoutMs: 'LLM_ASYNC_TIMEOUT_MS',
+  jobsFunctionName: 'JOBS_FUNCTION_NAME',
   corsOrigins: 'CORS_ORIGINS',
   rateLimitStore: 'RATE_LIMIT_STORE',
   redisEndpoint: 'REDIS_CLUSTER_ENDPOINT',

@@ -55,6 +55,12 @@ export class AnalysisNotFoundError extends AppError {
   }
 }
 
+export class JobNotFoundError extends AppError {
+  constructor(jobId: string) {
+    super(404, 'job_not_found', `Job ${jobId} not found`);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message = 'Not found', code = 'not_found') {
     super(404, code, message);

@@ -7,6 +7,7 @@ import serverless from 'serverless-http';
 import { createApp } from './app.js';
 import { composeDependencies } from './compose.js';
 import { loadConfig } from './config.js';
+import { handleLambdaEvent, type EventRoutes } from './lambda/job-events.js';
 import { createLogger } from './observability/logger.js';
 import { deferredEmfMetrics } from './observability/metrics-deferred.js';
 import type { FlushableMetrics } from './observability/metrics-emf.js';
@@ -15,6 +16,7 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 interface Environment {
   readonly handle: Handler;
+  readonly routes: Omit<EventRoutes, 'http'>;
   readonly metrics?: FlushableMetrics;
 }
 
@@ -36,15 +38,16 @@ async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
   const logger = createLogger(config.logLevel, { format: 'json', silent: config.logSilent });
   const metrics = config.metricsEnabled ? deferredEmfMetrics({ stage: config.stage }) : undefined;
   const instrument = await xrayTracing(env);
-  const app = createApp(
-    composeDependencies(config, logger, {
-      metrics,
-      instrument,
-      // The image keeps prompts/ beside the bundle: the fallback when S3 is unreachable.
-      promptsDir: path.join(__dirname, 'prompts'),
-    }),
-  );
-  return { handle: serverless(app) as Handler, metrics };
+  const deps = composeDependencies(config, logger, {
+    metrics,
+    instrument,
+    // The image keeps prompts/ beside the bundle: the fallback when S3 is unreachable.
+    promptsDir: path.join(__dirname, 'prompts'),
+    // Set by the Lambda runtime: jobs go to another invocation of this function.
+    lambdaFunctionName: env.AWS_LAMBDA_FUNCTION_NAME,
+  });
+  const routes = { runJob: deps.jobs.run, logger };
+  return { handle: serverless(createApp(deps)) as Handler, routes, metrics };
 }
 
 let environment: Promise<Environment> | undefined;
@@ -54,9 +57,10 @@ export const handler: Handler = async (event, context) => {
     environment = undefined; // a failed start-up is retried by the next invocation
     throw error;
   });
-  const { handle, metrics } = await environment;
+  const { handle, routes, metrics } = await environment;
   try {
-    return await handle(event, context);
+    // HTTP API events go to the app, job events to the worker (lambda/job-events.ts).
+    return await handleLambdaEvent(event, { ...routes, http: () => handle(event, context) });
   } finally {
     await metrics?.flush();
   }

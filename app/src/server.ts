@@ -30,6 +30,10 @@ export interface StopReport {
   readonly finished: number;
   /** Requests still running when the grace period ran out, whose connections were closed. */
   readonly cutOff: number;
+  /** Jobs that finished during the stop. */
+  readonly jobsFinished: number;
+  /** Jobs not started or not finished by the end of the grace period: failed (503), freed. */
+  readonly jobsFailed: number;
 }
 
 export interface LocalServer {
@@ -101,12 +105,14 @@ export async function startLocalServer(
         ? undefined
         : fixedSecret(localJwtSecret(config.dataDir));
     // The embedded store serves every DynamoDB use, the rate-limit counters included.
-    const app = createApp(
-      composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
-        dynamo,
-        secretSource,
-      }),
-    );
+    const deps = composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
+      dynamo,
+      secretSource,
+    });
+    // This server runs its jobs itself: whatever a previous run left open can never finish.
+    const abandoned = await deps.jobs.failUnfinished();
+    if (abandoned > 0) logger.info({ event: 'jobs_failed_at_start', jobs: abandoned });
+    const app = createApp(deps);
     const server = createServer(app.callback());
     answerClientErrors(server, logger);
     const requests = trackRequests(server);
@@ -141,15 +147,19 @@ export async function startLocalServer(
         server.closeIdleConnections();
         const report = await requests.drain(graceMs);
         server.closeAllConnections();
+        // Jobs share the grace period: what has not finished by its end fails and lets go.
+        const jobs = await deps.jobs.stop(Math.max(0, graceMs - (Date.now() - started)));
         await undo();
         logger.info({
           event: 'server_stopped',
           reason,
           requests_finished: report.finished,
           requests_cut_off: report.cutOff,
+          jobs_finished: jobs.finished,
+          jobs_failed: jobs.failed,
           duration_ms: Date.now() - started,
         });
-        return report;
+        return { ...report, jobsFinished: jobs.finished, jobsFailed: jobs.failed };
       },
     };
   } catch (error) {

@@ -5,12 +5,14 @@ export async function apiCall(
   route: string,
   bearer: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
   const response = await fetch(`${url}${route}`, {
     method,
     headers: {
       Authorization: `Bearer ${bearer}`,
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

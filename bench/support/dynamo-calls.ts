@@ -42,10 +42,16 @@ export async function countDynamoCalls(
     },
     { step: 'initialize', name: 'benchDynamoCallCounter' },
   );
+  // Jobs are run when the count says so, so each side of a job is counted on its own.
+  let worker: (jobId: string) => Promise<unknown> = () => Promise.resolve();
   const app = createApp(
     composeDependencies(config, createLogger('error', { silent: true }), {
       dynamo,
       secretSource: fixedSecret(secret),
+      jobDispatcher: (run) => {
+        worker = run;
+        return { dispatch: () => Promise.resolve() };
+      },
     }),
   );
   const server = app.listen(0, '127.0.0.1');
@@ -57,11 +63,33 @@ export async function countDynamoCalls(
     .sign(new TextEncoder().encode(secret));
 
   const counts: Record<string, number> = {};
-  async function measure(name: string, method: string, path: string, body?: unknown) {
+  async function measure(
+    name: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) {
     calls = 0;
-    const answer = await apiCall(url, method, path, bearer, body);
+    const answer = await apiCall(url, method, path, bearer, body, headers);
     counts[name] = calls;
     return answer;
+  }
+  /** A job end to end: the 202, the worker's run, and one poll that reads the result. */
+  async function measureJob(name: string, path: string, body: unknown) {
+    const accepted = await measure(`${name}_accept`, 'POST', path, body, {
+      Prefer: 'respond-async',
+    });
+    const jobId = String(accepted.job_id);
+    calls = 0;
+    await worker(jobId);
+    counts[`${name}_worker`] = calls;
+    const job = await measure(`${name}_poll`, 'GET', `/api/v1/jobs/${jobId}`);
+    if (job.status !== 'succeeded') throw new Error(`${name} job ended ${String(job.status)}`);
+    counts[`${name}_total`] =
+      (counts[`${name}_accept`] ?? 0) +
+      (counts[`${name}_worker`] ?? 0) +
+      (counts[`${name}_poll`] ?? 0);
   }
 
   try {
@@ -84,6 +112,9 @@ export async function countDynamoCalls(
       });
     }
     await measure('get_long', 'GET', conversation);
+    await measureJob('job_message', `${conversation}/message`, {
+      user_message: 'Patience matters to me too.',
+    });
     await measure('list', 'GET', '/api/v1/conversations');
     await measure('pause', 'POST', `${conversation}/pause`, {});
     await measure('resume', 'POST', `${conversation}/resume`);
@@ -94,6 +125,7 @@ export async function countDynamoCalls(
       analysisId = String(result.analysis_id);
     }
     await measure('analysis_get', 'GET', `/api/v1/analysis/${analysisId}`);
+    await measureJob('job_analysis', '/api/v1/analysis/kpi', analyses.kpi);
     await measure('delete', 'DELETE', conversation);
     return counts;
   } finally {

@@ -50,6 +50,9 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         [
           'api-5xx-rate',
           'bedrock-throttles',
+          'failed-job-events',
+          'jobs-expired',
+          'jobs-failed',
           ...tableList.map((def) => `dynamodb-throttles-${def.id}`),
           'lambda-concurrency',
           'lambda-duration',
@@ -78,7 +81,8 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       expect(byName('lambda-errors').inputs.dimensions).to.deep.equal({
         FunctionName: functionName,
       });
-      expect(byName('lambda-duration').inputs.threshold).to.be.within(20_000, 30_000);
+      // 90% of the 150 s timeout: only a job comes near it; a request ends at the gateway's 30 s.
+      expect(byName('lambda-duration').inputs.threshold).to.equal(135_000);
       // No reservation: 80% of the account's default quota of 1000.
       expect(byName('lambda-concurrency').inputs).to.include({
         metricName: 'ConcurrentExecutions',
@@ -125,11 +129,48 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       );
     });
 
-    it('reads the token metrics under the namespace, dimension and names the app writes', async () => {
+    it('fires on any expired job, on more than 5 jobs the service failed in 5 minutes, and on any job event Lambda gave up on', () => {
+      const appMetric = (suffix: string) =>
+        queries(suffix).flatMap((q) =>
+          q.metric
+            ? [`${q.metric.namespace} ${q.metric.metricName} ${q.metric.dimensions.Stage}`]
+            : [],
+        );
+      expect(appMetric('jobs-expired')).to.deep.equal([`PurposePath/Coaching JobExpired ${stage}`]);
+      expect(byName('jobs-expired').inputs.threshold).to.equal(0);
+      expect(appMetric('jobs-failed')).to.deep.equal([`PurposePath/Coaching JobFailed ${stage}`]);
+      expect(byName('jobs-failed').inputs.threshold).to.equal(5);
+      for (const suffix of ['jobs-expired', 'jobs-failed']) {
+        expect(queries(suffix)[0]?.metric).to.deep.include({ stat: 'Sum', period: 300 });
+      }
+      const queue = String(onlyResource(plan, 'aws:sqs/queue:Queue').inputs.name);
+      const lost = queries('failed-job-events');
+      expect(lost.flatMap((q) => (q.metric ? [q.metric] : []))).to.deep.equal([
+        {
+          namespace: 'AWS/SQS',
+          metricName: 'ApproximateNumberOfMessagesVisible',
+          dimensions: { QueueName: queue },
+          stat: 'Maximum',
+          period: 300,
+        },
+        {
+          namespace: 'AWS/Lambda',
+          metricName: 'DestinationDeliveryFailures',
+          dimensions: { FunctionName: functionName },
+          stat: 'Sum',
+          period: 300,
+        },
+      ]);
+      expect(byName('failed-job-events').inputs.threshold).to.equal(0);
+    });
+
+    it('reads the token and job metrics under the namespace, dimension and names the app writes', async () => {
       const lines: string[] = [];
       const metrics = createEmfMetrics({ stage, write: (line) => lines.push(line) });
       metrics.add('LLMInputTokens', 1, 'Count');
       metrics.add('LLMOutputTokens', 1, 'Count');
+      metrics.add('JobFailed', 1, 'Count');
+      metrics.add('JobExpired', 1, 'Count');
       await metrics.close();
       const written = lines.flatMap((line) => {
         const event = JSON.parse(line) as {
@@ -150,8 +191,10 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
           })),
         );
       });
-      const read = queries('llm-tokens').flatMap((q) => (q.metric ? [q.metric] : []));
-      expect(read).to.have.length(2);
+      const read = ['llm-tokens', 'jobs-failed', 'jobs-expired'].flatMap((suffix) =>
+        queries(suffix).flatMap((q) => (q.metric ? [q.metric] : [])),
+      );
+      expect(read).to.have.length(4);
       for (const metric of read) {
         expect(metricNames).to.include(metric.metricName);
         expect(written).to.deep.include({

@@ -5,8 +5,11 @@ import { apiRoutes } from '../../infra/http-api';
 import {
   alarmProblems,
   assertAwsAccepts,
+  eventInvokeProblems,
   findAwsProblems,
   functionProblems,
+  integrationProblems,
+  queueProblems,
   routeKeyProblems,
   type PlannedInputs,
 } from '../../scripts/aws-rules';
@@ -162,5 +165,65 @@ describe('Lambda functions', () => {
     for (const reserved of [-1, 0, 50]) {
       expect(functionProblems({ reservedConcurrentExecutions: reserved })).to.deep.equal([]);
     }
+  });
+});
+
+describe('Lambda timeouts and HTTP API integration timeouts', () => {
+  it('when a function runs longer than 900 s, or not at all, then Lambda refuses it', () => {
+    expect(functionProblems({ timeout: 901 })).to.deep.equal([
+      'timeout 901 is not between 1 and 900 seconds',
+    ]);
+    expect(functionProblems({ timeout: 0 })).to.deep.equal([
+      'timeout 0 is not between 1 and 900 seconds',
+    ]);
+    for (const timeout of [1, 150, 900]) expect(functionProblems({ timeout })).to.deep.equal([]);
+  });
+
+  it('when an integration would wait past 30 s, then API Gateway refuses it', () => {
+    expect(integrationProblems({ timeoutMilliseconds: 150_000 })).to.deep.equal([
+      'timeoutMilliseconds 150000 is not between 50 and 30000',
+    ]);
+    expect(integrationProblems({ timeoutMilliseconds: 49 })).to.have.length(1);
+    expect(integrationProblems({ timeoutMilliseconds: 30_000 })).to.deep.equal([]);
+  });
+});
+
+describe('asynchronous invocation settings and their queue', () => {
+  const queueArn = (name: string) => `arn:aws:sqs:us-east-1:123456789012:${name}`;
+  const queue = (name: string, fifo = false): PlannedInputs => ({
+    type: 'aws:sqs/queue:Queue',
+    name,
+    inputs: { name, ...(fifo ? { fifoQueue: true } : {}) },
+  });
+
+  it('when retries or the event age are outside Lambda’s ranges, then they are refused', () => {
+    expect(
+      eventInvokeProblems({ maximumRetryAttempts: 3, maximumEventAgeInSeconds: 59 }, []),
+    ).to.deep.equal([
+      'maximumRetryAttempts 3 is not 0, 1 or 2',
+      'maximumEventAgeInSeconds 59 is not between 60 and 21600',
+    ]);
+    expect(eventInvokeProblems({ maximumEventAgeInSeconds: 21_601 }, [])).to.have.length(1);
+    expect(
+      eventInvokeProblems({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 }, []),
+    ).to.deep.equal([]);
+  });
+
+  it('when the on-failure destination is a FIFO queue, then Lambda refuses it; a standard one passes', () => {
+    const to = (name: string) => ({
+      destinationConfig: { onFailure: { destination: queueArn(name) } },
+    });
+    expect(eventInvokeProblems(to('lost.fifo'), [queue('lost.fifo', true)])).to.deep.equal([
+      'onFailure destination lost.fifo is a FIFO queue; Lambda takes standard queues only',
+    ]);
+    expect(eventInvokeProblems(to('lost'), [queue('lost')])).to.deep.equal([]);
+  });
+
+  it('when a queue keeps messages longer than 14 days or under a minute, then SQS refuses it', () => {
+    expect(queueProblems({ messageRetentionSeconds: 1_209_601 })).to.deep.equal([
+      'messageRetentionSeconds 1209601 is not between 60 and 1209600',
+    ]);
+    expect(queueProblems({ messageRetentionSeconds: 59 })).to.have.length(1);
+    expect(queueProblems({ messageRetentionSeconds: 1_209_600 })).to.deep.equal([]);
   });
 });

@@ -22,6 +22,8 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.llmProvider]: (c) => c.llm.provider,
   [deployedEnv.defaultModel]: (c) => c.llm.defaultModel,
   [deployedEnv.allowedModels]: (c) => c.llm.allowedModels.join(','),
+  [deployedEnv.asyncModelTimeoutMs]: (c) => String(c.llm.asyncTimeoutMs),
+  [deployedEnv.jobsFunctionName]: (c) => c.jobs.functionName,
   [deployedEnv.corsOrigins]: (c) => c.corsOrigins.join(','),
   [deployedEnv.rateLimitStore]: (c) => c.rateLimits.store,
   [deployedEnv.redisEndpoint]: (c) => c.redis?.endpoint,

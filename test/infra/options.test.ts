@@ -187,7 +187,8 @@ describe('stack config checks', () => {
     function: {
       architecture: 'x86_64',
       memorySize: 1024,
-      timeoutSeconds: 30,
+      timeoutSeconds: 150,
+      asyncModelTimeoutSeconds: 120,
       subnetIds: [],
       securityGroupIds: [],
       accountConcurrency: 1000,
@@ -197,7 +198,12 @@ describe('stack config checks', () => {
     corsOrigins: [],
     apiMappingKey: 'coaching',
     throttling: { rateLimit: 10, burstLimit: 20 },
-    alarms: { lambdaErrorsPer5Minutes: 10, llmTokensPerHour: 1000, api5xxMinRequests: 20 },
+    alarms: {
+      lambdaErrorsPer5Minutes: 10,
+      llmTokensPerHour: 1000,
+      api5xxMinRequests: 20,
+      jobFailuresPer5Minutes: 5,
+    },
   };
 
   it('when the settings are coherent, then there is nothing to report', () => {
@@ -211,9 +217,24 @@ describe('stack config checks', () => {
       'defaultModel',
     ],
     [
-      'the timeout outlasts the HTTP API',
-      { function: { ...valid.function, timeoutSeconds: 60 } },
-      'timeout',
+      'the timeout does not cover an asynchronous job and its storage calls',
+      { function: { ...valid.function, timeoutSeconds: 134 } },
+      'timeout must be between 135 (asyncModelTimeout 120 s plus 15 s',
+    ],
+    [
+      'the timeout is past what Lambda allows',
+      { function: { ...valid.function, timeoutSeconds: 901 } },
+      'and 900 seconds',
+    ],
+    [
+      'a longer job budget is not matched by the timeout',
+      { function: { ...valid.function, asyncModelTimeoutSeconds: 300 } },
+      'timeout must be between 315',
+    ],
+    [
+      'the job budget is nothing',
+      { function: { ...valid.function, asyncModelTimeoutSeconds: 0, timeoutSeconds: 60 } },
+      'asyncModelTimeout must be at least 1 second',
     ],
     [
       'subnets come without security groups',
@@ -286,6 +307,11 @@ describe('stack config checks', () => {
       'the 5xx alarm would judge a rate over no request',
       { alarms: { ...valid.alarms, api5xxMinRequests: 0 } },
       'api5xxMinRequests',
+    ],
+    [
+      'the job-failures alarm has a negative threshold',
+      { alarms: { ...valid.alarms, jobFailuresPer5Minutes: -1 } },
+      'jobFailuresPer5Minutes',
     ],
     ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
     [

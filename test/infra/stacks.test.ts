@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-deps';
 import { estimateCostUsd } from '../../app/src/llm/pricing';
-import { tableList, tableName } from '../../app/src/storage/tables';
+import { tableList, tableName, tables } from '../../app/src/storage/tables';
 import { actionsWithoutResourceLevel } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
 import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
@@ -62,6 +63,7 @@ const expectedRoutes = [
   'GET /api/v1/health',
   'GET /api/v1/health/live',
   'GET /api/v1/health/ready',
+  'GET /api/v1/jobs/{job_id}',
   'GET /docs',
   'GET /openapi.json',
   'GET /redoc',
@@ -88,8 +90,11 @@ const expectedEnvironment = [
   'CORS_ORIGINS',
   'DEFAULT_LLM_MODEL',
   'DEFAULT_LLM_PROVIDER',
+  'JOBS_FUNCTION_NAME',
+  'JOBS_TABLE',
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
+  'LLM_ASYNC_TIMEOUT_MS',
   'LOG_LEVEL',
   'MESSAGES_TABLE',
   'METRICS_ENABLED',
@@ -312,7 +317,14 @@ for (const [stage, expected] of Object.entries(stacks)) {
         );
         expect(logGroup?.inputs.retentionInDays).to.equal(expected.logRetentionDays);
         expect(fn.inputs.memorySize).to.equal(expected.memorySize);
-        expect(fn.inputs.timeout).to.equal(30);
+      });
+
+      it('runs 150 s, long enough for a job’s 120 s model budget and its storage calls', () => {
+        expect(fn.inputs.timeout).to.equal(150);
+        expect(Number(env.LLM_ASYNC_TIMEOUT_MS)).to.equal(120_000);
+        expect(Number(fn.inputs.timeout) * 1000).to.be.at.least(
+          Number(env.LLM_ASYNC_TIMEOUT_MS) + FINISH_MARGIN_MS,
+        );
       });
 
       it('gets the environment the app reads, naming this stack’s tables, bucket and secret', () => {
@@ -346,6 +358,8 @@ for (const [stage, expected] of Object.entries(stacks)) {
         expect(integration.inputs).to.include({
           integrationType: 'AWS_PROXY',
           payloadFormatVersion: '2.0',
+          // A request waits at most the gateway's 30 s, however long the function may run.
+          timeoutMilliseconds: 30_000,
         });
         expect(integration.inputs.integrationUri).to.contain(`function:${String(fn.inputs.name)}/`);
         const routes = resourcesOfType(plan, 'aws:apigatewayv2/route:Route');
@@ -421,6 +435,34 @@ for (const [stage, expected] of Object.entries(stacks)) {
       }
     });
 
+    describe('jobs', () => {
+      it('keeps a job’s event as long as a worker may start it (60 s), asks for no retry that could not start it, and records what Lambda gives up on', () => {
+        const config = onlyResource(
+          plan,
+          'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
+        );
+        const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
+        expect(config.inputs).to.deep.include({
+          functionName: fn.inputs.name,
+          maximumEventAgeInSeconds: 60,
+          maximumRetryAttempts: 0,
+          destinationConfig: {
+            onFailure: {
+              destination: `arn:aws:sqs:us-east-1:123456789012:${String(queue.inputs.name)}`,
+            },
+          },
+        });
+        expect(config.inputs).to.not.have.property('qualifier');
+        expect(queue.inputs).to.include({
+          name: `purposepath-coaching-failed-jobs-${stage}-v2`,
+          sqsManagedSseEnabled: true,
+          messageRetentionSeconds: 14 * 24 * 3600,
+        });
+        expect(queue.inputs).to.not.have.property('fifoQueue');
+        expect(String(plan.outputs.failedJobQueueUrl)).to.contain(String(queue.inputs.name));
+      });
+    });
+
     describe('JWT secret', () => {
       if (expected.generatesSecret) {
         it('generates purposepath/jwt-secret/<stage>, deletable at once, its value masked', () => {
@@ -480,12 +522,45 @@ for (const [stage, expected] of Object.entries(stacks)) {
           statements
             .filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)))
             .flatMap((s) => asList(s.Resource));
-        const tableArns = tableList.map((def) => `:table/${tableName(def, stage, '-v2')}`);
+        const tableArns = tableList
+          .filter((def) => def.id !== 'jobs')
+          .map((def) => `:table/${tableName(def, stage, '-v2')}`);
+        const jobsTable = `:table/${tableName(tables.jobs, stage, '-v2')}`;
         expect(
           resourcesFor('dynamodb:')
             .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
             .sort(),
-        ).to.deep.equal(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]).sort());
+        ).to.deep.equal(
+          [
+            ...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
+            jobsTable,
+            ...tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+          ].sort(),
+        );
+        // The jobs table: items by id, and a conversation's jobs by its one index; no Scan.
+        const jobGrants = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.includes(jobsTable)),
+        );
+        expect(
+          jobGrants.map((s) => ({
+            actions: asList(s.Action).sort(),
+            resources: asList(s.Resource).map((arn) => arn.slice(arn.indexOf(':table/'))),
+          })),
+        ).to.deep.equal([
+          {
+            actions: [
+              'dynamodb:BatchWriteItem',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:UpdateItem',
+            ],
+            resources: [jobsTable],
+          },
+          {
+            actions: ['dynamodb:Query'],
+            resources: tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+          },
+        ]);
         expect(resourcesFor('secretsmanager:')).to.deep.equal([env.JWT_SECRET_ARN]);
         expect(resourcesFor('s3:')).to.have.members([
           `arn:aws:s3:::${env.PROMPTS_S3_BUCKET}`,
@@ -524,6 +599,28 @@ for (const [stage, expected] of Object.entries(stacks)) {
             0,
           );
         }
+      });
+
+      it('lets the function invoke itself only, and send only to its failed-job queue', () => {
+        const statements = input(
+          onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+          'policy.Statement',
+        ) as Statement[];
+        const grantsOf = (prefix: string) =>
+          statements.filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)));
+        const invoke = grantsOf('lambda:');
+        expect(invoke.map((s) => asList(s.Action))).to.deep.equal([['lambda:InvokeFunction']]);
+        expect(invoke.flatMap((s) => asList(s.Resource))).to.deep.equal([
+          `arn:aws:lambda:us-east-1:123456789012:function:${String(fn.inputs.name)}`,
+        ]);
+        // The function jobs are handed to is that same one, by name.
+        expect(env.JOBS_FUNCTION_NAME).to.equal(fn.inputs.name);
+        const queue = onlyResource(plan, 'aws:sqs/queue:Queue');
+        const send = grantsOf('sqs:');
+        expect(send.map((s) => asList(s.Action))).to.deep.equal([['sqs:SendMessage']]);
+        expect(send.flatMap((s) => asList(s.Resource))).to.deep.equal([
+          `arn:aws:sqs:us-east-1:123456789012:${String(queue.inputs.name)}`,
+        ]);
       });
     });
 

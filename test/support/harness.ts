@@ -107,15 +107,14 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
   // Tests that exercise Secrets Manager name JWT_SECRET_ARN; the rest sign with TEST_SECRET.
   const secretSource = config.auth.secretArn ? undefined : fixedSecret(TEST_SECRET);
   const instrument = options.overrides?.instrument;
-  const app = createApp(
-    composeDependencies(config, logger, {
-      dynamo,
-      secretSource,
-      ...options.overrides,
-      // Every DynamoDB client the app builds (its data and its limiter store) meets DynamoDB's limits.
-      instrument: (client) => guardLikeDynamoDb(instrument ? instrument(client) : client),
-    }),
-  );
+  const deps = composeDependencies(config, logger, {
+    dynamo,
+    secretSource,
+    ...options.overrides,
+    // Every DynamoDB client the app builds (its data and its limiter store) meets DynamoDB's limits.
+    instrument: (client) => guardLikeDynamoDb(instrument ? instrument(client) : client),
+  });
+  const app = createApp(deps);
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -183,6 +182,8 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     },
     expectDocumented,
     async close() {
+      // Jobs still running in this process fail, before the store they write to goes.
+      await deps.jobs.stop(0);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       dynamo.client.destroy();

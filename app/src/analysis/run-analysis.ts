@@ -21,17 +21,23 @@ interface Answer {
   readonly result: StructuredResult<unknown>;
 }
 
+export interface RunOptions {
+  /** The model budget when it is not the adapter's default (a job's). */
+  readonly timeoutMs?: number;
+}
+
 export async function runAnalysis(
   deps: AnalysisDeps,
   principal: Principal,
   input: AnalysisInput,
+  options: RunOptions = {},
 ): Promise<StoredAnalysis> {
   deps.metrics.add('AnalysisRequested', 1, 'Count');
   const startedAt = deps.now();
   const template = await deps.templates.analysis(input.type);
   let answered: Answer;
   try {
-    answered = await answer(deps, template, input);
+    answered = await answer(deps, template, input, options);
   } catch (error) {
     await recordFailure(deps, principal, input, template, error, startedAt);
     throw error;
@@ -72,8 +78,11 @@ async function ask<T>(
   deps: AnalysisDeps,
   request: StructuredRequest<T>,
   tag: (output: T) => AnalysisOutcome,
+  { timeoutMs }: RunOptions,
 ): Promise<Answer> {
-  const result = await deps.llm.generate(request);
+  const result = await deps.llm.generate(
+    timeoutMs === undefined ? request : { ...request, timeoutMs },
+  );
   return { outcome: tag(result.output), result };
 }
 
@@ -82,25 +91,41 @@ async function answer(
   deps: AnalysisDeps,
   template: AnalysisTemplate,
   input: AnalysisInput,
+  options: RunOptions,
 ): Promise<Answer> {
   switch (input.type) {
     case 'alignment':
-      return ask(deps, alignmentRequest(template, input), (output) => ({
-        type: 'alignment',
-        output,
-      }));
+      return ask(
+        deps,
+        alignmentRequest(template, input),
+        (output) => ({
+          type: 'alignment',
+          output,
+        }),
+        options,
+      );
     case 'strategy':
-      return ask(deps, strategyRequest(template, input), (output) => ({
-        type: 'strategy',
-        output,
-      }));
+      return ask(
+        deps,
+        strategyRequest(template, input),
+        (output) => ({
+          type: 'strategy',
+          output,
+        }),
+        options,
+      );
     case 'kpi':
-      return ask(deps, kpiRequest(template, input), (output) => ({ type: 'kpi', output }));
+      return ask(deps, kpiRequest(template, input), (output) => ({ type: 'kpi', output }), options);
     case 'operations':
-      return ask(deps, operationsRequest(template, input), (output) => ({
-        type: 'operations',
-        output,
-      }));
+      return ask(
+        deps,
+        operationsRequest(template, input),
+        (output) => ({
+          type: 'operations',
+          output,
+        }),
+        options,
+      );
   }
 }
 

@@ -6,6 +6,11 @@ export interface MessageInput {
   readonly userMessage: string;
   readonly metadata: Record<string, unknown>;
   readonly idempotencyKey?: string;
+  /**
+   * How long the turn may take from its lease, model calls included (a job's budget is longer
+   * than a buffered turn's); the lease lasts this plus a margin.
+   */
+  readonly budgetMs?: number;
 }
 
 export interface TurnResult {

@@ -32,8 +32,11 @@ export async function sendMessage(
   return 'replay' in start ? start.replay : completeTurn(deps, principal, start, input);
 }
 
-/** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
-async function completeTurn(
+/**
+ * Ask, apply, commit and record on a leased conversation; unless committed, release it. A job's
+ * worker comes in here too, with the lease its job took when it was accepted (job-turn.ts).
+ */
+export async function completeTurn(
   deps: CoachingDeps,
   principal: Principal,
   turn: LeasedTurn,
@@ -42,7 +45,7 @@ async function completeTurn(
   let committed = false;
   try {
     const template = await deps.templates.coaching(turn.conversation.topic);
-    const answer = await askCoach(deps, principal, turn, template, input.userMessage);
+    const answer = await askCoach(deps, principal, turn, template, input);
     const applied = applyAnswer(deps, turn, template, input, answer);
     committed = await deps.conversations.commitTurn(
       turn.conversation,
@@ -68,11 +71,13 @@ async function askCoach(
   principal: Principal,
   turn: LeasedTurn,
   template: CoachingTemplate,
-  userMessage: string,
+  input: MessageInput,
 ): Promise<StructuredResult<CoachingTurn>> {
   const { conversation } = turn;
   try {
-    return await deps.llm.generate(coachingTurnRequest(conversation, template, userMessage));
+    return await deps.llm.generate(
+      coachingTurnRequest(conversation, template, input.userMessage, input.budgetMs),
+    );
   } catch (error) {
     const usage = (error as { usage?: TokenUsage }).usage;
     const model = modelFor(deps.llm, template);

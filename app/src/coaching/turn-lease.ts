@@ -17,8 +17,13 @@ import { coachingLog } from './coaching-log.js';
 import type { HeldLease, StoredConversation, TurnLease } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
 
-/** A turn may take this long before its lease lapses and another request may take over. */
-const LEASE_MS = 30_000;
+/** A buffered turn's model budget (LLM_TIMEOUT_MS's default), when the input names none. */
+const DEFAULT_BUDGET_MS = 22_000;
+/**
+ * Beyond its model budget, a turn may take this long (template read, commit, bookkeeping)
+ * before its lease lapses and another request may take over.
+ */
+const LEASE_MARGIN_MS = 8_000;
 
 /**
  * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
@@ -53,7 +58,7 @@ export async function leaseTurn(
   const lease: TurnLease = {
     leaseId: randomUUID(),
     now,
-    expiresAt: now + LEASE_MS,
+    expiresAt: now + (input.budgetMs ?? DEFAULT_BUDGET_MS) + LEASE_MARGIN_MS,
     keyDigest,
     maxUserTurns: deps.maxTurns,
   };

@@ -10,6 +10,8 @@ export function coachingTurnRequest(
   conversation: Conversation,
   template: CoachingTemplate,
   userMessage: string,
+  /** The turn's model budget when it is not the adapter's default (a job's). */
+  timeoutMs?: number,
 ): StructuredRequest<CoachingTurn> {
   const state = [
     `Current phase: ${conversation.phase}. ${template.phase_guidance[conversation.phase]}`,
@@ -43,5 +45,6 @@ export function coachingTurnRequest(
         identifiedValues: conversation.identifiedValues,
         resultStatus: conversation.resultStatus,
       }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
 }

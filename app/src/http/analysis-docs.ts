@@ -2,6 +2,7 @@
 // their schemas, examples and errors (analysis-routes.ts serves them).
 import { ANALYSIS_VERSION } from '../analysis/analysis-records.js';
 import { analysisResponse, analysisRouteSchemas } from './analysis-schemas.js';
+import { acceptedResponse, asyncHeaders } from './job-docs.js';
 import type { DocsContribution } from './openapi.js';
 
 const AT = '2026-01-31T12:00:00.000Z';
@@ -150,8 +151,11 @@ export const analysisDocs: DocsContribution = (docs) => {
       operationId: operations[route.type].operationId,
       tag,
       summary: operations[route.type].summary,
-      description: `${operations[route.type].description} The result is stored; Location names it for a later GET.`,
+      description: `${operations[route.type].description} The result is stored; Location names it for a later GET. With \`Prefer: respond-async\` it runs as a job (202).`,
       auth: true,
+      headers: asyncHeaders(
+        'With respond-async only: the same key and body name the same job (kept 24 h); a key is the user’s own for this analysis type',
+      ),
       body: {
         schema: docs.schema(`${name}AnalysisRequest`, route.body),
         example: routeExamples[route.type].body,
@@ -170,6 +174,7 @@ export const analysisDocs: DocsContribution = (docs) => {
             },
           },
         },
+        202: acceptedResponse(docs, 'analysis'),
       },
       errors: { 502: ['llm_bad_response'] },
     });

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
 import type { Analyses } from '../analysis/analysis-use-cases.js';
+import type { Jobs } from '../jobs/job-use-cases.js';
 import {
   alignmentBody,
   kpiBody,
@@ -20,7 +21,10 @@ import {
   type AppMiddleware,
   type AppState,
 } from './middleware.js';
+import { idempotencyKeyHeader } from './conversation-schemas.js';
+import { answerAccepted } from './job-accepted.js';
 import { matchOnlyIds } from './path-ids.js';
+import { prefersRespondAsync } from './prefer.js';
 import { validate } from './validate.js';
 
 type AnalysisView = z.infer<typeof analysisResponse>;
@@ -51,6 +55,7 @@ export function analysisView(analysis: StoredAnalysis): AnalysisView {
 
 export interface AnalysisRoutesOptions {
   readonly analyses: Analyses;
+  readonly jobs: Jobs;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
@@ -64,7 +69,23 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
   const guard = options.guard('analysis');
 
   const run = (read: (body: unknown) => AnalysisInput) => async (ctx: AppContext) => {
-    const analysis = await analyses.run(principalOf(ctx), read(ctx.request.body));
+    const input = read(ctx.request.body);
+    if (prefersRespondAsync(ctx)) {
+      // Only a job keeps a key: it names the job, scoped to the user and the analysis type.
+      const idempotencyKey =
+        ctx.headers['idempotency-key'] === undefined
+          ? undefined
+          : validate('header', idempotencyKeyHeader, ctx.get('Idempotency-Key'), 'idempotency-key');
+      const job = await options.jobs.acceptAnalysis(
+        principalOf(ctx),
+        input,
+        idempotencyKey,
+        ctx.state.requestId,
+      );
+      answerAccepted(ctx, prefix, job);
+      return;
+    }
+    const analysis = await analyses.run(principalOf(ctx), input);
     ctx.status = 201;
     ctx.set('Location', publicPath(ctx, `${prefix}/analysis/${analysis.id}`));
     ctx.body = analysisView(analysis);

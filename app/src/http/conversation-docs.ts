@@ -5,7 +5,6 @@ import {
   completeBody,
   conversationResponse,
   conversationSummary,
-  idempotencyKeyHeader,
   initiateBody,
   initiateResponse,
   listQuery,
@@ -15,9 +14,9 @@ import {
   pauseBody,
   resumeBody,
 } from './conversation-schemas.js';
+import { acceptedResponse, asyncHeaders } from './job-docs.js';
 import type { DocsContribution } from './openapi.js';
 
-const idempotencyHeaders = z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() });
 const CONVERSATION_ID = 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e';
 const AT = '2026-01-31T12:00:00.000Z';
 const initiateExample: z.infer<typeof initiateResponse> = {
@@ -106,9 +105,13 @@ export const conversationDocs: DocsContribution = (docs) => {
       'Runs one coaching turn: the coach answers, the phase may move on, and values and ' +
       'insights accumulate. If the model fails, nothing of the turn is stored. With an ' +
       '`Idempotency-Key`, a retry with the same body returns the first answer and calls the ' +
-      'model once; the same key with another body is 422 idempotency_key_reused.',
+      'model once; the same key with another body is 422 idempotency_key_reused. With ' +
+      '`Prefer: respond-async` the turn runs as a job (202) that holds the conversation as ' +
+      'the turn would; the same key and body name the same job.',
     auth: true,
-    headers: idempotencyHeaders,
+    headers: asyncHeaders(
+      'Makes a retry safe: the same key with the same body returns the first answer, or with respond-async the same job (kept 24 h)',
+    ),
     body: {
       schema: docs.schema('MessageRequest', messageBody),
       example: { user_message: 'Honesty matters most to me, even when it costs me.' },
@@ -119,6 +122,7 @@ export const conversationDocs: DocsContribution = (docs) => {
         schema: docs.schema('MessageResponse', messageResponse),
         example: turnExample,
       },
+      202: acceptedResponse(docs, 'message'),
     },
     errors: {
       ...notFound,

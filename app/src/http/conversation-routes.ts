@@ -2,6 +2,7 @@
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
+import type { Jobs } from '../jobs/job-use-cases.js';
 import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
 import type { TurnResult } from '../coaching/message-turn.js';
@@ -26,7 +27,9 @@ import {
   type listResponse,
   type messageResponse,
 } from './conversation-schemas.js';
+import { answerAccepted } from './job-accepted.js';
 import { matchOnlyIds } from './path-ids.js';
+import { prefersRespondAsync } from './prefer.js';
 import { validate } from './validate.js';
 
 const messageView = (m: Message) => ({
@@ -68,6 +71,7 @@ function summaryView(c: StoredConversation): z.infer<typeof conversationSummary>
 
 export interface ConversationRoutesOptions {
   readonly coaching: Coaching;
+  readonly jobs: Jobs;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
@@ -110,11 +114,19 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
       ctx.headers['idempotency-key'] === undefined
         ? undefined
         : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
-    const result = await coaching.sendMessage(principalOf(ctx), ctx.params.id ?? '', {
-      userMessage: input.user_message,
-      metadata: input.metadata,
-      idempotencyKey,
-    });
+    const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
+    const conversationId = ctx.params.id ?? '';
+    if (prefersRespondAsync(ctx)) {
+      const job = await options.jobs.acceptMessage(
+        principalOf(ctx),
+        conversationId,
+        message,
+        ctx.state.requestId,
+      );
+      answerAccepted(ctx, options.prefix, job);
+      return;
+    }
+    const result = await coaching.sendMessage(principalOf(ctx), conversationId, message);
     ctx.body = turnView(result);
   });
 

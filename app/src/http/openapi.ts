@@ -36,6 +36,8 @@ export interface DocumentedResponse {
   readonly mediaTypes?: readonly string[];
   /** Headers this response always carries, with what each says. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Headers it carries only sometimes (Retry-After while a job is open). */
+  readonly optionalHeaders?: Readonly<Record<string, string>>;
   readonly links?: Readonly<Record<string, DocumentedLink>>;
 }
 
@@ -123,6 +125,7 @@ const tagDescriptions: Readonly<Record<string, string>> = {
   system: 'The front door and health checks (no token)',
   conversations: 'Coaching conversations: start, talk, read, list, pause, resume, complete, erase',
   analysis: 'Alignment, strategy, KPI and operations analyses, stored and readable again',
+  jobs: 'Work accepted with `Prefer: respond-async`, polled until it succeeds or fails',
   suggestions: 'Legacy onboarding suggestions, with their own envelope',
   docs: 'This document and its two readers (no token)',
 };
@@ -193,6 +196,9 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
     const headers: Headers = { ...requestIdHeader, ...(limited ? rateLimitHeaders : {}) };
     for (const [name, text] of Object.entries({ ...route.alwaysHeaders, ...response.headers })) {
       headers[name] = header(text);
+    }
+    for (const [name, text] of Object.entries(response.optionalHeaders ?? {})) {
+      headers[name] = header(text, name === 'Retry-After' ? 'integer' : 'string', false);
     }
     const { schema, example } = response;
     const content = schema

@@ -26,6 +26,7 @@ export function pathId(prefix: string, what: string): PathId {
 export const pathIds: Readonly<Record<string, PathId>> = {
   id: pathId('conv', 'conversation'),
   analysis_id: pathId('anls', 'analysis'),
+  job_id: pathId('job', 'job'),
 };
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

@@ -69,7 +69,7 @@ export function corsPolicy(options: CorsOptions): AppMiddleware {
     },
     credentials: true,
     allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-ID'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Prefer', 'X-Request-ID'],
     exposeHeaders: [...options.exposeHeaders],
     maxAge: 600,
   }) as unknown as AppMiddleware;

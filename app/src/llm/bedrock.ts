@@ -196,7 +196,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
       const { output, usage } = await answerWithOneRepair(
         request.output,
         modelId,
-        options.timeoutMs,
+        request.timeoutMs ?? options.timeoutMs,
         async (budget, usedSoFar) => {
           let response: ConverseCommandOutput;
           try {

@@ -12,6 +12,7 @@ const OFFLINE_MODEL = 'offline';
 export function createOfflineProvider(): LlmProvider {
   return {
     name: 'offline',
+    // A request's timeoutMs needs no handling: the answer is there at once, within any budget.
     generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
       // An answer outside its schema is the same failure as a model's: 502, never a 500.
       const checked = checkOutput(request.output.schema, request.offline());

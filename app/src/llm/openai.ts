@@ -115,7 +115,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       const { output, usage } = await answerWithOneRepair(
         request.output,
         options.model,
-        options.timeoutMs,
+        request.timeoutMs ?? options.timeoutMs,
         async (budget, usedSoFar) => {
           const completion = await complete(
             {

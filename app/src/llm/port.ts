@@ -22,6 +22,11 @@ export interface StructuredRequest<T> {
   };
   /** The deterministic answer the offline provider gives (it passes the same schema check). */
   readonly offline: () => T;
+  /**
+   * This request's whole budget (calls, retries, one repair) when it is not the adapter's
+   * configured one: a job's turn may take longer than a buffered one.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface StructuredResult<T> {

@@ -18,6 +18,10 @@ export const metricNames = [
   'RateLimitStoreFallback',
   'LLMInputTokens',
   'LLMOutputTokens',
+  /** An asynchronous job that failed for the service's sake (a 5xx: the model, a dependency). */
+  'JobFailed',
+  /** An asynchronous job that no worker finished before its deadline (read as failed, 503). */
+  'JobExpired',
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];

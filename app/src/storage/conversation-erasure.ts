@@ -4,7 +4,8 @@
 // turn or status change. Then every turn item, and the key the next turn would write, is
 // replaced by a tombstone that carries a fence higher than any lease handed out before, so a
 // turn still in flight can neither commit nor write its item after it; tombstones hold no text
-// and expire by TTL. The item itself goes last. Cut short, the erasure is resumed by the next
+// and expire by TTL. Then the conversation's jobs give up the text they hold (job-erasure.ts).
+// The item itself goes last. Cut short, the erasure is resumed by the next
 // DELETE, which finds the marked item.
 import {
   BatchWriteCommand,
@@ -18,6 +19,7 @@ import { ServiceUnavailableError } from '../errors.js';
 import { storableKey } from './conversation-items.js';
 import { isConditionFailure, storageCall } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
+import { eraseConversationJobs } from './job-erasure.js';
 import { tables } from './tables.js';
 
 /** The status of a conversation item whose erasure has begun; never shown to a client. */
@@ -47,7 +49,7 @@ export type ConversationErasure = Pick<ConversationRepository, 'beginErasure' | 
 
 export function createConversationErasure(
   doc: DynamoDBDocumentClient,
-  names: { readonly conversations: string; readonly messages: string },
+  names: { readonly conversations: string; readonly messages: string; readonly jobs: string },
 ): ConversationErasure {
   async function turnNumbers(conversationId: string): Promise<number[]> {
     const turns: number[] = [];
@@ -138,6 +140,8 @@ export function createConversationErasure(
           [TTL]: expires,
         })),
       );
+      // Before the item goes, so an erasure cut short here is finished by the next DELETE.
+      await eraseConversationJobs(doc, names.jobs, erasure.conversationId, at);
       await storageCall(() =>
         doc.send(
           new DeleteCommand({

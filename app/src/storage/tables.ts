@@ -35,7 +35,8 @@ export interface TableDefinition {
   readonly ttlAttribute?: string;
 }
 
-export type TableId = 'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits';
+export type TableId =
+  'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits' | 'jobs';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
@@ -136,6 +137,24 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     hashKey: S('key'),
     indexes: [],
     ttlAttribute: 'expire',
+  },
+  jobs: {
+    id: 'jobs',
+    baseName: 'purposepath-jobs',
+    envVar: 'JOBS_TABLE',
+    description:
+      'Asynchronous jobs (Prefer: respond-async): status, work, result; and the Idempotency-Keys that name them. Kept 24 h.',
+    hashKey: S('job_id'),
+    // No route lists a user's jobs, so there is no owner index. This sparse one (only message
+    // jobs carry a conversation id) is how an erasure finds the conversation's jobs.
+    indexes: [
+      {
+        name: 'conversation_id-index',
+        hashKey: S('conversation_id'),
+        projection: include('status', 'request_id'),
+      },
+    ],
+    ttlAttribute: 'expire_at',
   },
 };
 

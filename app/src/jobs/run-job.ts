@@ -1,0 +1,108 @@
+// The worker's story, whoever runs it (this process, or another invocation in AWS): claim the
+// job (queued → running, a conditional write, so a retried or redelivered worker finds it taken
+// and does nothing), run the same use case a synchronous call runs, and record the outcome
+// (running → succeeded | failed, again conditional). A job that can no longer start in time
+// fails, and a message job's conversation is let go.
+import { runAnalysis } from '../analysis/run-analysis.js';
+import { runLeasedTurn } from '../coaching/job-turn.js';
+import type { Principal } from '../domain/principal.js';
+import type { JobDeps } from './job-deps.js';
+import { expiredError, jobError } from './job-errors.js';
+import type { Job, JobOutcome, JobResult } from './job-records.js';
+
+export type RunReport = 'succeeded' | 'failed' | 'not_run';
+
+export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
+  const job = await deps.jobs.start(jobId, deps.now());
+  if (!job) {
+    await refuseLate(deps, jobId);
+    return 'not_run';
+  }
+  const outcome = await outcomeOf(deps, job);
+  const recorded = await deps.jobs.finish(jobId, outcome, deps.now());
+  countOutcome(deps, job, outcome, recorded);
+  deps.logger.info({
+    event: 'job_finished',
+    job_id: jobId,
+    kind: job.kind,
+    user_id: job.userId,
+    tenant_id: job.tenantId,
+    conversation_id: job.conversationId ?? undefined,
+    status: outcome.status,
+    error: outcome.status === 'failed' ? outcome.error.error : undefined,
+    recorded,
+  });
+  return outcome.status;
+}
+
+/**
+ * The platform alarms on these: a job the service failed (5xx; a conversation deleted first is
+ * the client's story, not an incident), and one whose outcome came after its deadline.
+ */
+function countOutcome(deps: JobDeps, job: Job, outcome: JobOutcome, recorded: boolean): void {
+  if (!recorded && deps.now().getTime() > job.deadline) {
+    deps.metrics.add('JobExpired', 1, 'Count');
+  } else if (recorded && outcome.status === 'failed' && outcome.error.status >= 500) {
+    deps.metrics.add('JobFailed', 1, 'Count');
+  }
+}
+
+async function outcomeOf(deps: JobDeps, job: Job): Promise<JobOutcome> {
+  try {
+    return { status: 'succeeded', result: await work(deps, job) };
+  } catch (error) {
+    return { status: 'failed', error: jobError(error, job.requestId) };
+  }
+}
+
+/** The same use case the synchronous route runs, with the job's budget. */
+async function work(deps: JobDeps, job: Job): Promise<JobResult> {
+  // The principal as the accepting request authenticated it; a job's work acts for its owner.
+  const principal: Principal = {
+    userId: job.userId,
+    tenantId: job.tenantId,
+    roles: [],
+    scopes: [],
+  };
+  const { work } = job;
+  if (!work) throw new Error(`job ${job.jobId} was claimed with no work to run`);
+  if (work.kind === 'message') {
+    const { lease } = work;
+    // Only a job that replays a stored answer has no lease, and it is stored succeeded.
+    if (!lease) throw new Error(`job ${job.jobId} holds no lease to run its turn under`);
+    return {
+      kind: 'message',
+      turn: await runLeasedTurn(deps.coaching, principal, { ...work, lease }),
+    };
+  }
+  const analysis = await runAnalysis(deps.analysis, principal, work.input, {
+    timeoutMs: deps.budgetMs,
+  });
+  return { kind: 'analysis', analysis };
+}
+
+/**
+ * A job the worker could not claim: already claimed (nothing to do), gone, or queued past the
+ * time it could start, which then fails for good and frees its conversation.
+ */
+async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
+  const job = await deps.jobs.get(jobId);
+  if (job?.status !== 'queued') return;
+  if (!(await deps.jobs.abandon(jobId, expiredError(job), deps.now(), ['queued']))) return;
+  deps.metrics.add('JobExpired', 1, 'Count');
+  await releaseConversation(deps, job);
+}
+
+/** Lets a message job's conversation go, if its lease is still the job's. */
+export async function releaseConversation(deps: JobDeps, job: Job): Promise<void> {
+  if (job.work?.kind !== 'message' || !job.work.lease) return;
+  await deps.coaching.conversations
+    .releaseTurn(job.work.conversationId, job.work.lease.leaseId)
+    .catch((error: Error) =>
+      deps.logger.warn({
+        event: 'turn_lease_not_released',
+        conversation_id: job.conversationId ?? undefined,
+        reason: error.message,
+      }),
+    );
+}

@@ -1,0 +1,262 @@
+// Jobs in DynamoDB: one item per job, and one per Idempotency-Key that names a job (its id is
+// `key#` and the key's digest, which no job id can be). Every change of a job's status is a
+// conditional update on the status it moves from, so it only ever moves forward, and the work,
+// the result and the error are JSON text (client JSON round-trips whatever its shape).
+import {
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type NativeAttributeValue,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  Job,
+  JobError,
+  JobKeyRecord,
+  JobRepository,
+  JobResult,
+  JobStatus,
+  JobWork,
+} from '../jobs/job-records.js';
+import { JOB_KEPT_MS } from '../jobs/job-deps.js';
+import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
+import { asNumber, asString } from './item-values.js';
+
+type Item = Record<string, NativeAttributeValue>;
+
+const keyId = (scope: string) => `key#${scope}`;
+/** DynamoDB's TTL attribute: epoch seconds. */
+const expireAt = (epochMs: number) => Math.ceil(epochMs / 1000);
+const json = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : null);
+const attributeNames = {
+  '#status': 'status',
+  '#error': 'error',
+  '#result': 'result',
+  '#work': 'work',
+};
+const statuses: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
+
+function jobItem(job: Job): Item {
+  return {
+    job_id: job.jobId,
+    record_kind: 'job',
+    kind: job.kind,
+    status: job.status,
+    user_id: job.userId,
+    tenant_id: job.tenantId,
+    conversation_id: job.conversationId ?? undefined,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    start_by: job.startBy,
+    deadline: job.deadline,
+    request_id: job.requestId,
+    work: job.work ? JSON.stringify(job.work) : undefined,
+    result: job.result ? JSON.stringify(job.result) : undefined,
+    error: job.error ? JSON.stringify(job.error) : undefined,
+    expire_at: expireAt(Date.parse(job.createdAt) + JOB_KEPT_MS),
+  };
+}
+
+function jobOf(item: Item): Job {
+  const status = statuses.find((s) => s === item.status) ?? 'failed';
+  return {
+    jobId: asString(item.job_id),
+    kind: item.kind === 'analysis' ? 'analysis' : 'message',
+    status,
+    userId: asString(item.user_id),
+    tenantId: asString(item.tenant_id),
+    conversationId: typeof item.conversation_id === 'string' ? item.conversation_id : null,
+    createdAt: asString(item.created_at),
+    updatedAt: asString(item.updated_at),
+    startBy: asNumber(item.start_by),
+    deadline: asNumber(item.deadline),
+    requestId: asString(item.request_id),
+    work: json(item.work) as JobWork | null,
+    result: json(item.result) as JobResult | null,
+    error: json(item.error) as JobError | null,
+  };
+}
+
+export function createJobRepository(dynamo: Dynamo, table: string): JobRepository {
+  const { doc } = dynamo;
+
+  /** A conditional update; false when its condition did not hold. */
+  async function update(
+    jobId: string,
+    input: {
+      set: string;
+      /** Settling a job: its work, and the client's text in it, goes. */
+      settles?: boolean;
+      condition: string;
+      values: Record<string, unknown>;
+    },
+  ): Promise<Item | undefined> {
+    try {
+      const result = await storageCall(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { job_id: jobId },
+            UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
+            ConditionExpression: `record_kind = :job AND ${input.condition}`,
+            // DynamoDB refuses a name the expressions do not use.
+            ExpressionAttributeNames: Object.fromEntries(
+              Object.entries(attributeNames).filter(([name]) =>
+                `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
+              ),
+            ),
+            ExpressionAttributeValues: { ':job': 'job', ...input.values },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return result.Attributes ?? {};
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async create(job) {
+      await storageCall(() =>
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: jobItem(job),
+            ConditionExpression: 'attribute_not_exists(job_id)',
+          }),
+        ),
+      );
+    },
+
+    async get(jobId) {
+      const { Item: item } = await storageCall(() =>
+        doc.send(
+          new GetCommand({ TableName: table, Key: { job_id: jobId }, ConsistentRead: true }),
+        ),
+      );
+      return item?.record_kind === 'job' ? jobOf(item) : undefined;
+    },
+
+    async start(jobId, now) {
+      const item = await update(jobId, {
+        set: '#status = :running, updated_at = :now',
+        condition: '#status = :queued AND start_by >= :ms',
+        values: {
+          ':running': 'running',
+          ':queued': 'queued',
+          ':now': now.toISOString(),
+          ':ms': now.getTime(),
+        },
+      });
+      return item ? jobOf(item) : undefined;
+    },
+
+    async finish(jobId, outcome, now) {
+      const written =
+        outcome.status === 'succeeded'
+          ? { set: '#result = :out', values: { ':out': JSON.stringify(outcome.result) } }
+          : { set: '#error = :out', values: { ':out': JSON.stringify(outcome.error) } };
+      const item = await update(jobId, {
+        set: `#status = :to, updated_at = :now, ${written.set}`,
+        settles: true,
+        // Past the deadline it already reads failed: a late result must not turn it round.
+        condition: '#status = :running AND deadline >= :ms',
+        values: {
+          ':to': outcome.status,
+          ':running': 'running',
+          ':now': now.toISOString(),
+          ':ms': now.getTime(),
+          ...written.values,
+        },
+      });
+      return item !== undefined;
+    },
+
+    async abandon(jobId, error, now, from) {
+      const names = from.map((_, i) => `:from${i}`);
+      const item = await update(jobId, {
+        set: '#status = :failed, updated_at = :now, #error = :error',
+        settles: true,
+        condition: `#status IN (${names.join(', ')})`,
+        values: {
+          ':failed': 'failed',
+          ':now': now.toISOString(),
+          ':error': JSON.stringify(error),
+          ...Object.fromEntries(from.map((status, i) => [names[i], status])),
+        },
+      });
+      return item !== undefined;
+    },
+
+    async keyRecord(scope) {
+      const { Item: item } = await storageCall(() =>
+        doc.send(
+          new GetCommand({ TableName: table, Key: { job_id: keyId(scope) }, ConsistentRead: true }),
+        ),
+      );
+      if (item?.record_kind !== 'key') return undefined;
+      return {
+        jobId: asString(item.points_to),
+        bodyHash: asString(item.body_hash),
+        expiresAt: asNumber(item.expires_ms),
+      } satisfies JobKeyRecord;
+    },
+
+    async claimKey(scope, record, replacing) {
+      try {
+        await storageCall(() =>
+          doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: {
+                job_id: keyId(scope),
+                record_kind: 'key',
+                points_to: record.jobId,
+                body_hash: record.bodyHash,
+                expires_ms: record.expiresAt,
+                expire_at: expireAt(record.expiresAt),
+              },
+              ConditionExpression:
+                replacing === undefined
+                  ? 'attribute_not_exists(job_id)'
+                  : 'attribute_not_exists(job_id) OR points_to = :replacing',
+              ExpressionAttributeValues:
+                replacing === undefined ? undefined : { ':replacing': replacing },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async unfinished() {
+      const jobs: Job[] = [];
+      let start: Item | undefined;
+      do {
+        const page = await storageCall(() =>
+          doc.send(
+            new ScanCommand({
+              TableName: table,
+              FilterExpression: 'record_kind = :job AND #status IN (:queued, :running)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':job': 'job',
+                ':queued': 'queued',
+                ':running': 'running',
+              },
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        jobs.push(...(page.Items ?? []).map(jobOf));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return jobs;
+    },
+  };
+}
