@@ -285,6 +285,7 @@ export function composeDependencies(
     coaching: coachingDeps,
     analysis: analysisDeps,
     budgetMs: config.llm.asyncTimeoutMs,
+    metrics,
     logger,
     now,
   });

@@ -3,6 +3,7 @@
 import type { AnalysisDeps } from '../analysis/analysis-deps.js';
 import type { CoachingDeps } from '../coaching/coaching-deps.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { JobDispatcher } from './dispatcher.js';
 import type { JobRepository } from './job-records.js';
 
@@ -13,6 +14,7 @@ export interface JobDeps {
   readonly analysis: AnalysisDeps;
   /** A job's model budget (LLM_ASYNC_TIMEOUT_MS). */
   readonly budgetMs: number;
+  readonly metrics: Metrics;
   readonly logger: Logger;
   readonly now: () => Date;
 }

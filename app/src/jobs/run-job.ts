@@ -20,6 +20,7 @@ export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
   }
   const outcome = await outcomeOf(deps, job);
   const recorded = await deps.jobs.finish(jobId, outcome, deps.now());
+  if (outcome.status === 'failed') deps.metrics.add('JobFailed', 1, 'Count');
   deps.logger.info({
     event: 'job_finished',
     job_id: jobId,
@@ -76,6 +77,13 @@ async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
   const job = await deps.jobs.get(jobId);
   if (job?.status !== 'queued') return;
   if (!(await deps.jobs.abandon(jobId, expiredError(job), deps.now(), ['queued']))) return;
+  deps.metrics.add('JobExpired', 1, 'Count');
+  deps.logger.warn({
+    event: 'job_expired',
+    job_id: jobId,
+    kind: job.kind,
+    reason: 'not started in time',
+  });
   await releaseConversation(deps, job);
 }
 

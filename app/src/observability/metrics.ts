@@ -18,6 +18,10 @@ export const metricNames = [
   'RateLimitStoreFallback',
   'LLMInputTokens',
   'LLMOutputTokens',
+  /** Jobs (Prefer: respond-async) whose work failed: the envelope is the job's error. */
+  'JobFailed',
+  /** Jobs that could not run in time: a worker too late, or a local server that stopped. */
+  'JobExpired',
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];
