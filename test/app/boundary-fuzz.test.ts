@@ -61,6 +61,7 @@ const fuzzedOperations = [
   'analyzeKpis',
   'analyzeOperations',
   'getAnalysis',
+  'getJob',
   'suggestOnboardingText',
   'getOpenApiDocument',
   'getSwaggerUi',
@@ -119,6 +120,7 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
   let doc: Doc;
   let token: string;
   let analysisId: string;
+  let jobId: string;
   const ajv = new Ajv2020({ strict: false, validateSchema: false, allErrors: false });
   const queryAjv = new Ajv2020({ strict: false, validateSchema: false, coerceTypes: true });
   const compiled = new Map<string, ValidateFunction>();
@@ -133,6 +135,18 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
       body: { current_kpis: ['Monthly revenue'] },
     });
     analysisId = String(analysis.body.analysis_id);
+    // A job of the caller's, finished, so nothing runs when the fuzzer is done.
+    const job = await api.request('POST', '/api/v1/analysis/kpi', {
+      token,
+      body: { current_kpis: ['Monthly revenue'] },
+      headers: { Prefer: 'respond-async' },
+    });
+    jobId = String(job.body.job_id);
+    while (
+      ['queued', 'running'].includes(
+        String((await api.request('GET', `/api/v1/jobs/${jobId}`, { token })).body.status),
+      )
+    );
   });
   after(() => api.close());
 
@@ -203,10 +217,14 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
 
   /** The id to put in the path: a fresh resource of the caller's, one of the form that does not exist, or a misfit. */
   async function idFor(path: string, kind: IdKind, tail: string, misfit: string) {
-    const prefix = path.includes('{analysis_id}') ? 'anls' : 'conv';
+    const prefix = path.includes('{analysis_id}')
+      ? 'anls'
+      : path.includes('{job_id}')
+        ? 'job'
+        : 'conv';
     if (kind === 'unknown') return `${prefix}_${tail}`;
     if (kind === 'misfit') return `${prefix}${misfit}`;
-    return prefix === 'anls' ? analysisId : initiate(api, token);
+    return prefix === 'anls' ? analysisId : prefix === 'job' ? jobId : initiate(api, token);
   }
 
   /** What the document says this request deserves. */
@@ -270,9 +288,9 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
       for (const [name, value] of Object.entries(request.pathValues)) {
         path = path.replace(`{${name}}`, value);
       }
-      if (/\{(id|analysis_id)\}/.test(path)) {
+      if (/\{(id|analysis_id|job_id)\}/.test(path)) {
         path = path.replace(
-          /\{(id|analysis_id)\}/,
+          /\{(id|analysis_id|job_id)\}/,
           await idFor(template, request.idKind, tail, misfit),
         );
       }

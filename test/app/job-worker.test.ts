@@ -36,6 +36,7 @@ describe('the job worker', () => {
   let worker: (jobId: string) => Promise<unknown>;
   const dispatched: string[] = [];
   let clockOffsetMs = 0;
+  const recorded: string[] = [];
 
   before(async () => {
     fake = await startFakeBedrock();
@@ -43,6 +44,7 @@ describe('the job worker', () => {
       env: fakeBedrockEnv(fake),
       overrides: {
         now: () => new Date(Date.now() + clockOffsetMs),
+        metrics: { add: (name) => void recorded.push(name) },
         jobDispatcher: (run) => {
           worker = run;
           return { dispatch: (job) => Promise.resolve(void dispatched.push(job.jobId)) };
@@ -56,6 +58,7 @@ describe('the job worker', () => {
     fake.otherwise({ tool: coachingTurn() });
     dispatched.length = 0;
     clockOffsetMs = 0;
+    recorded.length = 0;
   });
   after(async () => {
     await api.close();
@@ -137,7 +140,18 @@ describe('the job worker', () => {
     const job = await read(accepted.body.job_id);
     expect(job.body.error).to.deep.include({ status: 503, error: 'service_unavailable' });
     expect(fake.requests).to.have.length(0);
+    expect(recorded.filter((name) => name === 'JobExpired')).to.have.length(1);
     expect((await send(id, 'Free again.', {})).status).to.equal(200);
+  });
+
+  it('when a job’s model call fails, then the job fails and JobFailed is counted once, however often the job is delivered', async () => {
+    const id = await initiate(api, token);
+    fake.script({ error: 'ThrottlingException' });
+    const accepted = await send(id, 'Throttled.');
+    expect(await worker(accepted.body.job_id)).to.equal('failed');
+    expect(await worker(accepted.body.job_id)).to.equal('not_run');
+    expect(recorded.filter((name) => name === 'JobFailed')).to.have.length(1);
+    expect(recorded).to.not.include('JobExpired');
   });
 
   it('when the worker’s turn ends past the deadline, then the job keeps reading failed: a late result never turns it round', async () => {

@@ -182,8 +182,8 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     },
     expectDocumented,
     async close() {
-      // Jobs still running in this process fail, before the store they write to goes.
-      await deps.jobs.stop(0);
+      // Jobs still running in this process get a few seconds, then fail, before their store goes.
+      await deps.jobs.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       dynamo.client.destroy();

@@ -31,9 +31,15 @@ export function jsonText(node: JsonNode): string {
   return `[${(node as readonly JsonNode[]).map(jsonText).join(',')}]`;
 }
 
-/** How deep the tree nests objects and arrays (a scalar is 0). */
+/**
+ * How deep the tree nests objects and arrays (a scalar is 0), as a JSON parser reads it: of a
+ * key written twice in one object, the last value is the one that counts.
+ */
 export function depthOf(node: JsonNode): number {
-  if (isObject(node)) return 1 + Math.max(0, ...node.entries.map(([, v]) => depthOf(v)));
+  if (isObject(node)) {
+    const read = new Map(node.entries);
+    return 1 + Math.max(0, ...[...read.values()].map(depthOf));
+  }
   if (Array.isArray(node)) return 1 + Math.max(0, ...node.map(depthOf));
   return 0;
 }

@@ -154,7 +154,7 @@ export const analysisDocs: DocsContribution = (docs) => {
       description: `${operations[route.type].description} The result is stored; Location names it for a later GET. With \`Prefer: respond-async\` it runs as a job (202).`,
       auth: true,
       headers: asyncHeaders(
-        'With respond-async only: the same key and body name the same job (kept 24 h); a key is the user’s own for this analysis type',
+        'Used with respond-async only (and checked always): the same key and body name the same job (kept 24 h); a key is the user’s own for this analysis type',
       ),
       body: {
         schema: docs.schema(`${name}AnalysisRequest`, route.body),

@@ -70,12 +70,13 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
 
   const run = (read: (body: unknown) => AnalysisInput) => async (ctx: AppContext) => {
     const input = read(ctx.request.body);
+    // Checked on every call, as documented; only a job keeps it (it names the job, scoped to
+    // the user and the analysis type).
+    const idempotencyKey =
+      ctx.headers['idempotency-key'] === undefined
+        ? undefined
+        : validate('header', idempotencyKeyHeader, ctx.get('Idempotency-Key'), 'idempotency-key');
     if (prefersRespondAsync(ctx)) {
-      // Only a job keeps a key: it names the job, scoped to the user and the analysis type.
-      const idempotencyKey =
-        ctx.headers['idempotency-key'] === undefined
-          ? undefined
-          : validate('header', idempotencyKeyHeader, ctx.get('Idempotency-Key'), 'idempotency-key');
       const job = await options.jobs.acceptAnalysis(
         principalOf(ctx),
         input,

@@ -11,7 +11,10 @@ async function fail(deps: JobDeps, job: Job): Promise<boolean> {
     'queued',
     'running',
   ]);
-  if (failed) await releaseConversation(deps, job);
+  if (failed) {
+    deps.metrics.add('JobExpired', 1, 'Count');
+    await releaseConversation(deps, job);
+  }
   return failed;
 }
 

@@ -90,6 +90,12 @@ async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
   if (job?.status !== 'queued') return;
   if (!(await deps.jobs.abandon(jobId, expiredError(job), deps.now(), ['queued']))) return;
   deps.metrics.add('JobExpired', 1, 'Count');
+  deps.logger.warn({
+    event: 'job_expired',
+    job_id: jobId,
+    kind: job.kind,
+    reason: 'not started in time',
+  });
   await releaseConversation(deps, job);
 }
 
