@@ -1,19 +1,23 @@
 // Lambda entry: the same createApp behind serverless-http, for API Gateway HTTP API payload 2.0
 // events. Adapters are built once per execution environment, on the first invocation; what
 // that first request does not need (tracing, the OpenAPI generator, limiter stores) loads later
-// or never.
+// or never. `streamingHandler` serves the same app to the REST API's streaming endpoint
+// (lambda/streaming-handler.ts); a second function runs it from the same image.
 import path from 'node:path';
 import serverless from 'serverless-http';
+import type { RequestListener } from 'node:http';
 import { createApp } from './app.js';
 import { composeDependencies } from './compose.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { createEmfMetrics, type FlushableMetrics } from './observability/metrics-emf.js';
+import { createStreamingHandler } from './lambda/streaming-handler.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 interface Environment {
   readonly handle: Handler;
+  readonly serve: RequestListener;
   readonly metrics?: FlushableMetrics;
 }
 
@@ -43,20 +47,24 @@ async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
       promptsDir: path.join(__dirname, 'prompts'),
     }),
   );
-  return { handle: serverless(app) as Handler, metrics };
+  return { handle: serverless(app) as Handler, serve: app.callback(), metrics };
 }
 
 let environment: Promise<Environment> | undefined;
 
-export const handler: Handler = async (event, context) => {
-  environment ??= createEnvironment(process.env).catch((error: unknown) => {
+const currentEnvironment = () =>
+  (environment ??= createEnvironment(process.env).catch((error: unknown) => {
     environment = undefined; // a failed start-up is retried by the next invocation
     throw error;
-  });
-  const { handle, metrics } = await environment;
+  }));
+
+export const handler: Handler = async (event, context) => {
+  const { handle, metrics } = await currentEnvironment();
   try {
     return await handle(event, context);
   } finally {
     await metrics?.flush();
   }
 };
+
+export const streamingHandler = createStreamingHandler(currentEnvironment);
