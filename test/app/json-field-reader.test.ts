@@ -42,6 +42,10 @@ function escapedEverywhere(value: unknown): string {
   );
 }
 
+/** No lone surrogate (String.prototype.isWellFormed, which this TypeScript lib lacks). */
+const wellFormed = (text: string) =>
+  !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+
 const anyText = fc.string({ unit: 'binary', maxLength: 80 });
 const nested = fc.dictionary(
   fc.oneof(fc.constant('ai_response'), fc.string({ maxLength: 8 })),
@@ -77,8 +81,8 @@ describe('the incremental JSON field reader', () => {
         const pieces = read('ai_response', cut(text, positions));
         expect(pieces.join('')).to.equal(answer.value);
         expect(pieces).to.not.include('');
-        if (answer.value.isWellFormed()) {
-          for (const piece of pieces) expect(piece.isWellFormed(), piece).to.equal(true);
+        if (wellFormed(answer.value)) {
+          for (const piece of pieces) expect(wellFormed(piece), piece).to.equal(true);
         }
       }),
       { numRuns: 400 },
@@ -104,7 +108,7 @@ describe('the incremental JSON field reader', () => {
     for (let at = 1; at < escaped.length; at++) {
       const pieces = read('ai_response', [escaped.slice(0, at), escaped.slice(at)]);
       expect(pieces.join('')).to.equal('a😀b');
-      for (const piece of pieces) expect(piece.isWellFormed(), piece).to.equal(true);
+      for (const piece of pieces) expect(wellFormed(piece), piece).to.equal(true);
     }
   });
 
