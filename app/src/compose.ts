@@ -94,6 +94,7 @@ function loadedOnFirstUse(
     name,
     modelFor,
     generate: async (request) => (await loaded()).generate(request),
+    stream: async (request, sink) => (await loaded()).stream(request, sink),
     check: async () => (await loaded()).check(),
   };
 }
@@ -116,7 +117,8 @@ export function createLlm(
             region: config.region,
             endpoint: llm.bedrockEndpoint,
             maxAttempts: llm.maxAttempts,
-            timeoutMs: llm.timeoutMs,
+            // The budgets bound each request; the connection may stay quiet as long as either.
+            timeoutMs: Math.max(llm.timeoutMs, llm.streamTimeoutMs),
             localCredentials: isStandIn(llm.bedrockEndpoint, config.deployed),
           });
           return createBedrockProvider({
@@ -124,6 +126,7 @@ export function createLlm(
             defaultModel: llm.defaultModel,
             allowedModels: llm.allowedModels,
             timeoutMs: llm.timeoutMs,
+            streamTimeoutMs: llm.streamTimeoutMs,
           });
         },
       );
@@ -139,6 +142,7 @@ export function createLlm(
             model: llm.openai.model as string,
             maxAttempts: llm.maxAttempts,
             timeoutMs: llm.timeoutMs,
+            streamTimeoutMs: llm.streamTimeoutMs,
           });
         },
       );

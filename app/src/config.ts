@@ -121,6 +121,9 @@ const envSchema = z.object({
   OPENAI_MODEL: optionalText,
   // The model's share of a turn, so the storage calls around it still end inside 25 s.
   LLM_TIMEOUT_MS: positiveInt.default(22_000),
+  // A streamed turn answers as it goes, so no gateway's 30 s bound it: a large model's long turn.
+  LLM_STREAM_TIMEOUT_MS: positiveInt.default(120_000),
+  STREAMING_URL: url.optional(),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
@@ -195,6 +198,8 @@ export interface Config {
     readonly allowedModels: readonly string[];
     readonly bedrockEndpoint?: string;
     readonly timeoutMs: number;
+    /** The model budget of a streamed turn (LLM_STREAM_TIMEOUT_MS). */
+    readonly streamTimeoutMs: number;
     /** Attempts per model call (the first included) before a transient failure is a 503. */
     readonly maxAttempts: number;
     readonly openai: {
@@ -203,6 +208,8 @@ export interface Config {
       readonly model?: string;
     };
   };
+  /** The base URL of the stage's streaming endpoint; unset: this service's own. */
+  readonly streamingUrl?: string;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -348,9 +355,11 @@ export function loadConfig(
       allowedModels,
       bedrockEndpoint: e.BEDROCK_ENDPOINT,
       timeoutMs: e.LLM_TIMEOUT_MS,
+      streamTimeoutMs: e.LLM_STREAM_TIMEOUT_MS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
+    streamingUrl: e.STREAMING_URL?.replace(/\/+$/, ''),
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,

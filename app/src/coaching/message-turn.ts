@@ -6,6 +6,8 @@ export interface MessageInput {
   readonly userMessage: string;
   readonly metadata: Record<string, unknown>;
   readonly idempotencyKey?: string;
+  /** The model budget in ms (a streamed turn's is longer); the lease lasts it plus a margin. */
+  readonly budgetMs?: number;
 }
 
 export interface TurnResult {

@@ -17,8 +17,13 @@ import { coachingLog } from './coaching-log.js';
 import type { HeldLease, StoredConversation, TurnLease } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
 
-/** A turn may take this long before its lease lapses and another request may take over. */
-const LEASE_MS = 30_000;
+/**
+ * A turn holds its lease for its model budget plus this margin (the storage calls around the
+ * model), before the lease lapses and another request may take over.
+ */
+const LEASE_MARGIN_MS = 8_000;
+/** The budget of a turn that names none: a buffered turn's (LLM_TIMEOUT_MS's default). */
+const DEFAULT_BUDGET_MS = 22_000;
 
 /**
  * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
@@ -53,7 +58,7 @@ export async function leaseTurn(
   const lease: TurnLease = {
     leaseId: randomUUID(),
     now,
-    expiresAt: now + LEASE_MS,
+    expiresAt: now + (input.budgetMs ?? DEFAULT_BUDGET_MS) + LEASE_MARGIN_MS,
     keyDigest,
     maxUserTurns: deps.maxTurns,
   };
