@@ -10,6 +10,8 @@ export interface DeployedDependencies {
   readonly tables: Readonly<Record<TableId, DeployedTable>>;
   readonly promptsBucketName: pulumi.Input<string>;
   readonly jwtSecretArn: pulumi.Input<string>;
+  /** The streaming endpoint's base URL, which `GET /` names as streaming_url. */
+  readonly streamingUrl: pulumi.Input<string>;
 }
 
 /** AWS_REGION is absent on purpose: Lambda sets it and refuses functions that try to. */
@@ -45,5 +47,21 @@ export function appEnvironment(
         }
       : {}),
     [env.metricsEnabled]: 'true',
+    [env.streamingUrl]: deployed.streamingUrl,
+    [env.llmStreamTimeout]: String(settings.streaming.llmStreamTimeoutMs),
+  };
+}
+
+/**
+ * The streaming function's: the same, but the prefix it strips and writes back on the custom
+ * domain is its own mapping key (REST API events keep it in the path).
+ */
+export function streamingEnvironment(
+  settings: StackConfig,
+  deployed: DeployedDependencies,
+): Record<string, pulumi.Input<string>> {
+  return {
+    ...appEnvironment(settings, deployed),
+    [env.apiMappingKey]: settings.streaming.mappingKey,
   };
 }

@@ -191,6 +191,7 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
 function stateId(type: string, physical: string, id: string): string {
   const generated =
     (type.startsWith('aws:apigatewayv2/') && type !== 'aws:apigatewayv2/domainName:DomainName') ||
+    (type.startsWith('aws:apigateway/') && type !== 'aws:apigateway/stage:Stage') ||
     type === 'aws:route53/record:Record';
   return generated ? id : physical;
 }
@@ -233,6 +234,11 @@ function computedOutputs(
     case 'aws:apigatewayv2/api:Api':
       return {
         apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`,
+        executionArn: arn('execute-api', id),
+      };
+    case 'aws:apigateway/restApi:RestApi':
+      return {
+        rootResourceId: `root${id.slice(0, 6)}`,
         executionArn: arn('execute-api', id),
       };
     case 'aws:apigatewayv2/domainName:DomainName':

@@ -192,6 +192,12 @@ describe('stack config checks', () => {
       securityGroupIds: [],
       accountConcurrency: 1000,
     },
+    streaming: {
+      timeoutSeconds: 150,
+      llmStreamTimeoutMs: 120_000,
+      mappingKey: 'coaching-stream',
+      createLogsRole: false,
+    },
     llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
     auth: { createJwtSecret: true, issuer: 'purposepath' },
     corsOrigins: [],
@@ -286,6 +292,31 @@ describe('stack config checks', () => {
       'the 5xx alarm would judge a rate over no request',
       { alarms: { ...valid.alarms, api5xxMinRequests: 0 } },
       'api5xxMinRequests',
+    ],
+    [
+      'the streaming function would stop before its model budget and the commit',
+      { streaming: { ...valid.streaming, timeoutSeconds: 125 } },
+      'streamingTimeout must be between 130',
+    ],
+    [
+      'the streaming function asks for more than Lambda’s 15 minutes',
+      { streaming: { ...valid.streaming, timeoutSeconds: 901 } },
+      "900 seconds (Lambda's limit)",
+    ],
+    [
+      'the stream budget is not a whole number of milliseconds',
+      { streaming: { ...valid.streaming, llmStreamTimeoutMs: 1.5 } },
+      'llmStreamTimeoutMs',
+    ],
+    [
+      'the streaming endpoint would share the API’s mapping key',
+      { streaming: { ...valid.streaming, mappingKey: 'coaching' } },
+      'streamingMappingKey must differ',
+    ],
+    [
+      'the streaming mapping key has a slash',
+      { streaming: { ...valid.streaming, mappingKey: 'coaching/stream' } },
+      'streamingMappingKey must be one path segment',
     ],
     ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
     [
