@@ -123,6 +123,39 @@ describe('streamed turns with the offline coach', () => {
       expect(read.body.messages).to.have.length(1);
     });
 
+    const raw = (id: string, headers: Record<string, string>, body: string) =>
+      fetch(`${api.url}${messagePath(id)}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', ...headers },
+        body,
+      });
+
+    it('when the body is not JSON by its media type, then 415 JSON', async () => {
+      const id = await initiate(api, token);
+      const response = await raw(id, { 'Content-Type': 'text/plain' }, 'hello');
+      expect(response.status).to.equal(415);
+      expect(response.headers.get('content-type')).to.match(/^application\/json/);
+      expect(((await response.json()) as { error: string }).error).to.equal(
+        'unsupported_media_type',
+      );
+    });
+
+    it('when the body is over the size limit, then 413 JSON', async () => {
+      const id = await initiate(api, token);
+      const body = JSON.stringify({ user_message: 'x'.repeat(70_000) });
+      const response = await raw(id, { 'Content-Type': 'application/json' }, body);
+      expect(response.status).to.equal(413);
+      expect(((await response.json()) as { error: string }).error).to.equal('payload_too_large');
+    });
+
+    it('when the Idempotency-Key was used with another body, then 422 JSON', async () => {
+      const id = await initiate(api, token);
+      const headers = { 'Idempotency-Key': 'one-body-only' };
+      await (await stream(id, { user_message: 'First.' }, headers)).rest();
+      const response = await stream(id, { user_message: 'Second.' }, headers);
+      await expectJsonError(response, 422, 'idempotency_key_reused');
+    });
+
     it('when the conversation is paused, then 409 JSON with its current status', async () => {
       const id = await initiate(api, token);
       await api.request('POST', `/api/v1/conversations/${id}/pause`, { token });
@@ -132,6 +165,32 @@ describe('streamed turns with the offline coach', () => {
         'conversation_not_active',
       );
     });
+  });
+
+  it('when Prefer: respond-async is sent too, then the request is not streamed', async () => {
+    const id = await initiate(api, token);
+    const response = await stream(
+      id,
+      { user_message: 'Later is fine.' },
+      {
+        Prefer: 'respond-async',
+      },
+    );
+    expect(response.headers.get('content-type')).to.not.match(/^text\/event-stream/);
+    await response.rest();
+  });
+
+  it('when Accept prefers JSON or names anything else, then the answer is the buffered JSON', async () => {
+    for (const accept of ['application/json', '*/*', 'text/html']) {
+      const id = await initiate(api, token);
+      const response = await api.request('POST', messagePath(id), {
+        token,
+        body: { user_message: 'Plain, please.' },
+        headers: { Accept: accept },
+      });
+      expect(response.status, accept).to.equal(200);
+      expect(response.headers.get('content-type'), accept).to.match(/^application\/json/);
+    }
   });
 
   it('when GET / is asked, then streaming_url is this service’s own base URL', async () => {
