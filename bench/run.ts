@@ -1,5 +1,6 @@
-// `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size
-// and RSS, each figure measured beside its baseline in the same run. Loopback only; prints a
+// `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size,
+// RSS and a streamed turn's time to its first words, each figure measured beside its baseline
+// in the same run. Loopback only; prints a
 // table, or one JSON object with --json. `--quick` shortens every phase (for a smoke run).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -17,13 +18,17 @@ import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
 import { startChild, type Child } from './support/children.js';
+import { timeStreamedTurn } from './support/streamed-turn.js';
+import { coachingTurn } from '../test/support/fake-answers.js';
+import { fakeBedrockEnv, startFakeBedrock, toolPieces } from '../test/support/fake-bedrock.js';
 
 const usage = `
 Usage: npm run bench -- [--quick] [--json]
 
 Measures the API beside a baseline in the same run, on loopback: cold start of the Lambda
 bundle (built first with npm run build's settings), throughput and latency of two routes,
-DynamoDB calls per route, bundle size and memory. Prints tables on stdout and progress on
+DynamoDB calls per route, bundle size, memory, and a streamed turn's time to its first delta
+against its time to the full reply (a fake Bedrock that writes its answer in paced pieces). Prints tables on stdout and progress on
 stderr; a full run takes a minute or two.
 
 Options:
@@ -38,6 +43,9 @@ const options = commandLine(usage, {
 const asJson = options.json;
 const quick = options.quick;
 const COLD_RUNS = quick ? 3 : 17;
+const STREAM_RUNS = quick ? 3 : 9;
+/** The paced model: its answer in this many pieces, this far apart (about 2 s in all). */
+const STREAM_PACE = { pieces: 10, gapMs: 200 };
 const THROUGHPUT = { connections: 10, seconds: quick ? 2 : 6, warmupSeconds: 1, rounds: 2 };
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
 const USER = 'bench-user';
@@ -211,6 +219,9 @@ async function main(): Promise<void> {
     const rssEnd = await app.rss();
     await bare.stop();
 
+    log('timing streamed turns against a paced model');
+    const streaming = await streamedTurns(env, bearer);
+
     log('building the Lambda bundles');
     // The build's own output goes to stderr, so --json keeps stdout to the one object.
     const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 2, 2] });
@@ -254,6 +265,7 @@ async function main(): Promise<void> {
         ratio: round(appMs / baseMs),
       },
       throughput: rows,
+      streaming,
       dynamodb_calls: dynamodbCalls,
       bundle_bytes: statSync(APP_BUNDLE).size,
       baseline_bundle_bytes: statSync(baselineBundle).size,
@@ -285,9 +297,63 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Streamed turns on the local server through a fake Bedrock that writes each answer in paced
+ * pieces: the time to the first delta over the time to the full reply, both of the same turn.
+ */
+async function streamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
+  const fake = await startFakeBedrock();
+  const answer = coachingTurn({
+    ai_response:
+      'Honesty runs through every story you told: the hard conversation with your manager, ' +
+      'the customer you refused to mislead, the feedback you asked for when it stung.',
+  });
+  fake.otherwise(() => ({
+    stream: toolPieces(answer, STREAM_PACE.pieces).flatMap((piece) => [
+      { delayMs: STREAM_PACE.gapMs },
+      piece,
+    ]),
+  }));
+  const runs = [];
+  try {
+    const server = await startChild('app-server.ts', { ...env, ...fakeBedrockEnv(fake) });
+    try {
+      const seeded = await apiCall(server.url, 'POST', '/api/v1/conversations/initiate', bearer, {
+        topic: 'core_values',
+      });
+      const id = String(seeded.conversation_id);
+      for (let i = 0; i < STREAM_RUNS; i++) {
+        runs.push(await timeStreamedTurn(server.url, bearer, id, `What I value, take ${i + 1}.`));
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+  const firstDelta = median(runs.map((r) => r.firstDeltaMs));
+  const fullReply = median(runs.map((r) => r.fullReplyMs));
+  return {
+    runs: STREAM_RUNS,
+    pieces: STREAM_PACE.pieces,
+    gap_ms: STREAM_PACE.gapMs,
+    first_delta_ms: round(firstDelta, 1),
+    full_reply_ms: round(fullReply, 1),
+    ratio: round(firstDelta / fullReply),
+  };
+}
+
 function table(r: {
   cold_start: { app_ms: number; baseline_ms: number; ratio: number };
   throughput: ThroughputRow[];
+  streaming: {
+    runs: number;
+    pieces: number;
+    gap_ms: number;
+    first_delta_ms: number;
+    full_reply_ms: number;
+    ratio: number;
+  };
   dynamodb_calls: Record<string, number>;
   bundle_bytes: number;
   baseline_bundle_bytes: number;
@@ -308,6 +374,7 @@ function table(r: {
       const target = t.route.includes('health') ? 0.6 : 0.8;
       return `| ${t.route} (req/s; p50 / p99 ms) | ${t.app_rps} (${t.p50_ms} / ${t.p99_ms}) | ${t.baseline_rps} (${t.baseline_p50_ms} / ${t.baseline_p99_ms}) | ${t.ratio} | ≥ ${target}: ${check(t.ratio >= target)} |`;
     }),
+    `| streamed turn, paced model (${r.streaming.pieces} pieces ${r.streaming.gap_ms} ms apart), median of ${r.streaming.runs}: first delta vs full reply (ms) | ${r.streaming.first_delta_ms} | ${r.streaming.full_reply_ms} | ${r.streaming.ratio} | ≤ 0.25: ${check(r.streaming.ratio <= 0.25)} |`,
     `| bundle size (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
     `| RSS of the API, warmed-up start → end of throughput runs (MB; ${r.rss_mb.before_warmup} before any traffic) | ${r.rss_mb.start} → ${r.rss_mb.end} | | ${round(1 + growth)} | growth < 10%: ${check(growth < 0.1)} |`,
     '',

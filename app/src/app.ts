@@ -9,6 +9,7 @@ import { analysisDocs } from './http/analysis-docs.js';
 import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs } from './http/conversation-docs.js';
 import { conversationRoutes } from './http/conversation-routes.js';
+import { KEEP_ALIVE_MS } from './http/event-stream.js';
 import {
   accessLog,
   authenticate,
@@ -44,6 +45,8 @@ export interface AppDeps {
   readonly suggestions: Suggestions;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
+  /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
+  readonly keepAliveMs?: number;
 }
 
 export const exposedHeaders = [
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   const system = systemRoutes({
     stage: config.stage,
+    streamingUrl: config.streamingUrl,
     prefix: config.apiPrefix,
     checks: deps.checks,
   });
@@ -99,6 +103,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
+    streamBudgetMs: config.llm.streamTimeoutMs,
+    keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
+    logger,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,

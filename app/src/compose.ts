@@ -36,6 +36,8 @@ export interface Overrides {
   readonly instrument?: <C extends object>(client: C) => C;
   /** The use cases' clock (a test moves it past a lease's expiry). */
   readonly now?: () => Date;
+  /** A streamed turn's keep-alive interval (a test shortens it). */
+  readonly keepAliveMs?: number;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -276,6 +278,7 @@ export function composeDependencies(
     analyses,
     suggestions,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
+    keepAliveMs: overrides.keepAliveMs,
     checks: {
       database: async () => {
         try {

@@ -2,6 +2,7 @@
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
+import type { Logger } from '../observability/logger.js';
 import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
 import type { TurnResult } from '../coaching/message-turn.js';
@@ -26,6 +27,7 @@ import {
   type listResponse,
   type messageResponse,
 } from './conversation-schemas.js';
+import { streamTurn, wantsEventStream } from './message-stream.js';
 import { matchOnlyIds } from './path-ids.js';
 import { validate } from './validate.js';
 
@@ -72,6 +74,11 @@ export interface ConversationRoutesOptions {
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
   readonly guard: (routeClass: 'initiate' | 'default') => AppMiddleware[];
+  /** A streamed turn's model budget (LLM_STREAM_TIMEOUT_MS). */
+  readonly streamBudgetMs: number;
+  /** How long a streamed turn may be silent before a keep-alive comment. */
+  readonly keepAliveMs: number;
+  readonly logger: Logger;
 }
 
 export function conversationRoutes(options: ConversationRoutesOptions): Router<AppState> {
@@ -110,12 +117,23 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
       ctx.headers['idempotency-key'] === undefined
         ? undefined
         : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
-    const result = await coaching.sendMessage(principalOf(ctx), ctx.params.id ?? '', {
-      userMessage: input.user_message,
-      metadata: input.metadata,
-      idempotencyKey,
+    const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
+    const principal = principalOf(ctx);
+    const id = ctx.params.id ?? '';
+    if (!wantsEventStream(ctx)) {
+      ctx.body = turnView(await coaching.sendMessage(principal, id, message));
+      return;
+    }
+    // Refusals (404, 409, 422 …) are thrown here, before the stream: ordinary JSON errors.
+    const turn = await coaching.beginMessage(principal, id, {
+      ...message,
+      budgetMs: options.streamBudgetMs,
     });
-    ctx.body = turnView(result);
+    streamTurn(ctx, turn, {
+      keepAliveMs: options.keepAliveMs,
+      logger: options.logger,
+      view: turnView,
+    });
   });
 
   router.get('/:id', ...guard, async (ctx) => {

@@ -218,11 +218,13 @@ async function readStream(
   const content = [...blocks.entries()]
     .sort(([a], [b]) => a - b)
     .map(([, b]): ContentBlock => {
-      if (b.name === undefined) return { text: b.text };
+      // Tool input without its block's start event is still the forced tool's.
+      const name = b.name ?? (b.input ? toolName : undefined);
+      if (name === undefined) return { text: b.text };
       // A tool input that is not a JSON object cannot go back to Bedrock in a repair: empty.
       const parsed = parseJsonAnswer(b.input || '{}');
       const input = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
-      return { toolUse: { toolUseId: b.toolUseId, name: b.name, input: input as never } };
+      return { toolUse: { toolUseId: b.toolUseId, name, input: input as never } };
     });
   return { content, usage };
 }
