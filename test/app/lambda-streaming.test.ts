@@ -12,11 +12,13 @@ import {
 import { ensureFreshBundle } from '../../scripts/build.js';
 import { restApiEvent, type RestApiEventOptions } from '../../support/apigw-events.js';
 import { StreamingBundle, type StreamedInvocation } from '../../support/streaming-bundle.js';
+import { parseEventStream } from '../support/event-stream.js';
 
 const root = process.cwd();
 const SECRET = 'lambda-stream-test-secret-of-32-bytes!!';
 const NUL8 = Buffer.alloc(8);
 const PRELUDE_TYPE = 'application/vnd.awslambda.http-integration-response';
+const STREAMING_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
 
 /** The bytes a stream must hold for this prelude and body: compact JSON, eight NULs, body. */
 function expectExactBytes(result: StreamedInvocation) {
@@ -49,6 +51,7 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
       PROMPTS_DIR: path.join(root, 'prompts'),
       // The streaming function is mapped under its own key on the shared domain.
       API_MAPPING_KEY: 'coaching-stream',
+      STREAMING_URL,
       METRICS_ENABLED: 'true',
       LOG_LEVEL: 'ERROR',
       AWS_REGION: 'us-east-1',
@@ -161,6 +164,101 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
     expect(erased.prelude.statusCode).to.equal(204);
     expect(erased.body.length).to.equal(0);
     expect(erased.prelude.headers['x-request-id']).to.be.a('string');
+  });
+
+  describe('a streamed turn (Accept: text/event-stream)', () => {
+    let conversationId: string;
+    before(async () => {
+      const initiate = await send({
+        method: 'POST',
+        path: '/api/v1/conversations/initiate',
+        headers: auth(),
+        body: JSON.stringify({ topic: 'purpose' }),
+      });
+      conversationId = String(json(initiate).conversation_id);
+    });
+
+    const streamedTurn = (message: string, options = {}) =>
+      bundle.invoke(
+        restApiEvent({
+          method: 'POST',
+          path: `/api/v1/conversations/${conversationId}/message`,
+          headers: { ...auth(), Accept: 'text/event-stream' },
+          body: JSON.stringify({ user_message: message }),
+        }),
+        options,
+      );
+
+    /** The index of the first stream chunk whose bytes include the text. */
+    function chunkWith(result: StreamedInvocation, text: string): number {
+      let offset = 0;
+      for (const [index, chunk] of result.chunks.entries()) {
+        const piece = result.bytes.subarray(offset, offset + chunk.length).toString('utf8');
+        if (piece.includes(text)) return index;
+        offset += chunk.length;
+      }
+      return -1;
+    }
+
+    it('when the turn streams, then the prelude says event-stream and the deltas, in their own writes, join to the turn', async () => {
+      const result = await streamedTurn('Helping people grow is what I care about');
+      expectExactBytes(result);
+      expect(result.prelude.statusCode, result.body.toString()).to.equal(200);
+      expect(result.prelude.headers).to.include({
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+      });
+      expect(result.prelude.headers['x-request-id']).to.be.a('string');
+      const parsed = parseEventStream(result.body.toString('utf8'));
+      expect(parsed.problems).to.deep.equal([]);
+      expect(parsed.rest).to.equal('');
+      const names = parsed.events.map((e) => e.event);
+      expect(names.at(-1)).to.equal('turn');
+      const deltas = parsed.events.filter((e) => e.event === 'delta');
+      expect(deltas.length).to.be.greaterThan(1);
+      const turn = parsed.events.at(-1)!.data as { ai_response: string; conversation_id: string };
+      expect(deltas.map((e) => (e.data as { text: string }).text).join('')).to.equal(
+        turn.ai_response,
+      );
+      expect(turn.conversation_id).to.equal(conversationId);
+      // Written as they came: the first delta left before the turn did.
+      expect(chunkWith(result, 'event: delta')).to.be.within(
+        0,
+        chunkWith(result, 'event: turn') - 1,
+      );
+    });
+
+    it('when the stream keeps asking to wait, then the events arrive whole and nothing was pushed into it while full', async () => {
+      const result = await streamedTurn('Freedom to choose my work', {
+        highWaterMark: 16,
+        sinkDelayMs: 1,
+      });
+      expectExactBytes(result);
+      expect(result.writesWhileFull).to.equal(0);
+      const parsed = parseEventStream(result.body.toString('utf8'));
+      expect(parsed.problems).to.deep.equal([]);
+      expect(parsed.events.at(-1)?.event).to.equal('turn');
+    });
+
+    it('when the conversation does not exist, then the answer is the ordinary JSON 404, not a stream', async () => {
+      const result = await bundle.invoke(
+        restApiEvent({
+          method: 'POST',
+          path: '/api/v1/conversations/00000000-0000-4000-8000-000000000000/message',
+          headers: { ...auth(), Accept: 'text/event-stream' },
+          body: JSON.stringify({ user_message: 'Hello?' }),
+        }),
+      );
+      expectExactBytes(result);
+      expect(result.prelude.statusCode).to.equal(404);
+      expect(result.prelude.headers['content-type']).to.equal('application/json; charset=utf-8');
+      expect(json(result).error).to.be.a('string');
+    });
+
+    it('when GET / is asked of the streaming function, then streaming_url is the endpoint it is configured with', async () => {
+      const result = await send({ method: 'GET', path: '/' });
+      expect(json(result).streaming_url).to.equal(STREAMING_URL);
+    });
   });
 
   it('when the route does not exist, then the 404 envelope streams with the request id', async () => {

@@ -95,6 +95,29 @@ describe('the streaming handler between Koa and the Lambda response stream', () 
     expect(splitPrelude(run.received()).body.toString()).to.equal(pieces.join(''));
   });
 
+  it('when the stream drains between two writes of the app, then the next write does not wait for a drain already past', async () => {
+    const body = new PassThrough();
+    const app = new Koa();
+    app.use((ctx) => {
+      ctx.type = 'text/event-stream';
+      ctx.body = body;
+      ctx.flushHeaders();
+    });
+    // The prelude alone fills this stream: the head's write is refused, then the stream drains
+    // before the app writes its first piece.
+    const run = start(handlerFor(app), '/events', { highWaterMark: 16, sinkDelayMs: 1 });
+    for (let i = 0; i < 5; i++) {
+      const drained = () => !run.sink.writableNeedDrain && run.sink.writableLength === 0;
+      await until(run.received, run.sink, (bytes) => bytes.length > 0 && drained());
+      body.write(`event: delta\ndata: {"text":"${i}"}\n\n`);
+      await until(run.received, run.sink, (bytes) => bytes.includes(`"${i}"`));
+    }
+    body.end();
+    await run.done;
+    expect(run.record.writesWhileFull).to.equal(0);
+    expect(splitPrelude(run.received()).body.toString()).to.match(/"4"/);
+  });
+
   it('when the body fails after the head was sent, then the invocation fails and the bytes so far stay', async () => {
     const body = new PassThrough();
     const app = new Koa();

@@ -63,9 +63,13 @@ export function preludeOf(statusCode: number, headers: OutgoingHttpHeaders): Htt
  * The response's "socket": a Writable whose bytes go to the Lambda stream. After a write the
  * stream refuses (write returned false), nothing more is written until it drains; meanwhile
  * this Writable's own buffer fills and tells the response (and any pipe into it) to wait.
+ * The wait starts at the refusal, not at the next write: a stream that drains in between
+ * must not leave the next write waiting for a 'drain' that has already been.
  */
 class LambdaConnection extends Writable {
   private full = false;
+  private closedEarly = false;
+  private waiting?: { then: () => void; fail: (error: Error) => void };
 
   constructor(private readonly target: LambdaResponseStream) {
     super();
@@ -74,12 +78,12 @@ class LambdaConnection extends Writable {
 
   /** A write outside the body (the one that releases the prelude); its refusal counts too. */
   sendNow(chunk: Uint8Array): void {
-    if (!this.target.write(chunk)) this.full = true;
+    if (!this.target.write(chunk)) this.waitForDrain();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (e?: Error | null) => void) {
     this.whenWritable(() => {
-      if (chunk.length > 0 && !this.target.write(chunk)) this.full = true;
+      if (chunk.length > 0 && !this.target.write(chunk)) this.waitForDrain();
       done();
     }, done);
   }
@@ -88,23 +92,35 @@ class LambdaConnection extends Writable {
     this.whenWritable(() => this.target.end(() => done()), done);
   }
 
-  private whenWritable(then: () => void, fail: (error: Error) => void) {
-    if (!this.full) return then();
-    const drained = () => {
-      settle();
-      this.full = false;
-      then();
-    };
-    const gone = () => {
-      settle();
-      fail(new Error('the Lambda response stream closed before the response ended'));
-    };
+  private waitForDrain() {
+    if (this.full) return;
+    this.full = true;
     const settle = () => {
       this.target.removeListener('drain', drained);
       this.target.removeListener('close', gone);
     };
+    const drained = () => {
+      settle();
+      this.full = false;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.then();
+    };
+    const gone = () => {
+      settle();
+      this.closedEarly = true;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.fail(closedError());
+    };
     this.target.once('drain', drained);
     this.target.once('close', gone);
+  }
+
+  private whenWritable(then: () => void, fail: (error: Error) => void) {
+    if (this.closedEarly) return fail(closedError());
+    if (!this.full) return then();
+    this.waiting = { then, fail };
   }
 
   // Asked of a socket by code that tunes connections; there is no connection to tune.
@@ -118,6 +134,8 @@ class LambdaConnection extends Writable {
     return this;
   }
 }
+
+const closedError = () => new Error('the Lambda response stream closed before the response ended');
 
 export class StreamedResponse extends ServerResponse {
   private readonly lambdaConnection: LambdaConnection;
