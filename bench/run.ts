@@ -1,5 +1,6 @@
 // `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size,
-// RSS and a streamed turn's time to its first words, each figure measured beside its baseline
+// RSS and a streamed turn's time to its first words (on the local server and through the Lambda
+// streaming handler), each figure measured beside its baseline
 // in the same run. Loopback only; prints a
 // table, or one JSON object with --json. `--quick` shortens every phase (for a smoke run).
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,7 +19,10 @@ import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
 import { countDynamoCalls } from './support/dynamo-calls.js';
 import { startChild, type Child } from './support/children.js';
-import { timeStreamedTurn } from './support/streamed-turn.js';
+import { timeLambdaStreamedTurn } from './support/lambda-streamed-turn.js';
+import { timeStreamedTurn, type StreamTimes } from './support/streamed-turn.js';
+import { restApiEvent } from '../support/apigw-events.js';
+import { StreamingBundle } from '../support/streaming-bundle.js';
 import { coachingTurn } from '../test/support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, toolPieces } from '../test/support/fake-bedrock.js';
 
@@ -28,7 +32,8 @@ Usage: npm run bench -- [--quick] [--json]
 Measures the API beside a baseline in the same run, on loopback: cold start of the Lambda
 bundle (built first with npm run build's settings), throughput and latency of two routes,
 DynamoDB calls per route, bundle size, memory, and a streamed turn's time to its first delta
-against its time to the full reply (a fake Bedrock that writes its answer in paced pieces). Prints tables on stdout and progress on
+against its time to the full reply (a fake Bedrock that writes its answer in paced pieces), on
+the local server and through the bundle's Lambda streaming handler. Prints tables on stdout and progress on
 stderr; a full run takes a minute or two.
 
 Options:
@@ -258,6 +263,9 @@ async function main(): Promise<void> {
     const appMs = median(appCold);
     const baseMs = median(baseCold);
 
+    log('timing streamed turns through the Lambda streaming handler');
+    const lambdaStreaming = await lambdaStreamedTurns(env, bearer);
+
     const result = {
       cold_start: {
         app_ms: round(appMs, 1),
@@ -266,6 +274,7 @@ async function main(): Promise<void> {
       },
       throughput: rows,
       streaming,
+      lambda_streaming: lambdaStreaming,
       dynamodb_calls: dynamodbCalls,
       bundle_bytes: statSync(APP_BUNDLE).size,
       baseline_bundle_bytes: statSync(baselineBundle).size,
@@ -302,19 +311,8 @@ async function main(): Promise<void> {
  * pieces: the time to the first delta over the time to the full reply, both of the same turn.
  */
 async function streamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
-  const fake = await startFakeBedrock();
-  const answer = coachingTurn({
-    ai_response:
-      'Honesty runs through every story you told: the hard conversation with your manager, ' +
-      'the customer you refused to mislead, the feedback you asked for when it stung.',
-  });
-  fake.otherwise(() => ({
-    stream: toolPieces(answer, STREAM_PACE.pieces).flatMap((piece) => [
-      { delayMs: STREAM_PACE.gapMs },
-      piece,
-    ]),
-  }));
-  const runs = [];
+  const fake = await pacedBedrock();
+  const runs: StreamTimes[] = [];
   try {
     const server = await startChild('app-server.ts', { ...env, ...fakeBedrockEnv(fake) });
     try {
@@ -331,16 +329,79 @@ async function streamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
   } finally {
     await fake.close();
   }
+  return streamFigures(runs);
+}
+
+/** The paced fake Bedrock of both streaming measurements: the same answer, the same pace. */
+async function pacedBedrock() {
+  const fake = await startFakeBedrock();
+  const answer = coachingTurn({
+    ai_response:
+      'Honesty runs through every story you told: the hard conversation with your manager, ' +
+      'the customer you refused to mislead, the feedback you asked for when it stung.',
+  });
+  fake.otherwise(() => ({
+    stream: toolPieces(answer, STREAM_PACE.pieces).flatMap((piece) => [
+      { delayMs: STREAM_PACE.gapMs },
+      piece,
+    ]),
+  }));
+  return fake;
+}
+
+function streamFigures(runs: StreamTimes[]) {
   const firstDelta = median(runs.map((r) => r.firstDeltaMs));
   const fullReply = median(runs.map((r) => r.fullReplyMs));
   return {
-    runs: STREAM_RUNS,
+    runs: runs.length,
     pieces: STREAM_PACE.pieces,
     gap_ms: STREAM_PACE.gapMs,
     first_delta_ms: round(firstDelta, 1),
     full_reply_ms: round(fullReply, 1),
     ratio: round(firstDelta / fullReply),
   };
+}
+
+/**
+ * The same streamed turns through the built bundle's streamingHandler, driven with the REST
+ * API's events and a stand-in for the runtime's awslambda global: the time to the first delta
+ * on the Lambda response stream over the time to its end.
+ */
+async function lambdaStreamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
+  const fake = await pacedBedrock();
+  const runs: StreamTimes[] = [];
+  try {
+    const defined = Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const bundle = await StreamingBundle.start(APP_BUNDLE, {
+      ...defined,
+      ...fakeBedrockEnv(fake),
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    try {
+      const seeded = await bundle.invoke(
+        restApiEvent({
+          method: 'POST',
+          path: '/api/v1/conversations/initiate',
+          headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ topic: 'core_values' }),
+        }),
+      );
+      const id = String(
+        (JSON.parse(seeded.body.toString('utf8')) as { conversation_id: string }).conversation_id,
+      );
+      for (let i = 0; i < STREAM_RUNS; i++) {
+        runs.push(await timeLambdaStreamedTurn(bundle, bearer, id, `What I value, take ${i + 1}.`));
+      }
+    } finally {
+      bundle.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+  return streamFigures(runs);
 }
 
 function table(r: {
@@ -350,6 +411,12 @@ function table(r: {
     runs: number;
     pieces: number;
     gap_ms: number;
+    first_delta_ms: number;
+    full_reply_ms: number;
+    ratio: number;
+  };
+  lambda_streaming: {
+    runs: number;
     first_delta_ms: number;
     full_reply_ms: number;
     ratio: number;
@@ -375,6 +442,7 @@ function table(r: {
       return `| ${t.route} (req/s; p50 / p99 ms) | ${t.app_rps} (${t.p50_ms} / ${t.p99_ms}) | ${t.baseline_rps} (${t.baseline_p50_ms} / ${t.baseline_p99_ms}) | ${t.ratio} | ≥ ${target}: ${check(t.ratio >= target)} |`;
     }),
     `| streamed turn, paced model (${r.streaming.pieces} pieces ${r.streaming.gap_ms} ms apart), median of ${r.streaming.runs}: first delta vs full reply (ms) | ${r.streaming.first_delta_ms} | ${r.streaming.full_reply_ms} | ${r.streaming.ratio} | ≤ 0.25: ${check(r.streaming.ratio <= 0.25)} |`,
+    `| the same turn through the Lambda streaming handler (REST API events, runtime stand-in), median of ${r.lambda_streaming.runs}: first delta vs full reply (ms) | ${r.lambda_streaming.first_delta_ms} | ${r.lambda_streaming.full_reply_ms} | ${r.lambda_streaming.ratio} | ≤ 0.25: ${check(r.lambda_streaming.ratio <= 0.25)} |`,
     `| bundle size (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
     `| RSS of the API, warmed-up start → end of throughput runs (MB; ${r.rss_mb.before_warmup} before any traffic) | ${r.rss_mb.start} → ${r.rss_mb.end} | | ${round(1 + growth)} | growth < 10%: ${check(growth < 0.1)} |`,
     '',
