@@ -377,6 +377,8 @@ async function lambdaStreamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
     const bundle = await StreamingBundle.start(APP_BUNDLE, {
       ...defined,
       ...fakeBedrockEnv(fake),
+      // The image keeps prompts/ beside the bundle; here they are the repository's.
+      PROMPTS_DIR: path.resolve('prompts'),
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });

@@ -16,7 +16,7 @@ export interface LambdaResponseStream {
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
   end(callback?: () => void): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
-  once(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   setContentType?(contentType: string): void;
 }
@@ -73,7 +73,7 @@ class LambdaConnection extends Writable {
 
   constructor(private readonly target: LambdaResponseStream) {
     super();
-    target.once('error', (error) => this.destroy(error));
+    target.on('error', (error) => this.destroy(error));
   }
 
   /** A write outside the body (the one that releases the prelude); its refusal counts too. */
