@@ -233,8 +233,10 @@ export class Monitoring extends pulumi.ComponentResource {
             args.functionName,
             args.apiId,
             pulumi.all(args.tables.map((t) => t.name)),
+            args.streaming?.functionName ?? '',
+            args.streaming?.restApiName ?? '',
           ])
-          .apply(([region, functionName, apiId, tableNames]) =>
+          .apply(([region, functionName, apiId, tableNames, streamingFunction, streamingApi]) =>
             JSON.stringify(
               dashboardBody({
                 region,
@@ -244,6 +246,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 models: args.models,
                 stage: args.stage,
                 periodSeconds: fiveMinutes,
+                streaming: args.streaming && {
+                  functionName: streamingFunction,
+                  restApiName: streamingApi,
+                  stageName: args.streaming.stageName,
+                },
               }),
             ),
           ),

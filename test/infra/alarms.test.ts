@@ -210,6 +210,18 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(email ? [email] : []);
       const dashboard = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard');
       expect(JSON.stringify(dashboard.inputs.dashboardBody)).to.contain(functionName);
+      const body = JSON.stringify(dashboard.inputs.dashboardBody);
+      expect(body).to.contain(String(streamingFunction(plan).inputs.name));
+      expect(body).to.contain(
+        JSON.stringify([
+          'AWS/ApiGateway',
+          '5XXError',
+          'ApiName',
+          onlyResource(plan, 'aws:apigateway/restApi:RestApi').inputs.name,
+          'Stage',
+          stage,
+        ]),
+      );
       expect(String(plan.outputs.dashboardUrl)).to.contain(
         `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
       );
