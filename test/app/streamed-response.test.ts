@@ -155,6 +155,19 @@ describe('the streaming handler between Koa and the Lambda response stream', () 
     expect(body.toString()).to.equal('ok');
   });
 
+  it('when the exchange is over, then the request closes as on a server, not as an aborted one', async () => {
+    const seen: string[] = [];
+    const app = new Koa();
+    app.use((ctx) => {
+      ctx.req.once('aborted', () => seen.push('aborted'));
+      ctx.req.once('close', () => seen.push('close'));
+      ctx.body = { ok: true };
+    });
+    const run = start(handlerFor(app), '/');
+    await run.done;
+    expect(seen).to.deep.equal(['close']);
+  });
+
   it('when the runtime global is absent at load, then the handler is the plain function and writes the same bytes itself', async () => {
     const app = new Koa();
     app.use((ctx) => {

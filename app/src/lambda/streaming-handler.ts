@@ -3,7 +3,7 @@
 // client as it is written and may outlast the HTTP API's 30 s. Every response goes this way,
 // JSON, 204 and errors too: API Gateway reads the status and headers from the prelude, then
 // passes the body on as it comes.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { FlushableMetrics } from '../observability/metrics-emf.js';
 import { isRestApiProxyEvent, restApiRequest } from './rest-api-request.js';
 import {
@@ -59,6 +59,23 @@ const writePreludeDirectly: PreludeWriter = (stream, prelude: HttpPrelude) => {
 };
 
 /**
+ * As a server does once the exchange is over: a body nobody read is read to its end (it is all
+ * in memory), then the request closes, so 'close' listeners run and nothing is "aborted".
+ */
+async function closeRequest(request: IncomingMessage): Promise<void> {
+  if (!request.destroyed && !request.readableEnded) {
+    await new Promise<void>((resolve) => {
+      request
+        .once('end', resolve)
+        .once('close', resolve)
+        .once('error', () => resolve());
+      request.resume();
+    });
+  }
+  request.destroy();
+}
+
+/**
  * `awslambda.streamifyResponse(handler)` when the runtime provides it. Without the global (the
  * bundle loaded in plain Node, for `handler` or a tool) the bundle still loads, and the handler
  * is the plain three-argument function.
@@ -80,8 +97,7 @@ export function createStreamingHandler(
       // runtime end the stream as failed, which the client sees as a broken response.
       await response.delivered;
     } finally {
-      // As a server does once the exchange is over: listeners for the request's end run.
-      request.destroy();
+      await closeRequest(request);
       await metrics?.flush();
     }
   };
