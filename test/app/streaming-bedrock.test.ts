@@ -146,6 +146,27 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     expect(repairTurn?.content[0]?.toolResult?.status).to.equal('error');
   });
 
+  it('when the repaired answer fails too, then `reset` and then a 502 `error` event, nothing stored', async () => {
+    const broken = coachingTurn({ result_status: 'done' });
+    fake.script({ stream: toolPieces(broken, 3) }, { stream: toolPieces(broken, 3) });
+    const id = await initiate(api, token);
+    const { events } = await (await stream(id, 'Broken twice.')).rest();
+    expect(events.map((e) => e.event)).to.include('reset');
+    expect(events.at(-1)?.data).to.include({ error: 'llm_bad_response', status: 502 });
+    expect((await read(id)).messages).to.have.length(1);
+  });
+
+  it('when Bedrock refuses the stream before it starts (throttled), then the stream, already open, ends with a 503 `error` event', async () => {
+    fake.script({ error: 'ThrottlingException' });
+    const id = await initiate(api, token);
+    const opened = await stream(id, 'Too soon.');
+    expect(opened.status).to.equal(200);
+    const { events } = await opened.rest();
+    expect(events.map((e) => e.event)).to.deep.equal(['error']);
+    expect(events[0]?.data).to.include({ error: 'service_unavailable', status: 503 });
+    expect((await read(id)).messages).to.have.length(1);
+  });
+
   it('when the model pads ai_response with whitespace, then the deltas still join to the trimmed answer', async () => {
     const padded = coachingTurn({ ai_response: '  \n Two   spaces stay inside.  \n' });
     fake.script({ stream: toolPieces(padded, 12) });
@@ -182,6 +203,28 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     expect(fake.requests).to.have.length(1);
     const stored = await read(id);
     expect(stored.messages.filter((m) => m.content === 'I left early.')).to.have.length(1);
+  });
+
+  it('when a second message is streamed while the first is mid-stream, then it is 409 conversation_busy as JSON, and the first completes', async () => {
+    const pieces = toolPieces(coachingTurn(), 4);
+    const held = gate();
+    fake.script({ stream: [pieces[0]!, { until: held.until }, ...pieces.slice(1)] });
+    const id = await initiate(api, token);
+    const first = await stream(id, 'The first thought.');
+    expect((await first.next())?.event).to.equal('delta');
+
+    const second = await stream(id, 'The second thought.');
+    expect(second.status).to.equal(409);
+    expect(second.headers.get('content-type')).to.match(/^application\/json/);
+    expect(Number(second.headers.get('retry-after'))).to.be.at.least(1);
+    expect((JSON.parse((await second.rest()).text) as { error: string }).error).to.equal(
+      'conversation_busy',
+    );
+    held.open();
+    expect((await first.rest()).events.at(-1)?.event).to.equal('turn');
+    expect(fake.requests).to.have.length(1);
+    const stored = await read(id);
+    expect(stored.messages.map((m) => m.content)).to.not.include('The second thought.');
   });
 
   for (const action of ['pause', 'delete'] as const) {

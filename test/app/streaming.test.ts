@@ -196,5 +196,22 @@ describe('streamed turns with the offline coach', () => {
   it('when GET / is asked, then streaming_url is this service’s own base URL', async () => {
     const root = await api.request<{ streaming_url: string }>('GET', '/');
     expect(root.body.streaming_url).to.equal(api.url);
+    // Reached through a mapping key, the base carries it, as every URL the service writes does.
+    const mapped = await api.request<{ streaming_url: string }>('GET', '/coaching/');
+    expect(mapped.body.streaming_url).to.equal(`${api.url}/coaching`);
+  });
+
+  it('when STREAMING_URL is set (the platform’s streaming endpoint), then GET / names it', async () => {
+    const other = await startApi({
+      env: { STREAMING_URL: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev' },
+    });
+    try {
+      const root = await other.request<{ streaming_url: string }>('GET', '/');
+      expect(root.body.streaming_url).to.equal(
+        'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev',
+      );
+    } finally {
+      await other.close();
+    }
   });
 });
