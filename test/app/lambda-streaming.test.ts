@@ -13,6 +13,13 @@ import { ensureFreshBundle } from '../../scripts/build.js';
 import { restApiEvent, type RestApiEventOptions } from '../../support/apigw-events.js';
 import { StreamingBundle, type StreamedInvocation } from '../../support/streaming-bundle.js';
 import { parseEventStream } from '../support/event-stream.js';
+import { coachingTurn } from '../support/fake-answers.js';
+import {
+  fakeBedrockEnv,
+  startFakeBedrock,
+  toolPieces,
+  type FakeBedrock,
+} from '../support/fake-bedrock.js';
 
 const root = process.cwd();
 const SECRET = 'lambda-stream-test-secret-of-32-bytes!!';
@@ -38,6 +45,7 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
   let bundle: StreamingBundle;
   let bundlePath: string;
   let token: string;
+  let bundleEnv: Record<string, string>;
 
   before(async () => {
     bundlePath = await ensureFreshBundle(root);
@@ -66,6 +74,7 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
     });
     await ensureTables(dynamo.client, config.tables);
     dynamo.client.destroy();
+    bundleEnv = env;
     bundle = await StreamingBundle.start(bundlePath, env);
     token = await new SignJWT({ user_id: 'noor', tenant_id: 'acme' })
       .setProtectedHeader({ alg: 'HS256' })
@@ -258,6 +267,92 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
     it('when GET / is asked of the streaming function, then streaming_url is the endpoint it is configured with', async () => {
       const result = await send({ method: 'GET', path: '/' });
       expect(json(result).streaming_url).to.equal(STREAMING_URL);
+    });
+  });
+
+  describe('a streamed turn answered by Bedrock (a fake, through the real SDK)', () => {
+    let fake: FakeBedrock;
+    let bedrockBundle: StreamingBundle;
+    before(async () => {
+      fake = await startFakeBedrock();
+      bedrockBundle = await StreamingBundle.start(bundlePath, {
+        ...bundleEnv,
+        ...fakeBedrockEnv(fake),
+        ALLOWED_LLM_MODELS: fakeBedrockEnv(fake).DEFAULT_LLM_MODEL!,
+      });
+    });
+    after(async () => {
+      bedrockBundle?.stop();
+      await fake?.close();
+    });
+
+    const call = (options: RestApiEventOptions) => bedrockBundle.invoke(restApiEvent(options));
+    const initiate = async () =>
+      String(
+        json(
+          await call({
+            method: 'POST',
+            path: '/api/v1/conversations/initiate',
+            headers: auth(),
+            body: JSON.stringify({ topic: 'core_values' }),
+          }),
+        ).conversation_id,
+      );
+    const message = (id: string, text: string, streamed: boolean) =>
+      call({
+        method: 'POST',
+        path: `/api/v1/conversations/${id}/message`,
+        headers: streamed ? { ...auth(), Accept: 'text/event-stream' } : auth(),
+        body: JSON.stringify({ user_message: text }),
+      });
+
+    it('when the model streams its answer, then the turn event equals the buffered answer to the same message', async () => {
+      const answer = coachingTurn({ ai_response: 'Courage shows in the choices you described.' });
+      fake.script({ stream: toolPieces(answer, 5) }, { tool: answer });
+      const streamedId = await initiate();
+      const bufferedId = await initiate();
+      const streamed = await message(streamedId, 'Courage.', true);
+      const buffered = await message(bufferedId, 'Courage.', false);
+      expectExactBytes(streamed);
+      expectExactBytes(buffered);
+      const { events, problems } = parseEventStream(streamed.body.toString('utf8'));
+      expect(problems).to.deep.equal([]);
+      const turn = events.at(-1);
+      expect(turn?.event).to.equal('turn');
+      expect(buffered.prelude.statusCode).to.equal(200);
+      expect({ ...(turn?.data as object), conversation_id: bufferedId }).to.deep.equal(
+        json(buffered),
+      );
+      expect(
+        events
+          .filter((e) => e.event === 'delta')
+          .map((e) => (e.data as { text: string }).text)
+          .join(''),
+      ).to.equal('Courage shows in the choices you described.');
+    });
+
+    it('when Bedrock throttles mid-stream, then the stream ends with a 503 error event and nothing is stored', async () => {
+      const pieces = toolPieces(coachingTurn(), 6);
+      fake.script({
+        stream: [
+          ...pieces.slice(0, 3),
+          { error: 'ThrottlingException', message: 'Too many tokens' },
+        ],
+      });
+      const id = await initiate();
+      const read = async () =>
+        json(await call({ method: 'GET', path: `/api/v1/conversations/${id}`, headers: auth() }));
+      const before = await read();
+      const result = await message(id, 'A throttled thought.', true);
+      expectExactBytes(result);
+      expect(result.prelude.statusCode).to.equal(200);
+      const { events } = parseEventStream(result.body.toString('utf8'));
+      expect(events.at(-1)?.event).to.equal('error');
+      expect(events.at(-1)?.data).to.include({ status: 503 });
+      expect(events.some((e) => e.event === 'turn')).to.equal(false);
+      const after = await read();
+      expect(after.messages).to.deep.equal(before.messages);
+      expect(JSON.stringify(after)).to.not.contain('A throttled thought.');
     });
   });
 
