@@ -342,7 +342,31 @@ function isStreamingFunction(fn: PlannedInputs): boolean {
   return commands.some((command) => String(command).endsWith('.streamingHandler'));
 }
 
+// API mappings (CreateApiMapping): a key is letters, digits and $-_.+!*'() in segments, and a
+// domain holds each key once, whichever API (REST or HTTP) it maps.
+const mappingKeyPattern = /^[A-Za-z0-9$\-_.+!*'()]+(\/[A-Za-z0-9$\-_.+!*'()]+)*$/;
+
+export const apiMappingRule: Rule = (resources) => {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const mapping of ofType(resources, 'aws:apigatewayv2/apiMapping:ApiMapping')) {
+    const key = String(mapping.inputs.apiMappingKey ?? '');
+    if (key && !mappingKeyPattern.test(key)) {
+      problems.push(`${mapping.name}: API mapping key "${key}" has characters API Gateway refuses`);
+    }
+    const slot = `${String(mapping.inputs.domainName)} ${key}`;
+    const first = seen.get(slot);
+    if (first) {
+      problems.push(
+        `${mapping.name}: ${String(mapping.inputs.domainName)} already maps "${key}" (${first})`,
+      );
+    } else seen.set(slot, mapping.name);
+  }
+  return problems;
+};
+
 const rules: readonly Rule[] = [
+  apiMappingRule,
   routeRule,
   alarmRule,
   functionRule,

@@ -5,6 +5,7 @@ import { apiRoutes } from '../../infra/http-api';
 import { responseStreamingUri } from '../../infra/streaming-api';
 import {
   alarmProblems,
+  apiMappingRule,
   assertAwsAccepts,
   findAwsProblems,
   functionProblems,
@@ -275,5 +276,37 @@ describe('a streamed turn’s budget against the timeouts that can cut it', () =
     expect(
       streamBudgetProblems([{ ...api, inputs: { ...api.inputs, imageConfig: undefined } }]),
     ).to.deep.equal([]);
+  });
+});
+
+describe('API mappings on a custom domain', () => {
+  const mapping = (name: string, apiMappingKey: string, domainName = 'api.example.com') => ({
+    type: 'aws:apigatewayv2/apiMapping:ApiMapping',
+    name,
+    inputs: { apiId: name, domainName, stage: 'prod', apiMappingKey },
+  });
+
+  it('when the HTTP API and the streaming REST API take their own keys, then they pass', () => {
+    expect(
+      apiMappingRule([mapping('domain-mapping', 'coaching'), mapping('stream', 'coaching-stream')]),
+    ).to.deep.equal([]);
+  });
+
+  it('when two mappings take one key on one domain, then the second is refused; another domain may', () => {
+    expect(
+      apiMappingRule([
+        mapping('domain-mapping', 'coaching'),
+        mapping('domain-streaming-mapping', 'coaching'),
+        mapping('elsewhere', 'coaching', 'api.other.com'),
+      ]),
+    ).to.deep.equal([
+      'domain-streaming-mapping: api.example.com already maps "coaching" (domain-mapping)',
+    ]);
+  });
+
+  it('when a key has a character API Gateway refuses, then it is refused', () => {
+    expect(apiMappingRule([mapping('m', 'coach ing')])).to.deep.equal([
+      'm: API mapping key "coach ing" has characters API Gateway refuses',
+    ]);
   });
 });
