@@ -1,5 +1,6 @@
 // The PurposePath Coaching platform: one stack per stage (dev, staging, prod), each holding
-// the tables, the prompt bucket, the JWT secret, the API function, its HTTP API and its alarms.
+// the tables, the prompt bucket, the JWT secret, the API function and its HTTP API, the
+// streaming function and its REST API, and their alarms.
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -7,13 +8,15 @@ import { START_WITHIN_MS } from './app/src/jobs/job-deps';
 import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';
-import { appEnvironment } from './infra/environment';
+import { appEnvironment, streamingEnvironment } from './infra/environment';
 import { HttpApi } from './infra/http-api';
 import { FailedJobQueue, jobInvokeConfig, jobInvokeSettings } from './infra/jobs';
 import { Monitoring } from './infra/monitoring';
 import { PromptStore } from './infra/prompts';
 import { JwtSecret } from './infra/secret';
 import { CoachingService } from './infra/service';
+import { StreamingApi } from './infra/streaming-api';
+import { StreamingFunction } from './infra/streaming-function';
 
 /** Builds the current stack; Pulumi runs it and its result becomes the stack outputs. */
 async function buildStack() {
@@ -62,6 +65,23 @@ async function buildStack() {
     { name: name('purposepath-coaching-failed-jobs') },
     withProvider,
   );
+  // The streaming endpoint's URL is known from its API's id, before any function exists, so
+  // both functions can name it (STREAMING_URL) and its methods can name the function later.
+  const streaming = new StreamingApi(
+    'streaming',
+    { name: name('purposepath-coaching-stream'), stageName: stage, region },
+    withProvider,
+  );
+  const streamingUrl = settings.customDomain
+    ? `https://${settings.customDomain.name}/${settings.streaming.mappingKey}`
+    : streaming.url;
+  const deployed = {
+    tables: data.tables,
+    promptsBucketName: prompts.bucketName,
+    jwtSecretArn: jwtSecret.arn,
+    jobsFunctionName: name('purposepath-coaching-api'),
+    streamingUrl,
+  };
 
   const tables = Object.values(data.tables);
   const service = new CoachingService(
@@ -74,12 +94,7 @@ async function buildStack() {
       protect,
       imagesKept: 10,
       image: { context: '.', dockerfile: 'app/Dockerfile' },
-      environment: appEnvironment(settings, {
-        tables: data.tables,
-        promptsBucketName: prompts.bucketName,
-        jwtSecretArn: jwtSecret.arn,
-        jobsFunctionName: name('purposepath-coaching-api'),
-      }),
+      environment: appEnvironment(settings, deployed),
       vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
       access: {
         region,
@@ -107,6 +122,32 @@ async function buildStack() {
     },
     { provider },
   );
+  const streamingFunction = new StreamingFunction(
+    'streaming',
+    {
+      name: name('purposepath-coaching-stream'),
+      imageUri: service.imageUri,
+      roleArn: service.roleArn,
+      roleName: service.roleName,
+      rolePermissions: service.permissions,
+      architecture: settings.function.architecture,
+      memorySize: settings.function.memorySize,
+      timeoutSeconds: settings.streaming.timeoutSeconds,
+      logRetentionDays: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      environment: streamingEnvironment(settings, deployed),
+      vpc: settings.function.subnetIds.length > 0 ? settings.function : undefined,
+    },
+    withProvider,
+  );
+  const streamingStage = streaming.connect({
+    functionName: streamingFunction.functionName,
+    functionArn: streamingFunction.functionArn,
+    timeoutSeconds: settings.streaming.timeoutSeconds,
+    throttling: settings.throttling,
+    logRetentionDays: settings.logRetentionDays,
+    createLogsRole: settings.streaming.createLogsRole,
+  });
 
   const http = new HttpApi(
     'http',
@@ -131,6 +172,11 @@ async function buildStack() {
           hostedZoneId: settings.customDomain.hostedZoneId,
           hostedZoneName: settings.customDomain.hostedZoneName,
           certificateArn: settings.customDomain.certificateArn,
+          streaming: {
+            mappingKey: settings.streaming.mappingKey,
+            restApiId: streaming.restApiId,
+            stageName: streamingStage,
+          },
         },
         withProvider,
       )
@@ -154,6 +200,12 @@ async function buildStack() {
       concurrencyAlarmAt: concurrencyAlarmAt(settings.function),
       failedJobQueueName: failedJobs.name,
       jobFailuresPer5Minutes: settings.alarms.jobFailuresPer5Minutes,
+      streaming: {
+        functionName: streamingFunction.functionName,
+        timeoutSeconds: settings.streaming.timeoutSeconds,
+        restApiName: streaming.restApiName,
+        stageName: streaming.stageName,
+      },
     },
     withProvider,
   );
@@ -163,6 +215,9 @@ async function buildStack() {
     apiEndpoint: http.endpoint,
     customDomainUrl: domain?.url,
     customDomainTarget: domain?.targetDomainName,
+    streamingEndpoint: streaming.url,
+    streamingCustomDomainUrl: domain?.streamingUrl,
+    streamingFunctionName: streamingFunction.functionName,
     tableNames: Object.fromEntries(tables.map((table) => [table.definition.id, table.name])),
     promptsBucketName: prompts.bucketName,
     jwtSecretArn: jwtSecret.arn,

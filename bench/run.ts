@@ -1,5 +1,7 @@
-// `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size
-// and RSS, each figure measured beside its baseline in the same run. Loopback only; prints a
+// `npm run bench`: cold start, throughput and latency, DynamoDB calls per route, bundle size,
+// RSS and a streamed turn's time to its first words (on the local server and through the Lambda
+// streaming handler), each figure measured beside its baseline
+// in the same run. Loopback only; prints a
 // table, or one JSON object with --json. `--quick` shortens every phase (for a smoke run).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -20,6 +22,12 @@ import { countDynamoCalls } from './support/dynamo-calls.js';
 import { timeJobs, type JobTiming } from './support/job-timing.js';
 import { startChild, type Child } from './support/children.js';
 import { coldStart, nodeFloor, nodeVersion, trainedCopy } from './support/cold-start.js';
+import { timeLambdaStreamedTurn } from './support/lambda-streamed-turn.js';
+import { timeStreamedTurn, type StreamTimes } from './support/streamed-turn.js';
+import { restApiEvent } from '../support/apigw-events.js';
+import { StreamingBundle } from '../support/streaming-bundle.js';
+import { coachingTurn } from '../test/support/fake-answers.js';
+import { fakeBedrockEnv, startFakeBedrock, toolPieces } from '../test/support/fake-bedrock.js';
 
 const usage = `
 Usage: npm run bench -- [--quick] [--json] [--node=<path to another node binary>]...
@@ -27,7 +35,9 @@ Usage: npm run bench -- [--quick] [--json] [--node=<path to another node binary>
 Measures the API beside a baseline in the same run, on loopback: cold start of the Lambda
 bundle (built first with npm run build's settings) with and without its V8 code cache, for
 each entry it exports, throughput and latency of two routes, DynamoDB calls per route, the
-size of all the code that ships, and memory. Prints tables on stdout and progress on stderr;
+size of all the code that ships, memory, and a streamed turn's time to its first delta against
+its time to the full reply (a fake Bedrock writing paced pieces), on the local server and
+through the bundle's Lambda streaming handler. Prints tables on stdout and progress on stderr;
 a full run takes a few minutes.
 
 Options:
@@ -46,6 +56,9 @@ const options = commandLine(usage, {
 const asJson = options.json;
 const quick = options.quick;
 const COLD_RUNS = quick ? 3 : 17;
+const STREAM_RUNS = quick ? 3 : 9;
+/** The paced model: its answer in this many pieces, this far apart (about 2 s in all). */
+const STREAM_PACE = { pieces: 10, gapMs: 200 };
 const THROUGHPUT = { connections: 10, seconds: quick ? 2 : 6, warmupSeconds: 1, rounds: 2 };
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
 const USER = 'bench-user';
@@ -310,6 +323,9 @@ async function main(): Promise<void> {
     const heapEnd = await app.heapAfterGc();
     await bare.stop();
 
+    log('timing streamed turns against a paced model');
+    const streaming = await streamedTurns(env, bearer);
+
     log('building the Lambda bundles');
     // The build's own output goes to stderr, so --json keeps stdout to the one object.
     const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 2, 2] });
@@ -341,6 +357,9 @@ async function main(): Promise<void> {
     if (!headline?.baseline_ms) throw new Error('no cold start of handler on this Node');
     const shipped = shippedCode();
 
+    log('timing streamed turns through the Lambda streaming handler');
+    const lambdaStreaming = await lambdaStreamedTurns(env, bearer);
+
     const result = {
       cold_start: {
         app_ms: headline.with_cache_ms,
@@ -351,6 +370,8 @@ async function main(): Promise<void> {
       },
       cold_starts: coldStarts,
       throughput: rows,
+      streaming,
+      lambda_streaming: lambdaStreaming,
       dynamodb_calls: dynamodbCalls,
       job_answer: jobTimings,
       // Every byte of code that ships: the loader and all chunks, loaded at start or not.
@@ -389,10 +410,124 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Streamed turns on the local server through a fake Bedrock that writes each answer in paced
+ * pieces: the time to the first delta over the time to the full reply, both of the same turn.
+ */
+async function streamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
+  const fake = await pacedBedrock();
+  const runs: StreamTimes[] = [];
+  try {
+    const server = await startChild('app-server.ts', { ...env, ...fakeBedrockEnv(fake) });
+    try {
+      const seeded = await apiCall(server.url, 'POST', '/api/v1/conversations/initiate', bearer, {
+        topic: 'core_values',
+      });
+      const id = String(seeded.conversation_id);
+      for (let i = 0; i < STREAM_RUNS; i++) {
+        runs.push(await timeStreamedTurn(server.url, bearer, id, `What I value, take ${i + 1}.`));
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+  return streamFigures(runs);
+}
+
+/** The paced fake Bedrock of both streaming measurements: the same answer, the same pace. */
+async function pacedBedrock() {
+  const fake = await startFakeBedrock();
+  const answer = coachingTurn({
+    ai_response:
+      'Honesty runs through every story you told: the hard conversation with your manager, ' +
+      'the customer you refused to mislead, the feedback you asked for when it stung.',
+  });
+  fake.otherwise(() => ({
+    stream: toolPieces(answer, STREAM_PACE.pieces).flatMap((piece) => [
+      { delayMs: STREAM_PACE.gapMs },
+      piece,
+    ]),
+  }));
+  return fake;
+}
+
+function streamFigures(runs: StreamTimes[]) {
+  const firstDelta = median(runs.map((r) => r.firstDeltaMs));
+  const fullReply = median(runs.map((r) => r.fullReplyMs));
+  return {
+    runs: runs.length,
+    pieces: STREAM_PACE.pieces,
+    gap_ms: STREAM_PACE.gapMs,
+    first_delta_ms: round(firstDelta, 1),
+    full_reply_ms: round(fullReply, 1),
+    ratio: round(firstDelta / fullReply),
+  };
+}
+
+/**
+ * The same streamed turns through the built bundle's streamingHandler, driven with the REST
+ * API's events and a stand-in for the runtime's awslambda global: the time to the first delta
+ * on the Lambda response stream over the time to its end.
+ */
+async function lambdaStreamedTurns(env: NodeJS.ProcessEnv, bearer: string) {
+  const fake = await pacedBedrock();
+  const runs: StreamTimes[] = [];
+  try {
+    const defined = Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const bundle = await StreamingBundle.start(APP_BUNDLE, {
+      ...defined,
+      ...fakeBedrockEnv(fake),
+      // The image keeps prompts/ beside the bundle; here they are the repository's.
+      PROMPTS_DIR: path.resolve('prompts'),
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    try {
+      const seeded = await bundle.invoke(
+        restApiEvent({
+          method: 'POST',
+          path: '/api/v1/conversations/initiate',
+          headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ topic: 'core_values' }),
+        }),
+      );
+      const id = String(
+        (JSON.parse(seeded.body.toString('utf8')) as { conversation_id: string }).conversation_id,
+      );
+      for (let i = 0; i < STREAM_RUNS; i++) {
+        runs.push(await timeLambdaStreamedTurn(bundle, bearer, id, `What I value, take ${i + 1}.`));
+      }
+    } finally {
+      bundle.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+  return streamFigures(runs);
+}
+
 function table(r: {
   cold_start: { ratio?: number };
   cold_starts: ColdStartRow[];
   throughput: ThroughputRow[];
+  streaming: {
+    runs: number;
+    pieces: number;
+    gap_ms: number;
+    first_delta_ms: number;
+    full_reply_ms: number;
+    ratio: number;
+  };
+  lambda_streaming: {
+    runs: number;
+    first_delta_ms: number;
+    full_reply_ms: number;
+    ratio: number;
+  };
   dynamodb_calls: Record<string, number>;
   job_answer: JobTiming[];
   bundle_bytes: number;
@@ -436,6 +571,8 @@ function table(r: {
       const target = t.route.includes('health') ? 0.6 : 0.8;
       return `| ${t.route} (req/s; p50 / p99 ms) | ${t.app_rps} (${t.p50_ms} / ${t.p99_ms}) | ${t.baseline_rps} (${t.baseline_p50_ms} / ${t.baseline_p99_ms}) | ${t.ratio} | ≥ ${target}: ${check(t.ratio >= target)} |`;
     }),
+    `| streamed turn, paced model (${r.streaming.pieces} pieces ${r.streaming.gap_ms} ms apart), median of ${r.streaming.runs}: first delta vs full reply (ms) | ${r.streaming.first_delta_ms} | ${r.streaming.full_reply_ms} | ${r.streaming.ratio} | ≤ 0.25: ${check(r.streaming.ratio <= 0.25)} |`,
+    `| the same turn through the Lambda streaming handler (REST API events, runtime stand-in), median of ${r.lambda_streaming.runs}: first delta vs full reply (ms) | ${r.lambda_streaming.first_delta_ms} | ${r.lambda_streaming.full_reply_ms} | ${r.lambda_streaming.ratio} | ≤ 0.25: ${check(r.lambda_streaming.ratio <= 0.25)} |`,
     `| code that ships, ${r.bundle_files} files: loader and every chunk (bytes) | ${r.bundle_bytes} | ${r.baseline_bundle_bytes} | ${round(r.bundle_bytes / r.baseline_bundle_bytes)} | < 2 MB: ${check(r.bundle_bytes < 2 * 2 ** 20)} |`,
     `| heap after a forced GC, warmed-up start → end of throughput runs (MB; RSS ${r.rss_mb.before_warmup} before traffic, ${r.rss_mb.start} → ${r.rss_mb.end}) | ${r.heap_after_gc_mb.start} → ${r.heap_after_gc_mb.end} | | ${round(1 + heapGrowth)} | growth < 10%: ${check(heapGrowth < 0.1)} |`,
     '',

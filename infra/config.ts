@@ -47,6 +47,16 @@ export interface StackConfig {
     /** Run this image, already in the stack's repository, instead of building one: a rollback. */
     readonly imageDigest?: string;
   };
+  /** The second function, lambda.streamingHandler behind the REST API, and its endpoint. */
+  readonly streaming: {
+    readonly timeoutSeconds: number;
+    /** A streamed turn's model budget (LLM_STREAM_TIMEOUT_MS). */
+    readonly llmStreamTimeoutMs: number;
+    /** Path segment of the streaming endpoint on the custom domain, e.g. `coaching-stream`. */
+    readonly mappingKey: string;
+    /** Whether this stack sets the region's API Gateway CloudWatch Logs role. */
+    readonly createLogsRole: boolean;
+  };
   readonly llm: {
     readonly defaultModel: string;
     readonly allowedModels: readonly string[];
@@ -86,6 +96,10 @@ const maxTimeoutSeconds = 900;
  * its job deadline carries too (app/src/jobs/job-deps.ts).
  */
 export const jobWorkerMarginSeconds = FINISH_MARGIN_MS / 1000;
+/** Lambda's longest timeout, and so the longest a streamed response can last. */
+const maxLambdaTimeoutSeconds = maxTimeoutSeconds;
+/** What a streamed turn needs after its model budget: the commit and the last events. */
+export const streamCommitMarginMs = 10_000;
 /** `reservedConcurrency` meaning none, as Lambda spells it. */
 const unreserved = -1;
 /** Lambda keeps this many executions of the account's quota unreserved for every other function. */
@@ -122,6 +136,12 @@ export function readStackConfig(): StackConfig {
           : config.requireNumber('reservedConcurrency'),
       accountConcurrency: config.requireNumber('accountConcurrency'),
       imageDigest: optional('imageDigest'),
+    },
+    streaming: {
+      timeoutSeconds: config.requireNumber('streamingTimeout'),
+      llmStreamTimeoutMs: config.requireNumber('llmStreamTimeoutMs'),
+      mappingKey: config.require('streamingMappingKey'),
+      createLogsRole: config.requireBoolean('apiGatewayLogsRole'),
     },
     llm: {
       defaultModel: config.require('defaultModel'),
@@ -191,6 +211,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
       `timeout must be between ${fewestSeconds} (asyncModelTimeout ${fn.asyncModelTimeoutSeconds} s plus ${jobWorkerMarginSeconds} s for the job's own storage calls) and ${maxTimeoutSeconds} seconds`,
     );
   }
+  problems.push(...streamingProblems(settings));
   if (fn.memorySize < 128 || fn.memorySize > 10240) {
     problems.push('memorySize must be between 128 and 10240 MB');
   }
@@ -238,6 +259,29 @@ export function findConfigProblems(settings: StackConfig): string[] {
     problems.push('apiMappingKey must be one path segment of letters, digits, ".", "_" or "-"');
   }
   if (customDomain) problems.push(...customDomainProblems(customDomain, settings.region));
+  return problems;
+}
+
+function streamingProblems(settings: StackConfig): string[] {
+  const { timeoutSeconds, llmStreamTimeoutMs, mappingKey } = settings.streaming;
+  const problems: string[] = [];
+  if (!Number.isInteger(llmStreamTimeoutMs) || llmStreamTimeoutMs < 1000) {
+    problems.push('llmStreamTimeoutMs must be a whole number of milliseconds, at least 1000');
+  }
+  const least = Math.ceil((llmStreamTimeoutMs + streamCommitMarginMs) / 1000);
+  if (timeoutSeconds > maxLambdaTimeoutSeconds || timeoutSeconds < least) {
+    problems.push(
+      `streamingTimeout must be between ${least} (llmStreamTimeoutMs plus ${streamCommitMarginMs / 1000} s to commit) and ${maxLambdaTimeoutSeconds} seconds (Lambda's limit)`,
+    );
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(mappingKey)) {
+    problems.push(
+      'streamingMappingKey must be one path segment of letters, digits, ".", "_" or "-"',
+    );
+  }
+  if (mappingKey === settings.apiMappingKey) {
+    problems.push('streamingMappingKey must differ from apiMappingKey: a key maps one API');
+  }
   return problems;
 }
 

@@ -3,6 +3,8 @@
 // and never owns, changes or deletes the domain, its certificate or its DNS record. `create`: the
 // stack owns the domain; with a hosted zone it also issues the certificate and writes the alias,
 // without one it uses an issued certificate and hands the target name to whoever owns the DNS.
+// The streaming REST API maps onto the same regional domain under its own key (API mappings
+// take REST and HTTP APIs alike), so both live under one name and one certificate.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { CustomDomainMode } from './config';
@@ -17,6 +19,12 @@ export interface CustomDomainArgs {
   readonly hostedZoneId?: string;
   readonly hostedZoneName?: string;
   readonly certificateArn?: string;
+  /** The streaming endpoint's REST API stage, mapped under its own key. */
+  readonly streaming?: {
+    readonly mappingKey: string;
+    readonly restApiId: pulumi.Input<string>;
+    readonly stageName: pulumi.Input<string>;
+  };
 }
 
 interface MappedDomain {
@@ -28,6 +36,8 @@ interface MappedDomain {
 
 export class CustomDomain extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
+  /** The streaming endpoint under the domain, when it is mapped. */
+  readonly streamingUrl?: pulumi.Output<string>;
   readonly targetDomainName: pulumi.Output<string>;
 
   constructor(name: string, args: CustomDomainArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -47,9 +57,27 @@ export class CustomDomain extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
+    if (args.streaming) {
+      new aws.apigatewayv2.ApiMapping(
+        `${name}-streaming-mapping`,
+        {
+          apiId: args.streaming.restApiId,
+          domainName: domain.name,
+          stage: args.streaming.stageName,
+          apiMappingKey: args.streaming.mappingKey,
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+      this.streamingUrl = pulumi.output(`https://${args.domainName}/${args.streaming.mappingKey}`);
+    }
+
     this.url = pulumi.output(`https://${args.domainName}/${args.mappingKey}`);
     this.targetDomainName = domain.targetDomainName;
-    this.registerOutputs({ url: this.url, targetDomainName: this.targetDomainName });
+    this.registerOutputs({
+      url: this.url,
+      streamingUrl: this.streamingUrl,
+      targetDomainName: this.targetDomainName,
+    });
   }
 
   /**

@@ -14,6 +14,12 @@ export interface DashboardInputs {
   readonly stage: string;
   readonly periodSeconds: number;
   readonly failedJobQueueName: string;
+  /** The streaming function and its REST API, a row of their own. */
+  readonly streaming?: {
+    readonly functionName: string;
+    readonly restApiName: string;
+    readonly stageName: string;
+  };
 }
 
 /** Rows: the API, the function, the tables and the model, the app's own metrics, the jobs. */
@@ -113,6 +119,44 @@ export function dashboardBody(d: DashboardInputs): object {
         30,
         'Maximum',
       ),
+      ...(d.streaming ? streamingRow(d.streaming, graph) : []),
     ],
   };
+}
+
+type Graph = (title: string, metrics: unknown[][], x: number, y: number, stat?: string) => object;
+
+/** REST APIs publish by ApiName and Stage, with 4XXError and 5XXError. */
+function streamingRow(streaming: NonNullable<DashboardInputs['streaming']>, graph: Graph) {
+  const api = ['ApiName', streaming.restApiName, 'Stage', streaming.stageName];
+  const fn = ['FunctionName', streaming.functionName];
+  return [
+    graph(
+      'Streaming endpoint requests and errors',
+      [
+        ['AWS/ApiGateway', 'Count', ...api],
+        ['AWS/ApiGateway', '4XXError', ...api],
+        ['AWS/ApiGateway', '5XXError', ...api],
+      ],
+      0,
+      30,
+    ),
+    graph(
+      'Streaming function invocations, errors, throttles',
+      [
+        ['AWS/Lambda', 'Invocations', ...fn],
+        ['AWS/Lambda', 'Errors', ...fn],
+        ['AWS/Lambda', 'Throttles', ...fn],
+      ],
+      12,
+      30,
+    ),
+    graph(
+      'Streaming function duration (max)',
+      [['AWS/Lambda', 'Duration', ...fn]],
+      0,
+      36,
+      'Maximum',
+    ),
+  ];
 }

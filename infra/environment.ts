@@ -12,6 +12,8 @@ export interface DeployedDependencies {
   readonly jwtSecretArn: pulumi.Input<string>;
   /** The function whose handler runs job events (the API function), by its name. */
   readonly jobsFunctionName: string;
+  /** The streaming endpoint's base URL, which `GET /` names as streaming_url. */
+  readonly streamingUrl: pulumi.Input<string>;
 }
 
 /** AWS_REGION is absent on purpose: Lambda sets it and refuses functions that try to. */
@@ -52,5 +54,21 @@ export function appEnvironment(
         }
       : {}),
     [env.metricsEnabled]: 'true',
+    [env.streamingUrl]: deployed.streamingUrl,
+    [env.llmStreamTimeout]: String(settings.streaming.llmStreamTimeoutMs),
+  };
+}
+
+/**
+ * The streaming function's: the same, but the prefix it strips and writes back on the custom
+ * domain is its own mapping key (REST API events keep it in the path).
+ */
+export function streamingEnvironment(
+  settings: StackConfig,
+  deployed: DeployedDependencies,
+): Record<string, pulumi.Input<string>> {
+  return {
+    ...appEnvironment(settings, deployed),
+    [env.apiMappingKey]: settings.streaming.mappingKey,
   };
 }

@@ -31,6 +31,13 @@ export interface MonitoringArgs {
   readonly failedJobQueueName: pulumi.Input<string>;
   /** Jobs failed by the service in 5 minutes above which the job-failures alarm fires. */
   readonly jobFailuresPer5Minutes: number;
+  /** The streaming function and its REST API (infra/streaming-api.ts). */
+  readonly streaming?: {
+    readonly functionName: pulumi.Input<string>;
+    readonly timeoutSeconds: number;
+    readonly restApiName: pulumi.Input<string>;
+    readonly stageName: string;
+  };
 }
 
 const fiveMinutes = 300;
@@ -86,13 +93,33 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         child,
       );
-    const lambda = (metricName: string, statistic: string): AlarmSpec => ({
+    const lambda = (
+      metricName: string,
+      statistic: string,
+      functionName = args.functionName,
+    ): AlarmSpec => ({
       namespace: 'AWS/Lambda',
       metricName,
-      dimensions: { FunctionName: args.functionName },
+      dimensions: { FunctionName: functionName },
       statistic,
       period: fiveMinutes,
     });
+    const api5xxRate = (errors: Query, requests: Query): AlarmSpec => ({
+      metricQueries: [
+        errors,
+        requests,
+        {
+          id: 'rate',
+          label: '5xx % (0 below the minimum request count)',
+          // A guarded division: no request, or too few to judge, is a rate of 0.
+          expression: `IF(requests >= ${args.api5xxMinRequests}, 100 * errors / requests, 0)`,
+          returnData: true,
+        },
+      ],
+      threshold: api5xxPercent,
+    });
+    const api5xxDescription = (which: string) =>
+      `More than ${api5xxPercent}% of at least ${args.api5xxMinRequests} ${which} requests in 5 minutes failed with 5xx`;
 
     const alarms = [
       alarm('lambda-errors', `More than ${args.lambdaErrorsPer5Minutes} errors in 5 minutes`, {
@@ -114,22 +141,13 @@ export class Monitoring extends pulumi.ComponentResource {
       ),
       alarm(
         'api-5xx-rate',
-        `More than ${api5xxPercent}% of at least ${args.api5xxMinRequests} API requests in 5 minutes failed with 5xx`,
-        {
-          metricQueries: [
-            stat('errors', 'AWS/ApiGateway', '5xx', { ApiId: args.apiId }, fiveMinutes),
-            stat('requests', 'AWS/ApiGateway', 'Count', { ApiId: args.apiId }, fiveMinutes),
-            {
-              id: 'rate',
-              label: '5xx % (0 below the minimum request count)',
-              // A guarded division: no request, or too few to judge, is a rate of 0.
-              expression: `IF(requests >= ${args.api5xxMinRequests}, 100 * errors / requests, 0)`,
-              returnData: true,
-            },
-          ],
-          threshold: api5xxPercent,
-        },
+        api5xxDescription('API'),
+        api5xxRate(
+          stat('errors', 'AWS/ApiGateway', '5xx', { ApiId: args.apiId }, fiveMinutes),
+          stat('requests', 'AWS/ApiGateway', 'Count', { ApiId: args.apiId }, fiveMinutes),
+        ),
       ),
+      ...(args.streaming ? streamingAlarms(args.streaming) : []),
       ...args.tables.map((table) =>
         alarm(
           `dynamodb-throttles-${table.id}`,
@@ -227,6 +245,36 @@ export class Monitoring extends pulumi.ComponentResource {
       }),
     ];
 
+    /** The same watch over the streaming function, and its REST API's 5xx by name and stage. */
+    function streamingAlarms(streaming: NonNullable<MonitoringArgs['streaming']>) {
+      const fn = streaming.functionName;
+      // REST APIs publish by ApiName and Stage, and call the metric 5XXError.
+      const restApi = { ApiName: streaming.restApiName, Stage: streaming.stageName };
+      return [
+        alarm(
+          'streaming-errors',
+          `More than ${args.lambdaErrorsPer5Minutes} streaming-function errors in 5 minutes`,
+          { ...lambda('Errors', 'Sum', fn), threshold: args.lambdaErrorsPer5Minutes },
+        ),
+        alarm('streaming-throttles', 'The streaming function was throttled', {
+          ...lambda('Throttles', 'Sum', fn),
+          threshold: 0,
+        }),
+        alarm('streaming-duration', 'A streamed response came within 10% of the timeout', {
+          ...lambda('Duration', 'Maximum', fn),
+          threshold: streaming.timeoutSeconds * 1000 * 0.9,
+        }),
+        alarm(
+          'streaming-api-5xx-rate',
+          api5xxDescription('streaming'),
+          api5xxRate(
+            stat('errors', 'AWS/ApiGateway', '5XXError', restApi, fiveMinutes),
+            stat('requests', 'AWS/ApiGateway', 'Count', restApi, fiveMinutes),
+          ),
+        ),
+      ];
+    }
+
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
@@ -238,20 +286,36 @@ export class Monitoring extends pulumi.ComponentResource {
             args.apiId,
             pulumi.all(args.tables.map((t) => t.name)),
             args.failedJobQueueName,
+            args.streaming?.functionName ?? '',
+            args.streaming?.restApiName ?? '',
           ])
-          .apply(([region, functionName, apiId, tableNames, failedJobQueueName]) =>
-            JSON.stringify(
-              dashboardBody({
-                region,
-                functionName,
-                apiId,
-                tableNames,
-                models: args.models,
-                stage: args.stage,
-                periodSeconds: fiveMinutes,
-                failedJobQueueName,
-              }),
-            ),
+          .apply(
+            ([
+              region,
+              functionName,
+              apiId,
+              tableNames,
+              failedJobQueueName,
+              streamingFunction,
+              streamingApi,
+            ]) =>
+              JSON.stringify(
+                dashboardBody({
+                  region,
+                  functionName,
+                  apiId,
+                  tableNames,
+                  models: args.models,
+                  stage: args.stage,
+                  periodSeconds: fiveMinutes,
+                  failedJobQueueName,
+                  streaming: args.streaming && {
+                    functionName: streamingFunction,
+                    restApiName: streamingApi,
+                    stageName: args.streaming.stageName,
+                  },
+                }),
+              ),
           ),
       },
       child,

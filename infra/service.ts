@@ -54,6 +54,11 @@ export class CoachingService extends pulumi.ComponentResource {
   readonly invokeArn: pulumi.Output<string>;
   readonly imageUri: pulumi.Output<string>;
   readonly logGroupName: pulumi.Output<string>;
+  /** The role, which the streaming function shares (infra/streaming-function.ts). */
+  readonly roleArn: pulumi.Output<string>;
+  readonly roleName: pulumi.Output<string>;
+  /** The role's permissions, which a function must hold before its first cold start. */
+  readonly permissions: pulumi.Resource;
 
   constructor(name: string, args: CoachingServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('purposepath:platform:CoachingService', name, {}, opts);
@@ -195,6 +200,9 @@ export class CoachingService extends pulumi.ComponentResource {
     this.invokeArn = fn.invokeArn;
     this.imageUri = imageUri;
     this.logGroupName = logGroup.name;
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.permissions = policy;
     this.registerOutputs({ functionName: this.functionName, imageUri: this.imageUri });
   }
 }

@@ -1,6 +1,7 @@
 // What AWS refuses that Pulumi's mocks accept: the offline plan applies these rules to every
 // planned resource (API Gateway routes and integrations, CloudWatch alarms, Lambda functions and
-// their asynchronous-invocation settings, SQS queues), so a value the
+// their asynchronous-invocation settings, SQS queues, the streaming function's budget against
+// its timeouts), so a value the
 // service would reject at `pulumi up` fails `npm test` instead. A problem names the resource
 // and the value.
 
@@ -175,6 +176,8 @@ const reservedVariables = [
   'LAMBDA_TASK_ROOT',
 ];
 const maxEnvironmentBytes = 4096;
+/** Lambda's timeout range, in seconds. */
+const lambdaTimeout = { least: 1, most: 900 };
 
 export function functionProblems(inputs: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -206,9 +209,13 @@ export function functionProblems(inputs: Record<string, unknown>): string[] {
   const timeout = inputs.timeout;
   if (
     timeout !== undefined &&
-    (!Number.isInteger(timeout) || Number(timeout) < 1 || Number(timeout) > 900)
+    (!Number.isInteger(timeout) ||
+      Number(timeout) < lambdaTimeout.least ||
+      Number(timeout) > lambdaTimeout.most)
   ) {
-    problems.push(`timeout ${String(timeout)} is not between 1 and 900 seconds`);
+    problems.push(
+      `timeout ${String(timeout)} is not ${lambdaTimeout.least} to ${lambdaTimeout.most} seconds`,
+    );
   }
   const reserved = inputs.reservedConcurrentExecutions;
   if (reserved !== undefined && (!Number.isInteger(reserved) || Number(reserved) < -1)) {
@@ -222,19 +229,62 @@ const functionRule: Rule = (resources) =>
     functionProblems(fn.inputs).map((problem) => `${fn.name}: ${problem}`),
   );
 
-// API Gateway HTTP API CreateIntegration: timeoutInMillis between 50 and 30,000.
-export function integrationProblems(inputs: Record<string, unknown>): string[] {
+// API Gateway integrations. HTTP API (CreateIntegration): 50 ms to 30 s. REST API
+// (PutIntegration): 50 ms to 29 s by default and at most 300 s with a raised quota when
+// BUFFERED; up to 900 s when STREAM, which only proxy integrations take. A Lambda proxy that
+// streams calls InvokeWithResponseStream (API version 2021-11-15, response-streaming-invocations);
+// a buffered one calls Invoke (2015-03-31, invocations).
+const httpApiTimeout = { least: 50, most: 30_000 };
+const restTimeout = { least: 50, buffered: 300_000, stream: 900_000 };
+const transferModes = ['BUFFERED', 'STREAM'];
+const lambdaInvocation =
+  /^arn:aws:apigateway:[a-z0-9-]+:lambda:path\/(\d{4}-\d{2}-\d{2})\/functions\/(arn:aws:lambda:[^/]+)\/([a-z-]+)$/;
+
+export function httpApiIntegrationProblems(inputs: Record<string, unknown>): string[] {
   const timeout = inputs.timeoutMilliseconds;
   if (timeout === undefined) return [];
-  return Number.isInteger(timeout) && Number(timeout) >= 50 && Number(timeout) <= 30_000
+  const ms = Number(timeout);
+  return ms >= httpApiTimeout.least && ms <= httpApiTimeout.most
     ? []
-    : [`timeoutMilliseconds ${String(timeout)} is not between 50 and 30000`];
+    : [
+        `timeoutMilliseconds ${String(timeout)} is outside the HTTP API's ${httpApiTimeout.least} to ${httpApiTimeout.most}`,
+      ];
 }
 
-const integrationRule: Rule = (resources) =>
-  ofType(resources, 'aws:apigatewayv2/integration:Integration').flatMap((integration) =>
-    integrationProblems(integration.inputs).map((problem) => `${integration.name}: ${problem}`),
-  );
+export function restIntegrationProblems(inputs: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const mode = String(inputs.responseTransferMode ?? 'BUFFERED');
+  if (!transferModes.includes(mode)) {
+    problems.push(`responseTransferMode ${mode} is not BUFFERED or STREAM`);
+  }
+  const type = String(inputs.type);
+  if (mode === 'STREAM' && type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
+    problems.push(
+      `responseTransferMode STREAM needs an AWS_PROXY or HTTP_PROXY integration, not ${type}`,
+    );
+  }
+  const most = mode === 'STREAM' ? restTimeout.stream : restTimeout.buffered;
+  const timeout = inputs.timeoutMilliseconds;
+  if (timeout !== undefined && (Number(timeout) < restTimeout.least || Number(timeout) > most)) {
+    problems.push(
+      `timeoutMilliseconds ${String(timeout)} is outside ${restTimeout.least} to ${most} for ${mode}`,
+    );
+  }
+  const invocation = lambdaInvocation.exec(String(inputs.uri ?? ''));
+  if (type === 'AWS_PROXY' && invocation) {
+    const [, version, , action] = invocation;
+    const expected =
+      mode === 'STREAM'
+        ? { version: '2021-11-15', action: 'response-streaming-invocations' }
+        : { version: '2015-03-31', action: 'invocations' };
+    if (version !== expected.version || action !== expected.action) {
+      problems.push(
+        `a ${mode} Lambda proxy calls .../${expected.version}/functions/<arn>/${expected.action}, not .../${version}/functions/<arn>/${action}`,
+      );
+    }
+  }
+  return problems;
+}
 
 // Lambda PutFunctionEventInvokeConfig: MaximumRetryAttempts 0 to 2, MaximumEventAgeInSeconds
 // 60 to 21,600; a queue destination must be a standard queue (FIFO destinations are refused).
@@ -296,11 +346,93 @@ const queueRule: Rule = (resources) =>
     queueProblems(queue.inputs).map((problem) => `${queue.name}: ${problem}`),
   );
 
+const integrationRule: Rule = (resources) => [
+  ...ofType(resources, 'aws:apigatewayv2/integration:Integration').flatMap((integration) =>
+    httpApiIntegrationProblems(integration.inputs).map((p) => `${integration.name}: ${p}`),
+  ),
+  ...ofType(resources, 'aws:apigateway/integration:Integration').flatMap((integration) =>
+    restIntegrationProblems(integration.inputs).map((p) => `${integration.name}: ${p}`),
+  ),
+];
+
+// A streamed turn runs for its model budget (LLM_STREAM_TIMEOUT_MS) and then commits; the
+// function that serves it, and a streaming integration that reaches that function, must last
+// at least that long plus the commit, or a turn AWS cut short is billed and never delivered.
+const commitMarginMs = 10_000;
+
+export function streamBudgetProblems(resources: readonly PlannedInputs[]): string[] {
+  const problems: string[] = [];
+  const functions = ofType(resources, 'aws:lambda/function:Function');
+  const budgetOf = (fn: PlannedInputs) => {
+    const variables =
+      ((fn.inputs.environment ?? {}) as { variables?: Record<string, unknown> }).variables ?? {};
+    const budget = variables.LLM_STREAM_TIMEOUT_MS;
+    return budget === undefined ? undefined : Number(budget);
+  };
+  for (const fn of functions) {
+    const budget = budgetOf(fn);
+    if (budget === undefined || fn.inputs.timeout === undefined) continue;
+    // Only the function that streams is held to it: behind the HTTP API nothing outlasts 30 s.
+    if (!isStreamingFunction(fn)) continue;
+    if (Number(fn.inputs.timeout) * 1000 < budget + commitMarginMs) {
+      problems.push(
+        `${fn.name}: timeout ${String(fn.inputs.timeout)} s is shorter than LLM_STREAM_TIMEOUT_MS ${budget} plus ${commitMarginMs / 1000} s to commit`,
+      );
+    }
+  }
+  for (const integration of ofType(resources, 'aws:apigateway/integration:Integration')) {
+    if (integration.inputs.responseTransferMode !== 'STREAM') continue;
+    const target = lambdaInvocation.exec(String(integration.inputs.uri ?? ''))?.[2];
+    const fn = functions.find(
+      (f) => target !== undefined && target.endsWith(`:function:${String(f.inputs.name)}`),
+    );
+    const budget = fn && budgetOf(fn);
+    const timeout = Number(integration.inputs.timeoutMilliseconds ?? 29_000);
+    if (fn && budget !== undefined && timeout < budget + commitMarginMs) {
+      problems.push(
+        `${integration.name}: timeoutMilliseconds ${timeout} ends a stream before ${fn.name}'s LLM_STREAM_TIMEOUT_MS ${budget} plus ${commitMarginMs / 1000} s`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** A function started at the bundle's streaming entry (the image command names it). */
+function isStreamingFunction(fn: PlannedInputs): boolean {
+  const commands = ((fn.inputs.imageConfig ?? {}) as { commands?: unknown[] }).commands ?? [];
+  return commands.some((command) => String(command).endsWith('.streamingHandler'));
+}
+
+// API mappings (CreateApiMapping): a key is letters, digits and $-_.+!*'() in segments, and a
+// domain holds each key once, whichever API (REST or HTTP) it maps.
+const mappingKeyPattern = /^[A-Za-z0-9$\-_.+!*'()]+(\/[A-Za-z0-9$\-_.+!*'()]+)*$/;
+
+export const apiMappingRule: Rule = (resources) => {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const mapping of ofType(resources, 'aws:apigatewayv2/apiMapping:ApiMapping')) {
+    const key = String(mapping.inputs.apiMappingKey ?? '');
+    if (key && !mappingKeyPattern.test(key)) {
+      problems.push(`${mapping.name}: API mapping key "${key}" has characters API Gateway refuses`);
+    }
+    const slot = `${String(mapping.inputs.domainName)} ${key}`;
+    const first = seen.get(slot);
+    if (first) {
+      problems.push(
+        `${mapping.name}: ${String(mapping.inputs.domainName)} already maps "${key}" (${first})`,
+      );
+    } else seen.set(slot, mapping.name);
+  }
+  return problems;
+};
+
 const rules: readonly Rule[] = [
+  apiMappingRule,
   routeRule,
   alarmRule,
   functionRule,
   integrationRule,
   eventInvokeRule,
   queueRule,
+  streamBudgetProblems,
 ];

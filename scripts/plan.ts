@@ -26,6 +26,8 @@ export interface PlannedResource {
   /** Logical name of the provider a custom resource was created with. */
   readonly provider?: string;
   readonly protect: boolean;
+  /** Left in place (not deleted) when the stack goes or replaces it. */
+  readonly retainOnDelete?: boolean;
 }
 
 export interface StackPlan {
@@ -76,7 +78,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const resources: PlannedResource[] = [];
   for (const resource of recorded) {
-    const { parent, provider, protect } = registrations.get(
+    const { parent, provider, protect, retainOnDelete } = registrations.get(
       `${resource.type}::${resource.name}`,
     ) ?? { protect: false };
     resources.push({
@@ -86,6 +88,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       ...(parent ? { parent } : {}),
       ...(provider ? { provider } : {}),
       protect,
+      ...(retainOnDelete ? { retainOnDelete } : {}),
     });
   }
   // The mocks accept anything; the services do not.
@@ -191,6 +194,7 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
 function stateId(type: string, physical: string, id: string): string {
   const generated =
     (type.startsWith('aws:apigatewayv2/') && type !== 'aws:apigatewayv2/domainName:DomainName') ||
+    (type.startsWith('aws:apigateway/') && type !== 'aws:apigateway/stage:Stage') ||
     type === 'aws:route53/record:Record';
   return generated ? id : physical;
 }
@@ -235,6 +239,11 @@ function computedOutputs(
         apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`,
         executionArn: arn('execute-api', id),
       };
+    case 'aws:apigateway/restApi:RestApi':
+      return {
+        rootResourceId: `root${id.slice(0, 6)}`,
+        executionArn: arn('execute-api', id),
+      };
     case 'aws:apigatewayv2/domainName:DomainName':
       return {
         domainNameConfiguration: {
@@ -275,6 +284,7 @@ interface RegisteredOptions {
   readonly parent?: string;
   readonly provider?: string;
   readonly protect: boolean;
+  readonly retainOnDelete?: boolean;
 }
 
 /** The last part of a URN, or of a provider reference (`urn::id`): the logical name. */
@@ -296,6 +306,7 @@ function captureResourceOptions(options: Map<string, RegisteredOptions>): void {
       ...(parent ? { parent: logicalName(parent) } : {}),
       ...(provider ? { provider: logicalName(provider, true) } : {}),
       protect: req.getProtect() ?? false,
+      retainOnDelete: req.getRetainondelete() ?? false,
     });
     return register(req, callback);
   };
@@ -307,6 +318,7 @@ interface RegisterRequest {
   getParent(): string;
   getProvider(): string;
   getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
 }
 
 async function resolve(value: unknown): Promise<unknown> {

@@ -12,6 +12,7 @@ import { conversationDocs } from './http/conversation-docs.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import { jobDocs } from './http/job-docs.js';
 import { jobRoutes } from './http/job-routes.js';
+import { KEEP_ALIVE_MS } from './http/event-stream.js';
 import {
   accessLog,
   authenticate,
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly jobs: Jobs;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
+  /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
+  readonly keepAliveMs?: number;
 }
 
 export const exposedHeaders = [
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   const system = systemRoutes({
     stage: config.stage,
+    streamingUrl: config.streamingUrl,
     prefix: config.apiPrefix,
     checks: deps.checks,
   });
@@ -111,6 +115,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
+    streamBudgetMs: config.llm.streamTimeoutMs,
+    keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
+    logger,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,

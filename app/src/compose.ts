@@ -50,6 +50,8 @@ export interface Overrides {
    * freezes the environment once the 202 is answered.
    */
   readonly lambdaFunctionName?: string;
+  /** A streamed turn's keep-alive interval (a test shortens it). */
+  readonly keepAliveMs?: number;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -113,6 +115,7 @@ function loadedOnFirstUse(
     name,
     modelFor,
     generate: async (request) => (await loaded()).generate(request),
+    stream: async (request, sink) => (await loaded()).stream(request, sink),
     check: async () => (await loaded()).check(),
   };
 }
@@ -135,8 +138,9 @@ export function createLlm(
             region: config.region,
             endpoint: llm.bedrockEndpoint,
             maxAttempts: llm.maxAttempts,
-            // One attempt may take a job's whole budget; each request's own budget still ends it.
-            timeoutMs: Math.max(llm.timeoutMs, llm.asyncTimeoutMs),
+            // Each request's own budget ends it; the connection may stay quiet as long as the
+            // longest of them (a streamed turn's or a job's).
+            timeoutMs: Math.max(llm.timeoutMs, llm.streamTimeoutMs, llm.asyncTimeoutMs),
             localCredentials: isStandIn(llm.bedrockEndpoint, config.deployed),
           });
           return createBedrockProvider({
@@ -144,6 +148,7 @@ export function createLlm(
             defaultModel: llm.defaultModel,
             allowedModels: llm.allowedModels,
             timeoutMs: llm.timeoutMs,
+            streamTimeoutMs: llm.streamTimeoutMs,
           });
         },
       );
@@ -159,6 +164,7 @@ export function createLlm(
             model: llm.openai.model as string,
             maxAttempts: llm.maxAttempts,
             timeoutMs: llm.timeoutMs,
+            streamTimeoutMs: llm.streamTimeoutMs,
           });
         },
       );
@@ -341,6 +347,7 @@ export function composeDependencies(
     suggestions,
     jobs,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
+    keepAliveMs: overrides.keepAliveMs,
     checks: {
       database: async () => {
         try {

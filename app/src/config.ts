@@ -127,6 +127,9 @@ const envSchema = z.object({
   OPENAI_MODEL: optionalText,
   // The model's share of a turn, so the storage calls around it still end inside 25 s.
   LLM_TIMEOUT_MS: positiveInt.default(22_000),
+  // A streamed turn answers as it goes, so no gateway's 30 s bound it: a large model's long turn.
+  LLM_STREAM_TIMEOUT_MS: positiveInt.default(120_000),
+  STREAMING_URL: url.optional(),
   // A job's model budget (Prefer: respond-async): past API Gateway's 30 s, within the function's.
   LLM_ASYNC_TIMEOUT_MS: positiveInt.default(120_000),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
@@ -205,6 +208,8 @@ export interface Config {
     readonly allowedModels: readonly string[];
     readonly bedrockEndpoint?: string;
     readonly timeoutMs: number;
+    /** The model budget of a streamed turn (LLM_STREAM_TIMEOUT_MS). */
+    readonly streamTimeoutMs: number;
     /** A job's model budget (LLM_ASYNC_TIMEOUT_MS). */
     readonly asyncTimeoutMs: number;
     /** Attempts per model call (the first included) before a transient failure is a 503. */
@@ -215,6 +220,8 @@ export interface Config {
       readonly model?: string;
     };
   };
+  /** The base URL of the stage's streaming endpoint; unset: this service's own. */
+  readonly streamingUrl?: string;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -368,10 +375,12 @@ export function loadConfig(
       allowedModels,
       bedrockEndpoint: e.BEDROCK_ENDPOINT,
       timeoutMs: e.LLM_TIMEOUT_MS,
+      streamTimeoutMs: e.LLM_STREAM_TIMEOUT_MS,
       asyncTimeoutMs: e.LLM_ASYNC_TIMEOUT_MS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
+    streamingUrl: e.STREAMING_URL?.replace(/\/+$/, ''),
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,

@@ -21,6 +21,8 @@ export const deployedEnv = {
   redisEndpoint: 'REDIS_CLUSTER_ENDPOINT',
   redisTls: 'REDIS_SSL',
   metricsEnabled: 'METRICS_ENABLED',
+  streamingUrl: 'STREAMING_URL',
+  llmStreamTimeout: 'LLM_STREAM_TIMEOUT_MS',
 } as const;
 
 export type DeployedEnvName = (typeof deployedEnv)[keyof typeof deployedEnv];

@@ -1,13 +1,16 @@
 // Lambda entry: the same createApp behind serverless-http, for API Gateway HTTP API payload 2.0
 // events. Adapters are built once per execution environment, on the first invocation; what
 // that first request does not need (tracing, the OpenAPI generator, limiter stores) loads later
-// or never.
+// or never. `streamingHandler` serves the same app to the REST API's streaming endpoint
+// (lambda/streaming-handler.ts); a second function runs it from the same image.
 import path from 'node:path';
 import serverless from 'serverless-http';
+import type { RequestListener } from 'node:http';
 import { createApp } from './app.js';
 import { composeDependencies } from './compose.js';
 import { loadConfig } from './config.js';
 import { handleLambdaEvent, type EventRoutes } from './lambda/job-events.js';
+import { createStreamingHandler } from './lambda/streaming-handler.js';
 import { createLogger } from './observability/logger.js';
 import { deferredEmfMetrics } from './observability/metrics-deferred.js';
 import type { FlushableMetrics } from './observability/metrics-emf.js';
@@ -16,6 +19,7 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 interface Environment {
   readonly handle: Handler;
+  readonly serve: RequestListener;
   readonly routes: Omit<EventRoutes, 'http'>;
   readonly metrics?: FlushableMetrics;
 }
@@ -46,18 +50,21 @@ async function createEnvironment(env: NodeJS.ProcessEnv): Promise<Environment> {
     // Set by the Lambda runtime: jobs go to another invocation of this function.
     lambdaFunctionName: env.AWS_LAMBDA_FUNCTION_NAME,
   });
+  const app = createApp(deps);
   const routes = { runJob: deps.jobs.run, logger };
-  return { handle: serverless(createApp(deps)) as Handler, routes, metrics };
+  return { handle: serverless(app) as Handler, serve: app.callback(), routes, metrics };
 }
 
 let environment: Promise<Environment> | undefined;
 
-export const handler: Handler = async (event, context) => {
-  environment ??= createEnvironment(process.env).catch((error: unknown) => {
+const currentEnvironment = () =>
+  (environment ??= createEnvironment(process.env).catch((error: unknown) => {
     environment = undefined; // a failed start-up is retried by the next invocation
     throw error;
-  });
-  const { handle, routes, metrics } = await environment;
+  }));
+
+export const handler: Handler = async (event, context) => {
+  const { handle, routes, metrics } = await currentEnvironment();
   try {
     // HTTP API events go to the app, job events to the worker (lambda/job-events.ts).
     return await handleLambdaEvent(event, { ...routes, http: () => handle(event, context) });
@@ -65,3 +72,5 @@ export const handler: Handler = async (event, context) => {
     await metrics?.flush();
   }
 };
+
+export const streamingHandler = createStreamingHandler(currentEnvironment);

@@ -70,6 +70,10 @@ function scriptedModel(
       }
       return Promise.reject(new LlmBadResponseError('did not match the schema twice', usage));
     },
+    // Analyses are never streamed; a stream would be the same answer.
+    stream<T>(request: StructuredRequest<T>) {
+      return provider.generate(request);
+    },
     check: () => Promise.resolve('healthy'),
   };
   return provider;

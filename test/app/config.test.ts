@@ -19,7 +19,10 @@ describe('configuration', () => {
     expect(config.llm).to.include({
       provider: 'offline',
       defaultModel: 'us.anthropic.claude-sonnet-4-6',
+      timeoutMs: 22_000,
+      streamTimeoutMs: 120_000,
     });
+    expect(config.streamingUrl).to.equal(undefined);
     // The contract's three, and the usual frontend dev servers.
     expect(config.corsOrigins).to.deep.equal([
       'http://localhost:3000',
@@ -49,6 +52,11 @@ describe('configuration', () => {
     expect(config.deployed).to.equal(true);
   });
 
+  it('when STREAMING_URL is set with a trailing slash, then GET / will name it without one', () => {
+    const config = loadConfig({ STREAMING_URL: 'https://stream.example.com/dev/' });
+    expect(config.streamingUrl).to.equal('https://stream.example.com/dev');
+  });
+
   it('when LOG_LEVEL is WARNING in any case, then it is warn', () => {
     expect(loadConfig({ LOG_LEVEL: 'Warning' }).logLevel).to.equal('warn');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).to.equal('debug');
@@ -71,6 +79,8 @@ describe('configuration', () => {
     ['DYNAMODB_ENDPOINT', 'not a url'],
     ['RATE_LIMIT_INITIATE', 'ten'],
     ['REDIS_SSL', 'perhaps'],
+    ['LLM_STREAM_TIMEOUT_MS', '0'],
+    ['STREAMING_URL', 'stream.example.com'],
   ] as const) {
     it(`when ${variable} is "${value}", then start-up stops with one line naming ${variable}`, () => {
       expect(() => loadConfig({ [variable]: value }))

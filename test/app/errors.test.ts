@@ -24,6 +24,7 @@ describe('errors and the order of checks', () => {
         if (explode) throw new Error('secret internal detail: table xyz at /var/task/app.js:1');
         return offline.generate(request);
       },
+      stream: (request, sink) => offline.stream(request, sink),
       check: () => offline.check(),
     };
     api = await startApi({ env: { MAX_BODY_BYTES: '6000', MAX_TURNS: '3' }, overrides: { llm } });

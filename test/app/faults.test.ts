@@ -61,6 +61,7 @@ function gatedProvider() {
       }
       return offline.generate(request);
     },
+    stream: (request, sink) => offline.stream(request, sink),
     check: () => offline.check(),
   };
   return { provider, state };

@@ -102,4 +102,43 @@ describe('every response is checked against the served /openapi.json', () => {
     }
     expect(String(caught)).to.include('does not match the served /openapi.json');
   });
+  it('when an event stream is checked, then each event’s data must match its schema, and broken framing is named', () => {
+    const exchange = (text: string): Exchange => ({
+      method: 'POST',
+      path: `/api/v1/conversations/${id}/message`,
+      status: 200,
+      header: (name) =>
+        ({
+          'content-type': 'text/event-stream',
+          'x-request-id': 'r-1',
+          'x-ratelimit-limit': '100',
+          'x-ratelimit-remaining': '99',
+          'x-ratelimit-reset': '10',
+        })[name.toLowerCase()],
+      text,
+    });
+    const turn = {
+      conversation_id: id,
+      ai_response: 'Hi.',
+      follow_up_question: null,
+      current_phase: 'exploration',
+      progress: 0.3,
+      is_complete: false,
+      insights: [],
+      identified_values: [],
+      next_steps: null,
+    };
+    const good = `event: delta\ndata: {"text":"Hi."}\n\n: keep-alive\n\nevent: turn\ndata: ${JSON.stringify(turn)}\n\n`;
+    expect(served.problems(exchange(good))).to.deep.equal([]);
+    expect(served.problems(exchange('event: delta\ndata: {"txt":"Hi."}\n\n'))[0]).to.include(
+      'breaks its schema',
+    );
+    expect(served.problems(exchange('event: shout\ndata: {}\n\n'))[0]).to.include(
+      'breaks its schema',
+    );
+    expect(served.problems(exchange('event: delta\ndata: not json\n\n'))[0]).to.include('not JSON');
+    expect(served.problems(exchange('event: delta\ndata: {"text":"cut'))[0]).to.include(
+      'unterminated',
+    );
+  });
 });

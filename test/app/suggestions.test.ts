@@ -153,6 +153,9 @@ describe('legacy onboarding suggestions with a failing model', () => {
           new LlmBadResponseError(checked.error.message, { inputTokens: 300, outputTokens: 20 }),
         );
       },
+      stream(request) {
+        return this.generate(request);
+      },
       check: () => Promise.resolve('healthy'),
     };
     const api = await startApi({ overrides: { llm: failing } });

@@ -38,6 +38,7 @@ function controllableProvider() {
       }
       return offline.generate(request);
     },
+    stream: (request, sink) => offline.stream(request, sink),
     check: () => offline.check(),
   };
   return { provider, state };

@@ -6,7 +6,13 @@ import { createEmfMetrics } from '../../app/src/observability/metrics-emf';
 import { metricNames } from '../../app/src/observability/metrics';
 import { tableList, tableName } from '../../app/src/storage/tables';
 import type { PlannedResource, StackPlan } from '../../scripts/plan';
-import { onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+import {
+  apiFunction,
+  onlyResource,
+  resourcesOfType,
+  stackPlan,
+  streamingFunction,
+} from './support/stack-plans';
 
 interface Query {
   id: string;
@@ -37,7 +43,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
     before(async () => {
       plan = await stackPlan(stage);
       alarms = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm');
-      functionName = String(onlyResource(plan, 'aws:lambda/function:Function').inputs.name);
+      functionName = String(apiFunction(plan).inputs.name);
     });
 
     it('sends every alarm, OK included, to the stack’s topic, each saying what missing data means', () => {
@@ -59,6 +65,10 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
           'lambda-errors',
           'lambda-throttles',
           'llm-tokens',
+          'streaming-api-5xx-rate',
+          'streaming-duration',
+          'streaming-errors',
+          'streaming-throttles',
         ].sort(),
       );
       for (const alarm of alarms) {
@@ -100,6 +110,39 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       ).to.deep.equal(['5xx', 'Count']);
     });
 
+    it('watches the streaming function (errors, throttles, duration near its own timeout) and its REST API’s 5xx rate', () => {
+      const streamingName = String(streamingFunction(plan).inputs.name);
+      for (const suffix of ['streaming-errors', 'streaming-throttles', 'streaming-duration']) {
+        expect(byName(suffix).inputs.namespace, suffix).to.equal('AWS/Lambda');
+        expect(byName(suffix).inputs.dimensions, suffix).to.deep.equal({
+          FunctionName: streamingName,
+        });
+      }
+      expect(byName('streaming-errors').inputs).to.include({ metricName: 'Errors', threshold: 10 });
+      expect(byName('streaming-throttles').inputs).to.include({
+        metricName: 'Throttles',
+        threshold: 0,
+      });
+      // 90% of the streaming function's 150 s, not of the API function's timeout.
+      expect(byName('streaming-duration').inputs).to.include({
+        metricName: 'Duration',
+        statistic: 'Maximum',
+        threshold: 135_000,
+      });
+      const watched = queries('streaming-api-5xx-rate').flatMap((q) =>
+        q.metric ? [q.metric] : [],
+      );
+      const restApi = onlyResource(plan, 'aws:apigateway/restApi:RestApi');
+      expect(watched.map((m) => m.metricName)).to.deep.equal(['5XXError', 'Count']);
+      for (const metric of watched) {
+        expect(metric.namespace).to.equal('AWS/ApiGateway');
+        expect(metric.dimensions).to.deep.equal({ ApiName: restApi.inputs.name, Stage: stage });
+      }
+      expect(queries('streaming-api-5xx-rate').find((q) => q.returnData)?.expression).to.equal(
+        'IF(requests >= 20, 100 * errors / requests, 0)',
+      );
+    });
+
     it('watches DynamoDB throttling with one alarm per table, so a new table never crowds one alarm', () => {
       for (const def of tableList) {
         const watched = queries(`dynamodb-throttles-${def.id}`).flatMap((q) =>
@@ -114,7 +157,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
     });
 
     it('watches Bedrock throttling of every model the function may call', () => {
-      const env = onlyResource(plan, 'aws:lambda/function:Function').inputs.environment as {
+      const env = apiFunction(plan).inputs.environment as {
         variables: { ALLOWED_LLM_MODELS: string };
       };
       const watched = queries('bedrock-throttles').flatMap((q) =>
@@ -210,6 +253,18 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(email ? [email] : []);
       const dashboard = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard');
       expect(JSON.stringify(dashboard.inputs.dashboardBody)).to.contain(functionName);
+      const body = JSON.stringify(dashboard.inputs.dashboardBody);
+      expect(body).to.contain(String(streamingFunction(plan).inputs.name));
+      expect(body).to.contain(
+        JSON.stringify([
+          'AWS/ApiGateway',
+          '5XXError',
+          'ApiName',
+          onlyResource(plan, 'aws:apigateway/restApi:RestApi').inputs.name,
+          'Stage',
+          stage,
+        ]),
+      );
       expect(String(plan.outputs.dashboardUrl)).to.contain(
         `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
       );

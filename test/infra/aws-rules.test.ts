@@ -2,15 +2,19 @@
 // what AWS refuses, with a line that names the resource and the value, and lets the rest pass.
 import { expect } from 'chai';
 import { apiRoutes } from '../../infra/http-api';
+import { responseStreamingUri } from '../../infra/streaming-api';
 import {
   alarmProblems,
+  apiMappingRule,
   assertAwsAccepts,
   eventInvokeProblems,
   findAwsProblems,
   functionProblems,
-  integrationProblems,
+  httpApiIntegrationProblems,
   queueProblems,
+  restIntegrationProblems,
   routeKeyProblems,
+  streamBudgetProblems,
   type PlannedInputs,
 } from '../../scripts/aws-rules';
 
@@ -166,6 +170,147 @@ describe('Lambda functions', () => {
       expect(functionProblems({ reservedConcurrentExecutions: reserved })).to.deep.equal([]);
     }
   });
+
+  it('when the timeout is 0 or over 900 seconds, then Lambda refuses it; 1 and 900 pass', () => {
+    expect(functionProblems({ timeout: 901 })).to.deep.equal([
+      'timeout 901 is not 1 to 900 seconds',
+    ]);
+    expect(functionProblems({ timeout: 0 })).to.deep.equal(['timeout 0 is not 1 to 900 seconds']);
+    for (const timeout of [1, 150, 900]) expect(functionProblems({ timeout })).to.deep.equal([]);
+  });
+});
+
+const fnArn = 'arn:aws:lambda:us-east-1:123456789012:function:coach-stream';
+const bufferedUri = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fnArn}/invocations`;
+const streamingUri = responseStreamingUri('us-east-1', fnArn);
+
+describe('API Gateway integrations', () => {
+  it('when an HTTP API integration waits past 30 s, then it is refused; 30 s passes', () => {
+    expect(httpApiIntegrationProblems({ timeoutMilliseconds: 150_000 })).to.deep.equal([
+      "timeoutMilliseconds 150000 is outside the HTTP API's 50 to 30000",
+    ]);
+    expect(httpApiIntegrationProblems({ timeoutMilliseconds: 30_000 })).to.deep.equal([]);
+  });
+
+  it('when a streaming Lambda proxy has the streaming URI and up to 900 s, then it passes', () => {
+    const stream = { type: 'AWS_PROXY', responseTransferMode: 'STREAM', uri: streamingUri };
+    expect(restIntegrationProblems({ ...stream, timeoutMilliseconds: 900_000 })).to.deep.equal([]);
+    expect(restIntegrationProblems({ ...stream, timeoutMilliseconds: 900_001 })).to.deep.equal([
+      'timeoutMilliseconds 900001 is outside 50 to 900000 for STREAM',
+    ]);
+  });
+
+  it('when a buffered integration asks for more than 300 s, then it is refused', () => {
+    expect(
+      restIntegrationProblems({
+        type: 'AWS_PROXY',
+        uri: bufferedUri,
+        timeoutMilliseconds: 400_000,
+      }),
+    ).to.deep.equal(['timeoutMilliseconds 400000 is outside 50 to 300000 for BUFFERED']);
+  });
+
+  it('when STREAM meets the Invoke URI, or BUFFERED the streaming one, then it is refused', () => {
+    expect(
+      restIntegrationProblems({
+        type: 'AWS_PROXY',
+        responseTransferMode: 'STREAM',
+        uri: bufferedUri,
+      }),
+    ).to.deep.equal([
+      'a STREAM Lambda proxy calls .../2021-11-15/functions/<arn>/response-streaming-invocations, not .../2015-03-31/functions/<arn>/invocations',
+    ]);
+    expect(restIntegrationProblems({ type: 'AWS_PROXY', uri: streamingUri })).to.have.length(1);
+  });
+
+  it('when STREAM is asked of a non-proxy integration or the mode is misspelt, then it is refused', () => {
+    expect(restIntegrationProblems({ type: 'AWS', responseTransferMode: 'STREAM' })).to.deep.equal([
+      'responseTransferMode STREAM needs an AWS_PROXY or HTTP_PROXY integration, not AWS',
+    ]);
+    expect(restIntegrationProblems({ type: 'AWS_PROXY', responseTransferMode: 'STREAMING' }))
+      .to.have.length(1)
+      .and.to.match(/STREAMING is not BUFFERED or STREAM/);
+  });
+});
+
+describe('a streamed turn’s budget against the timeouts that can cut it', () => {
+  const streamingFn = (timeout: number, budget: string): PlannedInputs => ({
+    type: 'aws:lambda/function:Function',
+    name: 'streaming-function',
+    inputs: {
+      name: 'coach-stream',
+      timeout,
+      imageConfig: { commands: ['lambda.streamingHandler'] },
+      environment: { variables: { LLM_STREAM_TIMEOUT_MS: budget } },
+    },
+  });
+  const integration = (timeoutMilliseconds: number): PlannedInputs => ({
+    type: 'aws:apigateway/integration:Integration',
+    name: 'streaming-lambda-proxy',
+    inputs: {
+      type: 'AWS_PROXY',
+      responseTransferMode: 'STREAM',
+      uri: streamingUri,
+      timeoutMilliseconds,
+    },
+  });
+
+  it('when the function and the integration outlast the budget and the commit, then they pass', () => {
+    expect(streamBudgetProblems([streamingFn(150, '120000'), integration(150_000)])).to.deep.equal(
+      [],
+    );
+  });
+
+  it('when the streaming function stops before the budget plus the commit, then it is refused', () => {
+    expect(streamBudgetProblems([streamingFn(125, '120000')])).to.deep.equal([
+      'streaming-function: timeout 125 s is shorter than LLM_STREAM_TIMEOUT_MS 120000 plus 10 s to commit',
+    ]);
+  });
+
+  it('when the integration ends the stream first, then it is refused', () => {
+    expect(streamBudgetProblems([streamingFn(150, '120000'), integration(29_000)])).to.deep.equal([
+      "streaming-lambda-proxy: timeoutMilliseconds 29000 ends a stream before streaming-function's LLM_STREAM_TIMEOUT_MS 120000 plus 10 s",
+    ]);
+  });
+
+  it('when a function does not stream (behind the HTTP API), then the budget does not bind it', () => {
+    const api = streamingFn(30, '120000');
+    expect(
+      streamBudgetProblems([{ ...api, inputs: { ...api.inputs, imageConfig: undefined } }]),
+    ).to.deep.equal([]);
+  });
+});
+
+describe('API mappings on a custom domain', () => {
+  const mapping = (name: string, apiMappingKey: string, domainName = 'api.example.com') => ({
+    type: 'aws:apigatewayv2/apiMapping:ApiMapping',
+    name,
+    inputs: { apiId: name, domainName, stage: 'prod', apiMappingKey },
+  });
+
+  it('when the HTTP API and the streaming REST API take their own keys, then they pass', () => {
+    expect(
+      apiMappingRule([mapping('domain-mapping', 'coaching'), mapping('stream', 'coaching-stream')]),
+    ).to.deep.equal([]);
+  });
+
+  it('when two mappings take one key on one domain, then the second is refused; another domain may', () => {
+    expect(
+      apiMappingRule([
+        mapping('domain-mapping', 'coaching'),
+        mapping('domain-streaming-mapping', 'coaching'),
+        mapping('elsewhere', 'coaching', 'api.other.com'),
+      ]),
+    ).to.deep.equal([
+      'domain-streaming-mapping: api.example.com already maps "coaching" (domain-mapping)',
+    ]);
+  });
+
+  it('when a key has a character API Gateway refuses, then it is refused', () => {
+    expect(apiMappingRule([mapping('m', 'coach ing')])).to.deep.equal([
+      'm: API mapping key "coach ing" has characters API Gateway refuses',
+    ]);
+  });
 });
 
 describe('Lambda timeouts and HTTP API integration timeouts', () => {
@@ -180,11 +325,11 @@ describe('Lambda timeouts and HTTP API integration timeouts', () => {
   });
 
   it('when an integration would wait past 30 s, then API Gateway refuses it', () => {
-    expect(integrationProblems({ timeoutMilliseconds: 150_000 })).to.deep.equal([
+    expect(httpApiIntegrationProblems({ timeoutMilliseconds: 150_000 })).to.deep.equal([
       'timeoutMilliseconds 150000 is not between 50 and 30000',
     ]);
-    expect(integrationProblems({ timeoutMilliseconds: 49 })).to.have.length(1);
-    expect(integrationProblems({ timeoutMilliseconds: 30_000 })).to.deep.equal([]);
+    expect(httpApiIntegrationProblems({ timeoutMilliseconds: 49 })).to.have.length(1);
+    expect(httpApiIntegrationProblems({ timeoutMilliseconds: 30_000 })).to.deep.equal([]);
   });
 });
 

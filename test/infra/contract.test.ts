@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../app/src/config';
 import { deployedEnv } from '../../app/src/deployed-env';
 import { tableList } from '../../app/src/storage/tables';
 import type { StackPlan } from '../../scripts/plan';
-import { input, onlyResource, stackPlan } from './support/stack-plans';
+import { apiFunction, input, stackPlan, streamingFunction } from './support/stack-plans';
 
 /** Where each variable the platform sets shows up in the app's settings. */
 const readBy: Record<string, (config: Config) => unknown> = {
@@ -29,6 +29,8 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.redisEndpoint]: (c) => c.redis?.endpoint,
   [deployedEnv.redisTls]: (c) => String(c.redis?.tls),
   [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
+  [deployedEnv.streamingUrl]: (c) => c.streamingUrl,
+  [deployedEnv.llmStreamTimeout]: (c) => String(c.llm.streamTimeoutMs),
   ...Object.fromEntries(tableList.map((def) => [def.envVar, (c: Config) => c.tables[def.id]])),
 };
 
@@ -66,37 +68,39 @@ describe('the function environment, read by the app’s own config', function ()
   this.timeout(120_000);
 
   for (const [story, stack, overrides] of plans) {
-    describe(story, () => {
-      let plan: StackPlan;
-      let env: Record<string, string>;
+    for (const [which, functionOf] of [
+      ['the API function', apiFunction],
+      ['the streaming function', streamingFunction],
+    ] as const) {
+      describe(`${story}: ${which}`, () => {
+        let plan: StackPlan;
+        let env: Record<string, string>;
 
-      before(async () => {
-        plan = await stackPlan(stack, overrides);
-        env = input(
-          onlyResource(plan, 'aws:lambda/function:Function'),
-          'environment.variables',
-        ) as Record<string, string>;
-      });
+        before(async () => {
+          plan = await stackPlan(stack, overrides);
+          env = input(functionOf(plan), 'environment.variables') as Record<string, string>;
+        });
 
-      it('when the app starts with it (and the region Lambda adds), then the config is valid and deployed', () => {
-        const config = loadConfig({ ...env, AWS_REGION: plan.region });
-        expect(config).to.include({ deployed: true, region: plan.region, stage: stack });
-        expect(config.llm.provider).to.equal('bedrock');
-      });
+        it('when the app starts with it (and the region Lambda adds), then the config is valid and deployed', () => {
+          const config = loadConfig({ ...env, AWS_REGION: plan.region });
+          expect(config).to.include({ deployed: true, region: plan.region, stage: stack });
+          expect(config.llm.provider).to.equal('bedrock');
+        });
 
-      it('when each variable is looked up in the config, then it holds the platform’s value', () => {
-        const config = loadConfig({ ...env, AWS_REGION: plan.region });
-        const unread = Object.keys(env).filter((name) => !(name in readBy));
-        expect(unread, 'set by the platform, read by no one').to.deep.equal([]);
-        for (const [name, value] of Object.entries(env)) {
-          expect(readBy[name]?.(config), name).to.equal(asRead(name, value));
-        }
-      });
+        it('when each variable is looked up in the config, then it holds the platform’s value', () => {
+          const config = loadConfig({ ...env, AWS_REGION: plan.region });
+          const unread = Object.keys(env).filter((name) => !(name in readBy));
+          expect(unread, 'set by the platform, read by no one').to.deep.equal([]);
+          for (const [name, value] of Object.entries(env)) {
+            expect(readBy[name]?.(config), name).to.equal(asRead(name, value));
+          }
+        });
 
-      it('when the platform plans it, then every variable a deployed stage needs is there', () => {
-        const needed = Object.keys(readBy).filter((name) => !optional.includes(name));
-        expect(Object.keys(env)).to.include.members(needed);
+        it('when the platform plans it, then every variable a deployed stage needs is there', () => {
+          const needed = Object.keys(readBy).filter((name) => !optional.includes(name));
+          expect(Object.keys(env)).to.include.members(needed);
+        });
       });
-    });
+    }
   }
 });

@@ -5,7 +5,35 @@ import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
-import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+import {
+  apiFunction,
+  input,
+  namedResource,
+  onlyResource,
+  resourcesOfType,
+  stackPlan,
+  streamingFunction,
+} from './support/stack-plans';
+
+/** The streaming REST API's stage under its own key on the same domain as the HTTP API. */
+function expectStreamingMapping(plan: StackPlan, domainName: string, stage: string) {
+  const mapping = namedResource(
+    plan,
+    'aws:apigatewayv2/apiMapping:ApiMapping',
+    'domain-streaming-mapping',
+  );
+  expect(mapping.inputs).to.include({ apiMappingKey: 'coaching-stream', stage });
+  expect(mapping.inputs.domainName).to.equal(
+    namedResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping', 'domain-mapping').inputs
+      .domainName,
+  );
+  expect(String(plan.outputs.streamingEndpoint)).to.contain(`//${String(mapping.inputs.apiId)}.`);
+  const url = `https://${domainName}/coaching-stream`;
+  expect(plan.outputs.streamingCustomDomainUrl).to.equal(url);
+  for (const fn of resourcesOfType(plan, 'aws:lambda/function:Function')) {
+    expect(input(fn, 'environment.variables.STREAMING_URL'), fn.name).to.equal(url);
+  }
+}
 
 describe('a stack with every option set', function () {
   this.timeout(120_000);
@@ -32,15 +60,12 @@ describe('a stack with every option set', function () {
 
   it('builds and runs an arm64 image', () => {
     expect(onlyResource(plan, 'awsx:ecr:Image').inputs.platform).to.equal('linux/arm64');
-    expect(onlyResource(plan, 'aws:lambda/function:Function').inputs.architectures).to.deep.equal([
-      'arm64',
-    ]);
+    expect(streamingFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
+    expect(apiFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
   });
 
   it('reserves the given concurrency, and alarms at 80% of it', () => {
-    expect(
-      onlyResource(plan, 'aws:lambda/function:Function').inputs.reservedConcurrentExecutions,
-    ).to.equal(50);
+    expect(apiFunction(plan).inputs.reservedConcurrentExecutions).to.equal(50);
     const concurrency = resourcesOfType(plan, 'aws:cloudwatch/metricAlarm:MetricAlarm').find((a) =>
       String(a.inputs.name).endsWith('-lambda-concurrency'),
     );
@@ -48,13 +73,15 @@ describe('a stack with every option set', function () {
   });
 
   it('runs in the given subnets, with ENI permissions scoped to them', () => {
-    const fn = onlyResource(plan, 'aws:lambda/function:Function');
+    const fn = apiFunction(plan);
     expect(fn.inputs.vpcConfig).to.deep.equal({
       securityGroupIds: ['sg-0c'],
       subnetIds: ['subnet-0a', 'subnet-0b'],
     });
+    // The streaming function reaches the same Redis from the same subnets.
+    expect(streamingFunction(plan).inputs.vpcConfig).to.deep.equal(fn.inputs.vpcConfig);
     const statements = input(
-      onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+      namedResource(plan, 'aws:iam/rolePolicy:RolePolicy', 'service-permissions'),
       'policy.Statement',
     ) as {
       Action: string[];
@@ -69,7 +96,7 @@ describe('a stack with every option set', function () {
   });
 
   it('moves the rate limits to the Redis endpoint, and passes the audience, the mapping key and the given secret', () => {
-    const env = input(onlyResource(plan, 'aws:lambda/function:Function'), 'environment.variables');
+    const env = input(apiFunction(plan), 'environment.variables');
     expect(env).to.include({
       REDIS_CLUSTER_ENDPOINT: 'redis.internal:6379',
       REDIS_SSL: 'true',
@@ -88,11 +115,13 @@ describe('a stack with every option set', function () {
       securityPolicy: 'TLS_1_2',
     });
     expect(
-      onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping').inputs.apiMappingKey,
+      namedResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping', 'domain-mapping').inputs
+        .apiMappingKey,
     ).to.equal('v2');
     expect(resourcesOfType(plan, 'aws:acm/certificate:Certificate')).to.deep.equal([]);
     expect(resourcesOfType(plan, 'aws:route53/record:Record')).to.deep.equal([]);
     expect(plan.outputs.customDomainUrl).to.equal('https://coaching.example.com/v2');
+    expectStreamingMapping(plan, 'coaching.example.com', 'staging');
     expect(String(plan.outputs.customDomainTarget)).to.match(
       /^d-\w+\.execute-api\.us-east-1\.amazonaws\.com$/,
     );
@@ -145,11 +174,14 @@ describe('a stack that creates its domain in its own hosted zone', function () {
         evaluateTargetHealth: false,
       },
     ]);
-    expect(onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping').inputs).to.include({
+    expect(
+      namedResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping', 'domain-mapping').inputs,
+    ).to.include({
       domainName: 'coaching.dev.example.com',
       apiMappingKey: 'coaching',
     });
     expect(plan.outputs.customDomainUrl).to.equal('https://coaching.dev.example.com/coaching');
+    expectStreamingMapping(plan, 'coaching.dev.example.com', 'dev');
   });
 });
 
@@ -166,12 +198,35 @@ describe('a stack rolled back to an image already in ECR', function () {
     expect(resourcesOfType(plan, 'awsx:ecr:Image')).to.deep.equal([]);
     const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
     const uri = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}@${digest}`;
-    expect(onlyResource(plan, 'aws:lambda/function:Function').inputs.imageUri).to.equal(uri);
+    expect(apiFunction(plan).inputs.imageUri).to.equal(uri);
     expect(plan.outputs.imageUri).to.equal(uri);
   });
 
   it('keeps the repository and its lifecycle, so the next deploy builds again into the same place', () => {
     expect(resourcesOfType(plan, 'aws:ecr/lifecyclePolicy:LifecyclePolicy')).to.have.length(1);
+  });
+});
+
+describe('a stack whose streams may last longer', function () {
+  this.timeout(120_000);
+  const p = 'purposepath-coaching';
+  let plan: StackPlan;
+
+  before(async () => {
+    plan = await stackPlan('staging', {
+      [`${p}:streamingTimeout`]: 400,
+      [`${p}:llmStreamTimeoutMs`]: 360_000,
+    });
+  });
+
+  it('gives the streaming function, both integrations and the budget the new lengths, and leaves the API function alone', () => {
+    expect(streamingFunction(plan).inputs.timeout).to.equal(400);
+    expect(input(streamingFunction(plan), 'environment.variables.LLM_STREAM_TIMEOUT_MS')).to.equal(
+      '360000',
+    );
+    const integrations = resourcesOfType(plan, 'aws:apigateway/integration:Integration');
+    expect(integrations.map((i) => i.inputs.timeoutMilliseconds)).to.deep.equal([400_000, 400_000]);
+    expect(apiFunction(plan).inputs.timeout).to.equal(30);
   });
 });
 
@@ -192,6 +247,12 @@ describe('stack config checks', () => {
       subnetIds: [],
       securityGroupIds: [],
       accountConcurrency: 1000,
+    },
+    streaming: {
+      timeoutSeconds: 150,
+      llmStreamTimeoutMs: 120_000,
+      mappingKey: 'coaching-stream',
+      createLogsRole: false,
     },
     llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
     auth: { createJwtSecret: true, issuer: 'purposepath' },
@@ -312,6 +373,31 @@ describe('stack config checks', () => {
       'the job-failures alarm has a negative threshold',
       { alarms: { ...valid.alarms, jobFailuresPer5Minutes: -1 } },
       'jobFailuresPer5Minutes',
+    ],
+    [
+      'the streaming function would stop before its model budget and the commit',
+      { streaming: { ...valid.streaming, timeoutSeconds: 125 } },
+      'streamingTimeout must be between 130',
+    ],
+    [
+      'the streaming function asks for more than Lambda’s 15 minutes',
+      { streaming: { ...valid.streaming, timeoutSeconds: 901 } },
+      "900 seconds (Lambda's limit)",
+    ],
+    [
+      'the stream budget is not a whole number of milliseconds',
+      { streaming: { ...valid.streaming, llmStreamTimeoutMs: 1.5 } },
+      'llmStreamTimeoutMs',
+    ],
+    [
+      'the streaming endpoint would share the API’s mapping key',
+      { streaming: { ...valid.streaming, mappingKey: 'coaching' } },
+      'streamingMappingKey must differ',
+    ],
+    [
+      'the streaming mapping key has a slash',
+      { streaming: { ...valid.streaming, mappingKey: 'coaching/stream' } },
+      'streamingMappingKey must be one path segment',
     ],
     ['the log level is unknown', { logLevel: 'VERBOSE' }, 'logLevel'],
     [

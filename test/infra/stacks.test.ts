@@ -11,7 +11,15 @@ import { estimateCostUsd } from '../../app/src/llm/pricing';
 import { tableList, tableName, tables } from '../../app/src/storage/tables';
 import { actionsWithoutResourceLevel } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
-import { input, onlyResource, resourcesOfType, stackPlan } from './support/stack-plans';
+import {
+  apiFunction,
+  input,
+  namedResource,
+  onlyResource,
+  resourcesOfType,
+  stackPlan,
+  streamingFunction,
+} from './support/stack-plans';
 
 interface StackExpectations {
   readonly protect: boolean;
@@ -95,6 +103,7 @@ const expectedEnvironment = [
   'JWT_ISSUER',
   'JWT_SECRET_ARN',
   'LLM_ASYNC_TIMEOUT_MS',
+  'LLM_STREAM_TIMEOUT_MS',
   'LOG_LEVEL',
   'MESSAGES_TABLE',
   'METRICS_ENABLED',
@@ -102,6 +111,7 @@ const expectedEnvironment = [
   'RATE_LIMIT_STORE',
   'RATE_LIMIT_TABLE',
   'STAGE',
+  'STREAMING_URL',
 ];
 
 function promptFiles(dir = path.join(projectRoot, 'prompts'), prefix = ''): string[] {
@@ -136,6 +146,14 @@ interface Statement {
   Condition?: unknown;
 }
 
+/** The REST API's `{proxy+}` resource id: the methods sit on it and on the root. */
+function streamingRootOrProxy(plan: StackPlan): unknown {
+  const proxyIntegration = resourcesOfType(plan, 'aws:apigateway/integration:Integration').find(
+    (integration) => integration.name.endsWith('-proxy'),
+  );
+  return proxyIntegration?.inputs.resourceId;
+}
+
 const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
@@ -148,7 +166,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
     before(async () => {
       plan = await stackPlan(stage);
-      fn = onlyResource(plan, 'aws:lambda/function:Function');
+      fn = apiFunction(plan);
       env = input(fn, 'environment.variables') as Record<string, string>;
     });
 
@@ -386,7 +404,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
       });
 
       it('lets only this API invoke the function', () => {
-        const permission = onlyResource(plan, 'aws:lambda/permission:Permission');
+        const permission = namedResource(plan, 'aws:lambda/permission:Permission', 'http-invoke');
         expect(permission.inputs).to.include({
           principal: 'apigateway.amazonaws.com',
           action: 'lambda:InvokeFunction',
@@ -398,7 +416,11 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
       if (expected.customDomain) {
         it(`maps ${expected.customDomain}/coaching onto the shared domain, owning nothing else of it`, () => {
-          const mapping = onlyResource(plan, 'aws:apigatewayv2/apiMapping:ApiMapping');
+          const mapping = namedResource(
+            plan,
+            'aws:apigatewayv2/apiMapping:ApiMapping',
+            'domain-mapping',
+          );
           expect(mapping.inputs).to.include({
             domainName: expected.customDomain,
             apiMappingKey: 'coaching',
@@ -463,6 +485,170 @@ for (const [stage, expected] of Object.entries(stacks)) {
       });
     });
 
+    describe('streaming endpoint', () => {
+      let streamingFn: PlannedResource;
+      let restApiId: string;
+      const streamingUrl = () =>
+        expected.customDomain
+          ? `https://${expected.customDomain}/coaching-stream`
+          : String(plan.outputs.streamingEndpoint);
+
+      before(() => {
+        streamingFn = streamingFunction(plan);
+        restApiId = /^https:\/\/(\w+)\.execute-api\./.exec(
+          String(plan.outputs.streamingEndpoint),
+        )![1]!;
+      });
+
+      it('runs the same image at the bundle’s streaming entry, with the API function’s role and its own log group', () => {
+        expect(streamingFn.inputs).to.include({
+          packageType: 'Image',
+          imageUri: fn.inputs.imageUri,
+          role: fn.inputs.role,
+          memorySize: fn.inputs.memorySize,
+          timeout: 150,
+        });
+        expect(input(streamingFn, 'imageConfig.commands')).to.deep.equal([
+          'lambda.streamingHandler',
+        ]);
+        expect(input(fn, 'imageConfig')).to.equal(undefined);
+        expect(input(streamingFn, 'tracingConfig.mode')).to.equal('Active');
+        expect(input(streamingFn, 'loggingConfig.logFormat')).to.equal('JSON');
+        const logGroupName = input(streamingFn, 'loggingConfig.logGroup');
+        expect(logGroupName).to.equal(`/aws/lambda/${String(streamingFn.inputs.name)}`);
+        const logGroup = resourcesOfType(plan, 'aws:cloudwatch/logGroup:LogGroup').find(
+          (group) => group.inputs.name === logGroupName,
+        );
+        expect(logGroup?.inputs.retentionInDays).to.equal(expected.logRetentionDays);
+        // The shared role may write to this log group too, and to nothing else new.
+        const [logs] = input(
+          namedResource(plan, 'aws:iam/rolePolicy:RolePolicy', 'streaming-log-permissions'),
+          'policy.Statement',
+        ) as Statement[];
+        expect(asList(logs?.Action)).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents']);
+        expect(asList(logs?.Resource)).to.deep.equal([
+          `arn:aws:logs:us-east-1:123456789012:log-group:${String(logGroupName)}`,
+          `arn:aws:logs:us-east-1:123456789012:log-group:${String(logGroupName)}:*`,
+        ]);
+      });
+
+      it('gets the API function’s environment, with its own mapping key, and both name the streaming URL', () => {
+        const streamingEnv = input(streamingFn, 'environment.variables') as Record<string, string>;
+        expect(streamingEnv).to.deep.equal({ ...env, API_MAPPING_KEY: 'coaching-stream' });
+        expect(env.STREAMING_URL).to.equal(streamingUrl());
+        expect(env.LLM_STREAM_TIMEOUT_MS).to.equal('120000');
+        expect(String(plan.outputs.streamingEndpoint)).to.equal(
+          `https://${restApiId}.execute-api.us-east-1.amazonaws.com/${stage}`,
+        );
+      });
+
+      it('is a regional REST API sending every path and method, without gateway auth, to the function in STREAM mode', () => {
+        expect(onlyResource(plan, 'aws:apigateway/restApi:RestApi').inputs).to.deep.include({
+          name: `purposepath-coaching-stream-${stage}-v2`,
+          endpointConfiguration: { types: 'REGIONAL' },
+        });
+        const proxy = onlyResource(plan, 'aws:apigateway/resource:Resource');
+        expect(proxy.inputs.pathPart).to.equal('{proxy+}');
+        const methods = resourcesOfType(plan, 'aws:apigateway/method:Method');
+        expect(methods.map((m) => m.inputs.resourceId).sort()).to.deep.equal(
+          [proxy.inputs.parentId, streamingRootOrProxy(plan)].sort(),
+        );
+        for (const method of methods) {
+          expect(method.inputs).to.include({ httpMethod: 'ANY', authorization: 'NONE' });
+        }
+        const integrations = resourcesOfType(plan, 'aws:apigateway/integration:Integration');
+        expect(integrations).to.have.length(2);
+        const fnArn = `arn:aws:lambda:us-east-1:123456789012:function:${String(streamingFn.inputs.name)}`;
+        for (const integration of integrations) {
+          expect(integration.inputs).to.include({
+            type: 'AWS_PROXY',
+            integrationHttpMethod: 'POST',
+            responseTransferMode: 'STREAM',
+            timeoutMilliseconds: 150_000,
+            uri: `arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/${fnArn}/response-streaming-invocations`,
+          });
+        }
+      });
+
+      it('lets only this API’s stage invoke the streaming function', () => {
+        const permission = namedResource(
+          plan,
+          'aws:lambda/permission:Permission',
+          'streaming-invoke',
+        );
+        expect(permission.inputs).to.include({
+          principal: 'apigateway.amazonaws.com',
+          action: 'lambda:InvokeFunction',
+          function: streamingFn.inputs.name,
+          sourceArn: `arn:aws:execute-api:us-east-1:123456789012:${restApiId}/${stage}/*`,
+        });
+      });
+
+      it('deploys a stage named after the stack’s, throttled like the HTTP API, with JSON access logs', () => {
+        const deployment = onlyResource(plan, 'aws:apigateway/deployment:Deployment');
+        const stageResource = onlyResource(plan, 'aws:apigateway/stage:Stage');
+        expect(stageResource.inputs).to.include({ stageName: stage, restApi: restApiId });
+        expect(input(deployment, 'triggers.wiring')).to.be.an('object');
+        const settings = onlyResource(plan, 'aws:apigateway/methodSettings:MethodSettings');
+        expect(settings.inputs).to.deep.include({
+          methodPath: '*/*',
+          stageName: stage,
+          settings: {
+            throttlingRateLimit: expected.throttling.rate,
+            throttlingBurstLimit: expected.throttling.burst,
+          },
+        });
+        const format = input(stageResource, 'accessLogSettings.format');
+        expect(format).to.be.an('object').with.property('status', '$context.status');
+        const logGroup = resourcesOfType(plan, 'aws:cloudwatch/logGroup:LogGroup').find(
+          (group) =>
+            `arn:aws:logs:us-east-1:123456789012:log-group:${String(group.inputs.name)}` ===
+            input(stageResource, 'accessLogSettings.destinationArn'),
+        );
+        expect(logGroup?.inputs.retentionInDays).to.equal(expected.logRetentionDays);
+      });
+
+      if (stage === 'dev') {
+        it('sets the region’s API Gateway logging role, and keeps it when the stack goes', () => {
+          const account = onlyResource(plan, 'aws:apigateway/account:Account');
+          const role = namedResource(plan, 'aws:iam/role:Role', 'streaming-logs-role');
+          expect(account.inputs.cloudwatchRoleArn).to.equal(
+            `arn:aws:iam::123456789012:role/${String(role.inputs.name)}`,
+          );
+          expect(
+            onlyResource(plan, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').inputs
+              .policyArn,
+          ).to.equal('arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+          for (const kept of [account, role]) expect(kept.retainOnDelete, kept.name).to.equal(true);
+        });
+      } else {
+        it('leaves the region’s API Gateway logging role as it is', () => {
+          expect(resourcesOfType(plan, 'aws:apigateway/account:Account')).to.deep.equal([]);
+        });
+      }
+
+      if (expected.customDomain) {
+        it(`maps ${expected.customDomain}/coaching-stream onto the same shared domain`, () => {
+          const mapping = namedResource(
+            plan,
+            'aws:apigatewayv2/apiMapping:ApiMapping',
+            'domain-streaming-mapping',
+          );
+          expect(mapping.inputs).to.include({
+            domainName: expected.customDomain,
+            apiMappingKey: 'coaching-stream',
+            apiId: restApiId,
+            stage,
+          });
+          expect(plan.outputs.streamingCustomDomainUrl).to.equal(streamingUrl());
+        });
+      } else {
+        it('is reached at its execute-api URL only', () => {
+          expect(plan.outputs).to.not.have.property('streamingCustomDomainUrl');
+        });
+      }
+    });
+
     describe('JWT secret', () => {
       if (expected.generatesSecret) {
         it('generates purposepath/jwt-secret/<stage>, deletable at once, its value masked', () => {
@@ -515,7 +701,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
       it('scopes data, secret and model access to this stack’s resources and allowed, priced models', () => {
         const statements = input(
-          onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+          namedResource(plan, 'aws:iam/rolePolicy:RolePolicy', 'service-permissions'),
           'policy.Statement',
         ) as Statement[];
         const resourcesFor = (prefix: string) =>

@@ -1,9 +1,13 @@
 // A fake Amazon Bedrock runtime on loopback, speaking h2c (HTTP/2 without TLS) as the real SDK
-// client expects. It records every Converse request and answers from a script: a tool call with
-// any input (valid or not), a text answer, a Bedrock error (ThrottlingException, …), a delay, or
-// a wait for the test's own signal (so a race test decides when the model has answered).
+// client expects. It records every Converse and ConverseStream request and answers from a
+// script: a tool call with any input (valid or not), a text answer, a Bedrock error
+// (ThrottlingException, …), a delay, or a wait for the test's own signal (so a race test
+// decides when the model has answered). ConverseStream answers are AWS event-stream messages
+// (the binary framing the SDK decodes), sent in pieces a test can pace, hold and release, with
+// an exception event mid-stream if scripted.
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 
 export interface FakeUsage {
   readonly inputTokens: number;
@@ -19,7 +23,30 @@ export type BedrockAnswer =
   /** Waits before answering (or until the client gives up). */
   | { readonly delayMs: number; readonly then: BedrockAnswer }
   /** Answers once `until` settles: a slow model whose answer the test releases. */
-  | { readonly until: Promise<unknown>; readonly then: BedrockAnswer };
+  | { readonly until: Promise<unknown>; readonly then: BedrockAnswer }
+  /** A ConverseStream answer, step by step (a Converse request gets it whole, unpaced). */
+  | { readonly stream: readonly StreamStep[]; readonly name?: string; readonly usage?: FakeUsage };
+
+/** One step of a streamed answer. */
+export type StreamStep =
+  /** The next piece of the tool input's JSON text. */
+  | { readonly toolInput: string }
+  /** The next piece of a text answer. */
+  | { readonly text: string }
+  | { readonly delayMs: number }
+  /** Sends nothing until `until` settles (the model is silent). */
+  | { readonly until: Promise<unknown> }
+  /** A Bedrock exception event (e.g. ThrottlingException); the stream ends with it. */
+  | { readonly error: string; readonly message?: string };
+
+/** The tool input's JSON text cut into `count` pieces, anywhere (a surrogate pair's middle too). */
+export function toolPieces(input: unknown, count = 4): StreamStep[] {
+  const text = JSON.stringify(input);
+  const size = Math.ceil(text.length / count);
+  const steps: StreamStep[] = [];
+  for (let i = 0; i < text.length; i += size) steps.push({ toolInput: text.slice(i, i + size) });
+  return steps;
+}
 
 /** A scripted answer, or one computed from the request (e.g. to echo something back). */
 export type Responder = BedrockAnswer | ((request: ConverseRequest) => BedrockAnswer);
@@ -38,6 +65,7 @@ export interface ConverseMessage {
 /** What the fake received: the model from the path, and the Converse body as sent. */
 export interface ConverseRequest {
   readonly modelId: string;
+  readonly streamed: boolean;
   readonly headers: http2.IncomingHttpHeaders;
   readonly messages: ConverseMessage[];
   readonly system?: { text: string }[];
@@ -66,8 +94,12 @@ const defaultUsage: FakeUsage = { inputTokens: 120, outputTokens: 40 };
 export interface FakeBedrock {
   /** The endpoint to give the client (BEDROCK_ENDPOINT). */
   readonly url: string;
-  /** Every Converse request received, in order. */
+  /** Every Converse and ConverseStream request received, in order. */
   readonly requests: ConverseRequest[];
+  /** How many content pieces the fake has sent on streams so far. */
+  readonly piecesSent: () => number;
+  /** Resolves when every stream the fake began has ended (or its client went away). */
+  readonly streamsEnded: () => Promise<void>;
   /** Queues answers, used one per request in order. */
   script(...answers: Responder[]): void;
   /** The answer once the script is used up (by default: a 500 saying nothing was scripted). */
@@ -119,6 +151,76 @@ function answerBody(answer: BedrockAnswer, request: ConverseRequest): object {
   };
 }
 
+/** One AWS event-stream message: prelude, string headers, payload, each with its CRC32. */
+function eventStreamMessage(headers: Readonly<Record<string, string>>, payload: object): Buffer {
+  const headerBytes = Buffer.concat(
+    Object.entries(headers).map(([name, value]) => {
+      const n = Buffer.from(name, 'utf8');
+      const v = Buffer.from(value, 'utf8');
+      const bytes = Buffer.alloc(4 + n.length + v.length);
+      bytes.writeUInt8(n.length, 0);
+      n.copy(bytes, 1);
+      bytes.writeUInt8(7, 1 + n.length); // 7: a string value
+      bytes.writeUInt16BE(v.length, 2 + n.length);
+      v.copy(bytes, 4 + n.length);
+      return bytes;
+    }),
+  );
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(12 + headerBytes.length + body.length + 4, 0);
+  prelude.writeUInt32BE(headerBytes.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, headerBytes, body]);
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32BE(crc32(message), 0);
+  return Buffer.concat([message, trailer]);
+}
+
+const event = (type: string, payload: object) =>
+  eventStreamMessage(
+    { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+    payload,
+  );
+
+const exception = (type: string, message: string) =>
+  eventStreamMessage(
+    {
+      ':exception-type': type.replace(/^./, (c) => c.toLowerCase()),
+      ':content-type': 'application/json',
+      ':message-type': 'exception',
+    },
+    { message },
+  );
+
+/** The steps of a whole answer, for a stream request scripted with an unstreamed one. */
+function stepsOf(answer: BedrockAnswer): readonly StreamStep[] | undefined {
+  if ('stream' in answer) return answer.stream;
+  if ('tool' in answer) return toolPieces(answer.tool);
+  if ('text' in answer) {
+    const size = Math.ceil(answer.text.length / 4) || 1;
+    const steps: StreamStep[] = [];
+    for (let i = 0; i < answer.text.length; i += size) {
+      steps.push({ text: answer.text.slice(i, i + size) });
+    }
+    return steps;
+  }
+  return undefined;
+}
+
+/** A streamed answer given whole: its pieces joined into one tool input or one text. */
+function wholeOf(answer: {
+  readonly stream: readonly StreamStep[];
+  readonly name?: string;
+  readonly usage?: FakeUsage;
+}): BedrockAnswer {
+  const input = answer.stream.map((s) => ('toolInput' in s ? s.toolInput : '')).join('');
+  const text = answer.stream.map((s) => ('text' in s ? s.text : '')).join('');
+  return input
+    ? { tool: JSON.parse(input) as unknown, name: answer.name, usage: answer.usage }
+    : { text, usage: answer.usage };
+}
+
 export async function startFakeBedrock(): Promise<FakeBedrock> {
   const requests: ConverseRequest[] = [];
   let queue: Responder[] = [];
@@ -128,6 +230,8 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   };
   const timers = new Set<NodeJS.Timeout>();
   const sessions = new Set<http2.ServerHttp2Session>();
+  let piecesSent = 0;
+  const openStreams = new Set<Promise<void>>();
 
   const server = http2.createServer();
   server.on('session', (session) => {
@@ -138,7 +242,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const match = /^\/model\/([^/]+)\/converse$/.exec(req.url);
+      const match = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(req.url);
       if (req.method !== 'POST' || !match) {
         res.writeHead(404, {
           'content-type': 'application/json',
@@ -154,6 +258,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
       const request: ConverseRequest = {
         ...body,
         modelId: decodeURIComponent(match[1]!),
+        streamed: match[2] === 'converse-stream',
         headers: req.headers,
       };
       requests.push(request);
@@ -180,6 +285,23 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
       timers.add(timer);
       return;
     }
+    if (request.streamed) {
+      const steps = stepsOf(answer);
+      if (steps) {
+        const streamed = stream(
+          steps,
+          answer as { name?: string; usage?: FakeUsage },
+          request,
+          res,
+        );
+        openStreams.add(streamed);
+        void streamed.finally(() => openStreams.delete(streamed));
+        return;
+      }
+    } else if ('stream' in answer) {
+      respond(wholeOf(answer), request, res);
+      return;
+    }
     if ('error' in answer) {
       res.writeHead(answer.status ?? errorStatus[answer.error] ?? 400, {
         'content-type': 'application/json',
@@ -198,6 +320,80 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     res.end(JSON.stringify(answerBody(answer, request)));
   }
 
+  /** Sends a ConverseStream answer event by event, pacing it as its steps say. */
+  async function stream(
+    steps: readonly StreamStep[],
+    answer: { readonly name?: string; readonly usage?: FakeUsage },
+    request: ConverseRequest,
+    res: http2.Http2ServerResponse,
+  ): Promise<void> {
+    const usage = answer.usage ?? defaultUsage;
+    const toolName =
+      answer.name ??
+      request.toolConfig?.toolChoice?.tool?.name ??
+      request.toolConfig?.tools[0]?.toolSpec.name ??
+      'tool';
+    const gone = () => res.stream.destroyed || res.stream.closed;
+    res.writeHead(200, {
+      'content-type': 'application/vnd.amazon.eventstream',
+      'x-amzn-requestid': `fake-${requests.length}`,
+    });
+    res.write(event('messageStart', { role: 'assistant' }));
+    let index = -1;
+    let open: 'toolInput' | 'text' | undefined;
+    const startBlock = (kind: 'toolInput' | 'text') => {
+      if (open) res.write(event('contentBlockStop', { contentBlockIndex: index }));
+      index++;
+      open = kind;
+      if (kind === 'toolInput') {
+        res.write(
+          event('contentBlockStart', {
+            contentBlockIndex: index,
+            start: { toolUse: { toolUseId: `tooluse_${++toolUseCounter}`, name: toolName } },
+          }),
+        );
+      }
+    };
+    let stopReason = 'end_turn';
+    for (const step of steps) {
+      if (gone()) return;
+      if ('delayMs' in step) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resolve();
+          }, step.delayMs);
+          timers.add(timer);
+        });
+      } else if ('until' in step) {
+        await Promise.race([
+          step.until,
+          new Promise((resolve) => res.stream.once('close', resolve)),
+        ]);
+      } else if ('error' in step) {
+        res.end(exception(step.error, step.message ?? `${step.error} from the fake Bedrock`));
+        return;
+      } else {
+        const kind = 'toolInput' in step ? 'toolInput' : 'text';
+        if (open !== kind) startBlock(kind);
+        if (kind === 'toolInput') stopReason = 'tool_use';
+        const delta =
+          'toolInput' in step ? { toolUse: { input: step.toolInput } } : { text: step.text };
+        res.write(event('contentBlockDelta', { contentBlockIndex: index, delta }));
+        piecesSent++;
+      }
+    }
+    if (gone()) return;
+    if (open) res.write(event('contentBlockStop', { contentBlockIndex: index }));
+    res.write(event('messageStop', { stopReason }));
+    res.end(
+      event('metadata', {
+        usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+        metrics: { latencyMs: 1 },
+      }),
+    );
+  }
+
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -205,12 +401,17 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    piecesSent: () => piecesSent,
+    streamsEnded: async () => {
+      await Promise.all([...openStreams]);
+    },
     script: (...answers) => void queue.push(...answers),
     otherwise: (answer) => {
       fallback = answer;
     },
     reset() {
       requests.length = 0;
+      piecesSent = 0;
       queue = [];
       fallback = {
         error: 'InternalServerException',

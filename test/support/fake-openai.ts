@@ -1,6 +1,8 @@
 // A fake OpenAI-compatible server (the chat-completions API Ollama, vLLM and llama.cpp serve) on
 // loopback. It records every request and answers from a script: JSON content (valid or not),
-// raw text, an HTTP error with headers, or a delay.
+// raw text, an HTTP error with headers, or a delay. A request with `stream: true` gets its
+// answer as server-sent chunks (`data: {…}` … `data: [DONE]`), in the pieces a script names,
+// with pauses, a hold the test releases, or a connection that breaks off midway.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,13 +16,36 @@ export type OpenAiAnswer =
       readonly body?: unknown;
       readonly headers?: Record<string, string>;
     }
-  | { readonly delayMs: number; readonly then: OpenAiAnswer };
+  | { readonly delayMs: number; readonly then: OpenAiAnswer }
+  /** A streamed answer, step by step (an unstreamed request gets the pieces joined). */
+  | {
+      readonly stream: readonly OpenAiStreamStep[];
+      readonly usage?: { prompt: number; completion: number };
+    };
+
+export type OpenAiStreamStep =
+  /** The next piece of the message content. */
+  | { readonly content: string }
+  | { readonly until: Promise<unknown> }
+  /** The connection breaks off here, without [DONE]. */
+  | { readonly breakOff: true };
+
+/** JSON content cut into `count` pieces anywhere. */
+export function contentPieces(value: unknown, count = 4): OpenAiStreamStep[] {
+  const text = JSON.stringify(value);
+  const size = Math.ceil(text.length / count);
+  const steps: OpenAiStreamStep[] = [];
+  for (let i = 0; i < text.length; i += size) steps.push({ content: text.slice(i, i + size) });
+  return steps;
+}
 
 export interface ChatRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: {
     model: string;
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
     messages: { role: string; content: string }[];
     temperature?: number;
     max_tokens?: number;
@@ -52,12 +77,64 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let fallback = unscripted;
   const timers = new Set<NodeJS.Timeout>();
 
-  function respond(answer: OpenAiAnswer, res: ServerResponse): void {
+  async function stream(
+    answer: Extract<OpenAiAnswer, { stream: unknown }>,
+    request: ChatRequest,
+    res: ServerResponse,
+  ): Promise<void> {
+    const id = `chatcmpl-${requests.length}`;
+    const chunk = (body: object) => res.write(`data: ${JSON.stringify({ id, ...body })}\n\n`);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] });
+    for (const step of answer.stream) {
+      if (res.destroyed) return;
+      if ('until' in step) await step.until;
+      else if ('breakOff' in step) {
+        res.socket?.destroy();
+        return;
+      } else chunk({ choices: [{ index: 0, delta: { content: step.content } }] });
+    }
+    chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    if (request.body.stream_options?.include_usage) {
+      const usage = answer.usage ?? { prompt: 150, completion: 30 };
+      chunk({
+        choices: [],
+        usage: {
+          prompt_tokens: usage.prompt,
+          completion_tokens: usage.completion,
+          total_tokens: usage.prompt + usage.completion,
+        },
+      });
+    }
+    res.end('data: [DONE]\n\n');
+  }
+
+  function respond(answer: OpenAiAnswer, res: ServerResponse, request?: ChatRequest): void {
     if (res.destroyed) return;
+    if (request?.body.stream) {
+      if ('json' in answer) {
+        return respond({ stream: contentPieces(answer.json), usage: answer.usage }, res, request);
+      }
+      if ('content' in answer) {
+        return respond(
+          { stream: [{ content: answer.content }], usage: answer.usage },
+          res,
+          request,
+        );
+      }
+      if ('stream' in answer) {
+        void stream(answer, request, res);
+        return;
+      }
+    }
+    if ('stream' in answer) {
+      const content = answer.stream.map((s) => ('content' in s ? s.content : '')).join('');
+      return respond({ content, usage: answer.usage }, res, request);
+    }
     if ('delayMs' in answer) {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        respond(answer.then, res);
+        respond(answer.then, res, request);
       }, answer.delayMs);
       timers.add(timer);
       return;
@@ -97,12 +174,13 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         respond({ status: 404, body: { error: { message: `no route ${req.url}` } } }, res);
         return;
       }
-      requests.push({
+      const request: ChatRequest = {
         path: req.url,
         headers: req.headers,
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest['body'],
-      });
-      respond(queue.shift() ?? fallback, res);
+      };
+      requests.push(request);
+      respond(queue.shift() ?? fallback, res, request);
     });
   });
   server.listen(0, '127.0.0.1');

@@ -3,8 +3,11 @@
 // schema documented for that status and media type, and every header marked required is
 // there. Objects the document describes are read as closed, so a field the service sends but
 // the document never mentions is caught too. Requests that match no documented path or method
-// must be the 404/405 envelope. The harness runs this on every response.
+// must be the 404/405 envelope. The harness runs this on every response. An event stream is
+// read into the list of its events (`{event, data}`), which is what its documented schema
+// describes, so each event's data is checked against the served schemas too.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parseEventStream } from './event-stream.js';
 
 export interface Exchange {
   readonly method: string;
@@ -165,6 +168,13 @@ export class ServedDocument {
       } catch {
         return [`${label}: the body is not JSON: ${exchange.text.slice(0, 100)}`];
       }
+    }
+    if (type === 'text/event-stream') {
+      const stream = parseEventStream(exchange.text);
+      const unread = stream.rest.trim() === '' ? [] : [`unterminated: ${stream.rest.slice(0, 80)}`];
+      const broken = [...stream.problems, ...unread];
+      if (broken.length > 0) return broken.map((problem) => `${label}: ${problem}`);
+      body = stream.events;
     }
     const validate = this.validator(`${pointer}/content/${pointerPart(type)}/schema`);
     if (validate(body)) return [];

@@ -9,7 +9,7 @@ import { eraseConversation } from './erase-conversation.js';
 import { initiateConversation, type InitiateInput } from './initiate-conversation.js';
 import type { MessageInput } from './message-turn.js';
 import { listConversations, readConversation } from './read-conversations.js';
-import { sendMessage } from './send-message.js';
+import { beginMessage, sendMessage } from './send-message.js';
 
 export function createCoaching(deps: CoachingDeps) {
   return {
@@ -17,6 +17,8 @@ export function createCoaching(deps: CoachingDeps) {
       initiateConversation(deps, principal, input),
     sendMessage: (principal: Principal, conversationId: string, input: MessageInput) =>
       sendMessage(deps, principal, conversationId, input),
+    beginMessage: (principal: Principal, conversationId: string, input: MessageInput) =>
+      beginMessage(deps, principal, conversationId, input),
     get: (principal: Principal, conversationId: string) =>
       readConversation(deps, principal, conversationId),
     list: (principal: Principal, query: Omit<ListQuery, 'userId' | 'tenantId'>) =>

@@ -11,7 +11,7 @@ import {
 import type { CoachingDeps } from './coaching-deps.js';
 import type { HeldLease } from './conversation-records.js';
 import type { MessageInput, TurnResult } from './message-turn.js';
-import { completeTurn } from './send-message.js';
+import { completeTurn, leasedTemplate } from './send-message.js';
 import { releaseLease } from './turn-lease.js';
 
 export interface JobTurn {
@@ -54,5 +54,6 @@ export async function runLeasedTurn(
     await releaseLease(deps, turn);
     throw new ConversationNotActiveError(job.conversationId, conversation.status, 'send a message');
   }
-  return completeTurn(deps, principal, turn, job.input);
+  const template = await leasedTemplate(deps, turn);
+  return completeTurn(deps, principal, turn, template, job.input, undefined);
 }

@@ -7,8 +7,8 @@ export interface MessageInput {
   readonly metadata: Record<string, unknown>;
   readonly idempotencyKey?: string;
   /**
-   * How long the turn may take from its lease, model calls included (a job's budget is longer
-   * than a buffered turn's); the lease lasts this plus a margin.
+   * How long the turn may take from its lease, model calls included (a streamed turn's or a job's
+   * budget is longer than a buffered turn's); the lease lasts this plus a margin.
    */
   readonly budgetMs?: number;
 }

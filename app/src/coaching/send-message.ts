@@ -2,11 +2,14 @@
 // the answer, commit the turn, record its usage. Whatever is refused is refused at the lease,
 // before the model is asked (turn-lease.ts); a turn that fails after it releases the lease, so
 // the conversation is exactly as before, and one that loses its commit to a pause, complete or
-// erasure says which. The details of each step live one call down.
+// erasure says which. The details of each step live one call down. A streamed turn is the
+// same story in two steps: `beginMessage` decides everything before the model is asked (so the
+// edge can still answer a refusal as an ordinary error), then its `answer` streams the coach's
+// words as they are written.
 import type { Principal } from '../domain/principal.js';
 import type { TokenUsage } from '../domain/usage.js';
 import { AppError } from '../errors.js';
-import type { StructuredResult } from '../llm/port.js';
+import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
@@ -28,8 +31,49 @@ export async function sendMessage(
   conversationId: string,
   input: MessageInput,
 ): Promise<TurnResult> {
+  return (await beginMessage(deps, principal, conversationId, input)).answer();
+}
+
+/** A turn that may go ahead: nothing is left to refuse before the model is asked. */
+export interface PendingTurn {
+  /**
+   * Asks, applies, commits and records (once). With a sink, the coach's words go to it as the
+   * model writes them; a replayed Idempotency-Key's stored answer goes to it whole.
+   */
+  answer(sink?: StreamSink): Promise<TurnResult>;
+}
+
+export async function beginMessage(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: MessageInput,
+): Promise<PendingTurn> {
   const start = await leaseTurn(deps, principal, conversationId, input);
-  return 'replay' in start ? start.replay : completeTurn(deps, principal, start, input);
+  if ('replay' in start) {
+    const { replay } = start;
+    return {
+      answer: (sink) => {
+        sink?.delta(replay.aiResponse);
+        return Promise.resolve(replay);
+      },
+    };
+  }
+  const template = await leasedTemplate(deps, start);
+  return { answer: (sink) => completeTurn(deps, principal, start, template, input, sink) };
+}
+
+/** The conversation's template, read under the lease; a failed read lets the lease go. */
+export async function leasedTemplate(
+  deps: CoachingDeps,
+  turn: LeasedTurn,
+): Promise<CoachingTemplate> {
+  try {
+    return await deps.templates.coaching(turn.conversation.topic);
+  } catch (error) {
+    await releaseLease(deps, turn);
+    throw error;
+  }
 }
 
 /**
@@ -40,12 +84,13 @@ export async function completeTurn(
   deps: CoachingDeps,
   principal: Principal,
   turn: LeasedTurn,
+  template: CoachingTemplate,
   input: MessageInput,
+  sink: StreamSink | undefined,
 ): Promise<TurnResult> {
   let committed = false;
   try {
-    const template = await deps.templates.coaching(turn.conversation.topic);
-    const answer = await askCoach(deps, principal, turn, template, input);
+    const answer = await askCoach(deps, principal, turn, template, input, sink);
     const applied = applyAnswer(deps, turn, template, input, answer);
     committed = await deps.conversations.commitTurn(
       turn.conversation,
@@ -72,12 +117,12 @@ async function askCoach(
   turn: LeasedTurn,
   template: CoachingTemplate,
   input: MessageInput,
+  sink: StreamSink | undefined,
 ): Promise<StructuredResult<CoachingTurn>> {
   const { conversation } = turn;
+  const request = coachingTurnRequest(conversation, template, input.userMessage, input.budgetMs);
   try {
-    return await deps.llm.generate(
-      coachingTurnRequest(conversation, template, input.userMessage, input.budgetMs),
-    );
+    return await (sink ? deps.llm.stream(request, sink) : deps.llm.generate(request));
   } catch (error) {
     const usage = (error as { usage?: TokenUsage }).usage;
     const model = modelFor(deps.llm, template);

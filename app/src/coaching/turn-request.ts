@@ -36,6 +36,7 @@ export function coachingTurnRequest(
       name: 'coaching_turn',
       description: `The coach's next turn in a ${template.title} conversation`,
       schema: coachingTurnSchema,
+      streamedField: 'ai_response',
     },
     offline: () =>
       offlineCoachingTurn({

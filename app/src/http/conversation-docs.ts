@@ -15,6 +15,12 @@ import {
   resumeBody,
 } from './conversation-schemas.js';
 import { acceptedResponse, asyncHeaders } from './job-docs.js';
+import {
+  messageStreamSchema,
+  streamDelta,
+  streamError,
+  streamReset,
+} from './message-stream-schemas.js';
 import type { DocsContribution } from './openapi.js';
 
 const CONVERSATION_ID = 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e';
@@ -95,6 +101,15 @@ export const conversationDocs: DocsContribution = (docs) => {
       },
     },
   });
+  const turnSchema = docs.schema('MessageResponse', messageResponse);
+  const streamSchema = docs.schema(
+    'MessageStream',
+    messageStreamSchema(turnSchema, {
+      delta: docs.schema('StreamDelta', streamDelta),
+      reset: docs.schema('StreamReset', streamReset),
+      error: docs.schema('StreamError', streamError),
+    }),
+  );
   docs.route({
     method: 'post',
     path: `${base}/:id/message`,
@@ -107,7 +122,16 @@ export const conversationDocs: DocsContribution = (docs) => {
       '`Idempotency-Key`, a retry with the same body returns the first answer and calls the ' +
       'model once; the same key with another body is 422 idempotency_key_reused. With ' +
       '`Prefer: respond-async` the turn runs as a job (202) that holds the conversation as ' +
-      'the turn would; the same key and body name the same job.',
+      'the turn would; the same key and body name the same job.\n\n' +
+      'With `Accept: text/event-stream` (and no `Prefer: respond-async`, which wins) the ' +
+      'answer is streamed: everything decided before the model is asked (401, 404, 409, 413, ' +
+      '415, 422, 429 …) is still the ordinary JSON error; otherwise 200 `text/event-stream` ' +
+      'with `Cache-Control: no-cache`, the coach’s words as `delta` events while the model ' +
+      'writes them, then `turn` (exactly the JSON body) or `error` (the envelope plus its ' +
+      '`status`; nothing stored). The model budget is `LLM_STREAM_TIMEOUT_MS`, not the ' +
+      'gateway’s 30 s; in AWS send streamed turns to `streaming_url` from `GET /`. A client ' +
+      'that disconnects does not cancel the turn; a retry with the same `Idempotency-Key` ' +
+      'streams the stored answer (one `delta`, then `turn`) without asking the model again.',
     auth: true,
     headers: asyncHeaders(
       'Makes a retry safe: the same key with the same body returns the first answer, or with respond-async the same job (kept 24 h)',
@@ -118,9 +142,22 @@ export const conversationDocs: DocsContribution = (docs) => {
     },
     responses: {
       200: {
-        description: 'The coach’s answer',
-        schema: docs.schema('MessageResponse', messageResponse),
+        description: 'The coach’s answer (JSON), or its event stream (text/event-stream)',
+        schema: turnSchema,
         example: turnExample,
+        alternatives: {
+          'text/event-stream': {
+            schema: streamSchema,
+            example: [
+              { event: 'delta', data: { text: 'Integrity clearly matters to you. ' } },
+              {
+                event: 'delta',
+                data: { text: 'Can you tell me about a time it was tested?' },
+              },
+              { event: 'turn', data: turnExample },
+            ],
+          },
+        },
       },
       202: acceptedResponse(docs, 'message'),
     },

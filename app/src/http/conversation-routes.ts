@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
 import type { Jobs } from '../jobs/job-use-cases.js';
+import type { Logger } from '../observability/logger.js';
 import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
 import type { TurnResult } from '../coaching/message-turn.js';
@@ -28,6 +29,7 @@ import {
   type messageResponse,
 } from './conversation-schemas.js';
 import { answerAccepted } from './job-accepted.js';
+import { streamTurn, wantsEventStream } from './message-stream.js';
 import { matchOnlyIds } from './path-ids.js';
 import { prefersRespondAsync } from './prefer.js';
 import { validate } from './validate.js';
@@ -76,6 +78,11 @@ export interface ConversationRoutesOptions {
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
   readonly guard: (routeClass: 'initiate' | 'default') => AppMiddleware[];
+  /** A streamed turn's model budget (LLM_STREAM_TIMEOUT_MS). */
+  readonly streamBudgetMs: number;
+  /** How long a streamed turn may be silent before a keep-alive comment. */
+  readonly keepAliveMs: number;
+  readonly logger: Logger;
 }
 
 export function conversationRoutes(options: ConversationRoutesOptions): Router<AppState> {
@@ -115,19 +122,28 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
         ? undefined
         : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
     const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
-    const conversationId = ctx.params.id ?? '';
+    const principal = principalOf(ctx);
+    const id = ctx.params.id ?? '';
     if (prefersRespondAsync(ctx)) {
-      const job = await options.jobs.acceptMessage(
-        principalOf(ctx),
-        conversationId,
-        message,
-        ctx.state.requestId,
-      );
+      // Prefer: respond-async wins over Accept: text/event-stream.
+      const job = await options.jobs.acceptMessage(principal, id, message, ctx.state.requestId);
       answerAccepted(ctx, options.prefix, job);
       return;
     }
-    const result = await coaching.sendMessage(principalOf(ctx), conversationId, message);
-    ctx.body = turnView(result);
+    if (!wantsEventStream(ctx)) {
+      ctx.body = turnView(await coaching.sendMessage(principal, id, message));
+      return;
+    }
+    // Refusals (404, 409, 422 …) are thrown here, before the stream: ordinary JSON errors.
+    const turn = await coaching.beginMessage(principal, id, {
+      ...message,
+      budgetMs: options.streamBudgetMs,
+    });
+    streamTurn(ctx, turn, {
+      keepAliveMs: options.keepAliveMs,
+      logger: options.logger,
+      view: turnView,
+    });
   });
 
   router.get('/:id', ...guard, async (ctx) => {

@@ -44,7 +44,7 @@ export function requestId(): AppMiddleware {
 
 const INTERNAL_MESSAGE = 'An unexpected error occurred. Please try again later.';
 
-function errorBody(ctx: AppContext, error: AppError): Record<string, unknown> {
+export function errorBody(ctx: AppContext, error: AppError): Record<string, unknown> {
   if (ctx.state.envelope === 'legacy') {
     return {
       success: false,
@@ -63,36 +63,39 @@ function errorBody(ctx: AppContext, error: AppError): Record<string, unknown> {
   };
 }
 
-/** Turns every thrown error into the contract's envelope; unknown errors become a bare 500. */
+/** The contract's error for whatever was thrown, logged: unknown errors become a bare 500. */
+export function asAppError(thrown: unknown, logger: Logger, requestId: string): AppError {
+  if (thrown instanceof AppError) {
+    if (thrown.status >= 500) {
+      logger.warn({
+        event: 'dependency_failure',
+        request_id: requestId,
+        error: thrown.code,
+        dependency: (thrown as { dependency?: string }).dependency,
+        reason:
+          (thrown as { causeText?: string; reason?: string }).causeText ??
+          (thrown as { reason?: string }).reason,
+      });
+    }
+    return thrown;
+  }
+  logger.error({
+    event: 'unhandled_error',
+    request_id: requestId,
+    error: (thrown as Error)?.name,
+    reason: (thrown as Error)?.message,
+    stack: (thrown as Error)?.stack,
+  });
+  return new AppError(500, 'internal_server_error', INTERNAL_MESSAGE);
+}
+
+/** Turns every thrown error into the contract's envelope. */
 export function errorEnvelope(logger: Logger): AppMiddleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (thrown) {
-      let error: AppError;
-      if (thrown instanceof AppError) {
-        error = thrown;
-        if (error.status >= 500) {
-          logger.warn({
-            event: 'dependency_failure',
-            request_id: ctx.state.requestId,
-            error: error.code,
-            dependency: (error as { dependency?: string }).dependency,
-            reason:
-              (error as { causeText?: string; reason?: string }).causeText ??
-              (error as { reason?: string }).reason,
-          });
-        }
-      } else {
-        logger.error({
-          event: 'unhandled_error',
-          request_id: ctx.state.requestId,
-          error: (thrown as Error)?.name,
-          reason: (thrown as Error)?.message,
-          stack: (thrown as Error)?.stack,
-        });
-        error = new AppError(500, 'internal_server_error', INTERNAL_MESSAGE);
-      }
+      const error = asAppError(thrown, logger, ctx.state.requestId);
       ctx.status = error.status;
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
       ctx.body = errorBody(ctx, error);

@@ -34,6 +34,10 @@ export interface DocumentedResponse {
   readonly example?: unknown;
   /** The body's media types, when not JSON (the docs pages and their assets). */
   readonly mediaTypes?: readonly string[];
+  /** Other forms of the same response, by media type (a streamed turn's text/event-stream). */
+  readonly alternatives?: Readonly<
+    Record<string, { readonly schema: z.ZodType; readonly example?: unknown }>
+  >;
   /** Headers this response always carries, with what each says. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Headers it carries only sometimes (Retry-After while a job is open). */
@@ -202,12 +206,19 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
     }
     const { schema, example } = response;
     const content = schema
-      ? Object.fromEntries(
-          (response.mediaTypes ?? ['application/json']).map((type) => [
+      ? Object.fromEntries([
+          ...(response.mediaTypes ?? ['application/json']).map((type) => [
             type,
             { schema, ...(example === undefined ? {} : { example }) },
           ]),
-        )
+          ...Object.entries(response.alternatives ?? {}).map(([type, other]) => [
+            type,
+            {
+              schema: other.schema,
+              ...(other.example === undefined ? {} : { example: other.example }),
+            },
+          ]),
+        ])
       : undefined;
     const links = response.links
       ? Object.fromEntries(

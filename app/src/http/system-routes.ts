@@ -39,6 +39,8 @@ async function withTimeout(check: DependencyCheck): Promise<string> {
 
 export function systemRoutes(options: {
   readonly stage: string;
+  /** The stage's streaming endpoint (STREAMING_URL); unset, this service streams itself. */
+  readonly streamingUrl?: string;
   readonly prefix: string;
   readonly checks: HealthChecks;
   readonly now?: () => number;
@@ -66,6 +68,7 @@ export function systemRoutes(options: {
       docs: publicPath(ctx, '/docs'),
       redoc: publicPath(ctx, '/redoc'),
       health: publicPath(ctx, `${options.prefix}/health`),
+      streaming_url: options.streamingUrl ?? `${ctx.protocol}://${ctx.host}${publicPath(ctx, '')}`,
     };
     ctx.body = body;
   });
@@ -117,6 +120,7 @@ export const systemDocs: DocsContribution = (docs) => {
           docs: '/docs',
           redoc: '/redoc',
           health: `${docs.prefix}/health`,
+          streaming_url: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev',
         },
       },
     },

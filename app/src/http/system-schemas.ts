@@ -10,6 +10,13 @@ export const rootResponse = z.object({
   docs: z.string(),
   redoc: z.string(),
   health: z.string(),
+  streaming_url: z
+    .string()
+    .describe(
+      'The base URL to send streamed turns to (`Accept: text/event-stream` on the message ' +
+        'route): the stage’s streaming endpoint in AWS, where the HTTP API buffers responses; ' +
+        'this service’s own base URL where it streams itself',
+    ),
 });
 
 const serviceState = z.string().describe('"healthy", "skipped" or "unhealthy: <reason>"');

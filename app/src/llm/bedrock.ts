@@ -4,8 +4,10 @@
 import {
   BedrockRuntimeClient,
   ConverseCommand,
+  ConverseStreamCommand,
   type ContentBlock,
   type ConverseCommandOutput,
+  type ConverseStreamOutput,
   type Message,
   type ToolChoice,
 } from '@aws-sdk/client-bedrock-runtime';
@@ -16,6 +18,7 @@ import { noUsage, type TokenUsage } from '../domain/usage.js';
 import {
   type ChatMessage,
   type LlmProvider,
+  type StreamSink,
   type StructuredRequest,
   type StructuredResult,
 } from './port.js';
@@ -25,7 +28,9 @@ import {
   parseJsonAnswer,
   repairInstruction,
   type CallBudget,
+  type ModelReply,
 } from './structured.js';
+import type { StreamedField } from './streamed-field.js';
 
 export interface BedrockClientOptions {
   readonly region: string;
@@ -61,6 +66,8 @@ export interface BedrockProviderOptions {
   readonly allowedModels: readonly string[];
   /** The whole request's budget: first call, retries and one repair. */
   readonly timeoutMs: number;
+  /** The same for a streamed request (ConverseStream). */
+  readonly streamTimeoutMs: number;
 }
 
 /** Bedrock's first message must come from the user; the stored history starts with the coach. */
@@ -120,8 +127,7 @@ export function bedrockFailure(error: unknown, usage: TokenUsage, budget: CallBu
 }
 
 /** The tool's input from a Converse answer, or the JSON of a text answer from a model that ignored the tool. */
-function answerOf(response: ConverseCommandOutput, toolName: string): unknown {
-  const content = response.output?.message?.content ?? [];
+function answerOf(content: readonly ContentBlock[], toolName: string): unknown {
   const toolUse = content.find((block) => block.toolUse?.name === toolName)?.toolUse;
   if (toolUse) return toolUse.input;
   const text = content.map((block) => block.text ?? '').join('');
@@ -129,12 +135,7 @@ function answerOf(response: ConverseCommandOutput, toolName: string): unknown {
 }
 
 /** The conversation after an unusable answer: the answer itself, then what was wrong with it. */
-function repairTurns(
-  response: ConverseCommandOutput,
-  toolName: string,
-  problems: string,
-): Message[] {
-  const content = response.output?.message?.content ?? [];
+function repairTurns(content: ContentBlock[], toolName: string, problems: string): Message[] {
   const instruction = repairInstruction(toolName, problems);
   const toolUse = content.find((block) => block.toolUse?.name === toolName)?.toolUse;
   if (content.length === 0) return [{ role: 'user', content: [{ text: instruction }] }];
@@ -153,69 +154,186 @@ function repairTurns(
   ];
 }
 
-const usageOf = (response: ConverseCommandOutput): TokenUsage => ({
-  inputTokens: response.usage?.inputTokens ?? 0,
-  outputTokens: response.usage?.outputTokens ?? 0,
+const usageOf = (
+  usage: { inputTokens?: number; outputTokens?: number } | undefined,
+): TokenUsage => ({
+  inputTokens: usage?.inputTokens ?? 0,
+  outputTokens: usage?.outputTokens ?? 0,
 });
+
+/** Mid-stream failures Bedrock sends as events; the SDK throws most, this throws the rest. */
+const streamErrors = [
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+] as const;
+
+/**
+ * Reads a ConverseStream answer as it arrives: the forced tool's input JSON goes to `streamed`
+ * piece by piece (a text answer's too, for a model that ignored the tool), and the end result
+ * is the same content a Converse answer holds, plus the usage of the metadata event.
+ */
+async function readStream(
+  events: AsyncIterable<ConverseStreamOutput>,
+  toolName: string,
+  streamed: StreamedField,
+): Promise<{ content: ContentBlock[]; usage: TokenUsage }> {
+  const blocks = new Map<
+    number,
+    { toolUseId?: string; name?: string; input: string; text: string }
+  >();
+  const block = (index: number | undefined) => {
+    const key = index ?? 0;
+    let found = blocks.get(key);
+    if (!found) blocks.set(key, (found = { input: '', text: '' }));
+    return found;
+  };
+  let usage = noUsage;
+  for await (const event of events) {
+    for (const name of streamErrors) {
+      const failure = event[name as keyof ConverseStreamOutput] as Error | undefined;
+      if (failure)
+        throw Object.assign(failure, {
+          name: failure.name || name.replace(/^./, (c) => c.toUpperCase()),
+        });
+    }
+    if (event.contentBlockStart?.start?.toolUse) {
+      const { toolUseId, name } = event.contentBlockStart.start.toolUse;
+      Object.assign(block(event.contentBlockStart.contentBlockIndex), { toolUseId, name });
+    }
+    const delta = event.contentBlockDelta;
+    if (delta?.delta?.toolUse?.input !== undefined) {
+      const target = block(delta.contentBlockIndex);
+      target.input += delta.delta.toolUse.input;
+      if (target.name === undefined || target.name === toolName)
+        streamed.json(delta.delta.toolUse.input);
+    } else if (delta?.delta?.text !== undefined) {
+      block(delta.contentBlockIndex).text += delta.delta.text;
+      streamed.json(delta.delta.text);
+    }
+    if (event.metadata?.usage) usage = usageOf(event.metadata.usage);
+  }
+  const content = [...blocks.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, b]): ContentBlock => {
+      // Tool input without its block's start event is still the forced tool's.
+      const name = b.name ?? (b.input ? toolName : undefined);
+      if (name === undefined) return { text: b.text };
+      // A tool input that is not a JSON object cannot go back to Bedrock in a repair: empty.
+      const parsed = parseJsonAnswer(b.input || '{}');
+      const input = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+      return { toolUse: { toolUseId: b.toolUseId, name, input: input as never } };
+    });
+  return { content, usage };
+}
 
 export function createBedrockProvider(options: BedrockProviderOptions): LlmProvider {
   const modelFor = (settings: ModelSettings): string => settings.model_id ?? options.defaultModel;
+
+  /** The Converse request of `request`, without its messages, and the model it goes to. */
+  function converseBase<T>(request: StructuredRequest<T>) {
+    const modelId = modelFor(request.settings);
+    if (!options.allowedModels.includes(modelId)) {
+      // The catalog refuses such templates; this guards any other path to the model.
+      throw new LlmBadResponseError(`model ${modelId} is not one of the allowed models`, noUsage);
+    }
+    const { name, description, schema } = request.output;
+    return {
+      modelId,
+      system: [{ text: request.system }],
+      inferenceConfig: {
+        temperature: request.settings.temperature,
+        maxTokens: request.settings.max_tokens,
+      },
+      toolConfig: {
+        tools: [
+          {
+            toolSpec: {
+              name,
+              description,
+              inputSchema: { json: outputJsonSchema(schema) as never },
+            },
+          },
+        ],
+        toolChoice: toolChoiceFor(modelId, name),
+      },
+    };
+  }
+
+  /** A model reply whose repair puts its content and the problems into the conversation. */
+  function reply(
+    content: ContentBlock[],
+    usage: TokenUsage,
+    toolName: string,
+    conversation: { messages: Message[] },
+  ): ModelReply {
+    return {
+      answer: answerOf(content, toolName),
+      usage,
+      repair: (problems) => {
+        conversation.messages = [
+          ...conversation.messages,
+          ...repairTurns(content, toolName, problems),
+        ];
+      },
+    };
+  }
 
   return {
     name: 'bedrock',
     modelFor,
 
     async generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      const modelId = modelFor(request.settings);
-      if (!options.allowedModels.includes(modelId)) {
-        // The catalog refuses such templates; this guards any other path to the model.
-        throw new LlmBadResponseError(`model ${modelId} is not one of the allowed models`, noUsage);
-      }
-      const { name, description, schema } = request.output;
-      const base = {
-        modelId,
-        system: [{ text: request.system }],
-        inferenceConfig: {
-          temperature: request.settings.temperature,
-          maxTokens: request.settings.max_tokens,
-        },
-        toolConfig: {
-          tools: [
-            {
-              toolSpec: {
-                name,
-                description,
-                inputSchema: { json: outputJsonSchema(schema) as never },
-              },
-            },
-          ],
-          toolChoice: toolChoiceFor(modelId, name),
-        },
-      };
-      let messages = converseMessages(request.messages);
+      const base = converseBase(request);
+      const toolName = request.output.name;
+      const conversation = { messages: converseMessages(request.messages) };
       const { output, usage } = await answerWithOneRepair(
         request.output,
-        modelId,
+        base.modelId,
         request.timeoutMs ?? options.timeoutMs,
         async (budget, usedSoFar) => {
           let response: ConverseCommandOutput;
           try {
-            response = await options.client.send(new ConverseCommand({ ...base, messages }), {
-              abortSignal: budget.signal,
-            });
+            response = await options.client.send(
+              new ConverseCommand({ ...base, messages: conversation.messages }),
+              { abortSignal: budget.signal },
+            );
           } catch (error) {
             throw bedrockFailure(error, usedSoFar, budget);
           }
-          return {
-            answer: answerOf(response, name),
-            usage: usageOf(response),
-            repair: (problems) => {
-              messages = [...messages, ...repairTurns(response, name, problems)];
-            },
-          };
+          const content = response.output?.message?.content ?? [];
+          return reply(content, usageOf(response.usage), toolName, conversation);
         },
       );
-      return { output, model: modelId, provider: 'bedrock', usage };
+      return { output, model: base.modelId, provider: 'bedrock', usage };
+    },
+
+    async stream<T>(request: StructuredRequest<T>, sink: StreamSink) {
+      const base = converseBase(request);
+      const toolName = request.output.name;
+      const conversation = { messages: converseMessages(request.messages) };
+      const { output, usage } = await answerWithOneRepair(
+        request.output,
+        base.modelId,
+        request.timeoutMs ?? options.streamTimeoutMs,
+        async (budget, usedSoFar, streamed) => {
+          try {
+            const response = await options.client.send(
+              new ConverseStreamCommand({ ...base, messages: conversation.messages }),
+              { abortSignal: budget.signal },
+            );
+            if (!response.stream) throw new Error('ConverseStream answered without a stream');
+            const read = await readStream(response.stream, toolName, streamed);
+            return reply(read.content, read.usage, toolName, conversation);
+          } catch (error) {
+            throw bedrockFailure(error, usedSoFar, budget);
+          }
+        },
+        sink,
+      );
+      return { output, model: base.modelId, provider: 'bedrock', usage };
     },
 
     // Converse calls cost money, so health only says the provider is configured.

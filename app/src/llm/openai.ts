@@ -1,14 +1,22 @@
 // The OpenAI-compatible adapter (Ollama, vLLM, llama.cpp, OpenAI itself): chat completions with
 // a JSON-schema response format, validated and repaired once; bounded retries on 429/5xx.
+// Streamed requests read the same completion as server-sent chunks (`stream: true`).
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
-import type { TokenUsage } from '../domain/usage.js';
-import { type LlmProvider, type StructuredRequest, type StructuredResult } from './port.js';
+import { noUsage, type TokenUsage } from '../domain/usage.js';
+import {
+  type LlmProvider,
+  type StreamSink,
+  type StructuredRequest,
+  type StructuredResult,
+} from './port.js';
+import { completionChunks } from './openai-chunks.js';
 import {
   answerWithOneRepair,
   outputJsonSchema,
   parseJsonAnswer,
   repairInstruction,
   type CallBudget,
+  type ModelReply,
 } from './structured.js';
 
 export interface OpenAiProviderOptions {
@@ -20,6 +28,8 @@ export interface OpenAiProviderOptions {
   readonly maxAttempts: number;
   /** The whole request's budget: first call, retries and one repair. */
   readonly timeoutMs: number;
+  /** The same for a streamed request. */
+  readonly streamTimeoutMs: number;
 }
 
 interface ChatMessage {
@@ -50,6 +60,21 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     });
   });
 
+const usageOf = (usage: Completion['usage']): TokenUsage => ({
+  inputTokens: usage?.prompt_tokens ?? 0,
+  outputTokens: usage?.completion_tokens ?? 0,
+});
+
+/** A response body that broke off: the budget ran out, or the server went away (503). */
+function readFailure(error: unknown, budget: CallBudget, usage: TokenUsage): Error {
+  if (budget.expired) return budget.timedOut('openai', usage);
+  if (error instanceof SyntaxError) {
+    return new LlmBadResponseError(`openai answered with a body that is not JSON`, usage);
+  }
+  const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+  return new ServiceUnavailableError('openai', 2, `the answer broke off: ${cause}`, usage);
+}
+
 export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvider {
   const base = options.baseUrl.replace(/\/+$/, '');
   const headers: Record<string, string> = {
@@ -57,12 +82,8 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}),
   };
 
-  /** One chat completion, retried on throttling and server errors inside the budget. */
-  async function complete(
-    body: unknown,
-    budget: CallBudget,
-    usage: TokenUsage,
-  ): Promise<Completion> {
+  /** One chat completion's response, retried on throttling and server errors inside the budget. */
+  async function post(body: unknown, budget: CallBudget, usage: TokenUsage): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
@@ -82,7 +103,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         await pause(200 * 2 ** attempt, budget.signal);
         continue;
       }
-      if (response.ok) return (await response.json()) as Completion;
+      if (response.ok) return response;
       const detail = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
       if (!retryable(response.status)) {
         throw new LlmBadResponseError(`openai refused the request: ${detail}`, usage);
@@ -102,51 +123,116 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     }
   }
 
+  /** The messages of a request; a repair appends to them. */
+  const conversationOf = <T>(request: StructuredRequest<T>) => ({
+    messages: [{ role: 'system', content: request.system }, ...request.messages] as ChatMessage[],
+  });
+
+  function completionBody<T>(
+    request: StructuredRequest<T>,
+    conversation: { messages: ChatMessage[] },
+  ) {
+    const { name, description, schema } = request.output;
+    return {
+      model: options.model,
+      messages: conversation.messages,
+      temperature: request.settings.temperature,
+      max_tokens: request.settings.max_tokens,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name, description, schema: outputJsonSchema(schema), strict: true },
+      },
+    };
+  }
+
+  /** The answer in a completion's text, and the repair that sends it back with its problems. */
+  function reply<T>(
+    request: StructuredRequest<T>,
+    conversation: { messages: ChatMessage[] },
+    text: string,
+    usage: TokenUsage,
+  ): ModelReply {
+    return {
+      answer: parseJsonAnswer(text),
+      usage,
+      repair: (problems) => {
+        conversation.messages = [
+          ...conversation.messages,
+          { role: 'assistant', content: text || '(no answer)' },
+          { role: 'user', content: repairInstruction(request.output.name, problems) },
+        ];
+      },
+    };
+  }
+
   return {
     name: 'openai',
     modelFor: () => options.model,
 
     async generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      const { name, description, schema } = request.output;
-      let messages: ChatMessage[] = [
-        { role: 'system', content: request.system },
-        ...request.messages,
-      ];
+      const conversation = conversationOf(request);
       const { output, usage } = await answerWithOneRepair(
         request.output,
         options.model,
         request.timeoutMs ?? options.timeoutMs,
         async (budget, usedSoFar) => {
-          const completion = await complete(
-            {
-              model: options.model,
-              messages,
-              temperature: request.settings.temperature,
-              max_tokens: request.settings.max_tokens,
-              response_format: {
-                type: 'json_schema',
-                json_schema: { name, description, schema: outputJsonSchema(schema), strict: true },
-              },
-            },
-            budget,
-            usedSoFar,
+          const response = await post(completionBody(request, conversation), budget, usedSoFar);
+          let completion: Completion;
+          try {
+            completion = (await response.json()) as Completion;
+          } catch (error) {
+            throw readFailure(error, budget, usedSoFar);
+          }
+          return reply(
+            request,
+            conversation,
+            completion.choices?.[0]?.message?.content ?? '',
+            usageOf(completion.usage),
           );
-          const text = completion.choices?.[0]?.message?.content ?? '';
-          return {
-            answer: parseJsonAnswer(text),
-            usage: {
-              inputTokens: completion.usage?.prompt_tokens ?? 0,
-              outputTokens: completion.usage?.completion_tokens ?? 0,
-            },
-            repair: (problems) => {
-              messages = [
-                ...messages,
-                { role: 'assistant', content: text || '(no answer)' },
-                { role: 'user', content: repairInstruction(name, problems) },
-              ];
-            },
-          };
         },
+      );
+      return { output, model: options.model, provider: 'openai', usage };
+    },
+
+    async stream<T>(request: StructuredRequest<T>, sink: StreamSink) {
+      const conversation = conversationOf(request);
+      const { output, usage } = await answerWithOneRepair(
+        request.output,
+        options.model,
+        request.timeoutMs ?? options.streamTimeoutMs,
+        async (budget, usedSoFar, streamed) => {
+          const body = {
+            ...completionBody(request, conversation),
+            stream: true,
+            stream_options: { include_usage: true },
+          };
+          const response = await post(body, budget, usedSoFar);
+          let text = '';
+          let usage = noUsage;
+          try {
+            for await (const chunk of completionChunks(response)) {
+              if (chunk.error) {
+                throw new ServiceUnavailableError(
+                  'openai',
+                  2,
+                  `error mid-stream: ${JSON.stringify(chunk.error).slice(0, 300)}`,
+                  usedSoFar,
+                );
+              }
+              const piece = chunk.choices?.[0]?.delta?.content;
+              if (piece) {
+                text += piece;
+                streamed.json(piece);
+              }
+              if (chunk.usage) usage = usageOf(chunk.usage);
+            }
+          } catch (error) {
+            if (error instanceof ServiceUnavailableError) throw error;
+            throw readFailure(error, budget, usedSoFar);
+          }
+          return reply(request, conversation, text, usage);
+        },
+        sink,
       );
       return { output, model: options.model, provider: 'openai', usage };
     },

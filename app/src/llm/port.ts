@@ -19,14 +19,27 @@ export interface StructuredRequest<T> {
     readonly name: string;
     readonly description: string;
     readonly schema: z.ZodType<T>;
+    /** The top-level string field a stream delivers as it is written (e.g. `ai_response`). */
+    readonly streamedField?: string;
   };
   /** The deterministic answer the offline provider gives (it passes the same schema check). */
   readonly offline: () => T;
   /**
    * This request's whole budget (calls, retries, one repair) when it is not the adapter's
-   * configured one: a job's turn may take longer than a buffered one.
+   * configured one: a streamed turn or a job may take longer than a buffered turn.
    */
   readonly timeoutMs?: number;
+}
+
+/**
+ * Where a streamed answer's text goes as the model writes it. The deltas since the last
+ * `reset` always join to the final answer's `streamedField`.
+ */
+export interface StreamSink {
+  /** The next piece of the streamed field's text (never empty). */
+  delta(text: string): void;
+  /** The text so far is void (the answer failed its schema and is being repaired). */
+  reset(): void;
 }
 
 export interface StructuredResult<T> {
@@ -45,6 +58,13 @@ export interface LlmProvider {
    * `LlmBadResponseError` (unusable output, request refused), each carrying the tokens used.
    */
   generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>>;
+  /**
+   * The same answer, after the same validation and single repair, with the text of
+   * `request.output.streamedField` sent to `sink` as the model writes it. Bounded by the
+   * adapter's stream budget (LLM_STREAM_TIMEOUT_MS) unless the request sets its own; fails
+   * as `generate` does, also when the failure comes mid-stream.
+   */
+  stream<T>(request: StructuredRequest<T>, sink: StreamSink): Promise<StructuredResult<T>>;
   /** The model a request with these template settings goes to (recorded on the session). */
   modelFor?(settings: ModelSettings): string;
   /** For the health route: `healthy`, `skipped` or `unhealthy: <reason>`; never throws. */

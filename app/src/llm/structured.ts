@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
+import type { StreamSink } from './port.js';
+import { StreamedField } from './streamed-field.js';
 
 /** The JSON schema of an output, as a tool's input schema or a response format. */
 export function outputJsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -43,8 +45,9 @@ export function repairInstruction(toolName: string, problems: string): string {
 }
 
 /**
- * One budget for everything a request does (first call, the SDK's retries, one repair), so a
- * coaching turn fails cleanly before API Gateway's 30 s limit.
+ * One budget for everything a request does (first call, the SDK's retries, one repair): a
+ * buffered coaching turn fails cleanly before API Gateway's 30 s limit, a streamed one within
+ * its own, longer budget.
  */
 export class CallBudget {
   private readonly controller = new AbortController();
@@ -95,22 +98,34 @@ export interface ModelReply {
 /**
  * Asks until the answer passes the schema, within one time budget: an unusable answer is sent
  * back once with its problems, and a second one is a 502 carrying the tokens of both calls.
- * `call` gets the tokens used so far, so the failures it throws carry them too.
+ * `call` gets the tokens used so far, so the failures it throws carry them too, and (when the
+ * answer is streamed to `sink`) the place its JSON text goes as it arrives; a repair, itself
+ * streamed, starts with a `reset`.
  */
 export async function answerWithOneRepair<T>(
-  output: { readonly name: string; readonly schema: z.ZodType<T> },
+  output: {
+    readonly name: string;
+    readonly schema: z.ZodType<T>;
+    readonly streamedField?: string;
+  },
   model: string,
   timeoutMs: number,
-  call: (budget: CallBudget, usedSoFar: TokenUsage) => Promise<ModelReply>,
+  call: (budget: CallBudget, usedSoFar: TokenUsage, streamed: StreamedField) => Promise<ModelReply>,
+  sink?: StreamSink,
 ): Promise<{ readonly output: T; readonly usage: TokenUsage }> {
   const budget = new CallBudget(timeoutMs);
   let usage = noUsage;
   try {
     for (let attempt = 1; ; attempt++) {
-      const reply = await call(budget, usage);
+      if (attempt > 1) sink?.reset();
+      const streamed = new StreamedField(output.streamedField, sink);
+      const reply = await call(budget, usage, streamed);
       usage = addUsage(usage, reply.usage);
       const checked = checkOutput(output.schema, reply.answer);
-      if (checked.ok) return { output: checked.output, usage };
+      if (checked.ok) {
+        streamed.settle(checked.output);
+        return { output: checked.output, usage };
+      }
       if (attempt === 2) {
         throw new LlmBadResponseError(
           `${model} answered ${output.name} unusably after a repair: ${checked.problems}`,

@@ -53,3 +53,18 @@ export function input(resource: PlannedResource, dotted: string): unknown {
       resource.inputs,
     );
 }
+
+/** The resource of this type and logical name (what `onlyResource` is when a type repeats). */
+export function namedResource(plan: StackPlan, type: string, name: string): PlannedResource {
+  const found = resourcesOfType(plan, type).find((resource) => resource.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} in stack ${plan.stack}`);
+  return found;
+}
+
+/** The API function (`lambda.handler`, behind the HTTP API). */
+export const apiFunction = (plan: StackPlan) =>
+  namedResource(plan, 'aws:lambda/function:Function', 'service-function');
+
+/** The streaming function (`lambda.streamingHandler`, behind the REST API). */
+export const streamingFunction = (plan: StackPlan) =>
+  namedResource(plan, 'aws:lambda/function:Function', 'streaming-function');
