@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
+import { streamedTurnsSettled } from './http/streamed-turns.js';
 import { fixedSecret } from './auth/secret-sources.js';
 import { composeDependencies, isStandIn } from './compose.js';
 import { ConfigError, loadConfig, withDotEnv, type Config } from './config.js';
@@ -146,6 +147,14 @@ export async function startLocalServer(
         server.close();
         server.closeIdleConnections();
         const report = await requests.drain(graceMs);
+        // A streamed turn whose client hung up still commits, within what is left of the grace.
+        const left = graceMs - (Date.now() - started);
+        if (left > 0) {
+          await Promise.race([
+            streamedTurnsSettled(),
+            new Promise((resolve) => setTimeout(resolve, left).unref()),
+          ]);
+        }
         server.closeAllConnections();
         // Jobs share the grace period: what has not finished by its end fails and lets go.
         const jobs = await deps.jobs.stop(Math.max(0, graceMs - (Date.now() - started)));

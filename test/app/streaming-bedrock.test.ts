@@ -13,6 +13,7 @@ import {
 } from '../support/fake-bedrock.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { streamedTurnsSettled } from '../../app/src/http/streamed-turns.js';
 
 const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
 const textOf = (events: readonly ServerEvent[]) =>
@@ -188,14 +189,10 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     expect((await opened.next())?.event).to.equal('delta');
     opened.abort();
     held.open();
-    await fake.streamsEnded();
+    // What a Lambda invocation or a stopping server waits for: the turn, not the response.
+    await streamedTurnsSettled();
 
-    let retry = await stream(id, 'I left early.', headers);
-    for (let attempt = 0; retry.status === 409 && attempt < 100; attempt++) {
-      await retry.rest(); // the turn is still committing: conversation_busy, as JSON
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      retry = await stream(id, 'I left early.', headers);
-    }
+    const retry = await stream(id, 'I left early.', headers);
     expect(retry.status).to.equal(200);
     const { events } = await retry.rest();
     expect(events.map((e) => e.event)).to.deep.equal(['delta', 'turn']);

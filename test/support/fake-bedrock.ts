@@ -98,8 +98,6 @@ export interface FakeBedrock {
   readonly requests: ConverseRequest[];
   /** How many content pieces the fake has sent on streams so far. */
   readonly piecesSent: () => number;
-  /** Resolves when every stream the fake began has ended (or its client went away). */
-  readonly streamsEnded: () => Promise<void>;
   /** Queues answers, used one per request in order. */
   script(...answers: Responder[]): void;
   /** The answer once the script is used up (by default: a 500 saying nothing was scripted). */
@@ -231,7 +229,6 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   const timers = new Set<NodeJS.Timeout>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let piecesSent = 0;
-  const openStreams = new Set<Promise<void>>();
 
   const server = http2.createServer();
   server.on('session', (session) => {
@@ -288,14 +285,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     if (request.streamed) {
       const steps = stepsOf(answer);
       if (steps) {
-        const streamed = stream(
-          steps,
-          answer as { name?: string; usage?: FakeUsage },
-          request,
-          res,
-        );
-        openStreams.add(streamed);
-        void streamed.finally(() => openStreams.delete(streamed));
+        void stream(steps, answer as { name?: string; usage?: FakeUsage }, request, res);
         return;
       }
     } else if ('stream' in answer) {
@@ -402,9 +392,6 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     url: `http://127.0.0.1:${port}`,
     requests,
     piecesSent: () => piecesSent,
-    streamsEnded: async () => {
-      await Promise.all([...openStreams]);
-    },
     script: (...answers) => void queue.push(...answers),
     otherwise: (answer) => {
       fallback = answer;

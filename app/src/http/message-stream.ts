@@ -7,6 +7,7 @@ import type { PendingTurn } from '../coaching/send-message.js';
 import type { Logger } from '../observability/logger.js';
 import { EventStream } from './event-stream.js';
 import { asAppError, errorBody, type AppContext } from './middleware.js';
+import { trackStreamedTurn } from './streamed-turns.js';
 
 const EVENT_STREAM = 'text/event-stream';
 
@@ -40,7 +41,7 @@ export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOp
   ctx.flushHeaders();
 
   const requestId = ctx.state.requestId;
-  void turn
+  const answered = turn
     .answer({
       delta: (text) => events.send('delta', { text }),
       reset: () => events.send('reset', {}),
@@ -58,4 +59,5 @@ export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOp
       },
     )
     .finally(() => events.end());
+  trackStreamedTurn(answered);
 }
