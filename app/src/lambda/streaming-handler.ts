@@ -12,6 +12,7 @@ import {
   type LambdaResponseStream,
   type PreludeWriter,
 } from './streamed-response.js';
+import { streamedTurnsSettled } from '../http/streamed-turns.js';
 
 export type StreamingHandler = (
   event: unknown,
@@ -98,6 +99,9 @@ export function createStreamingHandler(
       await response.delivered;
     } finally {
       await closeRequest(request);
+      // A client that hung up does not cancel its turn: Lambda freezes the environment once
+      // this returns, so the turn settles (commits, or stores nothing) first.
+      await streamedTurnsSettled();
       await metrics?.flush();
     }
   };
