@@ -316,17 +316,15 @@ describe('API mappings on a custom domain', () => {
 describe('Lambda timeouts and HTTP API integration timeouts', () => {
   it('when a function runs longer than 900 s, or not at all, then Lambda refuses it', () => {
     expect(functionProblems({ timeout: 901 })).to.deep.equal([
-      'timeout 901 is not between 1 and 900 seconds',
+      'timeout 901 is not 1 to 900 seconds',
     ]);
-    expect(functionProblems({ timeout: 0 })).to.deep.equal([
-      'timeout 0 is not between 1 and 900 seconds',
-    ]);
+    expect(functionProblems({ timeout: 0 })).to.deep.equal(['timeout 0 is not 1 to 900 seconds']);
     for (const timeout of [1, 150, 900]) expect(functionProblems({ timeout })).to.deep.equal([]);
   });
 
   it('when an integration would wait past 30 s, then API Gateway refuses it', () => {
     expect(httpApiIntegrationProblems({ timeoutMilliseconds: 150_000 })).to.deep.equal([
-      'timeoutMilliseconds 150000 is not between 50 and 30000',
+      "timeoutMilliseconds 150000 is outside the HTTP API's 50 to 30000",
     ]);
     expect(httpApiIntegrationProblems({ timeoutMilliseconds: 49 })).to.have.length(1);
     expect(httpApiIntegrationProblems({ timeoutMilliseconds: 30_000 })).to.deep.equal([]);

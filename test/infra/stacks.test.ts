@@ -789,7 +789,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
       it('lets the function invoke itself only, and send only to its failed-job queue', () => {
         const statements = input(
-          onlyResource(plan, 'aws:iam/rolePolicy:RolePolicy'),
+          namedResource(plan, 'aws:iam/rolePolicy:RolePolicy', 'service-permissions'),
           'policy.Statement',
         ) as Statement[];
         const grantsOf = (prefix: string) =>
