@@ -172,24 +172,13 @@ export class CoachingService extends pulumi.ComponentResource {
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: args.name,
-        packageType: 'Image',
-        imageUri,
-        architectures: [args.architecture],
-        role: role.arn,
-        memorySize: args.memorySize,
-        timeout: args.timeoutSeconds,
+        ...imageFunctionSettings({
+          ...args,
+          imageUri,
+          roleArn: role.arn,
+          logGroupName: logGroup.name,
+        }),
         reservedConcurrentExecutions: args.reservedConcurrency,
-        tracingConfig: { mode: 'Active' },
-        loggingConfig: {
-          logFormat: 'JSON',
-          logGroup: logGroup.name,
-          applicationLogLevel: lambdaApplicationLogLevel(args.logLevel),
-        },
-        environment: { variables: args.environment },
-        vpcConfig: args.vpc
-          ? { subnetIds: [...args.vpc.subnetIds], securityGroupIds: [...args.vpc.securityGroupIds] }
-          : undefined,
       },
       // The role must hold its permissions before the first cold start reads the secret.
       { ...child, dependsOn: [policy] },
@@ -205,6 +194,49 @@ export class CoachingService extends pulumi.ComponentResource {
     this.permissions = policy;
     this.registerOutputs({ functionName: this.functionName, imageUri: this.imageUri });
   }
+}
+
+/** What the stack's image functions share: how they run, log, trace and reach the network. */
+export interface ImageFunctionSettings {
+  readonly name: string;
+  readonly imageUri: pulumi.Input<string>;
+  readonly architecture: Architecture;
+  readonly roleArn: pulumi.Input<string>;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly logGroupName: pulumi.Input<string>;
+  readonly logLevel: string;
+  readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly vpc?: {
+    readonly subnetIds: readonly string[];
+    readonly securityGroupIds: readonly string[];
+  };
+}
+
+/** The function arguments both the API function and the streaming function are built from. */
+export function imageFunctionSettings(settings: ImageFunctionSettings): aws.lambda.FunctionArgs {
+  return {
+    name: settings.name,
+    packageType: 'Image',
+    imageUri: settings.imageUri,
+    architectures: [settings.architecture],
+    role: settings.roleArn,
+    memorySize: settings.memorySize,
+    timeout: settings.timeoutSeconds,
+    tracingConfig: { mode: 'Active' },
+    loggingConfig: {
+      logFormat: 'JSON',
+      logGroup: settings.logGroupName,
+      applicationLogLevel: lambdaApplicationLogLevel(settings.logLevel),
+    },
+    environment: { variables: settings.environment },
+    vpcConfig: settings.vpc
+      ? {
+          subnetIds: [...settings.vpc.subnetIds],
+          securityGroupIds: [...settings.vpc.securityGroupIds],
+        }
+      : undefined,
+  };
 }
 
 /**

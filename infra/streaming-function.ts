@@ -7,7 +7,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Architecture } from './config';
-import { lambdaApplicationLogLevel } from './service';
+import { imageFunctionSettings } from './service';
 
 /** The bundle's streaming export, as the image's command names a handler. */
 export const streamingCommand = 'lambda.streamingHandler';
@@ -69,24 +69,8 @@ export class StreamingFunction extends pulumi.ComponentResource {
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: args.name,
-        packageType: 'Image',
-        imageUri: args.imageUri,
+        ...imageFunctionSettings({ ...args, logGroupName: logGroup.name }),
         imageConfig: { commands: [streamingCommand] },
-        architectures: [args.architecture],
-        role: args.roleArn,
-        memorySize: args.memorySize,
-        timeout: args.timeoutSeconds,
-        tracingConfig: { mode: 'Active' },
-        loggingConfig: {
-          logFormat: 'JSON',
-          logGroup: logGroup.name,
-          applicationLogLevel: lambdaApplicationLogLevel(args.logLevel),
-        },
-        environment: { variables: args.environment },
-        vpcConfig: args.vpc
-          ? { subnetIds: [...args.vpc.subnetIds], securityGroupIds: [...args.vpc.securityGroupIds] }
-          : undefined,
       },
       { ...child, dependsOn: [args.rolePermissions, logs] },
     );
