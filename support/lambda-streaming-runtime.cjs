@@ -92,6 +92,10 @@ function createResponseStream(options = {}) {
     highWaterMark: options.highWaterMark ?? 16384,
     write(chunk, _encoding, done) {
       record.chunks.push({ atMs: performance.now() - started, bytes: Buffer.from(chunk) });
+      // The client hangs up once it has seen this text: API Gateway drops the stream.
+      if (options.hangUpOn && Buffer.from(chunk).includes(options.hangUpOn)) {
+        setImmediate(() => sink.destroy());
+      }
       if (options.sinkDelayMs > 0) setTimeout(done, options.sinkDelayMs);
       else setImmediate(done);
     },
@@ -142,7 +146,7 @@ async function invokeStreaming(handler, event, context, options) {
     }
   } catch (thrown) {
     error = String((thrown && thrown.stack) || thrown);
-    if (!sink.writableEnded) sink.end();
+    if (!sink.writableEnded && !sink.destroyed) sink.end();
   }
   return {
     contentType: record.contentType,

@@ -26,6 +26,8 @@ export interface StreamOptions {
   readonly highWaterMark?: number;
   /** Time each chunk takes to leave the stand-in stream. */
   readonly sinkDelayMs?: number;
+  /** The client hangs up (the stream is destroyed) once a chunk holds this text. */
+  readonly hangUpOn?: string;
 }
 
 export interface StreamedInvocation {

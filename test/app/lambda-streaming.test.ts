@@ -331,6 +331,34 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
       ).to.equal('Courage shows in the choices you described.');
     });
 
+    it('when the client hangs up after the first delta, then the invocation returns only once the turn has committed', async () => {
+      const answer = coachingTurn({ ai_response: 'Staying with it took real patience.' });
+      const pieces = toolPieces(answer, 4);
+      // The model is still writing well after the hang-up: a handler that returned at the
+      // hang-up would let Lambda freeze the turn before its commit.
+      fake.script({ stream: [pieces[0]!, pieces[1]!, { delayMs: 400 }, ...pieces.slice(2)] });
+      const id = await initiate();
+      const result = await bedrockBundle.invoke(
+        restApiEvent({
+          method: 'POST',
+          path: `/api/v1/conversations/${id}/message`,
+          headers: { ...auth(), Accept: 'text/event-stream' },
+          body: JSON.stringify({ user_message: 'I kept going.' }),
+        }),
+        { hangUpOn: 'event: delta' },
+      );
+      expect(
+        parseEventStream(result.body.toString('utf8')).events.map((e) => e.event),
+      ).to.not.include('turn');
+      const read = json(
+        await call({ method: 'GET', path: `/api/v1/conversations/${id}`, headers: auth() }),
+      ) as { messages: { role: string; content: string }[] };
+      expect(read.messages.slice(-2).map((m) => m.content)).to.deep.equal([
+        'I kept going.',
+        'Staying with it took real patience.',
+      ]);
+    });
+
     it('when Bedrock throttles mid-stream, then the stream ends with a 503 error event and nothing is stored', async () => {
       const pieces = toolPieces(coachingTurn(), 6);
       fake.script({

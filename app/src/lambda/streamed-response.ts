@@ -74,6 +74,17 @@ class LambdaConnection extends Writable {
   constructor(private readonly target: LambdaResponseStream) {
     super();
     target.on('error', (error) => this.destroy(error));
+    // The client hung up (API Gateway dropped the stream) before the response ended: nothing
+    // more can reach it, so a write waiting for room fails, and this connection closes as a
+    // socket does, which ends the response and its body for whoever writes to them.
+    target.once('close', () => {
+      if (this.writableFinished) return;
+      this.closedEarly = true;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.fail(closedError());
+      this.destroy(closedError());
+    });
   }
 
   /** A write outside the body (the one that releases the prelude); its refusal counts too. */
@@ -95,26 +106,12 @@ class LambdaConnection extends Writable {
   private waitForDrain() {
     if (this.full) return;
     this.full = true;
-    const settle = () => {
-      this.target.removeListener('drain', drained);
-      this.target.removeListener('close', gone);
-    };
-    const drained = () => {
-      settle();
+    this.target.once('drain', () => {
       this.full = false;
       const waiting = this.waiting;
       this.waiting = undefined;
       waiting?.then();
-    };
-    const gone = () => {
-      settle();
-      this.closedEarly = true;
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting?.fail(closedError());
-    };
-    this.target.once('drain', drained);
-    this.target.once('close', gone);
+    });
   }
 
   private whenWritable(then: () => void, fail: (error: Error) => void) {
