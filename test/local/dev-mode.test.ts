@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { descendantsOf, startChild, stillRunning, stopChild } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -28,10 +29,7 @@ describe('npm run dev', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-dev-'));
   });
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    if (child) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -41,12 +39,12 @@ describe('npm run dev', () => {
     expect(devScript).to.match(/ app\/src\/server\.ts --dev$/);
   });
 
-  it('when a watched file changes, then the server stops gracefully and comes back on the same data folder', async function () {
+  it('when a watched file changes, then the server stops gracefully and comes back on the same data folder; stopped, nothing of it is left', async function () {
     this.timeout(60_000);
     const watched = path.join(dir, 'watched');
     writeFileSync(watched, 'one');
     const tsx = path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-    child = spawn(process.execPath, [tsx, ...tsxArguments(['--include', watched])], {
+    child = startChild(process.execPath, [tsx, ...tsxArguments(['--include', watched])], {
       cwd: root,
       env: {
         ...process.env,
@@ -80,5 +78,11 @@ describe('npm run dev', () => {
     expect(stopped, out).to.have.length(1);
     expect(JSON.parse(stopped[0] ?? '{}')).to.include({ reason: 'SIGTERM' });
     expect(err).to.not.include('in use by another server');
+
+    // What the test stops is the watcher and the server it started, not the watcher alone.
+    const tree = await descendantsOf(child.pid ?? 0);
+    expect(tree, 'the server under the watcher').to.not.have.length(0);
+    await stopChild(child);
+    expect(await stillRunning(tree), 'processes npm run dev left running').to.deep.equal([]);
   });
 });

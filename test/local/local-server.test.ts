@@ -1,20 +1,19 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { startLocalServer, type LocalServer } from '../../app/src/server.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { runChild, startChild, stopChild } from '../support/child-processes.js';
 
-const run = promisify(execFile);
 const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
 
 /** `npm run token` as a newcomer runs it, against the given data folder. */
 async function tokenFor(dataDir: string, user: string, tenant: string): Promise<string> {
-  const { stdout } = await run(
+  const { stdout } = await runChild(
     process.execPath,
     ['--import', 'tsx', 'scripts/token.ts', '--user', user, '--tenant', tenant],
     { env: { ...process.env, ...quiet, DATA_DIR: dataDir, JWT_SECRET: '' } },
@@ -30,14 +29,14 @@ describe('the local server as npm start runs it', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pp-start-'));
   });
   afterEach(async () => {
-    child?.kill('SIGTERM');
+    if (child) await stopChild(child);
     child = undefined;
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('when started, then it prints its URL and how to get a token, and a token from npm run token works', async function () {
     this.timeout(60_000);
-    child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
+    child = startChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
       env: {
         ...process.env,
         ...quiet,

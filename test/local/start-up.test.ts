@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { startChild, stopChild } from '../support/child-processes.js';
 import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
 
 /** What a failed start must look like: exit 1 and exactly one line on stderr, nothing else. */
@@ -51,8 +51,8 @@ describe('one local server per data folder', () => {
 
   it('when the lock was left by a process that died, then the next server takes it over on loopback', async function () {
     this.timeout(30_000);
-    const gone = spawn(process.execPath, ['-e', '']);
-    await once(gone, 'exit');
+    const gone = startChild(process.execPath, ['-e', '']);
+    await stopChild(gone);
     writeFileSync(path.join(dataDir, 'server.lock'), `${gone.pid}\n`);
     const server = runServer({ DATA_DIR: dataDir, PORT: '0', HOST: undefined });
     running.push(server);

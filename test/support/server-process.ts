@@ -1,8 +1,9 @@
 // The local server as `npm start` runs it, in a child process: its output, its URL once it
 // listens, and how it ended. Start-up failures and signals can only be seen this way.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { startChild, stopChild } from './child-processes.js';
 
 export const quietEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -30,7 +31,7 @@ export function runServer(
       ([, value]) => value !== undefined,
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts', ...args], {
+  const child = startChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts', ...args], {
     cwd: root,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,9 +51,7 @@ export function runServer(
   return { child, stdout: () => out, stderr: () => err, started, exited };
 }
 
-/** Stops a child that is still running, and waits for it. */
+/** Kills the server and anything of its process group still running, and waits for it. */
 export async function stopServer(server: ServerProcess | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGKILL');
-  await server.exited;
+  if (server) await stopChild(server.child);
 }
