@@ -156,7 +156,9 @@ function hasBody(ctx: AppContext): boolean {
  * makes it an own property, never a prototype), where the body parser's guard refused it.
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
-  const jsonTypes = ['application/json', 'application/*+json'];
+  // application/json itself: other +json types (vnd.api, json-patch, …) promise semantics this
+  // API does not give them, so they are 415 like any other type.
+  const jsonTypes = ['application/json'];
   // The body parser (with its media-type tables) loads with the first request that has a body.
   let reader: Promise<AppMiddleware> | undefined;
   const loadReader = async () => {
