@@ -94,7 +94,12 @@ export async function startLocalServer(
     });
     teardown.push(() => dynamo.client.destroy());
     if (config.logLevel === 'debug') logStorageCalls(dynamo.client, logger);
-    await ensureTables(dynamo.client, config.tables).catch((error: Error) => {
+    await ensureTables(dynamo.client, config.tables, {
+      // Another store may take a while to create them (DynamoDB: seconds to a minute).
+      onCreated: (tables) => {
+        if (config.dynamodbEndpoint) logger.info({ event: 'tables_created', tables });
+      },
+    }).catch((error: Error) => {
       if (!config.dynamodbEndpoint) throw error;
       throw new StartupError(
         `DYNAMODB_ENDPOINT=${config.dynamodbEndpoint} does not answer (${error.name}: ${error.message}): start that store, or unset DYNAMODB_ENDPOINT to use the embedded one`,
