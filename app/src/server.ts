@@ -1,6 +1,8 @@
 // Local entry: boots the embedded stack (dynalite on disk unless DYNAMODB_ENDPOINT is set,
 // prompts from prompts/, the offline model unless configured otherwise) and listens on
 // HOST:PORT. `npm start` and `npm run dev` (with --dev) run it; `.env` is read when present.
+// First, so that an unsupported Node is refused before anything that would fail obscurely.
+import './local/supported-node.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
