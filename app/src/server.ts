@@ -16,6 +16,12 @@ import { localJwtSecret } from './auth/local-secret.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { lockDataFolder } from './local/data-lock.js';
 import { trackRequests } from './local/in-flight.js';
+import { serverArguments } from './local/server-arguments.js';
+import {
+  unknownDotEnvSettings,
+  unknownSettingLine,
+  type UnknownSetting,
+} from './local/unknown-settings.js';
 import { listenProblem, StartupError } from './local/startup-error.js';
 import { logStorageCalls } from './local/storage-debug.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -52,6 +58,8 @@ export interface LocalServer {
 export interface LocalServerOptions {
   /** `npm run dev`: any loopback origin passes CORS; refused in deployed stages. */
   readonly dev?: boolean;
+  /** Keys of `.env` the service does not read: one warning each at start. */
+  readonly unknownSettings?: readonly UnknownSetting[];
 }
 
 function localLogger(config: Config): Logger {
@@ -75,6 +83,9 @@ export async function startLocalServer(
 ): Promise<LocalServer> {
   const config = loadConfig(env, { dev: options.dev });
   const logger = localLogger(config);
+  for (const setting of options.unknownSettings ?? []) {
+    logger.warn({ event: 'unknown_setting', ...setting, message: unknownSettingLine(setting) });
+  }
   // Undone in reverse order, on a failed start as on a stop.
   const teardown: (() => unknown)[] = [];
   const undo = async () => {
@@ -205,10 +216,13 @@ function banner(server: LocalServer): string {
 }
 
 async function main(): Promise<void> {
-  const dev = process.argv.includes('--dev');
   let server: LocalServer;
   try {
-    server = await startLocalServer(withDotEnv(), { dev });
+    const args = serverArguments(process.argv.slice(2));
+    server = await startLocalServer(
+      { ...withDotEnv(), ...args.settings },
+      { dev: args.dev, unknownSettings: unknownDotEnvSettings() },
+    );
   } catch (error) {
     const known = error instanceof ConfigError || error instanceof StartupError;
     const message = known

@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startChild, stopChild } from './child-processes.js';
 
 export const quietEnv = {
@@ -21,18 +22,25 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs app/src/server.ts with `env` over this process's environment (undefined: unset). */
+const tsx = pathToFileURL(require.resolve('tsx')).href;
+
+/**
+ * Runs app/src/server.ts with `env` over this process's environment (undefined: unset), in the
+ * repository or in `cwd` (where its `.env` is read from).
+ */
 export function runServer(
   env: Record<string, string | undefined>,
   args: string[] = [],
+  cwd = root,
 ): ServerProcess {
   const merged = Object.fromEntries(
     Object.entries({ ...process.env, ...quietEnv, JWT_SECRET: '', ...env }).filter(
       ([, value]) => value !== undefined,
     ),
   );
-  const child = startChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts', ...args], {
-    cwd: root,
+  const entry = path.join(root, 'app', 'src', 'server.ts');
+  const child = startChild(process.execPath, ['--import', tsx, entry, ...args], {
+    cwd,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
