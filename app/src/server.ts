@@ -34,6 +34,13 @@ import { ensureTables, startEmbeddedDynamo } from './storage/local-dynamo.js';
  */
 const STOP_GRACE_MS = 4000;
 
+/**
+ * One Ctrl-C can arrive twice within moments: from the terminal, and relayed by the parent that
+ * runs the server (`tsx watch` under npm run dev relays the signal it got too). Only a second
+ * signal later than this is a person asking to stop at once.
+ */
+const SAME_SIGNAL_MS = 1000;
+
 export interface StopReport {
   /** Requests that were in flight, or arrived on open connections, and finished. */
   readonly finished: number;
@@ -232,10 +239,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(banner(server));
-  let stopping = false;
+  let stopping: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1); // a second Ctrl-C does not wait
-    stopping = true;
+    if (stopping) {
+      if (signal === stopping.signal && Date.now() - stopping.at < SAME_SIGNAL_MS) return;
+      process.exit(1); // a second Ctrl-C does not wait
+    }
+    stopping = { signal, at: Date.now() };
     void server.close(STOP_GRACE_MS, signal).then(
       () => {
         // Exit once what was logged has been written out (stdout may be an asynchronous pipe),

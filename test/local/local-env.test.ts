@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { decodeJwt, jwtVerify } from 'jose';
 import { configVariables, withDotEnv } from '../../app/src/config.js';
+import { lockDataFolder } from '../../app/src/local/data-lock.js';
 import { runChild } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
@@ -42,6 +43,26 @@ describe('the local environment: .env.example and .env', () => {
       (await runChild('git', ['check-ignore', '-q', file], { cwd: root })).code === 0;
     expect(await ignored('.env')).to.equal(true);
     expect(await ignored('.env.example')).to.equal(false);
+  });
+
+  it('when a second server is told to use another DATA_DIR, then git ignores that folder as it ignores .data', async () => {
+    const data = path.join(dir, '.data');
+    const lock = lockDataFolder(data);
+    let hint = '';
+    try {
+      lockDataFolder(data);
+    } catch (error) {
+      hint = /DATA_DIR=(\S+)/.exec((error as Error).message)?.[1] ?? '';
+    } finally {
+      lock.release();
+    }
+    expect(hint).to.not.equal('');
+    for (const file of ['.data/jwt-secret', `${hint}/jwt-secret`, `${hint}/dynamodb/CURRENT`]) {
+      const ignored = await runChild('git', ['check-ignore', '-q', '--no-index', file], {
+        cwd: root,
+      });
+      expect(ignored.code, file).to.equal(0);
+    }
   });
 
   it('when npm run token runs beside a .env, then it signs with that secret and issuer', async function () {
