@@ -91,7 +91,7 @@ export async function startLocalServer(
   const config = loadConfig(env, { dev: options.dev });
   const logger = localLogger(config);
   for (const setting of options.unknownSettings ?? []) {
-    logger.warn({ event: 'unknown_setting', ...setting, message: unknownSettingLine(setting) });
+    logger.warn({ event: 'unknown_setting', ...setting, hint: unknownSettingLine(setting) });
   }
   // Undone in reverse order, on a failed start as on a stop.
   const teardown: (() => unknown)[] = [];

@@ -65,7 +65,7 @@ describe('the local server’s settings beyond the environment', function () {
       ['warn', 'CORS_ORIGIN', 'CORS_ORIGINS'],
       ['warn', 'SOMETHING_ELSE', undefined],
     ]);
-    expect(warnings.find((w) => w.variable === 'LOG_LEVL')?.message).to.equal(
+    expect(warnings.find((w) => w.variable === 'LOG_LEVL')?.hint).to.equal(
       '.env: LOG_LEVL is not a setting of this service and is ignored (did you mean LOG_LEVEL? docs/configuration.md lists every setting)',
     );
   });
