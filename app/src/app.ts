@@ -151,6 +151,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   for (const middleware of edge()) app.use(middleware);
   app.use(errorEnvelope(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
+  app.use(routes.match);
   app.use(
     corsPolicy({
       origins: config.corsOrigins,

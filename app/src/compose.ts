@@ -127,7 +127,7 @@ export function createLlm(
   const { llm } = config;
   switch (llm.provider) {
     case 'offline':
-      return createOfflineProvider();
+      return createOfflineProvider({ paceMs: llm.offlinePaceMs });
     case 'bedrock':
       return loadedOnFirstUse(
         'bedrock',

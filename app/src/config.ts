@@ -133,6 +133,8 @@ const envSchema = z.object({
   // A job's model budget (Prefer: respond-async): past API Gateway's 30 s, within the function's.
   LLM_ASYNC_TIMEOUT_MS: positiveInt.default(120_000),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
+  // The offline coach's pause before each streamed word; unset: 40 under npm run dev, else 0.
+  OFFLINE_STREAM_PACE_MS: z.coerce.number().int().min(0).max(1000).optional(),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int()
@@ -214,6 +216,7 @@ export interface Config {
     readonly asyncTimeoutMs: number;
     /** Attempts per model call (the first included) before a transient failure is a 503. */
     readonly maxAttempts: number;
+    readonly offlinePaceMs: number; // OFFLINE_STREAM_PACE_MS
     readonly openai: {
       readonly baseUrl?: string;
       readonly apiKey?: string;
@@ -378,6 +381,7 @@ export function loadConfig(
       streamTimeoutMs: e.LLM_STREAM_TIMEOUT_MS,
       asyncTimeoutMs: e.LLM_ASYNC_TIMEOUT_MS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      offlinePaceMs: e.OFFLINE_STREAM_PACE_MS ?? (options.dev ? 40 : 0),
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
     streamingUrl: e.STREAMING_URL?.replace(/\/+$/, ''),

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
@@ -10,6 +10,7 @@ import {
   type EmbeddedDynamo,
 } from '../../app/src/storage/local-dynamo.js';
 import { ensureFreshBundle } from '../../scripts/build.js';
+import { startChild, stopChild } from '../support/child-processes.js';
 import {
   httpApiEvent,
   type HttpApiEventOptions,
@@ -72,7 +73,7 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
     });
     await ensureTables(dynamo.client, config.tables);
     dynamo.client.destroy();
-    child = spawn(process.execPath, ['-e', RUNNER], {
+    child = startChild(process.execPath, ['-e', RUNNER], {
       env: { PATH: process.env.PATH, BUNDLE_PATH: bundle, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -95,7 +96,7 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
       .sign(new TextEncoder().encode(SECRET));
   });
   after(async () => {
-    child?.kill();
+    if (child) await stopChild(child);
     await embedded?.close();
   });
 

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../app/src/config.js';
 import { estimateCostUsd } from '../../app/src/llm/pricing.js';
-
-const run = promisify(execFile);
+import { runChild } from '../support/child-processes.js';
 
 describe('configuration', () => {
   it('when nothing is set, then the local defaults of the contract apply', () => {
@@ -132,16 +129,13 @@ describe('configuration', () => {
 
   it('when npm start meets a bad variable, then the process exits 1 printing that one line', async function () {
     this.timeout(20_000);
-    const result = await run(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
+    const result = await runChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
       env: {
         ...process.env,
         PORT: 'eighty',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
-    );
+    });
     expect(result.code).to.equal(1);
     expect(result.stderr.trim()).to.match(/^Invalid configuration: PORT is invalid: [^\n]+$/);
   });

@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
+import { runChild, type Outcome } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
 const root = path.resolve(__dirname, '..', '..');
 
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs a script as its npm script does (tsx), and keeps how it ended. */
 function script(file: string, args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', file, ...args],
-      { cwd: root, env: { ...process.env, ...quietEnv }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  return runChild(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: root,
+    env: { ...process.env, ...quietEnv },
   });
 }
 
