@@ -36,7 +36,12 @@ async function buildStack() {
 
   const data = new DataTables(
     'data',
-    { stage, nameSuffix: settings.nameSuffix, protect },
+    {
+      stage,
+      nameSuffix: settings.nameSuffix,
+      protect,
+      originalTables: settings.original.useTables ? settings.original : undefined,
+    },
     withProvider,
   );
   const prompts = new PromptStore(
@@ -52,7 +57,9 @@ async function buildStack() {
   const jwtSecret = new JwtSecret(
     'jwt-secret',
     {
-      secretName: `purposepath/jwt-secret/${stage}`,
+      // A secret this stack generates gets its suffix; the one it looks up is the original's.
+      secretName: `purposepath/jwt-secret/${stage}${settings.nameSuffix}`,
+      existingName: `purposepath/jwt-secret/${stage}`,
       existingArn: settings.auth.jwtSecretArn,
       generate: settings.auth.createJwtSecret,
       protect,

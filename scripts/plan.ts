@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import buildStack from '../index';
 import { assertAwsAccepts } from './aws-rules';
+import { describeOriginalTable } from './original-stack';
 import { readStackConfigFiles } from './stack-config';
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -175,6 +176,8 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             securityPolicy: 'TLS_1_2',
           };
         }
+        case 'aws:dynamodb/getTable:getTable':
+          return describeOriginalTable(inputs.name ?? '', region, account);
         case 'aws:route53/getZone:getZone':
           return {
             zoneId: `Z${shortHash(inputs.name ?? '').toUpperCase()}`,

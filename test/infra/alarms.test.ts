@@ -50,7 +50,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       const topic = onlyResource(plan, 'aws:sns/topic:Topic');
       expect(
         alarms
-          .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v2-`, ''))
+          .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v3-`, ''))
           .sort(),
       ).to.deep.equal(
         [
@@ -148,7 +148,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         const watched = queries(`dynamodb-throttles-${def.id}`).flatMap((q) =>
           q.metric ? [`${q.metric.metricName} ${q.metric.dimensions.TableName}`] : [],
         );
-        const table = tableName(def, stage, '-v2');
+        const table = tableName(def, stage, '-v3');
         expect(watched).to.deep.equal([
           `ReadThrottleEvents ${table}`,
           `WriteThrottleEvents ${table}`,
