@@ -128,8 +128,18 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
     newResource(args) {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
       const inputs = args.inputs as Record<string, unknown>;
+      // A name prefix gets a unique ending, as AWS gives one (IAM: 26 characters).
+      const prefixed =
+        typeof inputs.namePrefix === 'string'
+          ? `${inputs.namePrefix}${shortHash(args.name)}`
+          : undefined;
       const physical = String(
-        inputs.name ?? inputs.bucket ?? inputs.dashboardName ?? inputs.domainName ?? args.name,
+        inputs.name ??
+          prefixed ??
+          inputs.bucket ??
+          inputs.dashboardName ??
+          inputs.domainName ??
+          args.name,
       );
       const id = shortHash(`${args.type}/${physical}`);
       const state = {
@@ -229,7 +239,7 @@ function computedOutputs(
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { arn: arn('logs', `log-group:${name}`) };
     case 'aws:iam/role:Role':
-      return { arn: arn('iam', `role/${name}`, `:${account}`) };
+      return { arn: arn('iam', `role/${name}`, `:${account}`), name };
     case 'aws:lambda/function:Function': {
       const functionArn = arn('lambda', `function:${name}`);
       return {

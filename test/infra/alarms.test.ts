@@ -21,6 +21,9 @@ interface Query {
   metric?: { namespace: string; metricName: string; dimensions: Record<string, string> };
 }
 
+/** A quiet minute has no 5xx data point: FILL makes it 0, so the rate still exists. */
+const rateExpression = 'IF(FILL(requests, 0) >= 20, 100 * FILL(errors, 0) / FILL(requests, 0), 0)';
+
 const alarmEmails: Record<string, string | undefined> = {
   dev: undefined,
   staging: 'devops@purposepath.ai',
@@ -103,7 +106,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
 
     it('judges the API 5xx rate only over enough requests, with a division that cannot fail', () => {
       const rate = queries('api-5xx-rate').find((q) => q.returnData)!;
-      expect(rate.expression).to.equal('IF(requests >= 20, 100 * errors / requests, 0)');
+      expect(rate.expression).to.equal(rateExpression);
       expect(byName('api-5xx-rate').inputs.threshold).to.equal(5);
       expect(
         queries('api-5xx-rate').flatMap((q) => (q.metric ? [q.metric.metricName] : [])),
@@ -139,7 +142,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         expect(metric.dimensions).to.deep.equal({ ApiName: restApi.inputs.name, Stage: stage });
       }
       expect(queries('streaming-api-5xx-rate').find((q) => q.returnData)?.expression).to.equal(
-        'IF(requests >= 20, 100 * errors / requests, 0)',
+        rateExpression,
       );
     });
 
@@ -205,6 +208,18 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         },
       ]);
       expect(byName('failed-job-events').inputs.threshold).to.equal(0);
+    });
+
+    it('when a metric an alarm adds up has no data point (no delivery failed, no throttle), then it counts as 0 and the sum still fires', () => {
+      const returned = (suffix: string) => queries(suffix).find((q) => q.returnData)?.expression;
+      expect(returned('failed-job-events')).to.equal('FILL(waiting, 0) + FILL(undelivered, 0)');
+      expect(returned('llm-tokens')).to.equal('FILL(input, 0) + FILL(output, 0)');
+      expect(returned('bedrock-throttles')).to.equal('SUM(FILL(METRICS(), 0))');
+      for (const def of tableList) {
+        expect(returned(`dynamodb-throttles-${def.id}`), def.id).to.equal(
+          'SUM(FILL(METRICS(), 0))',
+        );
+      }
     });
 
     it('reads the token and job metrics under the namespace, dimension and names the app writes', async () => {
