@@ -21,6 +21,14 @@ interface Query {
   metric?: { namespace: string; metricName: string; dimensions: Record<string, string> };
 }
 
+interface Widget {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: { title: string };
+}
+
 /** A quiet minute has no 5xx data point: FILL makes it 0, so the rate still exists. */
 const rateExpression = 'IF(FILL(requests, 0) >= 20, 100 * FILL(errors, 0) / FILL(requests, 0), 0)';
 
@@ -283,6 +291,26 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       expect(String(plan.outputs.dashboardUrl)).to.contain(
         `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
       );
+    });
+
+    it('when the dashboard is laid out, then every graph has its own place on the 24-column grid', () => {
+      const { widgets } = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard').inputs
+        .dashboardBody as { widgets: Widget[] };
+      expect(widgets.length).to.be.above(12);
+      const overlapping = widgets.flatMap((a, i) =>
+        widgets
+          .slice(i + 1)
+          .filter(
+            (b) =>
+              a.x < b.x + b.width &&
+              b.x < a.x + a.width &&
+              a.y < b.y + b.height &&
+              b.y < a.y + a.height,
+          )
+          .map((b) => `${a.properties.title} / ${b.properties.title}`),
+      );
+      expect(overlapping).to.deep.equal([]);
+      for (const widget of widgets) expect(widget.x + widget.width).to.be.at.most(24);
     });
   });
 }
