@@ -103,9 +103,18 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   };
 }
 
-/** The committed plan: `{type, name, inputs}` per resource, in a stable order. */
+/**
+ * The committed plan: `{type, name, inputs}` per resource, in a stable order, with `protect` and
+ * `retainOnDelete` where set, so a review sees a resource lose its protection.
+ */
 export function planJson(plan: StackPlan): string {
-  const resources = plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
+  const resources = plan.resources.map(({ type, name, inputs, protect, retainOnDelete }) => ({
+    type,
+    name,
+    ...(protect ? { protect } : {}),
+    ...(retainOnDelete ? { retainOnDelete } : {}),
+    inputs,
+  }));
   return `${JSON.stringify(resources, null, 2)}\n`;
 }
 
@@ -186,6 +195,15 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             securityPolicy: 'TLS_1_2',
           };
         }
+        case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
+          return {
+            id: region,
+            proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
+            userName: 'AWS',
+            password: 'offline-plan-token',
+            authorizationToken: 'offline-plan-token',
+            expiresAt: '2030-01-01T00:00:00Z',
+          };
         case 'aws:dynamodb/getTable:getTable':
           return describeOriginalTable(inputs.name ?? '', region, account);
         case 'aws:route53/getZone:getZone':
@@ -232,10 +250,11 @@ function computedOutputs(
     case 'aws:ecr/repository:Repository':
       return {
         arn: arn('ecr', `repository/${name}`),
+        registryId: account,
         repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
       };
-    case 'awsx:ecr:Image':
-      return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` };
+    case 'docker-build:index:Image':
+      return { digest: `sha256:${'0'.repeat(64)}` };
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { arn: arn('logs', `log-group:${name}`) };
     case 'aws:iam/role:Role':

@@ -59,7 +59,9 @@ describe('a stack with every option set', function () {
   });
 
   it('builds and runs an arm64 image', () => {
-    expect(onlyResource(plan, 'awsx:ecr:Image').inputs.platform).to.equal('linux/arm64');
+    expect(onlyResource(plan, 'docker-build:index:Image').inputs.platforms).to.deep.equal([
+      'linux/arm64',
+    ]);
     expect(streamingFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
     expect(apiFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
   });
@@ -195,7 +197,7 @@ describe('a stack rolled back to an image already in ECR', function () {
   });
 
   it('builds nothing and runs the pinned digest from the stack’s repository', () => {
-    expect(resourcesOfType(plan, 'awsx:ecr:Image')).to.deep.equal([]);
+    expect(resourcesOfType(plan, 'docker-build:index:Image')).to.deep.equal([]);
     const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
     const uri = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}@${digest}`;
     expect(apiFunction(plan).inputs.imageUri).to.equal(uri);

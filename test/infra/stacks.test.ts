@@ -302,18 +302,22 @@ for (const [stage, expected] of Object.entries(stacks)) {
     });
 
     describe('function', () => {
-      it('runs the image built for its architecture from app/Dockerfile', () => {
-        const image = onlyResource(plan, 'awsx:ecr:Image');
-        expect(image.inputs).to.include({
-          context: '.',
-          dockerfile: 'app/Dockerfile',
-          platform: 'linux/amd64',
+      it('runs the image built for its architecture from app/Dockerfile and pushed to its repository', () => {
+        const image = onlyResource(plan, 'docker-build:index:Image');
+        expect(image.inputs).to.deep.include({
+          context: { location: '.' },
+          dockerfile: { location: 'app/Dockerfile' },
+          platforms: ['linux/amd64'],
+          push: true,
+          buildArgs: { FUNCTION_MEMORY_MB: String(expected.memorySize) },
         });
         expect(fn.inputs).to.include({ packageType: 'Image', imageUri: plan.outputs.imageUri });
         expect(fn.inputs.architectures).to.deep.equal(['x86_64']);
         const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
-        expect(image.inputs.repositoryUrl).to.match(
-          new RegExp(`/${String(repository.inputs.name)}$`),
+        const repositoryUrl = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}`;
+        expect(image.inputs.tags).to.deep.equal([`${repositoryUrl}:latest`]);
+        expect(String(fn.inputs.imageUri)).to.match(
+          new RegExp(`^${repositoryUrl}@sha256:[0-9a-f]{64}$`),
         );
         expect(input(repository, 'imageScanningConfiguration.scanOnPush')).to.equal(true);
         const [rule] = input(
@@ -324,6 +328,14 @@ for (const [stage, expected] of Object.entries(stacks)) {
         }[];
         expect(rule?.selection.countType).to.equal('imageCountMoreThan');
         expect(rule?.selection.countNumber).to.be.at.least(10);
+      });
+
+      it('keeps every pushed image when the image leaves the program or is replaced: only the lifecycle expires images', () => {
+        // docker-build deletes an Image's pushed tags on delete; a pinned imageDigest removes it.
+        expect(onlyResource(plan, 'docker-build:index:Image').retainOnDelete).to.equal(true);
+        expect(onlyResource(plan, 'aws:ecr/repository:Repository').inputs.forceDelete).to.equal(
+          !expected.protect,
+        );
       });
 
       it('traces with X-Ray and logs JSON to its own log group', () => {
