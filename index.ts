@@ -13,6 +13,7 @@ import { HttpApi } from './infra/http-api';
 import { FailedJobQueue, jobInvokeConfig, jobInvokeSettings } from './infra/jobs';
 import { Monitoring } from './infra/monitoring';
 import { PromptStore } from './infra/prompts';
+import { redisPassword } from './infra/redis';
 import { JwtSecret } from './infra/secret';
 import { CoachingService } from './infra/service';
 import { StreamingApi } from './infra/streaming-api';
@@ -88,6 +89,9 @@ async function buildStack() {
     jwtSecretArn: jwtSecret.arn,
     jobsFunctionName: name('purposepath-coaching-api'),
     streamingUrl,
+    redisPassword: settings.redis?.passwordSecretArn
+      ? redisPassword(settings.redis.passwordSecretArn, { provider })
+      : undefined,
   };
 
   const tables = Object.values(data.tables);

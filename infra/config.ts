@@ -80,7 +80,12 @@ export interface StackConfig {
   readonly corsOrigins: readonly string[];
   /** Path segment the API is mapped under on a shared custom domain, e.g. `coaching`. */
   readonly apiMappingKey: string;
-  readonly redis?: { readonly endpoint: string; readonly ssl: boolean };
+  readonly redis?: {
+    readonly endpoint: string;
+    readonly ssl: boolean;
+    /** The Secrets Manager secret holding its AUTH token, passed as REDIS_PASSWORD. */
+    readonly passwordSecretArn?: string;
+  };
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly customDomain?: CustomDomainConfig;
   readonly alarms: {
@@ -167,9 +172,14 @@ export function readStackConfig(): StackConfig {
     },
     corsOrigins: list('corsOrigins'),
     apiMappingKey: config.require('apiMappingKey'),
-    redis: optional('redisClusterEndpoint')
-      ? { endpoint: config.require('redisClusterEndpoint'), ssl: config.requireBoolean('redisSsl') }
-      : undefined,
+    redis:
+      optional('redisClusterEndpoint') || optional('redisPasswordSecretArn')
+        ? {
+            endpoint: optional('redisClusterEndpoint') ?? '',
+            ssl: config.requireBoolean('redisSsl'),
+            passwordSecretArn: optional('redisPasswordSecretArn'),
+          }
+        : undefined,
     throttling: {
       rateLimit: config.requireNumber('throttlingRateLimit'),
       burstLimit: config.requireNumber('throttlingBurstLimit'),
@@ -238,10 +248,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (fn.subnetIds.length > 0 !== fn.securityGroupIds.length > 0) {
     problems.push('subnetIds and lambdaSecurityGroupIds must be set together');
   }
-  // ElastiCache answers only inside its VPC.
-  if (settings.redis && fn.subnetIds.length === 0) {
-    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
-  }
+  if (settings.redis) problems.push(...redisProblems(settings.redis, fn));
   if (llm.allowedModels.length === 0) {
     problems.push('allowedModels must list at least one Bedrock model id');
   }
@@ -299,6 +306,22 @@ function namingProblems({ nameSuffix, original }: StackConfig): string[] {
     ];
   }
   return [];
+}
+
+function redisProblems(
+  redis: NonNullable<StackConfig['redis']>,
+  fn: StackConfig['function'],
+): string[] {
+  if (!redis.endpoint) return ['redisPasswordSecretArn needs redisClusterEndpoint'];
+  const problems: string[] = [];
+  // ElastiCache answers only inside its VPC.
+  if (fn.subnetIds.length === 0) {
+    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
+  }
+  if (redis.passwordSecretArn && !redis.passwordSecretArn.startsWith('arn:aws:secretsmanager:')) {
+    problems.push('redisPasswordSecretArn must be a Secrets Manager ARN');
+  }
+  return problems;
 }
 
 function streamingProblems(settings: StackConfig): string[] {

@@ -181,6 +181,15 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             inputs.arn ?? `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
           return { arn, id: arn, name };
         }
+        case 'aws:secretsmanager/getSecretVersion:getSecretVersion': {
+          const arn = inputs.secretId ?? '';
+          return {
+            arn,
+            id: arn,
+            versionId: 'v1',
+            secretString: '{"password":"offline-plan-redis"}',
+          };
+        }
         case 'aws:apigateway/getDomainName:getDomainName': {
           // A shared regional domain, as API Gateway describes one that already exists.
           const domainName = inputs.domainName ?? '';

@@ -28,6 +28,7 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.rateLimitStore]: (c) => c.rateLimits.store,
   [deployedEnv.redisEndpoint]: (c) => c.redis?.endpoint,
   [deployedEnv.redisTls]: (c) => String(c.redis?.tls),
+  [deployedEnv.redisPassword]: (c) => c.redis?.password,
   [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
   [deployedEnv.streamingUrl]: (c) => c.streamingUrl,
   [deployedEnv.llmStreamTimeout]: (c) => String(c.llm.streamTimeoutMs),
@@ -39,6 +40,7 @@ const optional: string[] = [
   deployedEnv.jwtAudience,
   deployedEnv.redisEndpoint,
   deployedEnv.redisTls,
+  deployedEnv.redisPassword,
 ];
 
 /** What the app makes of a value: levels are lower-cased, WARNING is warn. */
