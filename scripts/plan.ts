@@ -36,6 +36,8 @@ export interface StackPlan {
   readonly region: string;
   readonly config: Record<string, unknown>;
   readonly resources: PlannedResource[];
+  /** The provider calls (invoke tokens) the program made, sorted. */
+  readonly invokes: string[];
   readonly outputs: Record<string, unknown>;
 }
 
@@ -70,7 +72,13 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     protect: boolean;
   }[] = [];
   const registrations = new Map<string, RegisteredOptions>();
-  await pulumi.runtime.setMocks(mockProviders(region, recorded), project, options.stack, false);
+  const invokes = new Set<string>();
+  await pulumi.runtime.setMocks(
+    mockProviders(region, recorded, invokes),
+    project,
+    options.stack,
+    false,
+  );
   captureResourceOptions(registrations);
 
   const result = await buildStack();
@@ -99,6 +107,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     region,
     config,
     resources: resources.sort(byTypeThenName),
+    invokes: [...invokes].sort(),
     outputs: (await normalize(outputs)) as Record<string, unknown>,
   };
 }
@@ -131,7 +140,11 @@ function configString(value: unknown): string {
 type Recorder = { type: string; name: string; inputs: unknown }[];
 
 /** Answers resource registrations and provider calls the way AWS would shape them. */
-function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks {
+function mockProviders(
+  region: string,
+  recorded: Recorder,
+  invokes: Set<string>,
+): pulumi.runtime.Mocks {
   const account = mockAccountId;
   return {
     newResource(args) {
@@ -158,6 +171,7 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
       return { id: stateId(args.type, physical, id), state };
     },
     call(args) {
+      invokes.add(args.token);
       const inputs = args.inputs as Record<string, string | undefined>;
       switch (args.token) {
         case 'aws:index/getCallerIdentity:getCallerIdentity':

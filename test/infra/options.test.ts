@@ -5,6 +5,7 @@ import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
+import { everyOption, issuerSecretArn, ownHostedZone } from './support/option-stacks';
 import {
   apiFunction,
   input,
@@ -37,25 +38,10 @@ function expectStreamingMapping(plan: StackPlan, domainName: string, stage: stri
 
 describe('a stack with every option set', function () {
   this.timeout(120_000);
-  const p = 'purposepath-coaching';
-  const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:issuer/jwt-Ab12Cd';
   let plan: StackPlan;
 
   before(async () => {
-    plan = await stackPlan('staging', {
-      [`${p}:architecture`]: 'arm64',
-      [`${p}:reservedConcurrency`]: 50,
-      [`${p}:subnetIds`]: ['subnet-0a', 'subnet-0b'],
-      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
-      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
-      [`${p}:jwtSecretArn`]: secretArn,
-      [`${p}:jwtAudience`]: 'coaching-api',
-      [`${p}:enableCustomDomain`]: true,
-      [`${p}:customDomainName`]: 'coaching.example.com',
-      [`${p}:customDomainMode`]: 'create',
-      [`${p}:apiMappingKey`]: 'v2',
-      [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
-    });
+    plan = await stackPlan('staging', everyOption);
   });
 
   it('builds and runs an arm64 image', () => {
@@ -105,7 +91,7 @@ describe('a stack with every option set', function () {
       RATE_LIMIT_STORE: 'redis',
       JWT_AUDIENCE: 'coaching-api',
       API_MAPPING_KEY: 'v2',
-      JWT_SECRET_ARN: secretArn,
+      JWT_SECRET_ARN: issuerSecretArn,
     });
   });
 
@@ -132,16 +118,10 @@ describe('a stack with every option set', function () {
 
 describe('a stack that creates its domain in its own hosted zone', function () {
   this.timeout(120_000);
-  const p = 'purposepath-coaching';
   let plan: StackPlan;
 
   before(async () => {
-    plan = await stackPlan('dev', {
-      [`${p}:enableCustomDomain`]: true,
-      [`${p}:customDomainName`]: 'coaching.dev.example.com',
-      [`${p}:customDomainMode`]: 'create',
-      [`${p}:hostedZoneId`]: 'Z0EXAMPLE',
-    });
+    plan = await stackPlan('dev', ownHostedZone);
   });
 
   it('issues a certificate proven by a DNS record in the zone, and serves the domain with it', () => {

@@ -12,6 +12,7 @@ import {
   originalGeneratedName,
   originalNames,
 } from '../../scripts/original-stack';
+import { originalTables } from './support/option-stacks';
 import {
   apiFunction,
   input,
@@ -61,7 +62,7 @@ describe('a stack that serves the original’s tables (useOriginalTables)', func
   this.timeout(120_000);
   let plan: StackPlan;
   before(async () => {
-    plan = await stackPlan('prod', { [`${p}:useOriginalTables`]: true });
+    plan = await stackPlan('prod', originalTables);
   });
 
   it('when it plans, then it creates no conversations or coaching-sessions table, and the others with its own suffix', () => {

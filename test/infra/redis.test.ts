@@ -6,6 +6,7 @@ import { findConfigProblems } from '../../infra/config';
 import { appEnvironment } from '../../infra/environment';
 import { redisTokenOf } from '../../infra/redis';
 import type { StackPlan } from '../../scripts/plan';
+import { redisSecretArn, redisWithoutPassword, redisWithPassword } from './support/option-stacks';
 import {
   apiFunction,
   input,
@@ -15,12 +16,7 @@ import {
 } from './support/stack-plans';
 
 const p = 'purposepath-coaching';
-const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis/auth-Ab12Cd';
-const withRedis = {
-  [`${p}:subnetIds`]: ['subnet-0a'],
-  [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
-  [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
-};
+const secretArn = redisSecretArn;
 
 describe('a stack whose Redis asks for a password', function () {
   this.timeout(120_000);
@@ -29,8 +25,8 @@ describe('a stack whose Redis asks for a password', function () {
 
   before(async () => {
     [plan, without] = await Promise.all([
-      stackPlan('staging', { ...withRedis, [`${p}:redisPasswordSecretArn`]: secretArn }),
-      stackPlan('staging', withRedis),
+      stackPlan('staging', redisWithPassword),
+      stackPlan('staging', redisWithoutPassword),
     ]);
   });
 
