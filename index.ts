@@ -232,6 +232,9 @@ async function buildStack() {
     tableNames: Object.fromEntries(tables.map((table) => [table.definition.id, table.name])),
     promptsBucketName: prompts.bucketName,
     jwtSecretArn: jwtSecret.arn,
+    // With the secret, what `npm run smoke -- --stack` needs to mint a token the stage accepts.
+    jwtIssuer: settings.auth.issuer,
+    jwtAudience: settings.auth.audience,
     imageUri: service.imageUri,
     functionName: service.functionName,
     failedJobQueueUrl: failedJobs.url,
