@@ -6,6 +6,7 @@ import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
 import { everyOption, issuerSecretArn, ownHostedZone } from './support/option-stacks';
+import { validSettings } from './support/stack-settings';
 import {
   apiFunction,
   input,
@@ -214,42 +215,7 @@ describe('a stack whose streams may last longer', function () {
 });
 
 describe('stack config checks', () => {
-  const valid: StackConfig = {
-    project: 'purposepath-coaching',
-    region: 'us-east-1',
-    stage: 'dev',
-    nameSuffix: '-v3',
-    original: { nameSuffix: '-v2', useTables: false },
-    protect: false,
-    logLevel: 'INFO',
-    logRetentionDays: 7,
-    function: {
-      architecture: 'x86_64',
-      memorySize: 1024,
-      timeoutSeconds: 150,
-      asyncModelTimeoutSeconds: 120,
-      subnetIds: [],
-      securityGroupIds: [],
-      accountConcurrency: 1000,
-    },
-    streaming: {
-      timeoutSeconds: 150,
-      llmStreamTimeoutMs: 120_000,
-      mappingKey: 'coaching-stream',
-      createLogsRole: false,
-    },
-    llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
-    auth: { createJwtSecret: true, issuer: 'purposepath' },
-    corsOrigins: [],
-    apiMappingKey: 'coaching',
-    throttling: { rateLimit: 10, burstLimit: 20 },
-    alarms: {
-      lambdaErrorsPer5Minutes: 10,
-      llmTokensPerHour: 1000,
-      api5xxMinRequests: 20,
-      jobFailuresPer5Minutes: 5,
-    },
-  };
+  const valid = validSettings;
 
   it('when the settings are coherent, then there is nothing to report', () => {
     expect(findConfigProblems(valid)).to.deep.equal([]);

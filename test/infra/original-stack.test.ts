@@ -13,6 +13,7 @@ import {
   originalNames,
 } from '../../scripts/original-stack';
 import { originalTables } from './support/option-stacks';
+import { validSettings } from './support/stack-settings';
 import {
   apiFunction,
   input,
@@ -184,43 +185,7 @@ describe('whether an original table can serve the app', () => {
 
 describe('names a stack may not use', () => {
   const valid = (change: Partial<StackConfig>): string[] =>
-    findConfigProblems({
-      project: p,
-      region: 'us-east-1',
-      stage: 'prod',
-      nameSuffix: '-v3',
-      original: { nameSuffix: '-v2', useTables: false },
-      protect: true,
-      logLevel: 'INFO',
-      logRetentionDays: 7,
-      function: {
-        architecture: 'x86_64',
-        memorySize: 1024,
-        timeoutSeconds: 150,
-        asyncModelTimeoutSeconds: 120,
-        subnetIds: [],
-        securityGroupIds: [],
-        accountConcurrency: 1000,
-      },
-      streaming: {
-        timeoutSeconds: 150,
-        llmStreamTimeoutMs: 120_000,
-        mappingKey: 'coaching-stream',
-        createLogsRole: false,
-      },
-      llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
-      auth: { createJwtSecret: false, issuer: 'purposepath' },
-      corsOrigins: [],
-      apiMappingKey: 'coaching',
-      throttling: { rateLimit: 10, burstLimit: 20 },
-      alarms: {
-        lambdaErrorsPer5Minutes: 10,
-        llmTokensPerHour: 1000,
-        api5xxMinRequests: 20,
-        jobFailuresPer5Minutes: 5,
-      },
-      ...change,
-    });
+    findConfigProblems({ ...validSettings, stage: 'prod', protect: true, ...change });
 
   it('when the suffix is the original’s, then the stack is refused and told about useOriginalTables', () => {
     const [problem, ...rest] = valid({ nameSuffix: '-v2' });

@@ -2,11 +2,12 @@
 // when the stack is deployed (infra/redis.ts), and the app's own config reads it from there.
 import { expect } from 'chai';
 import { loadConfig } from '../../app/src/config';
-import { findConfigProblems } from '../../infra/config';
+import { findConfigProblems, type StackConfig } from '../../infra/config';
 import { appEnvironment } from '../../infra/environment';
 import { redisTokenOf } from '../../infra/redis';
 import type { StackPlan } from '../../scripts/plan';
 import { redisSecretArn, redisWithoutPassword, redisWithPassword } from './support/option-stacks';
+import { validSettings } from './support/stack-settings';
 import {
   apiFunction,
   input,
@@ -15,7 +16,6 @@ import {
   streamingFunction,
 } from './support/stack-plans';
 
-const p = 'purposepath-coaching';
 const secretArn = redisSecretArn;
 
 describe('a stack whose Redis asks for a password', function () {
@@ -97,41 +97,11 @@ describe('a stack whose Redis asks for a password', function () {
 });
 
 /** A valid staging stack in a VPC, for the checks and the environment. */
-function baseSettings(): Parameters<typeof findConfigProblems>[0] {
+function baseSettings(): StackConfig {
   return {
-    project: p,
-    region: 'us-east-1',
+    ...validSettings,
     stage: 'staging',
-    nameSuffix: '-v3',
-    original: { nameSuffix: '-v2', useTables: false },
-    protect: false,
-    logLevel: 'INFO',
-    logRetentionDays: 30,
-    function: {
-      architecture: 'x86_64',
-      memorySize: 1024,
-      timeoutSeconds: 150,
-      asyncModelTimeoutSeconds: 120,
-      subnetIds: ['subnet-0a'],
-      securityGroupIds: ['sg-0c'],
-      accountConcurrency: 1000,
-    },
-    streaming: {
-      timeoutSeconds: 150,
-      llmStreamTimeoutMs: 120_000,
-      mappingKey: 'coaching-stream',
-      createLogsRole: false,
-    },
-    llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
+    function: { ...validSettings.function, subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0c'] },
     auth: { createJwtSecret: false, issuer: 'purposepath' },
-    corsOrigins: [],
-    apiMappingKey: 'coaching',
-    throttling: { rateLimit: 10, burstLimit: 20 },
-    alarms: {
-      lambdaErrorsPer5Minutes: 10,
-      llmTokensPerHour: 1000,
-      api5xxMinRequests: 20,
-      jobFailuresPer5Minutes: 5,
-    },
   };
 }
