@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../app/src/config';
 import { deployedEnv } from '../../app/src/deployed-env';
 import { tableList } from '../../app/src/storage/tables';
 import type { StackPlan } from '../../scripts/plan';
+import { redisWithoutPassword } from './support/option-stacks';
 import { apiFunction, input, stackPlan, streamingFunction } from './support/stack-plans';
 
 /** Where each variable the platform sets shows up in the app's settings. */
@@ -49,21 +50,11 @@ const asRead = (name: string, value: string) =>
     ? { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', WARN: 'warn', ERROR: 'error' }[value]
     : value;
 
-const p = 'purposepath-coaching';
 const plans: [string, string, Record<string, unknown>][] = [
   ['dev', 'dev', {}],
   ['staging', 'staging', {}],
   ['prod', 'prod', {}],
-  [
-    'staging with Redis and an audience',
-    'staging',
-    {
-      [`${p}:subnetIds`]: ['subnet-0a'],
-      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
-      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
-      [`${p}:jwtAudience`]: 'coaching-api',
-    },
-  ],
+  ['staging with Redis and an audience', 'staging', redisWithoutPassword],
 ];
 
 describe('the function environment, read by the app’s own config', function () {

@@ -33,8 +33,6 @@ function physicalNames(plan: StackPlan): { resource: PlannedResource; name: stri
   );
 }
 
-const p = 'purposepath-coaching';
-
 for (const stage of ['dev', 'staging', 'prod']) {
   describe(`the ${stage} stack beside the original SAM stack`, function () {
     this.timeout(120_000);
@@ -75,7 +73,7 @@ describe('a stack that serves the original’s tables (useOriginalTables)', func
     );
   });
 
-  it('when the function starts, then it reads and writes the original’s tables by their names', () => {
+  it('when the function starts, then it reads and writes the original’s tables by their names, with the original’s suffix', () => {
     const env = input(apiFunction(plan), 'environment.variables') as Record<string, string>;
     expect(env.CONVERSATIONS_TABLE).to.equal('purposepath-conversations-prod-v2');
     expect(env.COACHING_SESSIONS_TABLE).to.equal('purposepath-coaching-sessions-prod-v2');
@@ -93,15 +91,6 @@ describe('a stack that serves the original’s tables (useOriginalTables)', func
     const tablesGrant = statements.find((s) => s.Sid === 'Tables')!;
     const arn = 'arn:aws:dynamodb:us-east-1:123456789012:table/purposepath-conversations-prod-v2';
     expect(tablesGrant.Resource).to.include.members([arn, `${arn}/index/*`]);
-  });
-
-  it('when the original’s suffix is set, then the lookup follows it', async () => {
-    const other = await stackPlan('staging', {
-      [`${p}:useOriginalTables`]: true,
-      [`${p}:originalNameSuffix`]: '-blue',
-    });
-    const env = input(apiFunction(other), 'environment.variables') as Record<string, string>;
-    expect(env.CONVERSATIONS_TABLE).to.equal('purposepath-conversations-staging-blue');
   });
 
   it('when a stack does not ask for them, then it owns every table and protects them in prod', async () => {

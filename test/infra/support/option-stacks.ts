@@ -34,11 +34,12 @@ export const ownHostedZone = {
   [`${p}:hostedZoneId`]: 'Z0EXAMPLE',
 };
 
-/** Staging with Redis in a VPC, without and with its AUTH token. */
+/** Staging with Redis in a VPC and a required audience, without and with Redis's AUTH token. */
 export const redisWithoutPassword = {
   [`${p}:subnetIds`]: ['subnet-0a'],
   [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
   [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
+  [`${p}:jwtAudience`]: 'coaching-api',
 };
 export const redisWithPassword = {
   ...redisWithoutPassword,
