@@ -2,6 +2,7 @@
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
 import { FINISH_MARGIN_MS } from '../app/src/jobs/job-deps';
+import { declaredConfigKeys, unknownConfigKeyProblems } from './config-keys';
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -27,7 +28,14 @@ export interface StackConfig {
   /** The region every resource lives in (`aws:region`). */
   readonly region: string;
   readonly stage: string;
+  /** On every name the stack creates, so none is a name the original SAM stack holds. */
   readonly nameSuffix: string;
+  /** The original SAM stack: its NameSuffix, and whether this stack serves its tables. */
+  readonly original: {
+    readonly nameSuffix: string;
+    /** Look up the original's conversations and coaching-sessions tables instead of creating them. */
+    readonly useTables: boolean;
+  };
   /** Prod: `protect` on stateful resources, deletion protection, 30-day secret recovery. */
   readonly protect: boolean;
   readonly logLevel: string;
@@ -72,7 +80,12 @@ export interface StackConfig {
   readonly corsOrigins: readonly string[];
   /** Path segment the API is mapped under on a shared custom domain, e.g. `coaching`. */
   readonly apiMappingKey: string;
-  readonly redis?: { readonly endpoint: string; readonly ssl: boolean };
+  readonly redis?: {
+    readonly endpoint: string;
+    readonly ssl: boolean;
+    /** The Secrets Manager secret holding its AUTH token, passed as REDIS_PASSWORD. */
+    readonly passwordSecretArn?: string;
+  };
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly customDomain?: CustomDomainConfig;
   readonly alarms: {
@@ -120,6 +133,10 @@ export function readStackConfig(): StackConfig {
     region: new pulumi.Config('aws').require('region'),
     stage,
     nameSuffix: config.get('nameSuffix') ?? '',
+    original: {
+      nameSuffix: config.get('originalNameSuffix') ?? '',
+      useTables: config.requireBoolean('useOriginalTables'),
+    },
     protect: config.requireBoolean('protect'),
     logLevel: config.require('logLevel').toUpperCase(),
     logRetentionDays: config.requireNumber('logRetentionDays'),
@@ -155,9 +172,14 @@ export function readStackConfig(): StackConfig {
     },
     corsOrigins: list('corsOrigins'),
     apiMappingKey: config.require('apiMappingKey'),
-    redis: optional('redisClusterEndpoint')
-      ? { endpoint: config.require('redisClusterEndpoint'), ssl: config.requireBoolean('redisSsl') }
-      : undefined,
+    redis:
+      optional('redisClusterEndpoint') || optional('redisPasswordSecretArn')
+        ? {
+            endpoint: optional('redisClusterEndpoint') ?? '',
+            ssl: config.requireBoolean('redisSsl'),
+            passwordSecretArn: optional('redisPasswordSecretArn'),
+          }
+        : undefined,
     throttling: {
       rateLimit: config.requireNumber('throttlingRateLimit'),
       burstLimit: config.requireNumber('throttlingBurstLimit'),
@@ -180,7 +202,14 @@ export function readStackConfig(): StackConfig {
       jobFailuresPer5Minutes: config.requireNumber('jobFailuresPer5Minutes'),
     },
   };
-  const problems = findConfigProblems(settings);
+  const problems = [
+    ...unknownConfigKeyProblems(
+      settings.project,
+      Object.keys(pulumi.runtime.allConfig()),
+      declaredConfigKeys(),
+    ),
+    ...findConfigProblems(settings),
+  ];
   if (problems.length > 0) {
     throw new Error(
       `Invalid configuration for stack ${pulumi.getStack()}:\n  ${problems.join('\n  ')}`,
@@ -196,6 +225,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(settings.stage)) {
     problems.push(`stage "${settings.stage}" must be lower-case letters, digits and dashes`);
   }
+  problems.push(...namingProblems(settings));
   if (!logLevels.includes(settings.logLevel)) {
     problems.push(`logLevel must be one of ${logLevels.join(', ')}`);
   }
@@ -218,10 +248,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (fn.subnetIds.length > 0 !== fn.securityGroupIds.length > 0) {
     problems.push('subnetIds and lambdaSecurityGroupIds must be set together');
   }
-  // ElastiCache answers only inside its VPC.
-  if (settings.redis && fn.subnetIds.length === 0) {
-    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
-  }
+  if (settings.redis) problems.push(...redisProblems(settings.redis, fn));
   if (llm.allowedModels.length === 0) {
     problems.push('allowedModels must list at least one Bedrock model id');
   }
@@ -259,6 +286,41 @@ export function findConfigProblems(settings: StackConfig): string[] {
     problems.push('apiMappingKey must be one path segment of letters, digits, ".", "_" or "-"');
   }
   if (customDomain) problems.push(...customDomainProblems(customDomain, settings.region));
+  return problems;
+}
+
+/**
+ * The original SAM stack's tables are `{base}-{stage}{its NameSuffix}` (`-v2` by default), its
+ * bucket and secret carry no suffix: a suffix that is empty or the original's would make this
+ * stack create a table, bucket or secret under a name the original already holds.
+ */
+function namingProblems({ nameSuffix, original }: StackConfig): string[] {
+  if (!/^-[a-z0-9-]{1,15}$/.test(nameSuffix)) {
+    return [
+      `nameSuffix "${nameSuffix}" must be a dash and up to 15 lower-case letters, digits or dashes: without one, the stack would create the bucket and secret the original SAM stack holds`,
+    ];
+  }
+  if (nameSuffix === original.nameSuffix) {
+    return [
+      `nameSuffix ${nameSuffix} is the original SAM stack's (originalNameSuffix): its tables hold these names; choose another suffix, and set useOriginalTables to serve the original's data`,
+    ];
+  }
+  return [];
+}
+
+function redisProblems(
+  redis: NonNullable<StackConfig['redis']>,
+  fn: StackConfig['function'],
+): string[] {
+  if (!redis.endpoint) return ['redisPasswordSecretArn needs redisClusterEndpoint'];
+  const problems: string[] = [];
+  // ElastiCache answers only inside its VPC.
+  if (fn.subnetIds.length === 0) {
+    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
+  }
+  if (redis.passwordSecretArn && !redis.passwordSecretArn.startsWith('arn:aws:secretsmanager:')) {
+    problems.push('redisPasswordSecretArn must be a Secrets Manager ARN');
+  }
   return problems;
 }
 
@@ -332,7 +394,7 @@ function customDomainProblems(domain: CustomDomainConfig, region: string): strin
   return problems;
 }
 
-/** `{base}-{stage}{suffix}`: the physical name of every named resource except the JWT secret. */
+/** `{base}-{stage}{suffix}`: the physical name of every named resource the stack creates. */
 export function stackResourceName(settings: StackConfig, base: string): string {
   return `${base}-${settings.stage}${settings.nameSuffix}`;
 }

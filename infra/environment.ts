@@ -14,6 +14,8 @@ export interface DeployedDependencies {
   readonly jobsFunctionName: string;
   /** The streaming endpoint's base URL, which `GET /` names as streaming_url. */
   readonly streamingUrl: pulumi.Input<string>;
+  /** Redis's AUTH token, a secret, when the stack names one. */
+  readonly redisPassword?: pulumi.Input<string>;
 }
 
 /** AWS_REGION is absent on purpose: Lambda sets it and refuses functions that try to. */
@@ -53,6 +55,7 @@ export function appEnvironment(
           [env.redisTls]: String(settings.redis.ssl),
         }
       : {}),
+    ...(deployed.redisPassword ? { [env.redisPassword]: deployed.redisPassword } : {}),
     [env.metricsEnabled]: 'true',
     [env.streamingUrl]: deployed.streamingUrl,
     [env.llmStreamTimeout]: String(settings.streaming.llmStreamTimeoutMs),

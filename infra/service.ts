@@ -1,9 +1,9 @@
 // The API itself: its image in ECR, the Lambda function that runs it, that function's log
 // group and its least-privilege role.
 import * as aws from '@pulumi/aws';
-import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import type { Architecture } from './config';
+import { ecrImage } from './image';
 import { functionArn } from './jobs';
 import { servicePolicy } from './policy';
 
@@ -43,7 +43,7 @@ export interface CoachingServiceArgs {
   };
 }
 
-const lambdaPlatforms: Record<Architecture, string> = {
+const lambdaPlatforms: Record<Architecture, 'linux/amd64' | 'linux/arm64'> = {
   x86_64: 'linux/amd64',
   arm64: 'linux/arm64',
 };
@@ -78,24 +78,24 @@ export class CoachingService extends pulumi.ComponentResource {
       { repository: repository.name, policy: JSON.stringify(imageLifecycle(args.imagesKept)) },
       child,
     );
-    // A pinned digest runs an image the repository already holds, with no build; otherwise one
-    // single-platform image is built: Lambda refuses manifest lists and attestation manifests,
-    // which is what a multi-platform buildx build pushes.
+    // A pinned digest runs an image the repository already holds, with no build; the images
+    // built before it stay in the repository (image.ts).
     const imageUri = args.imageDigest
       ? pulumi.interpolate`${repository.repositoryUrl}@${args.imageDigest}`
-      : new awsx.ecr.Image(
+      : ecrImage(
           `${name}-image`,
           {
             repositoryUrl: repository.repositoryUrl,
+            registryId: repository.registryId,
             context: args.image.context,
             dockerfile: args.image.dockerfile,
             platform: lambdaPlatforms[args.architecture],
             // The runtime sizes Node's heap flags from the memory, and V8 takes the image's
             // code cache only under the flags it was made with (app/Dockerfile).
-            args: { FUNCTION_MEMORY_MB: String(args.memorySize) },
+            buildArgs: { FUNCTION_MEMORY_MB: String(args.memorySize) },
           },
           child,
-        ).imageUri;
+        );
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,

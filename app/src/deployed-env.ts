@@ -20,6 +20,7 @@ export const deployedEnv = {
   rateLimitStore: 'RATE_LIMIT_STORE',
   redisEndpoint: 'REDIS_CLUSTER_ENDPOINT',
   redisTls: 'REDIS_SSL',
+  redisPassword: 'REDIS_PASSWORD',
   metricsEnabled: 'METRICS_ENABLED',
   streamingUrl: 'STREAMING_URL',
   llmStreamTimeout: 'LLM_STREAM_TIMEOUT_MS',

@@ -20,7 +20,14 @@ const scripts = {
     file: 'scripts/token.ts',
     options: ['--user', '--tenant', '--expired', '--exp', '--claim', '--iss', '--aud', '--omit'],
   },
-  synth: { file: 'scripts/synth.ts', options: ['--stack', '--json', '--update', '--help'] },
+  synth: {
+    file: 'scripts/synth.ts',
+    options: ['--stack', '--json', '--update', '--deploy-policy', '--help'],
+  },
+  smoke: {
+    file: 'scripts/smoke.ts',
+    options: ['--url', '--token', '--stack', '--secret-arn', '--issuer', '--job-timeout'],
+  },
 } as const;
 
 describe('the scripts’ command lines', function () {
