@@ -149,6 +149,7 @@ export function createLlm(
             allowedModels: llm.allowedModels,
             timeoutMs: llm.timeoutMs,
             streamTimeoutMs: llm.streamTimeoutMs,
+            promptCache: config.promptCache,
           });
         },
       );

@@ -104,7 +104,7 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
       maxTokens: coreValues.model.max_tokens,
     });
     expect(sent.toolConfig?.toolChoice).to.deep.equal({ tool: { name: 'coaching_turn' } });
-    const schema = sent.toolConfig?.tools[0]?.toolSpec.inputSchema.json as {
+    const schema = sent.toolConfig?.tools[0]?.toolSpec?.inputSchema.json as {
       required: string[];
       additionalProperties: boolean;
     };
