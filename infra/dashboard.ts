@@ -86,7 +86,17 @@ export function dashboardBody(d: DashboardInputs): object {
         12,
         12,
       ),
-      graph('LLM tokens', [app('LLMInputTokens'), app('LLMOutputTokens')], 0, 18),
+      graph(
+        'LLM tokens (cache reads and writes apart)',
+        [
+          app('LLMInputTokens'),
+          app('LLMOutputTokens'),
+          app('LLMCacheReadTokens'),
+          app('LLMCacheWriteTokens'),
+        ],
+        0,
+        18,
+      ),
       graph('API latency seen by the app (p95)', [app('APILatency')], 12, 18, 'p95'),
       graph(
         'Function concurrency (max)',
@@ -119,6 +129,7 @@ export function dashboardBody(d: DashboardInputs): object {
         30,
         'Maximum',
       ),
+      graph('Model calls refused by a spent budget', [app('QuotaExceeded')], 12, 36),
       ...(d.streaming ? streamingRow(d.streaming, graph) : []),
     ],
   };

@@ -2,17 +2,16 @@
 // reads it with the rest of the environment (it stays the only reader of process.env); the
 // variables live here so config.ts stays one screen of everything else.
 import { z } from 'zod';
-import { MAX_BUDGET_USD } from './domain/budget-periods.js';
+import { budgetFromText, isBudget, MAX_BUDGET_USD } from './domain/budget-periods.js';
 
 /** Unset or empty: no budget. Otherwise dollars, 0 or more (0 refuses every model call). */
 const budgetUsd = z
   .string()
-  .trim()
-  .refine((v) => v === '' || /^\d+(\.\d+)?$/.test(v), {
+  .transform(budgetFromText)
+  .refine((v) => v === undefined || !Number.isNaN(v), {
     message: 'expected an amount in US dollars, 0 or more, such as 250 or 12.50',
   })
-  .transform((v) => (v === '' ? undefined : Number(v)))
-  .refine((v) => v === undefined || v <= MAX_BUDGET_USD, {
+  .refine((v) => v === undefined || isBudget(v), {
     message: `expected at most ${MAX_BUDGET_USD} US dollars`,
   })
   .optional();

@@ -31,14 +31,18 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
   [deployedEnv.streamingUrl]: (c) => c.streamingUrl,
   [deployedEnv.llmStreamTimeout]: (c) => String(c.llm.streamTimeoutMs),
+  [deployedEnv.tenantMonthlyBudget]: (c) => String(c.budgets.tenantMonthlyUsd),
+  [deployedEnv.userDailyBudget]: (c) => String(c.budgets.userDailyUsd),
   ...Object.fromEntries(tableList.map((def) => [def.envVar, (c: Config) => c.tables[def.id]])),
 };
 
-/** Set only when the stack has an audience or a Redis endpoint. */
+/** Set only when the stack has an audience, a Redis endpoint or budgets. */
 const optional: string[] = [
   deployedEnv.jwtAudience,
   deployedEnv.redisEndpoint,
   deployedEnv.redisTls,
+  deployedEnv.tenantMonthlyBudget,
+  deployedEnv.userDailyBudget,
 ];
 
 /** What the app makes of a value: levels are lower-cased, WARNING is warn. */
@@ -61,6 +65,11 @@ const plans: [string, string, Record<string, unknown>][] = [
       [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
       [`${p}:jwtAudience`]: 'coaching-api',
     },
+  ],
+  [
+    'dev with both budgets',
+    'dev',
+    { [`${p}:tenantMonthlyBudgetUsd`]: '1250.75', [`${p}:userDailyBudgetUsd`]: '0' },
   ],
 ];
 

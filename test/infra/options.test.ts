@@ -1,6 +1,7 @@
 // The optional parts of a stack, switched on through config overrides, and the config checks
 // that refuse a stack which could not work.
 import { expect } from 'chai';
+import { loadConfig } from '../../app/src/config';
 import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
@@ -55,7 +56,23 @@ describe('a stack with every option set', function () {
       [`${p}:customDomainMode`]: 'create',
       [`${p}:apiMappingKey`]: 'v2',
       [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      [`${p}:tenantMonthlyBudgetUsd`]: '500',
+      [`${p}:userDailyBudgetUsd`]: '2.50',
     });
+  });
+
+  it('passes the two default budgets to both functions as the app reads them', () => {
+    for (const fn of [apiFunction(plan), streamingFunction(plan)]) {
+      expect(input(fn, 'environment.variables')).to.include({
+        TENANT_MONTHLY_BUDGET_USD: '500',
+        USER_DAILY_BUDGET_USD: '2.5',
+      });
+    }
+    expect(
+      loadConfig({
+        ...(input(apiFunction(plan), 'environment.variables') as Record<string, string>),
+      }).budgets,
+    ).to.deep.equal({ tenantMonthlyUsd: 500, userDailyUsd: 2.5 });
   });
 
   it('builds and runs an arm64 image', () => {
@@ -256,6 +273,7 @@ describe('stack config checks', () => {
       createLogsRole: false,
     },
     llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
+    budgets: { tenantMonthlyUsd: 0, userDailyUsd: 1_000_000_000 },
     auth: { createJwtSecret: true, issuer: 'purposepath' },
     corsOrigins: [],
     apiMappingKey: 'coaching',
@@ -405,6 +423,16 @@ describe('stack config checks', () => {
       'the architecture is unknown',
       { function: { ...valid.function, architecture: 'sparc' as 'arm64' } },
       'architecture',
+    ],
+    [
+      'the tenant budget is not an amount',
+      { budgets: { tenantMonthlyUsd: Number.NaN } },
+      'tenantMonthlyBudgetUsd must be empty (no budget) or US dollars from 0 to 1000000000',
+    ],
+    [
+      'the user budget is absurd',
+      { budgets: { userDailyUsd: 1e12 } },
+      'userDailyBudgetUsd must be empty',
     ],
   ];
   for (const [story, change, key] of broken) {

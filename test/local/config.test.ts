@@ -81,6 +81,15 @@ describe('configuration', () => {
     expect(loadConfig({ LLM_PROMPT_CACHE: 'off' }).promptCache).to.equal(false);
   });
 
+  it('when the usage counters table is named, then it replaces the derived one', () => {
+    expect(loadConfig({ USAGE_COUNTERS_TABLE: 'counters-x' }).tables.usageCounters).to.equal(
+      'counters-x',
+    );
+    expect(
+      loadConfig({ STAGE: 'dev', NAME_SUFFIX: '', JWT_SECRET: 'x' }).tables.usageCounters,
+    ).to.equal('purposepath-usage-counters-dev');
+  });
+
   it('when a table name is given, then it replaces the derived one', () => {
     expect(
       loadConfig({ CONVERSATIONS_TABLE: 'purposepath-conversations-dev' }).tables.conversations,

@@ -4,6 +4,21 @@
 /** A budget beyond this is a typo, not a limit (the environment and the admin route refuse it). */
 export const MAX_BUDGET_USD = 1_000_000_000;
 
+/**
+ * A budget written as text (the environment, the stack's config): empty is none; otherwise US
+ * dollars as plain digits with an optional fraction (`250`, `12.50`), and NaN for anything else.
+ */
+export function budgetFromText(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  return /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+/** A budget the service takes: dollars, 0 (which refuses every model call) up to the maximum. */
+export function isBudget(usd: number): boolean {
+  return Number.isFinite(usd) && usd >= 0 && usd <= MAX_BUDGET_USD;
+}
+
 /** `YYYY-MM` of a UTC time. */
 export function monthOf(at: Date): string {
   return at.toISOString().slice(0, 7);
