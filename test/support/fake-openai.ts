@@ -18,9 +18,7 @@ const usageBody = (usage: OpenAiUsage) => ({
   prompt_tokens: usage.prompt,
   completion_tokens: usage.completion,
   total_tokens: usage.prompt + usage.completion,
-  ...(usage.cached === undefined
-    ? {}
-    : { prompt_tokens_details: { cached_tokens: usage.cached } }),
+  ...(usage.cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cached } }),
 });
 
 export type OpenAiAnswer =

@@ -74,10 +74,5 @@ export interface SpendCounters {
   /** The tenant's own monthly budget; null when a platform admin has set none. */
   tenantBudget(tenantId: string): Promise<number | null>;
   /** Sets (a number) or removes (null) the tenant's own monthly budget. */
-  setTenantBudget(
-    tenantId: string,
-    monthlyUsd: number | null,
-    by: string,
-    at: Date,
-  ): Promise<void>;
+  setTenantBudget(tenantId: string, monthlyUsd: number | null, by: string, at: Date): Promise<void>;
 }

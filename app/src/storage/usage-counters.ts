@@ -185,7 +185,7 @@ export function createUsageCounters(dynamo: Dynamo, table: string): SpendCounter
       const item = {
         ...key,
         tenant_id: tenantId,
-        monthly_usd: monthlyUsd,
+        monthly_usd: String(monthlyUsd),
         updated_by: by,
         updated_at: at.toISOString(),
       };
@@ -194,8 +194,9 @@ export function createUsageCounters(dynamo: Dynamo, table: string): SpendCounter
   };
 }
 
+/** Kept as the number's own text: any amount the API takes, down to 1e-300, stores exactly. */
 const budgetOf = (item: Item | undefined): number | null =>
-  typeof item?.monthly_usd === 'number' ? item.monthly_usd : null;
+  typeof item?.monthly_usd === 'string' ? Number(item.monthly_usd) : null;
 
 async function batchGet(
   doc: DynamoDBDocumentClient,
