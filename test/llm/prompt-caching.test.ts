@@ -118,6 +118,26 @@ describe('prompt caching through Bedrock (real SDK, fake endpoint billing as Bed
     expect(usage.cacheWriteTokens).to.equal(fakeTokens(next.content) + fakeTokens(reply.content));
   });
 
+  it('when the history alone is short of the minimum on a conversation under way, then the history point alone is sent, and it reads the cached system prompt and writes the history', async () => {
+    const llm = provider(true);
+    const system = textOf(1500, 'rule');
+    // The first turn caches the system prompt (its history is the opening exchange).
+    await ask(llm, request(SONNET, system, history(1, 20).concat({ role: 'user', content: 'Hi' })));
+    const shortHistory = history(3, 40);
+    const usage = await ask(
+      llm,
+      request(SONNET, system, [...shortHistory, { role: 'user', content: 'And now?' }]),
+    );
+    expect(cachePointsOf(fake.requests[0]!)).to.deep.equal({ system: 1, messages: [] });
+    expect(cachePointsOf(fake.requests[1]!)).to.deep.equal({
+      system: 0,
+      messages: [shortHistory.length - 1],
+    });
+    const historyTokens = shortHistory.reduce((sum, m) => sum + fakeTokens(m.content), 0);
+    expect(usage.cacheReadTokens).to.equal(fake.bills[0]!.cacheWriteInputTokens);
+    expect(usage.cacheWriteTokens).to.equal(historyTokens);
+  });
+
   it('when the prefix is shorter than the model’s minimum, then no cache point is sent and nothing is cached', async () => {
     const llm = provider(true);
     const usage = await ask(

@@ -41,6 +41,12 @@ const minimumTokens: Readonly<Record<string, number>> = {
   'anthropic.claude-3-7-sonnet-20250219-v1:0': 1024,
 };
 
+/**
+ * The instructions a Claude model prepends to a request with tools, billed as input: Anthropic
+ * gives 313 tokens for a forced tool call on its Claude 4 models (tool use, "Pricing").
+ */
+export const TOOL_USE_PROMPT_TOKENS = 313;
+
 const TTL_MS = 5 * 60_000;
 const LOOKBACK_BLOCKS = 20;
 const MAX_CACHE_POINTS = 4;
@@ -67,7 +73,9 @@ export function createPromptCacheModel(now: () => number = Date.now): PromptCach
         if (block.cachePoint) points.push(blocks.length);
         else blocks.push(typeof block.text === 'string' ? block.text : JSON.stringify(block));
       };
-      for (const tool of request.toolConfig?.tools ?? []) add(tool);
+      const tools = request.toolConfig?.tools ?? [];
+      if (tools.length > 0) blocks.push('.'.repeat(Math.round(TOOL_USE_PROMPT_TOKENS * 3.5)));
+      for (const tool of tools) add(tool);
       for (const block of request.system ?? []) add(block);
       for (const message of request.messages) for (const block of message.content) add(block);
 

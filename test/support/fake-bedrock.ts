@@ -133,6 +133,8 @@ export interface FakeBedrock {
   readonly url: string;
   /** Every Converse and ConverseStream request received, in order. */
   readonly requests: ConverseRequest[];
+  /** What each request's input was billed (in `content` accounting), in the same order. */
+  readonly bills: InputBill[];
   /** How many content pieces the fake has sent on streams so far. */
   readonly piecesSent: () => number;
   /** Queues answers, used one per request in order. */
@@ -267,6 +269,7 @@ function answerText(answer: BedrockAnswer): string {
 
 export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
   const requests: ConverseRequest[] = [];
+  const bills: InputBill[] = [];
   const promptCache = createPromptCacheModel();
   /** What the answer reports it used; the bill is the request's, made when it arrived. */
   const usageOf = (answer: BedrockAnswer, bill: InputBill): Usage => {
@@ -331,6 +334,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
         respond(refusal, request, res, noBill);
         return;
       }
+      bills.push(bill);
       respond(typeof next === 'function' ? next(request) : next, request, res, bill);
     });
   });
@@ -458,6 +462,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    bills,
     piecesSent: () => piecesSent,
     script: (...answers) => void queue.push(...answers),
     otherwise: (answer) => {
@@ -465,6 +470,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     },
     reset() {
       requests.length = 0;
+      bills.length = 0;
       promptCache.clear();
       piecesSent = 0;
       queue = [];

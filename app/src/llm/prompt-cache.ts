@@ -7,8 +7,8 @@
 //
 // The models and minimums are Amazon Bedrock's (User Guide, "Prompt caching for faster model
 // inference", "Supported models, Regions, and limits"; checked on 2026-12-06): at most 4 cache
-// points a request, in `system`, `messages` and `tools`. A cache point below the minimum is no
-// error (the prefix is simply not cached), so the estimate below errs on the short side.
+// points a request, in `system`, `messages` and `tools`. A cache point short of the minimum is
+// no error (that prefix is simply not cached).
 import type {
   ContentBlock,
   Message,
@@ -36,12 +36,19 @@ export function cacheMinimumTokens(modelId: string): number | undefined {
 }
 
 /**
- * Tokens in a text, estimated low: Claude's tokenizer makes a token of about 3.5 characters of
- * English, so 4 characters a token undercounts, and a prefix judged long enough is.
+ * Tokens in a text, estimated low (Claude's tokenizer makes a token of about 3.5 characters of
+ * English): a prefix judged long enough is, so a segment never falls short of the minimum
+ * through the estimate.
  */
 export function estimateTokens(text: string): number {
   return Math.floor(text.length / 4);
 }
+
+/**
+ * What Claude adds to a request with tools: its tool-use instructions, part of the cached
+ * prefix (Anthropic gives 313 tokens for a forced tool call on its Claude 4 models).
+ */
+const TOOL_USE_TOKENS = 313;
 
 const CACHE_POINT = { cachePoint: { type: 'default' } } as const;
 
@@ -54,10 +61,15 @@ export interface CachedPrompt {
 }
 
 /**
- * The system prompt and messages with cache points: after the system prompt (which caches the
- * tools before it too) when tools and system are long enough, and after the history up to the
- * previous turn (every message but the last, the new user turn) when it adds enough past the
- * first point. Unchanged for a model without prompt caching.
+ * The system prompt and messages with cache points. Bedrock counts a cache point when the
+ * tokens since the previous counted one reach the model's minimum, and a request reads the
+ * longest cached prefix it finds at a cache point or a content block up to 20 blocks before
+ * one. So: a point after the system prompt (which caches the tools before it too) when tools
+ * and system are long enough; a point after the history up to the previous turn (every message
+ * but the last, the new user turn) when the history alone reaches the minimum; and when it does
+ * not, on a conversation under way (whose system prompt an earlier turn cached, and which this
+ * request reads through the look-back), the history point alone, counted from the start. A model
+ * without prompt caching gets no point.
  */
 export function withCachePoints(
   modelId: string,
@@ -68,18 +80,24 @@ export function withCachePoints(
   const plain = { system: [{ text: system }], messages: [...messages] };
   const minimum = cacheMinimumTokens(modelId);
   if (minimum === undefined) return plain;
-  const head = estimateTokens(JSON.stringify(tools) + system);
-  const systemCached = head >= minimum;
+  const head =
+    estimateTokens(JSON.stringify(tools) + system) + (tools.length > 0 ? TOOL_USE_TOKENS : 0);
   const history = messages.slice(0, -1);
   const historyTokens = history.reduce(
     (sum, message) => sum + estimateTokens((message.content ?? []).map(blockText).join('')),
     0,
   );
-  const sinceLastPoint = systemCached ? historyTokens : head + historyTokens;
-  const historyCached = history.length > 0 && sinceLastPoint >= minimum;
+  // The opening exchange is all the history a first turn has.
+  const underWay = history.length > 2;
+  let systemPoint = head >= minimum;
+  let historyPoint = history.length > 0 && historyTokens >= minimum;
+  if (!historyPoint && history.length > 0 && head + historyTokens >= minimum) {
+    historyPoint = underWay || !systemPoint;
+    systemPoint = systemPoint && !historyPoint;
+  }
   return {
-    system: systemCached ? [{ text: system }, CACHE_POINT] : plain.system,
-    messages: historyCached
+    system: systemPoint ? [{ text: system }, CACHE_POINT] : plain.system,
+    messages: historyPoint
       ? messages.map((message, index) =>
           index === history.length - 1
             ? { ...message, content: [...(message.content ?? []), CACHE_POINT] }
