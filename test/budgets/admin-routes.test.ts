@@ -4,9 +4,9 @@
 // with nothing stored.
 import { expect } from 'chai';
 import { adminRouteTable } from '../../app/src/http/admin-routes.js';
-import { seedSpend, usageOf } from '../support/budgets.js';
+import { budgetEnv, seedSpend, usageOf } from '../support/budgets.js';
 import { coachingTurn, kpiAnalysis } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
@@ -35,14 +35,7 @@ describe('the admin module', () => {
   before(async () => {
     fake = await startFakeBedrock();
     api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: MODEL,
-        ALLOWED_LLM_MODELS: MODEL,
-        LLM_MAX_ATTEMPTS: '1',
-        TENANT_MONTHLY_BUDGET_USD: '100',
-      },
+      env: { ...fakeBedrockEnv(fake, MODEL), ...budgetEnv({ tenantMonthlyUsd: 100 }) },
     });
   });
   after(async () => {

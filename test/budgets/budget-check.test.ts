@@ -8,7 +8,7 @@ import type { MetricName } from '../../app/src/observability/metrics.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { budgetEnv, expectQuotaExceeded, seedSpend, usageOf } from '../support/budgets.js';
 import { kpiAnalysis } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
@@ -16,13 +16,7 @@ const MODEL = 'us.anthropic.claude-sonnet-4-6';
 const CALL = { inputTokens: 1000, outputTokens: 100 };
 const CALL_USD = (1000 * 3.3 + 100 * 16.5) / 1e6;
 
-const bedrockEnv = (fake: FakeBedrock) => ({
-  DEFAULT_LLM_PROVIDER: 'bedrock',
-  BEDROCK_ENDPOINT: fake.url,
-  DEFAULT_LLM_MODEL: MODEL,
-  ALLOWED_LLM_MODELS: MODEL,
-  LLM_MAX_ATTEMPTS: '1',
-});
+const bedrockEnv = (fake: FakeBedrock) => fakeBedrockEnv(fake, MODEL);
 
 const kpiBody = { current_kpis: ['Monthly revenue'] };
 

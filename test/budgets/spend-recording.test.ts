@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { usageOf } from '../support/budgets.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
@@ -18,15 +18,7 @@ describe('spend recorded where each model call finishes', () => {
     before(async () => {
       fake = await startFakeBedrock();
       fake.otherwise({ tool: coachingTurn(), usage: { inputTokens: 500, outputTokens: 50 } });
-      api = await startApi({
-        env: {
-          DEFAULT_LLM_PROVIDER: 'bedrock',
-          BEDROCK_ENDPOINT: fake.url,
-          DEFAULT_LLM_MODEL: MODEL,
-          ALLOWED_LLM_MODELS: MODEL,
-          LLM_MAX_ATTEMPTS: '1',
-        },
-      });
+      api = await startApi({ env: fakeBedrockEnv(fake, MODEL) });
     });
     after(async () => {
       await api.close();

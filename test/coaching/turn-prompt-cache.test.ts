@@ -7,7 +7,7 @@ import { TURN_STATE_NOTE } from '../../app/src/coaching/turn-request.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { usageOf } from '../support/budgets.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
@@ -25,13 +25,7 @@ describe('coaching turns as a prompt cache sees them', () => {
   before(async () => {
     fake = await startFakeBedrock({ accounting: 'content' });
     api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: MODEL,
-        ALLOWED_LLM_MODELS: MODEL,
-        LLM_MAX_ATTEMPTS: '1',
-      },
+      env: fakeBedrockEnv(fake, MODEL),
       overrides: { metrics: { add: (name, value) => void metrics.push({ name, value }) } },
     });
   });

@@ -146,11 +146,17 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-/** The app's environment for coaching through this fake: one attempt a call, a Haiku model. */
-export const fakeBedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
+/**
+ * The app's environment for coaching through this fake: one attempt a call, on `model` (the
+ * only one allowed; by default a Haiku model without prompt caching).
+ */
+export const fakeBedrockEnv = (
+  fake: FakeBedrock,
+  model = 'anthropic.claude-3-haiku-20240307-v1:0',
+): Record<string, string> => ({
   DEFAULT_LLM_PROVIDER: 'bedrock',
   BEDROCK_ENDPOINT: fake.url,
-  DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
+  DEFAULT_LLM_MODEL: model,
   LLM_MAX_ATTEMPTS: '1',
 });
 
