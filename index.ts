@@ -110,8 +110,11 @@ async function buildStack() {
       access: {
         region,
         accountId,
-        tableArns: tables.filter((table) => table !== data.tables.jobs).map((table) => table.arn),
+        tableArns: tables
+          .filter((table) => table !== data.tables.jobs && table !== data.tables.usageCounters)
+          .map((table) => table.arn),
         jobsTableArn: data.tables.jobs.arn,
+        usageCountersTableArn: data.tables.usageCounters.arn,
         bucketArn: prompts.bucketArn,
         secretArn: jwtSecret.arn,
         failedJobQueueArn: failedJobs.arn,

@@ -1,6 +1,7 @@
 // The stack's settings, read once from Pulumi config and checked before any resource exists.
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
+import { budgetFromText, isBudget, MAX_BUDGET_USD } from '../app/src/domain/budget-periods';
 import { FINISH_MARGIN_MS } from '../app/src/jobs/job-deps';
 import { declaredConfigKeys, unknownConfigKeyProblems } from './config-keys';
 
@@ -68,6 +69,11 @@ export interface StackConfig {
   readonly llm: {
     readonly defaultModel: string;
     readonly allowedModels: readonly string[];
+  };
+  /** The default budgets in US dollars; absent: none. */
+  readonly budgets: {
+    readonly tenantMonthlyUsd?: number;
+    readonly userDailyUsd?: number;
   };
   readonly auth: {
     /** An existing secret shared with the token issuer. */
@@ -164,6 +170,10 @@ export function readStackConfig(): StackConfig {
       defaultModel: config.require('defaultModel'),
       allowedModels: list('allowedModels'),
     },
+    budgets: {
+      tenantMonthlyUsd: budgetFromText(config.get('tenantMonthlyBudgetUsd') ?? ''),
+      userDailyUsd: budgetFromText(config.get('userDailyBudgetUsd') ?? ''),
+    },
     auth: {
       jwtSecretArn: optional('jwtSecretArn'),
       createJwtSecret: config.requireBoolean('createJwtSecret'),
@@ -258,6 +268,16 @@ export function findConfigProblems(settings: StackConfig): string[] {
     );
   }
   problems.push(...concurrencyProblems(fn));
+  for (const [key, usd] of [
+    ['tenantMonthlyBudgetUsd', settings.budgets.tenantMonthlyUsd],
+    ['userDailyBudgetUsd', settings.budgets.userDailyUsd],
+  ] as const) {
+    if (usd !== undefined && !isBudget(usd)) {
+      problems.push(
+        `${key} must be empty (no budget) or US dollars from 0 to ${MAX_BUDGET_USD}, such as 500 or 99.50`,
+      );
+    }
+  }
   if (fn.imageDigest && !/^sha256:[0-9a-f]{64}$/.test(fn.imageDigest)) {
     problems.push('imageDigest must be an image digest as ECR lists it: sha256: and 64 hex digits');
   }

@@ -90,7 +90,12 @@ export function dashboardBody(d: DashboardInputs): object {
         app('AnalysisRequested'),
         app('RateLimitExceeded'),
       ]),
-      graph('LLM tokens', [app('LLMInputTokens'), app('LLMOutputTokens')]),
+      graph('LLM tokens (cache reads and writes apart)', [
+        app('LLMInputTokens'),
+        app('LLMOutputTokens'),
+        app('LLMCacheReadTokens'),
+        app('LLMCacheWriteTokens'),
+      ]),
       graph('API latency seen by the app (p95)', [app('APILatency')], 'p95'),
       graph(
         'Function concurrency (max)',
@@ -112,6 +117,7 @@ export function dashboardBody(d: DashboardInputs): object {
         [['AWS/Lambda', 'AsyncEventAge', ...fn]],
         'Maximum',
       ),
+      graph('Model calls refused by a spent budget', [app('QuotaExceeded')]),
       ...(d.streaming ? streamingRow(d.streaming, graph) : []),
     ]),
   };

@@ -59,6 +59,13 @@ export function appEnvironment(
     [env.metricsEnabled]: 'true',
     [env.streamingUrl]: deployed.streamingUrl,
     [env.llmStreamTimeout]: String(settings.streaming.llmStreamTimeoutMs),
+    // Unset: no budget (the app's own default).
+    ...(settings.budgets.tenantMonthlyUsd === undefined
+      ? {}
+      : { [env.tenantMonthlyBudget]: String(settings.budgets.tenantMonthlyUsd) }),
+    ...(settings.budgets.userDailyUsd === undefined
+      ? {}
+      : { [env.userDailyBudget]: String(settings.budgets.userDailyUsd) }),
   };
 }
 

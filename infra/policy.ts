@@ -18,10 +18,12 @@ export interface PolicyDocument {
 export interface ServicePolicyInputs {
   readonly region: string;
   readonly accountId: string;
-  /** Every table but the jobs table, with their indexes. */
+  /** Every table but the jobs and usage counters tables, with their indexes. */
   readonly tableArns: readonly string[];
   /** The jobs table: items by id, and its conversation index for an erasure. */
   readonly jobsTableArn: string;
+  /** The usage counters: added to, read a tenant's month at a time, a tenant's budget set. */
+  readonly usageCountersTableArn: string;
   readonly bucketArn: string;
   readonly secretArn: string;
   readonly logGroupArn: string;
@@ -48,6 +50,20 @@ export const jobsTableActions = [
   'dynamodb:BatchWriteItem',
 ];
 const jobsIndexes = tables.jobs.indexes.map((index) => index.name);
+
+/**
+ * What the usage counters' storage calls on their table (storage/usage-counters.ts): an add is
+ * an UpdateItem a counter item; a budget check one BatchGetItem; a tenant's month one Query; a
+ * tenant's own budget is read, put and deleted by key. It has no index, and nothing scans it.
+ */
+export const usageCountersTableActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
 
 export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   const { region, accountId } = inputs;
@@ -82,6 +98,12 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Effect: 'Allow',
       Action: ['dynamodb:Query'],
       Resource: jobsIndexes.map((index) => `${inputs.jobsTableArn}/index/${index}`),
+    },
+    {
+      Sid: 'UsageCounters',
+      Effect: 'Allow',
+      Action: usageCountersTableActions,
+      Resource: [inputs.usageCountersTableArn],
     },
     {
       Sid: 'PromptTemplates',

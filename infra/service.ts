@@ -36,6 +36,7 @@ export interface CoachingServiceArgs {
     readonly accountId: pulumi.Input<string>;
     readonly tableArns: pulumi.Input<string>[];
     readonly jobsTableArn: pulumi.Input<string>;
+    readonly usageCountersTableArn: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
     readonly failedJobQueueArn: pulumi.Input<string>;
@@ -126,44 +127,28 @@ export class CoachingService extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([
-            access.region,
-            access.accountId,
-            pulumi.all(access.tableArns),
-            access.bucketArn,
-            access.secretArn,
-            logGroup.arn,
-            access.failedJobQueueArn,
-            access.jobsTableArn,
-          ])
-          .apply(
-            ([
-              region,
-              accountId,
-              tableArns,
-              bucketArn,
-              secretArn,
-              logGroupArn,
-              failedJobQueueArn,
-              jobsTableArn,
-            ]) =>
-              JSON.stringify(
-                servicePolicy({
-                  region,
-                  accountId,
-                  tableArns,
-                  jobsTableArn,
-                  bucketArn,
-                  secretArn,
-                  logGroupArn,
-                  // Built from the name, not read from the function: the function waits for this
-                  // policy, so it cannot also be an input to it.
-                  functionArn: functionArn(region, accountId, args.name),
-                  failedJobQueueArn,
-                  allowedModels: access.allowedModels,
-                  vpc: args.vpc,
-                }),
-              ),
+          .output({
+            region: access.region,
+            accountId: access.accountId,
+            tableArns: access.tableArns,
+            jobsTableArn: access.jobsTableArn,
+            usageCountersTableArn: access.usageCountersTableArn,
+            bucketArn: access.bucketArn,
+            secretArn: access.secretArn,
+            logGroupArn: logGroup.arn,
+            failedJobQueueArn: access.failedJobQueueArn,
+          })
+          .apply((arns) =>
+            JSON.stringify(
+              servicePolicy({
+                ...arns,
+                // Built from the name, not read from the function: the function waits for this
+                // policy, so it cannot also be an input to it.
+                functionArn: functionArn(arns.region, arns.accountId, args.name),
+                allowedModels: access.allowedModels,
+                vpc: args.vpc,
+              }),
+            ),
           ),
       },
       child,

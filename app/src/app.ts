@@ -6,6 +6,7 @@ import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
+import { adminDocs, adminRoutes } from './http/admin-routes.js';
 import { analysisDocs } from './http/analysis-docs.js';
 import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs } from './http/conversation-docs.js';
@@ -39,6 +40,7 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Suggestions } from './suggestions/suggest-onboarding.js';
 import type { Jobs } from './jobs/job-use-cases.js';
+import type { Budgets } from './budgets/budgets.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -49,6 +51,7 @@ export interface AppDeps {
   readonly analyses: Analyses;
   readonly suggestions: Suggestions;
   readonly jobs: Jobs;
+  readonly budgets: Budgets;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
   /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
@@ -133,13 +136,21 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     guard,
   });
   const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
+  const admin = adminRoutes({
+    budgets: deps.budgets,
+    prefix: config.apiPrefix,
+    maxBodyBytes: config.maxBodyBytes,
+    guard,
+    logger,
+  });
   const docs = docsRoutes({
     prefix: config.apiPrefix,
     contributions: [systemDocs, conversationDocs, analysisDocs, jobDocs, suggestionDocs],
+    lazyContributions: [adminDocs],
   });
   // One router holds every route, so a request's path is matched once (by the guard).
   const router = new Router<AppState>();
-  for (const routes of [system, conversations, analysis, jobs, suggestions, docs]) {
+  for (const routes of [system, conversations, analysis, jobs, suggestions, admin, docs]) {
     router.use(routes.routes());
   }
   const routes = routing(router, `${config.apiPrefix}/suggestions/`);

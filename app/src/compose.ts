@@ -26,6 +26,9 @@ import { createInProcessDispatcher } from './jobs/in-process-dispatcher.js';
 import { createLambdaDispatcher } from './jobs/lambda-dispatcher.js';
 import { createJobs, type Jobs } from './jobs/job-use-cases.js';
 import { createJobRepository } from './storage/job-repository.js';
+import { createBudgets } from './budgets/budgets.js';
+import { meteredLlm } from './budgets/metered-llm.js';
+import { createUsageCounters } from './storage/usage-counters.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -149,6 +152,7 @@ export function createLlm(
             allowedModels: llm.allowedModels,
             timeoutMs: llm.timeoutMs,
             streamTimeoutMs: llm.streamTimeoutMs,
+            promptCache: config.promptCache,
           });
         },
       );
@@ -286,9 +290,20 @@ export function composeDependencies(
     cacheMs: config.prompts.cacheSeconds * 1000,
     allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
   });
-  const llm = overrides.llm ?? createLlm(config, instrument);
   const metrics = overrides.metrics ?? metricsFor(config);
   const now = overrides.now ?? (() => new Date());
+  const budgets = createBudgets({
+    counters: createUsageCounters(dynamo, config.tables.usageCounters),
+    defaults: config.budgets,
+    metrics,
+    logger,
+    now,
+  });
+  // Every model call, whichever feature makes it, adds its spend to the counters as it finishes.
+  const llm = meteredLlm(overrides.llm ?? createLlm(config, instrument), budgets.recordSpend, {
+    logger,
+    now,
+  });
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
   const coachingDeps = {
@@ -307,6 +322,7 @@ export function composeDependencies(
     repository: analysisRepository,
     templates,
     llm,
+    budgets,
     metrics,
     logger,
     now,
@@ -328,6 +344,7 @@ export function composeDependencies(
     repository: analysisRepository,
     templates,
     llm,
+    budgets,
     metrics,
     logger,
     now,
@@ -346,6 +363,7 @@ export function composeDependencies(
     analyses,
     suggestions,
     jobs,
+    budgets,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
     keepAliveMs: overrides.keepAliveMs,
     checks: {

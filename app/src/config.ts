@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { tables, tableName, type TableId } from './storage/tables.js';
+import { budgetEnv, budgetSettings, type BudgetConfig } from './budget-settings.js';
+import { originProblem } from './cors-origins.js';
+import { tableList, tables, tableName, type TableId } from './storage/tables.js';
 
 const deployedStages = ['dev', 'staging', 'prod'];
 
@@ -28,30 +30,6 @@ const commaList = z.string().transform((v) =>
 );
 
 const url = z.url({ message: 'expected a URL' });
-
-/** What is wrong with one CORS_ORIGINS entry, said with the fix; undefined when it is fine. */
-function originProblem(entry: string): string | undefined {
-  if (entry === '*') {
-    return '"*" is refused: credentials are allowed, and browsers refuse a wildcard with them; list each origin, e.g. http://localhost:5173';
-  }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-    return `"${entry}" has no scheme: write http://${entry} (or https://${entry})`;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(entry);
-  } catch {
-    return `"${entry}" is not an origin such as http://localhost:5173`;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `"${entry}" is not an http:// or https:// origin`;
-  }
-  if (parsed.origin === entry) return undefined;
-  const extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
-  return extra || entry.endsWith('/')
-    ? `"${entry}" has a path or a trailing slash, which a browser's Origin never has: write ${parsed.origin}`
-    : `"${entry}" is not written the way a browser sends it: write ${parsed.origin}`;
-}
 
 const originList = commaList.superRefine((origins, ctx) => {
   for (const origin of origins) {
@@ -90,12 +68,8 @@ const envSchema = z.object({
     .default('coaching'),
   AWS_REGION: z.string().trim().min(1).default('us-east-1'),
   NAME_SUFFIX: z.string().default('-v2'),
-  CONVERSATIONS_TABLE: optionalText,
-  MESSAGES_TABLE: optionalText,
-  COACHING_SESSIONS_TABLE: optionalText,
-  ANALYSES_TABLE: optionalText,
-  RATE_LIMIT_TABLE: optionalText,
-  JOBS_TABLE: optionalText,
+  // CONVERSATIONS_TABLE, …: each table definition's variable (unset: the stage's own name).
+  ...Object.fromEntries(tableList.map((def) => [def.envVar, optionalText])),
   DYNAMODB_ENDPOINT: url.optional(),
   PROMPTS_S3_BUCKET: optionalText,
   S3_ENDPOINT: url.optional(),
@@ -165,6 +139,7 @@ const envSchema = z.object({
   METRICS_ENABLED: boolText.optional(),
   // The local server's jobs running at once; the rest wait their turn.
   JOBS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(4),
+  ...budgetEnv,
 });
 
 export type LlmProviderName = 'bedrock' | 'openai' | 'offline';
@@ -174,7 +149,7 @@ export interface RateLimit {
   readonly windowSeconds: number;
 }
 
-export interface Config {
+export interface Config extends BudgetConfig {
   readonly stage: string;
   readonly deployed: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -404,5 +379,6 @@ export function loadConfig(
       lambdaEndpoint: e.LAMBDA_ENDPOINT,
       functionName: e.JOBS_FUNCTION_NAME,
     },
+    ...budgetSettings(e),
   };
 }

@@ -24,6 +24,8 @@ export const deployedEnv = {
   metricsEnabled: 'METRICS_ENABLED',
   streamingUrl: 'STREAMING_URL',
   llmStreamTimeout: 'LLM_STREAM_TIMEOUT_MS',
+  tenantMonthlyBudget: 'TENANT_MONTHLY_BUDGET_USD',
+  userDailyBudget: 'USER_DAILY_BUDGET_USD',
 } as const;
 
 export type DeployedEnvName = (typeof deployedEnv)[keyof typeof deployedEnv];

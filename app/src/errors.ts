@@ -43,6 +43,13 @@ export class PermissionDeniedError extends AppError {
   }
 }
 
+/** A valid token without the role a route needs; the message names the role. */
+export class MissingRoleError extends AppError {
+  constructor(roles: readonly string[]) {
+    super(403, 'permission_denied', `This needs the ${roles.join(' or ')} role`);
+  }
+}
+
 export class ConversationNotFoundError extends AppError {
   constructor(conversationId: string) {
     super(404, 'conversation_not_found', `Conversation ${conversationId} not found`);
@@ -156,6 +163,38 @@ export class RateLimitExceededError extends AppError {
       'rate_limit_exceeded',
       'Too many requests. Please try again later.',
       { retry_after: retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}
+
+/** A tenant's monthly or a user's daily budget is spent: no model call until it resets. */
+export interface SpentBudget {
+  readonly scope: 'tenant' | 'user';
+  readonly limitUsd: number;
+  readonly spentUsd: number;
+  readonly resetsAt: Date;
+}
+
+export class QuotaExceededError extends AppError {
+  constructor(
+    readonly budget: SpentBudget,
+    retryAfterSeconds: number,
+  ) {
+    const which = budget.scope === 'tenant' ? 'organisation’s monthly' : 'daily';
+    super(
+      429,
+      'quota_exceeded',
+      `Your ${which} budget of $${budget.limitUsd.toFixed(2)} allows no more model calls until ${budget.resetsAt.toISOString()}.`,
+      {
+        retry_after: retryAfterSeconds,
+        quota: {
+          scope: budget.scope,
+          limit_usd: budget.limitUsd,
+          spent_usd: budget.spentUsd,
+          resets_at: budget.resetsAt.toISOString(),
+        },
+      },
       { 'Retry-After': String(retryAfterSeconds) },
     );
   }

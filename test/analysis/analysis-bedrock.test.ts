@@ -10,6 +10,7 @@ import {
 } from '../../app/src/http/analysis-schemas.js';
 import { onboardingSuggestionResponse } from '../../app/src/http/suggestion-schemas.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';
+import { kpiAnalysis } from '../support/fake-answers.js';
 import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
@@ -45,21 +46,7 @@ const answers = {
       },
     ],
   },
-  kpi: {
-    kpi_effectiveness_score: 40,
-    overall_assessment: 'Financial only.',
-    current_kpi_analysis: [{ kpi: 'Revenue', assessment: 'Clear but lagging.', relevance: 'high' }],
-    missing_kpis: ['customer retention'],
-    recommended_kpis: [
-      {
-        kpi_name: 'Repeat order rate',
-        description: 'Share of cafes ordering again within 30 days.',
-        rationale: 'Leading indicator of revenue.',
-        target_range: '70-85%',
-        measurement_frequency: 'monthly',
-      },
-    ],
-  },
+  kpi: kpiAnalysis(),
   swot: {
     specific_analysis_type: 'swot',
     findings: {

@@ -33,15 +33,19 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
   [deployedEnv.streamingUrl]: (c) => c.streamingUrl,
   [deployedEnv.llmStreamTimeout]: (c) => String(c.llm.streamTimeoutMs),
+  [deployedEnv.tenantMonthlyBudget]: (c) => String(c.budgets.tenantMonthlyUsd),
+  [deployedEnv.userDailyBudget]: (c) => String(c.budgets.userDailyUsd),
   ...Object.fromEntries(tableList.map((def) => [def.envVar, (c: Config) => c.tables[def.id]])),
 };
 
-/** Set only when the stack has an audience or a Redis endpoint. */
+/** Set only when the stack has an audience, a Redis endpoint or budgets. */
 const optional: string[] = [
   deployedEnv.jwtAudience,
   deployedEnv.redisEndpoint,
   deployedEnv.redisTls,
   deployedEnv.redisPassword,
+  deployedEnv.tenantMonthlyBudget,
+  deployedEnv.userDailyBudget,
 ];
 
 /** What the app makes of a value: levels are lower-cased, WARNING is warn. */
@@ -55,6 +59,14 @@ const plans: [string, string, Record<string, unknown>][] = [
   ['staging', 'staging', {}],
   ['prod', 'prod', {}],
   ['staging with Redis and an audience', 'staging', redisWithoutPassword],
+  [
+    'dev with both budgets',
+    'dev',
+    {
+      'purposepath-coaching:tenantMonthlyBudgetUsd': '1250.75',
+      'purposepath-coaching:userDailyBudgetUsd': '0',
+    },
+  ],
 ];
 
 describe('the function environment, read by the app’s own config', function () {

@@ -1,6 +1,7 @@
 // The optional parts of a stack, switched on through config overrides, and the config checks
 // that refuse a stack which could not work.
 import { expect } from 'chai';
+import { loadConfig } from '../../app/src/config';
 import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
@@ -43,6 +44,20 @@ describe('a stack with every option set', function () {
 
   before(async () => {
     plan = await stackPlan('staging', everyOption);
+  });
+
+  it('passes the two default budgets to both functions as the app reads them', () => {
+    for (const fn of [apiFunction(plan), streamingFunction(plan)]) {
+      expect(input(fn, 'environment.variables')).to.include({
+        TENANT_MONTHLY_BUDGET_USD: '500',
+        USER_DAILY_BUDGET_USD: '2.5',
+      });
+    }
+    expect(
+      loadConfig({
+        ...(input(apiFunction(plan), 'environment.variables') as Record<string, string>),
+      }).budgets,
+    ).to.deep.equal({ tenantMonthlyUsd: 500, userDailyUsd: 2.5 });
   });
 
   it('builds and runs an arm64 image', () => {
@@ -354,6 +369,16 @@ describe('stack config checks', () => {
       'the architecture is unknown',
       { function: { ...valid.function, architecture: 'sparc' as 'arm64' } },
       'architecture',
+    ],
+    [
+      'the tenant budget is not an amount',
+      { budgets: { tenantMonthlyUsd: Number.NaN } },
+      'tenantMonthlyBudgetUsd must be empty (no budget) or US dollars from 0 to 1000000000',
+    ],
+    [
+      'the user budget is absurd',
+      { budgets: { userDailyUsd: 1e12 } },
+      'userDailyBudgetUsd must be empty',
     ],
   ];
   for (const [story, change, key] of broken) {

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-deps';
 import { estimateCostUsd } from '../../app/src/llm/pricing';
 import { tableList, tableName, tables } from '../../app/src/storage/tables';
-import { actionsWithoutResourceLevel } from '../../infra/policy';
+import { actionsWithoutResourceLevel, usageCountersTableActions } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
 import {
   apiFunction,
@@ -115,6 +115,7 @@ const expectedEnvironment = [
   'RATE_LIMIT_TABLE',
   'STAGE',
   'STREAMING_URL',
+  'USAGE_COUNTERS_TABLE',
 ];
 
 function promptFiles(dir = path.join(projectRoot, 'prompts'), prefix = ''): string[] {
@@ -726,9 +727,10 @@ for (const [stage, expected] of Object.entries(stacks)) {
             .filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)))
             .flatMap((s) => asList(s.Resource));
         const tableArns = tableList
-          .filter((def) => def.id !== 'jobs')
+          .filter((def) => def.id !== 'jobs' && def.id !== 'usageCounters')
           .map((def) => `:table/${tableName(def, stage, suffix)}`);
         const jobsTable = `:table/${tableName(tables.jobs, stage, suffix)}`;
+        const countersTable = `:table/${tableName(tables.usageCounters, stage, suffix)}`;
         expect(
           resourcesFor('dynamodb:')
             .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
@@ -738,8 +740,21 @@ for (const [stage, expected] of Object.entries(stacks)) {
             ...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
             jobsTable,
             ...tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+            countersTable,
           ].sort(),
         );
+        // The usage counters: exactly what their storage calls, on the table (it has no index).
+        const counterGrants = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.includes(countersTable)),
+        );
+        expect(
+          counterGrants.map((s) => ({
+            actions: [...asList(s.Action)].sort(),
+            resources: asList(s.Resource).map((arn) => arn.slice(arn.indexOf(':table/'))),
+          })),
+        ).to.deep.equal([
+          { actions: [...usageCountersTableActions].sort(), resources: [countersTable] },
+        ]);
         // The jobs table: items by id, and a conversation's jobs by its one index; no Scan.
         const jobGrants = statements.filter((s) =>
           asList(s.Resource).some((arn) => arn.includes(jobsTable)),

@@ -12,3 +12,22 @@ export function coachingTurn(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+/** A valid KPI analysis (kpiOutput), as a model would put it in the tool's input. */
+export function kpiAnalysis(): Record<string, unknown> {
+  return {
+    kpi_effectiveness_score: 40,
+    overall_assessment: 'Financial only.',
+    current_kpi_analysis: [{ kpi: 'Revenue', assessment: 'Clear but lagging.', relevance: 'high' }],
+    missing_kpis: ['customer retention'],
+    recommended_kpis: [
+      {
+        kpi_name: 'Repeat order rate',
+        description: 'Share of cafes ordering again within 30 days.',
+        rationale: 'Leading indicator of revenue.',
+        target_range: '70-85%',
+        measurement_frequency: 'monthly',
+      },
+    ],
+  };
+}

@@ -9,7 +9,10 @@ import { runAnalysis } from './run-analysis.js';
 
 export function createAnalyses(deps: AnalysisDeps) {
   return {
-    run: (principal: Principal, input: AnalysisInput) => runAnalysis(deps, principal, input),
+    async run(principal: Principal, input: AnalysisInput) {
+      await deps.budgets.assertWithinBudget(principal);
+      return runAnalysis(deps, principal, input);
+    },
     get: (principal: Principal, analysisId: string) => readAnalysis(deps, principal, analysisId),
     /** Every usage record of the tenant in the period, oldest first. */
     usage: (query: UsageQuery): Promise<UsageRecord[]> => deps.repository.usage(query),

@@ -176,7 +176,7 @@ export const analysisDocs: DocsContribution = (docs) => {
         },
         202: acceptedResponse(docs, 'analysis'),
       },
-      errors: { 502: ['llm_bad_response'] },
+      errors: { 429: ['quota_exceeded'], 502: ['llm_bad_response'] },
     });
   }
   docs.route({

@@ -2,7 +2,7 @@
 // the adapters (bedrock, openai-compatible, offline) implement it. It knows no feature: a
 // request carries its own offline answer.
 import type { z } from 'zod';
-import type { TokenUsage } from '../domain/usage.js';
+import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
 import type { ModelSettings } from '../prompts/template.js';
 
 export interface ChatMessage {
@@ -29,6 +29,11 @@ export interface StructuredRequest<T> {
    * configured one: a streamed turn or a job may take longer than a buffered turn.
    */
   readonly timeoutMs?: number;
+  /**
+   * Whose spend the call is: where it finishes, its tokens and cost are added to that tenant's
+   * and user's usage counters (budgets/metered-llm.ts), answered or failed.
+   */
+  readonly attribution?: SpendAttribution;
 }
 
 /**

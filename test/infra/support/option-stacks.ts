@@ -24,6 +24,8 @@ export const everyOption = {
   [`${p}:customDomainMode`]: 'create',
   [`${p}:apiMappingKey`]: 'v2',
   [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+  [`${p}:tenantMonthlyBudgetUsd`]: '500',
+  [`${p}:userDailyBudgetUsd`]: '2.50',
 };
 
 /** Dev creating its domain, certificate and alias in a hosted zone of its own. */

@@ -27,6 +27,7 @@ export const validSettings: StackConfig = {
     createLogsRole: false,
   },
   llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
+  budgets: { tenantMonthlyUsd: 0, userDailyUsd: 1_000_000_000 },
   auth: { createJwtSecret: true, issuer: 'purposepath' },
   corsOrigins: [],
   apiMappingKey: 'coaching',
