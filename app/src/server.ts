@@ -109,6 +109,8 @@ export async function startLocalServer(
     const deps = composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
       dynamo,
       secretSource,
+      // The prompt templates' history is kept beside the data, across restarts.
+      promptHistoryDir: path.join(config.dataDir, 'prompts'),
     });
     // This server runs its jobs itself: whatever a previous run left open can never finish.
     const abandoned = await deps.jobs.failUnfinished();
