@@ -54,17 +54,22 @@ export function localPromptStore(options: LocalPromptStoreOptions): LocalPromptS
         },
       );
       if (text === undefined) continue;
-      const imported = await lastImport(key);
-      if (imported?.content === text) continue;
-      const note = imported ? `prompts/${fileOf(key)} changed` : `from prompts/${fileOf(key)}`;
-      await appendAfterLatest(key, text, { updatedBy: REPOSITORY, note });
+      // Judged again after losing a race, so servers opening together import a change once.
+      for (;;) {
+        const last = await log.last(key);
+        const imported = await lastImport(key, last);
+        if (imported?.content === text) break;
+        const note = imported ? `prompts/${fileOf(key)} changed` : `from prompts/${fileOf(key)}`;
+        const version = newVersion(last + 1, text, { updatedBy: REPOSITORY, note });
+        if (await log.append(key, { ...version, fromRepository: true })) break;
+      }
     }
   }
 
-  async function lastImport(key: PromptKey): Promise<StoredVersion | undefined> {
-    for (let seq = await log.last(key); seq > 0; seq--) {
+  async function lastImport(key: PromptKey, last: number): Promise<StoredVersion | undefined> {
+    for (let seq = last; seq > 0; seq--) {
       const version = await log.get(key, seq);
-      if (version?.updatedBy === REPOSITORY) return version;
+      if (version?.fromRepository) return version;
     }
     return undefined;
   }

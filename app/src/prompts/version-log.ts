@@ -14,6 +14,8 @@ export interface StoredVersion {
   readonly updatedBy: string;
   readonly note: string | null;
   readonly content: string;
+  /** Imported from prompts/ (not an admin's edit, whatever the admin's user id). */
+  readonly fromRepository?: true;
 }
 
 export interface VersionLog {
