@@ -45,7 +45,7 @@ async function buildStack() {
       bucketName: name('purposepath-coaching-prompts'),
       sourceDir: 'prompts',
       protect,
-      noncurrentVersionDays: 90,
+      noncurrentVersionDays: settings.promptVersionDays,
     },
     withProvider,
   );

@@ -240,6 +240,7 @@ describe('stack config checks', () => {
     protect: false,
     logLevel: 'INFO',
     logRetentionDays: 7,
+    promptVersionDays: 90,
     function: {
       architecture: 'x86_64',
       memorySize: 1024,
