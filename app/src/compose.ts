@@ -91,7 +91,7 @@ const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
  * The one rule for fixed local credentials: an endpoint override names a stand-in (dynalite,
- * DynamoDB Local, s3rver, a fake Bedrock), which accepts any key, when it is on this machine
+ * DynamoDB Local, an S3 stand-in, a fake Bedrock), which accepts any key, when it is on this machine
  * or the stage is not deployed. Everything else signs with AWS's default provider chain.
  */
 export function isStandIn(endpoint: string | undefined, deployed: boolean): boolean {

@@ -1,6 +1,7 @@
 // S3 on loopback for tests: a bucket with versioning enabled, over real HTTP, for the real SDK.
-// s3rver 3.7 has no versioning (its ?versioning and ?versions answer NotImplemented or list the
-// bucket, and it ignores versionId and If-Match), so this stand-in implements the part of S3 the
+// s3rver 3.7 (the stand-in before this one) implements no versioning: `?versioning` answers
+// NotImplemented, and it keeps one object per key, with no version ids, no ListObjectVersions
+// and no conditional writes. So this stand-in implements the part of S3 the
 // prompt store uses as S3 documents it: PutObject (with If-Match / If-None-Match), GetObject and
 // HeadObject (current or by versionId, If-None-Match → 304), CopyObject from a version (with
 // metadata COPY or REPLACE, conditional on the destination), DeleteObject (a delete marker), and
