@@ -25,14 +25,19 @@ export interface PromptStoreSettings {
   readonly historyDir?: string;
 }
 
-/** A source whose adapter is loaded by its first read; a failed load is tried again. */
-function loadedOnFirstRead(name: string, load: () => Promise<PromptSource>): PromptSource {
-  let loaded: Promise<PromptSource> | undefined;
-  const source = () =>
+/** Loads once, on the first call; a failed load is tried again by the next. */
+function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
     (loaded ??= load().catch((error: unknown) => {
       loaded = undefined;
       throw error;
     }));
+}
+
+/** A source whose adapter is loaded by its first read. */
+function loadedOnFirstRead(name: string, load: () => Promise<PromptSource>): PromptSource {
+  const source = loadOnce(load);
   return {
     name,
     read: async (key, etag) => (await source()).read(key, etag),
@@ -58,15 +63,16 @@ export function promptStores(settings: PromptStoreSettings): PromptStores {
       },
     };
   }
-  let local: Promise<LocalPromptStore> | undefined;
-  const store = () =>
-    (local ??= Promise.all([import('./local-prompt-store.js'), import('./version-log.js')]).then(
-      ([{ localPromptStore }, { diskVersionLog, memoryVersionLog }]) =>
-        localPromptStore({
-          log: settings.historyDir ? diskVersionLog(settings.historyDir) : memoryVersionLog(),
-          seedDir: settings.promptsDir,
-        }),
-    ));
+  const store = loadOnce(async (): Promise<LocalPromptStore> => {
+    const [{ localPromptStore }, { diskVersionLog, memoryVersionLog }] = await Promise.all([
+      import('./local-prompt-store.js'),
+      import('./version-log.js'),
+    ]);
+    return localPromptStore({
+      log: settings.historyDir ? diskVersionLog(settings.historyDir) : memoryVersionLog(),
+      seedDir: settings.promptsDir,
+    });
+  });
   return {
     source: loadedOnFirstRead('local prompt history', store),
     history: store,
