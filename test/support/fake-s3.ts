@@ -32,6 +32,8 @@ export interface FakeS3 {
   readonly client: S3Client;
   /** Writes a new current version, as an upload by another tool would. */
   put(key: string, text: string | Buffer, metadata?: Record<string, string>): Promise<void>;
+  /** Every request received, in order (method, path and query, and If-None-Match). */
+  readonly requests: { method: string; url: string; ifNoneMatch?: string; status?: number }[];
   /** The versions of a key, newest first (what the bucket holds, for assertions). */
   versions(key: string): readonly Version[];
   /** From now on, accepts connections and never answers (an S3 that hangs). */
@@ -62,8 +64,16 @@ export async function startFakeS3(bucket = 'purposepath-coaching-prompts-test'):
   }[] = [];
   const history = (key: string) => objects.get(key) ?? [];
   let stalled = false;
+  const requests: FakeS3['requests'][number][] = [];
 
   const server = createServer((req, res) => {
+    const seen: FakeS3['requests'][number] = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      ...(req.headers['if-none-match'] ? { ifNoneMatch: req.headers['if-none-match'] } : {}),
+    };
+    requests.push(seen);
+    res.on('finish', () => (seen.status = res.statusCode));
     void handle(req, res).catch((error: unknown) => {
       const failure =
         error instanceof S3Failure ? error : new S3Failure(500, 'InternalError', String(error));
@@ -333,6 +343,7 @@ export async function startFakeS3(bucket = 'purposepath-coaching-prompts-test'):
         }),
       );
     },
+    requests,
     versions: (key) => history(key),
     stall: () => {
       stalled = true;
