@@ -207,7 +207,7 @@ describe('what a turn reads from the bucket', () => {
 });
 
 describe('a template with no version the service can use', () => {
-  it('when its only version is broken, then health is 503 naming the template and its problem, and a request needing it is 503 with the same words', async () => {
+  it('when its only version is broken, then health is 503 naming the template and its problem, and a request needing it is 503 with the same words, without asking S3 again until PROMPT_CACHE_SECONDS have passed', async () => {
     const s3 = await startFakeS3();
     for (const key of promptKeys) {
       await s3.put(fileOf(key), key === 'coaching/purpose' ? broken(key) : shipped(key));
@@ -228,6 +228,13 @@ describe('a template with no version the service can use', () => {
       expect(health.status).to.equal(503);
       expect(health.body.services.storage).to.match(/^unhealthy: coaching\/purpose: system_prompt: /);
       expect(response.body.detail).to.include(health.body.services.storage.split(': ').slice(2).join(': '));
+      const readsSoFar = s3.requests.length;
+      const again = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        body: { topic: 'purpose' },
+      });
+      expect(again.status).to.equal(503);
+      expect(s3.requests.length, 'refused again from memory, not from S3').to.equal(readsSoFar);
       const other = await api.request('POST', '/api/v1/conversations/initiate', {
         token,
         body: { topic: 'goals' },

@@ -57,8 +57,14 @@ export class TemplateCatalog {
   private readonly loading = new Map<PromptKey, Promise<Served<unknown>>>();
   /** Templates whose last read failed, with the reason; cleared by the next good read. */
   private readonly unreachable = new Map<PromptKey, string>();
-  /** Templates with no version the service can use, with the first problem. */
-  private readonly unusable = new Map<PromptKey, string>();
+  /**
+   * Templates with no version the service can use: the first problem, and the current version's
+   * ETag, so they too are asked for again only after the usual interval, by ETag.
+   */
+  private readonly unusable = new Map<
+    PromptKey,
+    { readonly problem: string; readonly etag?: string; checkedAt: number }
+  >();
   private readonly now: () => number;
   private readonly readTimeoutMs: number;
 
@@ -84,6 +90,10 @@ export class TemplateCatalog {
     if (cached && this.now() - cached.checkedAt < this.options.cacheMs) {
       return Promise.resolve(cached.template as Served<TemplateOf<K>>);
     }
+    const refused = this.unusable.get(key);
+    if (refused && this.now() - refused.checkedAt < this.options.cacheMs) {
+      return Promise.reject(new PromptTemplateUnusableError(key, refused.problem));
+    }
     let pending = this.loading.get(key);
     if (!pending) {
       pending = this.refresh(key, cached).finally(() => this.loading.delete(key));
@@ -103,8 +113,8 @@ export class TemplateCatalog {
    */
   async check(): Promise<string> {
     await Promise.allSettled(promptKeys.map((key) => this.template(key)));
-    const [unusableKey, problem] = [...this.unusable][0] ?? [];
-    if (unusableKey) return `unhealthy: ${unusableKey}: ${problem}`;
+    const [unusableKey, refused] = [...this.unusable][0] ?? [];
+    if (unusableKey) return `unhealthy: ${unusableKey}: ${refused?.problem}`;
     for (const [key, reason] of this.unreachable) {
       this.options.logger.warn({
         event: 'health_check_failed',
@@ -131,14 +141,21 @@ export class TemplateCatalog {
   }
 
   private async refresh(key: PromptKey, cached: CacheEntry | undefined): Promise<Served<unknown>> {
+    const refused = this.unusable.get(key);
     let fetched: PromptObject | 'not-modified';
     try {
-      fetched = await this.withinDeadline(this.options.source.read(key, cached?.etag));
+      fetched = await this.withinDeadline(
+        this.options.source.read(key, cached?.etag ?? refused?.etag),
+      );
       this.unreachable.delete(key);
     } catch (error) {
       return this.whenUnreachable(key, cached, error as Error);
     }
     if (fetched === 'not-modified' && cached) return this.renewed(cached);
+    if (fetched === 'not-modified' && refused) {
+      refused.checkedAt = this.now();
+      throw new PromptTemplateUnusableError(key, refused.problem);
+    }
     if (fetched === 'not-modified') {
       return this.whenUnreachable(key, cached, new Error('not-modified without a cached copy'));
     }
@@ -171,7 +188,7 @@ export class TemplateCatalog {
     });
     const good = (await this.earlierGood(key).catch(() => undefined)) ?? cached?.template;
     if (!good) {
-      this.unusable.set(key, problem);
+      this.unusable.set(key, { problem, etag: broken.etag, checkedAt: this.now() });
       this.cache.delete(key);
       throw new PromptTemplateUnusableError(key, problem);
     }

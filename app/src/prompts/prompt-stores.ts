@@ -49,8 +49,10 @@ function loadedOnFirstRead(name: string, load: () => Promise<PromptSource>): Pro
 }
 
 export function promptStores(settings: PromptStoreSettings): PromptStores {
-  const { bucket, s3Client } = settings;
-  if (bucket && s3Client) {
+  const { bucket } = settings;
+  if (bucket && settings.s3Client) {
+    // One client for serving and for the admin calls.
+    const s3Client = loadOnce(settings.s3Client);
     return {
       source: loadedOnFirstRead(`s3://${bucket}`, async () => {
         const { s3PromptSource } = await import('./s3-source.js');
