@@ -10,7 +10,8 @@ import { localPromptStore } from '../../app/src/prompts/local-prompt-store';
 import { createPromptAdmin } from '../../app/src/prompts/prompt-admin';
 import { fileOf, promptKeys, type PromptKey } from '../../app/src/prompts/prompt-keys';
 import { diskVersionLog } from '../../app/src/prompts/version-log';
-import { memoryLogger } from '../support/harness';
+import { startLocalServer } from '../../app/src/server';
+import { memoryLogger, TEST_SECRET } from '../support/harness';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 const key: PromptKey = 'coaching/goals';
@@ -97,5 +98,37 @@ describe('the embedded prompt history on disk', () => {
     const served = await catalog.coaching('goals');
     expect(served.title).to.equal('Now');
     expect(served.promptVersion.versionId).to.equal(published.versionId);
+  });
+});
+
+describe('the local server’s prompt history', () => {
+  it('when the server starts, serves and restarts, then the history is kept under DATA_DIR/prompts, one version per template', async function () {
+    this.timeout(60_000);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'local-server-prompts-'));
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_SILENT: 'true',
+      JWT_SECRET: TEST_SECRET,
+    };
+    try {
+      for (const run of [1, 2]) {
+        const server = await startLocalServer(env);
+        try {
+          const health = await fetch(`${server.url}/api/v1/health`);
+          expect(health.status, `run ${run}`).to.equal(200);
+        } finally {
+          await server.close();
+        }
+        for (const k of promptKeys) {
+          const versions = path.join(dataDir, 'prompts', ...k.split('/'));
+          expect(readFileSync(path.join(versions, '1.json'), 'utf8'), k).to.include('"fromRepository":true');
+          expect(() => readFileSync(path.join(versions, '2.json')), `${k}, run ${run}`).to.throw();
+        }
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
