@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { PreconditionFailedError } from '../../app/src/errors.js';
 import { createPromptAdmin } from '../../app/src/prompts/prompt-admin.js';
@@ -273,6 +274,24 @@ describe('races on the bucket', () => {
     expect(error).to.be.instanceOf(PreconditionFailedError);
     expect((error as PreconditionFailedError).fields).to.deep.equal({ current_version_id: fast.versionId });
     expect(history()).to.deep.equal([fast.versionId, start]);
+  });
+
+  it('when a template was deleted by hand (a delete marker is current), then reading it is 404 prompt_not_found and the marker’s id is 404 version_not_found', async () => {
+    const start = history()[0]!;
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: fileOf(key) }));
+    const marker = history()[0]!;
+    const refusedWith = (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
+    expect(await refusedWith(admin().read(key))).to.equal('prompt_not_found');
+    expect(await refusedWith(admin().read(key, marker))).to.equal('version_not_found');
+    expect(await refusedWith(admin().rollback(key, { versionId: marker, updatedBy: 'a' }))).to.equal(
+      'version_not_found',
+    );
+    const restored = await admin().rollback(key, { versionId: start, updatedBy: 'ops' });
+    expect(restored).to.include({ isCurrent: true, content: shipped(key) });
   });
 
   it('when a rollback races a publish, then with If-Match the late one is 412, without it both land in the history', async () => {

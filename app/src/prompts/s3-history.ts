@@ -61,19 +61,30 @@ export function s3PromptHistory(client: S3Client, bucket: string): PromptHistory
     }
   }
 
-  /** S3's 404 (and its 400 for a malformed version id) as the contract's 404s. */
+  /**
+   * S3's 404 as the contract's 404s; with a version id also its 400 (an id S3 could not have
+   * written) and 405 (the id of a delete marker, which has no content).
+   */
   function notFound(error: unknown, key: PromptKey, versionId?: string): unknown {
     const status = httpStatusOf(error);
-    if (versionId !== undefined && (status === 404 || status === 400)) {
+    if (versionId !== undefined && (status === 404 || status === 400 || status === 405)) {
       return new VersionNotFoundError(key, versionId);
     }
     if (status === 404) return new PromptNotFoundError(key);
     return error;
   }
 
+  /** The current version, or undefined when the template was deleted (a delete marker). */
+  async function currentHead(key: PromptKey): Promise<Head | undefined> {
+    return head(key).catch((error: unknown) => {
+      if (error instanceof PromptNotFoundError) return undefined;
+      throw error;
+    });
+  }
+
   async function withCurrent(key: PromptKey, version: Head): Promise<PromptVersionInfo> {
     if (version.isCurrent) return version;
-    return { ...version, isCurrent: (await head(key)).versionId === version.versionId };
+    return { ...version, isCurrent: (await currentHead(key))?.versionId === version.versionId };
   }
 
   async function get(key: PromptKey, versionId?: string): Promise<PromptVersion> {
@@ -105,12 +116,16 @@ export function s3PromptHistory(client: S3Client, bucket: string): PromptHistory
     write: (ifMatchEtag: string | undefined) => Promise<string | undefined>,
   ): Promise<PromptVersion> {
     for (let attempt = 1; ; attempt++) {
-      const current = await head(key);
-      if (change.ifMatch !== undefined && current.versionId !== change.ifMatch) {
-        throw new PreconditionFailedError(key, current.versionId);
+      // A rollback without If-Match may restore a template deleted by hand; an edit may not.
+      const current = await currentHead(key);
+      if (change.ifMatch !== undefined) {
+        if (!current) throw new PromptNotFoundError(key);
+        if (current.versionId !== change.ifMatch) {
+          throw new PreconditionFailedError(key, current.versionId);
+        }
       }
       try {
-        const written = await write(change.ifMatch === undefined ? undefined : current.etag);
+        const written = await write(change.ifMatch === undefined ? undefined : current?.etag);
         return await get(key, written);
       } catch (error) {
         const status = httpStatusOf(error);
