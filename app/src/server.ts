@@ -212,7 +212,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }
-  process.stdout.write(banner(server));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1); // a second Ctrl-C does not wait
@@ -233,6 +232,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop); // the terminal it ran in was closed
+  // Only now: whoever waits for the banner may signal at once, and must find the handlers.
+  process.stdout.write(banner(server));
 }
 
 if (require.main === module) void main();
