@@ -57,9 +57,10 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     return raw;
   }
 
-  function note(updatedBy: string, raw: string | undefined, loc: string): string | null {
+  /** The note to store with a version: refused when S3 could not keep it (version-metadata.ts). */
+  function note(updatedBy: string, raw: string | undefined): string | null {
     const refuse = (msg: string): never => {
-      throw new ValidationError([{ loc: ['body', loc], msg, type: 'value_error' }]);
+      throw new ValidationError([{ loc: ['body', 'note'], msg, type: 'value_error' }]);
     };
     if (raw !== undefined && raw.length > MAX_NOTE_LENGTH) {
       refuse(`at most ${MAX_NOTE_LENGTH} characters`);
@@ -104,7 +105,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
       const key = promptKey(rawKey);
       if (input.ifMatch === undefined) throw new PreconditionRequiredError(key);
       const ifMatch = versionId(key, input.ifMatch);
-      const change = { ifMatch, updatedBy: input.updatedBy, note: note(input.updatedBy, input.note, 'note') };
+      const change = { ifMatch, updatedBy: input.updatedBy, note: note(input.updatedBy, input.note) };
       checkTemplate(key, input.content, deps.rules);
       return announce(await history.publish(key, input.content, change));
     },
@@ -116,12 +117,10 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
         checkTemplate(key, target.content, deps.rules);
       } catch (error) {
         if (!(error instanceof InvalidTemplateError)) throw error;
-        throw new InvalidTemplateError(key, [
-          ...error.issues.map((issue) => ({
-            ...issue,
-            msg: `version ${target.versionId}: ${issue.msg}`,
-          })),
-        ]);
+        throw new InvalidTemplateError(
+          key,
+          error.issues.map((issue) => ({ ...issue, msg: `version ${target.versionId}: ${issue.msg}` })),
+        );
       }
       const defaultNote = `rollback to ${target.versionId}`;
       const change = {
@@ -129,7 +128,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
         updatedBy: input.updatedBy,
         note:
           input.note !== undefined
-            ? note(input.updatedBy, input.note, 'note')
+            ? note(input.updatedBy, input.note)
             : metadataFits(input.updatedBy, defaultNote)
               ? defaultNote
               : 'rollback',
