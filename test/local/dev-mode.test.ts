@@ -28,9 +28,15 @@ describe('npm run dev', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-dev-'));
   });
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+    // The whole group: tsx watch's own child, the server, outlives a watcher killed alone.
+    if (child?.pid !== undefined) {
+      const exited = child.exitCode === null ? once(child, 'exit') : undefined;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group has already gone.
+      }
+      await exited;
     }
     await rm(dir, { recursive: true, force: true });
   });
@@ -57,6 +63,8 @@ describe('npm run dev', () => {
         JWT_SECRET: 'a-secret-for-the-dev-mode-test-0123456789',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, which the test stops as a whole.
+      detached: true,
     });
     let out = '';
     let err = '';
