@@ -51,7 +51,7 @@ async function buildStack() {
       bucketName: name('purposepath-coaching-prompts'),
       sourceDir: 'prompts',
       protect,
-      noncurrentVersionDays: 90,
+      noncurrentVersionDays: settings.promptVersionDays,
     },
     withProvider,
   );

@@ -41,6 +41,8 @@ export interface StackConfig {
   readonly protect: boolean;
   readonly logLevel: string;
   readonly logRetentionDays: number;
+  /** Days a replaced prompt template version stays in the bucket, so it can be rolled back to. */
+  readonly promptVersionDays: number;
   readonly function: {
     readonly architecture: Architecture;
     readonly memorySize: number;
@@ -146,6 +148,7 @@ export function readStackConfig(): StackConfig {
     protect: config.requireBoolean('protect'),
     logLevel: config.require('logLevel').toUpperCase(),
     logRetentionDays: config.requireNumber('logRetentionDays'),
+    promptVersionDays: config.requireNumber('promptVersionDays'),
     function: {
       architecture: config.require('architecture') as Architecture,
       memorySize: config.requireNumber('memorySize'),
@@ -286,6 +289,9 @@ export function findConfigProblems(settings: StackConfig): string[] {
     settings.alarms.jobFailuresPer5Minutes < 0
   ) {
     problems.push('jobFailuresPer5Minutes must be a count, 0 or more');
+  }
+  if (!Number.isInteger(settings.promptVersionDays) || settings.promptVersionDays < 1) {
+    problems.push('promptVersionDays must be a whole number of days, at least 1');
   }
   if (settings.alarms.api5xxMinRequests < 1) {
     problems.push('api5xxMinRequests must be at least 1');

@@ -106,10 +106,19 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Resource: [inputs.usageCountersTableArn],
     },
     {
+      // The templates' history: the admin routes list a template's versions.
+      Sid: 'PromptTemplateHistory',
+      Effect: 'Allow',
+      Action: ['s3:ListBucketVersions'],
+      Resource: [inputs.bucketArn],
+    },
+    {
+      // Read the current or any version; publish and roll back (a copy) as a new version, with
+      // If-Match, which S3 allows with GetObject and PutObject together.
       Sid: 'PromptTemplates',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:ListBucket'],
-      Resource: [inputs.bucketArn, `${inputs.bucketArn}/*`],
+      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+      Resource: [`${inputs.bucketArn}/*`],
     },
     {
       Sid: 'JwtSecret',

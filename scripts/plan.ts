@@ -29,6 +29,8 @@ export interface PlannedResource {
   readonly protect: boolean;
   /** Left in place (not deleted) when the stack goes or replaces it. */
   readonly retainOnDelete?: boolean;
+  /** Inputs whose change in the state (a refresh) is no reason to update the resource. */
+  readonly ignoreChanges?: readonly string[];
 }
 
 export interface StackPlan {
@@ -87,7 +89,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const resources: PlannedResource[] = [];
   for (const resource of recorded) {
-    const { parent, provider, protect, retainOnDelete } = registrations.get(
+    const { parent, provider, protect, retainOnDelete, ignoreChanges } = registrations.get(
       `${resource.type}::${resource.name}`,
     ) ?? { protect: false };
     resources.push({
@@ -98,6 +100,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       ...(provider ? { provider } : {}),
       protect,
       ...(retainOnDelete ? { retainOnDelete } : {}),
+      ...(ignoreChanges?.length ? { ignoreChanges } : {}),
     });
   }
   // The mocks accept anything; the services do not.
@@ -340,6 +343,7 @@ interface RegisteredOptions {
   readonly provider?: string;
   readonly protect: boolean;
   readonly retainOnDelete?: boolean;
+  readonly ignoreChanges?: readonly string[];
 }
 
 /** The last part of a URN, or of a provider reference (`urn::id`): the logical name. */
@@ -362,6 +366,7 @@ function captureResourceOptions(options: Map<string, RegisteredOptions>): void {
       ...(provider ? { provider: logicalName(provider, true) } : {}),
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return register(req, callback);
   };
@@ -374,6 +379,7 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 
 async function resolve(value: unknown): Promise<unknown> {

@@ -7,6 +7,7 @@ import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { adminDocs, adminRoutes } from './http/admin-routes.js';
+import type { PromptAdmin } from './prompts/prompt-admin.js';
 import { analysisDocs } from './http/analysis-docs.js';
 import { analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs } from './http/conversation-docs.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   readonly budgets: Budgets;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
+  /** The prompt templates' admin use cases, loaded on first use. */
+  readonly promptAdmin: () => Promise<PromptAdmin>;
   /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
   readonly keepAliveMs?: number;
 }

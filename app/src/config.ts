@@ -74,7 +74,7 @@ const envSchema = z.object({
   PROMPTS_S3_BUCKET: optionalText,
   S3_ENDPOINT: url.optional(),
   PROMPTS_DIR: optionalText,
-  PROMPT_CACHE_SECONDS: positiveInt.default(300),
+  PROMPT_CACHE_SECONDS: positiveInt.default(30),
   JWT_SECRET: optionalText,
   JWT_SECRET_ARN: optionalText,
   SECRETS_MANAGER_ENDPOINT: url.optional(),

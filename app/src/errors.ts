@@ -134,8 +134,69 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 
 export class ValidationError extends AppError {
-  constructor(readonly issues: readonly ValidationIssue[]) {
-    super(422, 'validation_error', issues[0]?.msg ?? 'Request validation failed');
+  constructor(
+    readonly issues: readonly ValidationIssue[],
+    code = 'validation_error',
+    message = issues[0]?.msg ?? 'Request validation failed',
+  ) {
+    super(422, code, message);
+  }
+}
+
+/** A prompt template the service could not use; each issue names the field or the line. */
+export class InvalidTemplateError extends ValidationError {
+  constructor(
+    readonly key: string,
+    issues: readonly ValidationIssue[],
+  ) {
+    super(
+      issues,
+      'invalid_template',
+      `Prompt template ${key} cannot be used: ${issues.map(describeIssue)[0] ?? 'invalid'}`,
+    );
+  }
+
+  /** The first problem, as health and a 503 name it. */
+  get firstProblem(): string {
+    return this.issues.map(describeIssue)[0] ?? 'invalid';
+  }
+}
+
+function describeIssue(issue: ValidationIssue): string {
+  return issue.loc.length > 0 ? `${issue.loc.join('.')}: ${issue.msg}` : issue.msg;
+}
+
+export class PromptNotFoundError extends AppError {
+  constructor(key: string) {
+    super(404, 'prompt_not_found', `Prompt template ${key} not found`);
+  }
+}
+
+export class VersionNotFoundError extends AppError {
+  constructor(key: string, versionId: string) {
+    super(404, 'version_not_found', `Prompt template ${key} has no version ${versionId}`);
+  }
+}
+
+/** An edit that started from a version that is no longer the current one. */
+export class PreconditionFailedError extends AppError {
+  constructor(key: string, currentVersionId: string) {
+    super(
+      412,
+      'precondition_failed',
+      `Prompt template ${key} has changed: its current version is ${currentVersionId}`,
+      { current_version_id: currentVersionId },
+    );
+  }
+}
+
+export class PreconditionRequiredError extends AppError {
+  constructor(key: string) {
+    super(
+      428,
+      'precondition_required',
+      `An edit of prompt template ${key} needs If-Match with the version it started from`,
+    );
   }
 }
 
@@ -225,5 +286,16 @@ export class ServiceUnavailableError extends AppError {
       {},
       { 'Retry-After': String(retryAfterSeconds) },
     );
+  }
+}
+
+/** A template with no version the service can use: the detail names it and its problem. */
+export class PromptTemplateUnusableError extends ServiceUnavailableError {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super('prompt_store', 30, `${key}: ${problem}`);
+    this.message = `Prompt template ${key} cannot be used: ${problem}`;
   }
 }

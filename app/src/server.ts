@@ -134,6 +134,8 @@ export async function startLocalServer(
     const deps = composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
       dynamo,
       secretSource,
+      // The prompt templates' history is kept beside the data, across restarts.
+      promptHistoryDir: path.join(config.dataDir, 'prompts'),
     });
     // This server runs its jobs itself: whatever a previous run left open can never finish.
     const abandoned = await deps.jobs.failUnfinished();
@@ -238,7 +240,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }
-  process.stdout.write(banner(server));
   let stopping: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -262,6 +263,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop); // the terminal it ran in was closed
+  // Only now: whoever waits for the banner may signal at once, and must find the handlers.
+  process.stdout.write(banner(server));
 }
 
 if (require.main === module) void main();

@@ -6,19 +6,17 @@ import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
 import { TURN_STATE_NOTE } from '../../app/src/coaching/turn-request.js';
 import { CONVERSATION_OPENED } from '../../app/src/llm/bedrock.js';
-import type { PromptSource } from '../../app/src/prompts/catalog.js';
+import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';
-import { coachingTemplateSchema } from '../../app/src/prompts/template.js';
-import { parseTemplate } from '../../app/src/prompts/template-yaml.js';
+import { checkTemplate } from '../../app/src/prompts/template-check.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
-const coreValues = parseTemplate(
-  'coaching/core_values.yaml',
+const coreValues = checkTemplate(
+  'coaching/core_values',
   readFileSync(path.join(promptsDir, 'coaching', 'core_values.yaml'), 'utf8'),
-  coachingTemplateSchema,
 );
 
 const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -315,7 +313,7 @@ describe('Bedrock model choice from the template', () => {
         const object = await files.read(key);
         if (object === 'not-modified' || !models[key]) return object;
         return {
-          text: object.text.replace(/^model:\n/m, `model:\n  model_id: ${models[key]}\n`),
+          text: String(object.text).replace(/^model:\n/m, `model:\n  model_id: ${models[key]}\n`),
           etag: `${object.etag ?? ''}-m`,
         };
       },
@@ -328,8 +326,8 @@ describe('Bedrock model choice from the template', () => {
       env: bedrockEnv(fake),
       overrides: {
         promptSource: withModels({
-          'coaching/purpose.yaml': PROFILE_MODEL,
-          'coaching/vision.yaml': 'anthropic.claude-3-opus-20240229-v1:0',
+          'coaching/purpose': PROFILE_MODEL,
+          'coaching/vision': 'anthropic.claude-3-opus-20240229-v1:0',
         }),
       },
     });
@@ -363,7 +361,7 @@ describe('Bedrock model choice from the template', () => {
     expect(response.status).to.equal(503);
     expect(fake.requests).to.have.lengthOf(0);
     const rejected = api.logger.lines.find((l) => l.event === 'prompt_template_rejected');
-    expect(rejected).to.include({ key: 'coaching/vision.yaml' });
+    expect(rejected).to.include({ key: 'coaching/vision' });
     expect(String(rejected?.reason)).to.include('not one of the allowed models');
   });
 });

@@ -65,6 +65,8 @@ describe('npm run dev', () => {
         JWT_SECRET: 'a-secret-for-the-dev-mode-test-0123456789',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, which the test stops as a whole.
+      detached: true,
     });
     let out = '';
     let err = '';

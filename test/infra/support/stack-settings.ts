@@ -11,6 +11,7 @@ export const validSettings: StackConfig = {
   protect: false,
   logLevel: 'INFO',
   logRetentionDays: 7,
+  promptVersionDays: 90,
   function: {
     architecture: 'x86_64',
     memorySize: 1024,
