@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
+import { RequestTokens } from '../../app/src/storage/embedded/request-tokens.js';
 import { startDynamoFaultProxy } from '../support/dynamo-fault-proxy.js';
 import { startStoreUnderTest, type StoreUnderTest } from '../support/embedded-store.js';
 
@@ -181,5 +182,28 @@ describe('ClientRequestToken on the embedded store', () => {
       client.client.destroy();
       await proxy.close();
     }
+  });
+
+  it('when a token comes back while its first transaction still runs, then it is TransactionInProgressException, and once that one has succeeded it is a repeat', () => {
+    // The window is too short to catch through HTTP on demand; the store's record of tokens is
+    // asked directly, as the store asks it before running a transaction. (The SDK retries the
+    // exception: @smithy/service-error-classification counts it among throttling errors.)
+    const tokens = new RequestTokens(() => clock);
+    const first = tokens.use('t', 'same parameters');
+    const inProgress = (() => {
+      try {
+        tokens.use('t', 'same parameters');
+      } catch (error) {
+        return error as Error & { body?: { __type: string } };
+      }
+      return undefined;
+    })();
+    expect(inProgress?.body?.__type).to.equal(
+      'com.amazonaws.dynamodb.v20120810#TransactionInProgressException',
+    );
+    if (first.repeat) expect.fail('the first use was taken for a repeat');
+    first.succeeded(new Map([['table', 2]]));
+    first.end();
+    expect(tokens.use('t', 'same parameters')).to.deep.include({ repeat: true });
   });
 });
