@@ -89,12 +89,17 @@ describe('the DynamoDB limits guard in front of dynalite', () => {
     ],
   ];
 
-  for (const [label, command, message] of cases) {
-    it(`when a put holds ${label}, then dynalite takes it but the guard refuses it as DynamoDB would`, async () => {
-      await loose.doc.send(command());
-      await refusedWith(guarded, command(), message);
-    });
+  /** Each case once without the guard (dynalite takes it) and once with it (refused). */
+  function refusesAsDynamoDb(subject: string, refusals: [string, () => Refusable, RegExp][]) {
+    for (const [label, command, message] of refusals) {
+      it(`when ${subject} holds ${label}, then dynalite takes it but the guard refuses it as DynamoDB would`, async () => {
+        await loose.doc.send(command() as PutCommand);
+        await refusedWith(guarded, command(), message);
+      });
+    }
   }
+
+  refusesAsDynamoDb('a put', cases);
 
   it('when a map nested 31 levels deep is put, then the guard lets it through', async () => {
     await guarded.doc.send(conversation('conv_31', { doc: nested(31) }));
@@ -192,12 +197,7 @@ describe('the DynamoDB limits guard in front of dynalite', () => {
       ],
     ];
 
-    for (const [label, command, message] of cases) {
-      it(`when a transaction holds ${label}, then dynalite takes it but the guard refuses it as DynamoDB would`, async () => {
-        await loose.doc.send(command());
-        await refusedWith(guarded, command(), message);
-      });
-    }
+    refusesAsDynamoDb('a transaction', cases);
 
     it('when a transaction’s update grows an item past 400 KB in UTF-8, then it is cancelled with a ValidationError for that update, and every item it wrote is as before', async () => {
       await guarded.doc.send(conversation('tx_grow', { text: wide(70_000) }));

@@ -34,6 +34,14 @@ describe('TransactWriteItems on the embedded store', () => {
     );
   const put = (table: string, item: Record<string, unknown>) =>
     store.dynamo.doc.send(new PutCommand({ TableName: table, Item: item }));
+  const addTokens = (session: string, n: number): Actions[number] => ({
+    Update: {
+      TableName: sessions,
+      Key: { session_id: session },
+      UpdateExpression: 'SET input_tokens = input_tokens + :n',
+      ExpressionAttributeValues: { ':n': n },
+    },
+  });
   const conversation = (id: string, extra: Record<string, unknown> = {}) => ({
     conversation_id: id,
     tenant_id: 'tenant',
@@ -69,14 +77,7 @@ describe('TransactWriteItems on the embedded store', () => {
           ExpressionAttributeValues: { ':active': 'active' },
         },
       },
-      {
-        Update: {
-          TableName: sessions,
-          Key: { session_id: 's1' },
-          UpdateExpression: 'SET input_tokens = input_tokens + :n',
-          ExpressionAttributeValues: { ':n': 5 },
-        },
-      },
+      addTokens('s1', 5),
       {
         Put: {
           TableName: messages,
@@ -138,14 +139,7 @@ describe('TransactWriteItems on the embedded store', () => {
     await put(sessions, { session_id: 's3', input_tokens: 5 });
 
     const error = await refusal([
-      {
-        Update: {
-          TableName: sessions,
-          Key: { session_id: 's3' },
-          UpdateExpression: 'SET input_tokens = input_tokens + :n',
-          ExpressionAttributeValues: { ':n': 1 },
-        },
-      },
+      addTokens('s3', 1),
       {
         ConditionCheck: {
           TableName: conversations,
