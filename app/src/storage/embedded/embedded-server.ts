@@ -1,10 +1,10 @@
 // The embedded DynamoDB's HTTP server: dynalite's own, with the operations it lacks or runs too
 // loosely answered here first, on the same store and the same item locks: TransactWriteItems,
 // TransactGetItems, and PutItem, UpdateItem and DeleteItem (for ReturnValuesOnConditionCheckFailure
-// and writes that land with their index entries at once). Everything else, and any request that
-// is not a signed JSON POST (which dynalite refuses as DynamoDB does), goes to dynalite. It all
-// runs in the process that hosts the store, so it holds for every client, however many
-// processes share the endpoint.
+// and writes that land with their index entries at once). Everything else goes to dynalite, and
+// so does any request that is not a signed JSON POST, which dynalite refuses (a transaction among
+// them as an unknown operation). It all runs in the process that hosts the store, so it holds for
+// every client, however many processes share the endpoint.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
