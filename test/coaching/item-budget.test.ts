@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { itemBytes } from '../support/dynamo-guard.js';
+import { itemBytes } from '../support/dynamo-limits.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
 const MAX_BODY = 128 * 1024;

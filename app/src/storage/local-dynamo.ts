@@ -1,5 +1,6 @@
-// The embedded DynamoDB of the local stack: dynalite in this process, on an ephemeral port,
-// in memory or on disk, with the tables created from the shared definitions.
+// The embedded DynamoDB of the local stack: dynalite in this process (with the transactions and
+// conditional-write answers it lacks, see embedded/), on an ephemeral port, in memory or on
+// disk, with the tables created from the shared definitions.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +10,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { createEmbeddedDynamoServer } from './embedded/embedded-server.js';
 import { tables, type TableDefinition, type TableId } from './tables.js';
 
 export interface EmbeddedDynamo {
@@ -18,15 +19,23 @@ export interface EmbeddedDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite; `path` keeps the data on disk, otherwise it lives in memory. */
+export interface EmbeddedDynamoOptions {
+  /** Keeps the data on disk; otherwise it lives in memory. */
+  readonly path?: string;
+  readonly port?: number;
+  /** The store's clock, for the ClientRequestToken window (a test moves it). */
+  readonly now?: () => number;
+}
+
 export async function startEmbeddedDynamo(
-  options: { path?: string; port?: number } = {},
+  options: EmbeddedDynamoOptions = {},
 ): Promise<EmbeddedDynamo> {
-  const server = dynalite({
+  const server = createEmbeddedDynamoServer({
     path: options.path,
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
+    now: options.now,
   });
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
