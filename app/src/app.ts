@@ -16,7 +16,7 @@ import { KEEP_ALIVE_MS } from './http/event-stream.js';
 import {
   accessLog,
   authenticate,
-  errorEnvelope,
+  errorResponses,
   requestId,
   type AppContext,
   type AppMiddleware,
@@ -149,7 +149,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const edge = () => [requestId(), securityHeaders(), accessLog(logger, deps.metrics)];
   app.use(livenessFastPath(`${config.apiPrefix}/health/live`, edge()));
   for (const middleware of edge()) app.use(middleware);
-  app.use(errorEnvelope(logger));
+  app.use(errorResponses(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
   app.use(
     corsPolicy({

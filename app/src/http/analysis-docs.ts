@@ -2,8 +2,9 @@
 // their schemas, examples and errors (analysis-routes.ts serves them).
 import { ANALYSIS_VERSION } from '../analysis/analysis-records.js';
 import { analysisResponse, analysisRouteSchemas } from './analysis-schemas.js';
-import { acceptedResponse, asyncHeaders } from './job-docs.js';
+import { acceptedResponse } from './job-docs.js';
 import type { DocsContribution } from './openapi.js';
+import { asyncHeaders } from './request-headers.js';
 
 const AT = '2026-01-31T12:00:00.000Z';
 const exampleMetadata = {

@@ -21,10 +21,9 @@ import {
   type AppMiddleware,
   type AppState,
 } from './middleware.js';
-import { idempotencyKeyHeader } from './conversation-schemas.js';
 import { answerAccepted } from './job-accepted.js';
 import { matchOnlyIds } from './path-ids.js';
-import { prefersRespondAsync } from './prefer.js';
+import { deliveryOf, idempotencyKeyOf } from './request-headers.js';
 import { validate } from './validate.js';
 
 type AnalysisView = z.infer<typeof analysisResponse>;
@@ -72,11 +71,8 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
     const input = read(ctx.request.body);
     // Checked on every call, as documented; only a job keeps it (it names the job, scoped to
     // the user and the analysis type).
-    const idempotencyKey =
-      ctx.headers['idempotency-key'] === undefined
-        ? undefined
-        : validate('header', idempotencyKeyHeader, ctx.get('Idempotency-Key'), 'idempotency-key');
-    if (prefersRespondAsync(ctx)) {
+    const idempotencyKey = idempotencyKeyOf(ctx);
+    if (deliveryOf(ctx, { streams: false }) === 'job') {
       const job = await options.jobs.acceptAnalysis(
         principalOf(ctx),
         input,

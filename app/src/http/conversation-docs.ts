@@ -14,7 +14,7 @@ import {
   pauseBody,
   resumeBody,
 } from './conversation-schemas.js';
-import { acceptedResponse, asyncHeaders } from './job-docs.js';
+import { acceptedResponse } from './job-docs.js';
 import {
   messageStreamSchema,
   streamDelta,
@@ -22,6 +22,7 @@ import {
   streamReset,
 } from './message-stream-schemas.js';
 import type { DocsContribution } from './openapi.js';
+import { asyncHeaders } from './request-headers.js';
 
 const CONVERSATION_ID = 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e';
 const AT = '2026-01-31T12:00:00.000Z';

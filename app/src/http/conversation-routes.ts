@@ -17,7 +17,6 @@ import {
 } from './middleware.js';
 import {
   completeBody,
-  idempotencyKeyHeader,
   initiateBody,
   listQuery,
   messageBody,
@@ -29,9 +28,9 @@ import {
   type messageResponse,
 } from './conversation-schemas.js';
 import { answerAccepted } from './job-accepted.js';
-import { streamTurn, wantsEventStream } from './message-stream.js';
+import { streamTurn } from './message-stream.js';
 import { matchOnlyIds } from './path-ids.js';
-import { prefersRespondAsync } from './prefer.js';
+import { deliveryOf, idempotencyKeyOf } from './request-headers.js';
 import { validate } from './validate.js';
 
 const messageView = (m: Message) => ({
@@ -116,21 +115,17 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
 
   router.post('/:id/message', ...guard, body, async (ctx) => {
     const input = validate('body', messageBody, ctx.request.body);
-    const rawKey = ctx.get('Idempotency-Key');
-    const idempotencyKey =
-      ctx.headers['idempotency-key'] === undefined
-        ? undefined
-        : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
+    const idempotencyKey = idempotencyKeyOf(ctx);
     const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
     const principal = principalOf(ctx);
     const id = ctx.params.id ?? '';
-    if (prefersRespondAsync(ctx)) {
-      // Prefer: respond-async wins over Accept: text/event-stream.
+    const delivery = deliveryOf(ctx, { streams: true });
+    if (delivery === 'job') {
       const job = await options.jobs.acceptMessage(principal, id, message, ctx.state.requestId);
       answerAccepted(ctx, options.prefix, job);
       return;
     }
-    if (!wantsEventStream(ctx)) {
+    if (delivery === 'buffered') {
       ctx.body = turnView(await coaching.sendMessage(principal, id, message));
       return;
     }

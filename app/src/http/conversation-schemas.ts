@@ -28,14 +28,6 @@ export const messageBody = z.object({
   ),
 });
 
-export const idempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(128)
-  .describe(
-    'Makes a retry safe: the same key with the same body returns the first answer (kept 24 h)',
-  );
-
 export const listQuery = z.object({
   page: z.coerce
     .number()

@@ -1,19 +1,10 @@
-// The jobs' part of the OpenAPI document: GET /jobs/{job_id}, and the 202 response and `Prefer`
-// header the message and analysis routes document with `acceptedResponse` and `asyncHeaders`.
-import { z } from 'zod';
-import { idempotencyKeyHeader } from './conversation-schemas.js';
-import { jobAccepted, jobResponse, preferHeader } from './job-schemas.js';
+// The jobs' part of the OpenAPI document: GET /jobs/{job_id}, and the 202 response the message
+// and analysis routes document with `acceptedResponse`.
+import { jobAccepted, jobResponse } from './job-schemas.js';
 import type { ApiDocs, DocsContribution, DocumentedResponse } from './openapi.js';
 
 const AT = '2026-01-31T12:00:00.000Z';
 const JOB_ID = 'job_7b2e9c4a1d3f5e6a8b0c2d4e6f8a0b1c';
-
-/** The request headers of a route that can run as a job. */
-export const asyncHeaders = (what: string) =>
-  z.object({
-    Prefer: preferHeader,
-    'Idempotency-Key': idempotencyKeyHeader.optional().describe(what),
-  });
 
 /** The 202 a route answers when the request prefers respond-async. */
 export function acceptedResponse(docs: ApiDocs, kind: 'message' | 'analysis'): DocumentedResponse {

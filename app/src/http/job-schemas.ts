@@ -15,14 +15,6 @@ const status = z
   .enum(['queued', 'running', 'succeeded', 'failed'])
   .describe('queued → running → succeeded | failed, never back');
 
-export const preferHeader = z
-  .string()
-  .optional()
-  .describe(
-    '`respond-async`: accept the work and answer 202 with a job to poll (RFC 7240). Other ' +
-      'preferences are ignored. Wins over `Accept: text/event-stream`.',
-  );
-
 export const jobAccepted = z.object({
   job_id: jobId,
   kind,

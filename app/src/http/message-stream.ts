@@ -6,20 +6,9 @@ import type { TurnResult } from '../coaching/message-turn.js';
 import type { PendingTurn } from '../coaching/send-message.js';
 import type { Logger } from '../observability/logger.js';
 import { EventStream } from './event-stream.js';
-import { asAppError, errorBody, type AppContext } from './middleware.js';
+import { errorEnvelope } from '../errors.js';
+import { loggedError, type AppContext } from './middleware.js';
 import { trackStreamedTurn } from './streamed-turns.js';
-
-const EVENT_STREAM = 'text/event-stream';
-
-/**
- * Whether the client asked for the stream. An asynchronous answer (`Prefer: respond-async`)
- * wins: that request is not streamed.
- */
-export function wantsEventStream(ctx: AppContext): boolean {
-  const prefer = ctx.get('Prefer');
-  if (/(?:^|[\s,])respond-async\s*(?:[;,]|$)/i.test(prefer)) return false;
-  return ctx.accepts('application/json', EVENT_STREAM) === EVENT_STREAM;
-}
 
 export interface StreamOptions {
   readonly keepAliveMs: number;
@@ -34,7 +23,7 @@ export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOp
   ctx.status = 200;
   ctx.body = events.body;
   // After the body: Koa calls a stream application/octet-stream.
-  ctx.set('Content-Type', EVENT_STREAM);
+  ctx.set('Content-Type', 'text/event-stream');
   ctx.set('Cache-Control', 'no-cache');
   // Proxies that buffer (nginx) pass the events on as they come.
   ctx.set('X-Accel-Buffering', 'no');
@@ -49,13 +38,8 @@ export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOp
     .then(
       (result) => events.send('turn', options.view(result)),
       (thrown: unknown) => {
-        const error = asAppError(thrown, options.logger, requestId);
-        const retryAfter = Number(error.headers['Retry-After']);
-        events.send('error', {
-          ...errorBody(ctx, error),
-          status: error.status,
-          ...(Number.isInteger(retryAfter) ? { retry_after: retryAfter } : {}),
-        });
+        const error = loggedError(thrown, options.logger, requestId);
+        events.send('error', errorEnvelope(error, requestId, 'event'));
       },
     )
     .finally(() => events.end());

@@ -2,6 +2,7 @@
 // of model work accepted with `Prefer: respond-async`: what to run (plain data, so any worker
 // can run it), who owns it, where it stands, and its outcome. Its status moves only forward,
 // queued → running → succeeded | failed, each step a conditional write (storage/job-repository.ts).
+import type { ErrorEnvelope } from '../errors.js';
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { StoredAnalysis } from '../analysis/analysis-records.js';
 import type { HeldLease } from '../coaching/conversation-records.js';
@@ -11,13 +12,8 @@ export type JobKind = 'message' | 'analysis';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** The error envelope of a failed job, plus its HTTP status (the contract's `error`). */
-export interface JobError {
+export interface JobError extends ErrorEnvelope {
   readonly status: number;
-  readonly error: string;
-  readonly message: string;
-  readonly detail: unknown;
-  readonly request_id: string;
-  readonly [field: string]: unknown;
 }
 
 /** A message turn whose conversation lease was taken when the job was accepted. */
