@@ -291,9 +291,11 @@ export function composeDependencies(
   const now = overrides.now ?? (() => new Date());
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
+  const jobRepository = createJobRepository(dynamo, config.tables.jobs);
   const coachingDeps = {
     conversations,
     sessions,
+    jobs: jobRepository,
     templates,
     llm,
     metrics,
@@ -313,7 +315,7 @@ export function composeDependencies(
   };
   const analyses = createAnalyses(analysisDeps);
   const jobs: Jobs = createJobs({
-    jobs: createJobRepository(dynamo, config.tables.jobs),
+    jobs: jobRepository,
     dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
       jobs.run(jobId),
     ),

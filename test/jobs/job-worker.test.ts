@@ -4,7 +4,7 @@
 // LLM_ASYNC_TIMEOUT_MS while a buffered turn keeps LLM_TIMEOUT_MS, through Bedrock and OpenAI.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { FINISH_MARGIN_MS, START_WITHIN_MS } from '../../app/src/jobs/job-deps.js';
+import { FINISH_MARGIN_MS, START_WITHIN_MS } from '../../app/src/jobs/job-timing.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';

@@ -1,5 +1,5 @@
-// What the coaching use cases work with: the storage, template and model ports, metrics, the
-// logger, the turn limit and the clock; and the two rules several of them apply (who owns a
+// What the coaching use cases work with: the storage, template and model ports, the
+// conversation's jobs, metrics, the logger, the turn limit and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
@@ -11,9 +11,19 @@ import type { CoachingTemplate } from '../prompts/template.js';
 import type { ConversationRepository, StoredConversation } from './conversation-records.js';
 import type { SessionRepository } from './session-records.js';
 
+/**
+ * The jobs a conversation's turns ran as (`Prefer: respond-async`), as the coaching use cases
+ * see them; jobs/ implements this.
+ */
+export interface ConversationJobs {
+  /** Deletes every job of the conversation, whatever its status. */
+  eraseConversation(conversationId: string): Promise<void>;
+}
+
 export interface CoachingDeps {
   readonly conversations: ConversationRepository;
   readonly sessions: SessionRepository;
+  readonly jobs: ConversationJobs;
   readonly templates: { coaching(topic: CoachingTopic): Promise<CoachingTemplate> };
   readonly llm: LlmProvider;
   readonly metrics: Metrics;

@@ -1,7 +1,7 @@
 // The offline coaching turn: walks the template's question bank in order, reflects the user's
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
-import { quote, sentences } from '../analysis/offline/text.js';
+import { quote, sentences } from '../domain/text.js';
 import type { ResultStatus } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { CoachingTurn } from './coaching-turn.js';

@@ -19,16 +19,3 @@ export interface JobDeps {
   readonly metrics: Metrics;
   readonly now: () => Date;
 }
-
-/** How long after its acceptance a job may still be started (Lambda's shortest event age). */
-export const START_WITHIN_MS = 60_000;
-/** Beyond its model budget, what a job's storage calls may take (template, commit, result). */
-export const FINISH_MARGIN_MS = 15_000;
-/** Jobs and the Idempotency-Keys that name them are kept this long. */
-export const JOB_KEPT_MS = 24 * 60 * 60 * 1000;
-
-/** The latest a job accepted at `acceptedAt` may start, and the moment it reads failed. */
-export function jobTimes(acceptedAt: number, budgetMs: number) {
-  const startBy = acceptedAt + START_WITHIN_MS;
-  return { startBy, deadline: startBy + budgetMs + FINISH_MARGIN_MS };
-}

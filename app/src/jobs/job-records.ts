@@ -104,4 +104,6 @@ export interface JobRepository {
   claimKey(scope: string, record: JobKeyRecord, replacing?: string): Promise<boolean>;
   /** Jobs still queued or running (the local server's start-up; never a request path). */
   unfinished(): Promise<Job[]>;
+  /** Deletes every job of the conversation, whatever its status (its erasure). */
+  eraseConversation(conversationId: string): Promise<void>;
 }

@@ -4,22 +4,19 @@
 // turn or status change. Then every turn item, and the key the next turn would write, is
 // replaced by a tombstone that carries a fence higher than any lease handed out before, so a
 // turn still in flight can neither commit nor write its item after it; tombstones hold no text
-// and expire by TTL. Then the conversation's jobs give up the text they hold (job-erasure.ts).
-// The item itself goes last. Cut short, the erasure is resumed by the next
-// DELETE, which finds the marked item.
+// and expire by TTL. The item itself goes last (after the conversation's jobs, which the use
+// case erases between the two). Cut short, the erasure is resumed by the next DELETE, which
+// finds the marked item.
 import {
-  BatchWriteCommand,
   DeleteCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRepository } from '../coaching/conversation-records.js';
-import { ServiceUnavailableError } from '../errors.js';
 import { storableKey } from './conversation-items.js';
-import { isConditionFailure, storageCall } from './dynamo.js';
+import { isConditionFailure, storageCall, writeInBatches } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
-import { eraseConversationJobs } from './job-erasure.js';
 import { tables } from './tables.js';
 
 /** The status of a conversation item whose erasure has begun; never shown to a client. */
@@ -49,7 +46,7 @@ export type ConversationErasure = Pick<ConversationRepository, 'beginErasure' | 
 
 export function createConversationErasure(
   doc: DynamoDBDocumentClient,
-  names: { readonly conversations: string; readonly messages: string; readonly jobs: string },
+  names: { readonly conversations: string; readonly messages: string },
 ): ConversationErasure {
   async function turnNumbers(conversationId: string): Promise<number[]> {
     const turns: number[] = [];
@@ -70,20 +67,6 @@ export function createConversationErasure(
       start = page.LastEvaluatedKey;
     } while (start);
     return turns;
-  }
-
-  async function putAll(items: Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
-        const result = await storageCall(() =>
-          doc.send(new BatchWriteCommand({ RequestItems: { [names.messages]: requests } })),
-        );
-        requests = (result.UnprocessedItems?.[names.messages] ?? []) as typeof requests;
-      }
-      // Answered as unavailable, so the client's retry resumes the erasure.
-      if (requests.length > 0) throw new ServiceUnavailableError('dynamodb', 2, 'throttled');
-    }
   }
 
   return {
@@ -131,17 +114,21 @@ export function createConversationErasure(
       // The key the turn in flight (if any) would write, so it finds a tombstone there too.
       turns.add(erasure.turnCount + 1);
       const expires = Math.floor(new Date(at).getTime() / 1000) + TOMBSTONE_SECONDS;
-      await putAll(
+      await writeInBatches(
+        doc,
+        names.messages,
         [...turns].map((turn) => ({
-          conversation_id: erasure.conversationId,
-          turn,
-          lease_seq: erasure.fence,
-          erased_at: at,
-          [TTL]: expires,
+          PutRequest: {
+            Item: {
+              conversation_id: erasure.conversationId,
+              turn,
+              lease_seq: erasure.fence,
+              erased_at: at,
+              [TTL]: expires,
+            },
+          },
         })),
       );
-      // Before the item goes, so an erasure cut short here is finished by the next DELETE.
-      await eraseConversationJobs(doc, names.jobs, erasure.conversationId, at);
       await storageCall(() =>
         doc.send(
           new DeleteCommand({

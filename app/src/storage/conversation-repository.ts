@@ -32,7 +32,7 @@ import { messageItem, type Item } from './item-values.js';
 
 export function createConversationRepository(
   dynamo: Dynamo,
-  tableNames: { conversations: string; messages: string; coachingSessions: string; jobs: string },
+  tableNames: { conversations: string; messages: string; coachingSessions: string },
   /** The sessions' own read, for a history that needs no turn item or is past one batch. */
   sessions: Pick<SessionRepository, 'get'>,
 ): ConversationRepository {

@@ -18,9 +18,10 @@ import type {
   JobStatus,
   JobWork,
 } from '../jobs/job-records.js';
-import { JOB_KEPT_MS } from '../jobs/job-deps.js';
+import { JOB_KEPT_MS } from '../jobs/job-timing.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
+import { eraseConversationJobs } from './job-erasure.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -258,5 +259,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       } while (start);
       return jobs;
     },
+
+    eraseConversation: (conversationId) => eraseConversationJobs(doc, table, conversationId),
   };
 }
