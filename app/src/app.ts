@@ -111,17 +111,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ];
   const conversations = conversationRoutes({
     coaching: deps.coaching,
-    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
-    streamBudgetMs: config.llm.streamTimeoutMs,
     keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
     logger,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,
-    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,

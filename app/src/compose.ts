@@ -6,6 +6,7 @@ import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, loadedOnFirstRead } from './auth/secret-sources.js';
 import { createAnalyses } from './analysis/analysis-use-cases.js';
 import { createCoaching } from './coaching/coaching-use-cases.js';
+import { LEASE_TIMING, type LeaseTiming } from './coaching/conversation-lease.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './observability/logger.js';
@@ -52,6 +53,8 @@ export interface Overrides {
   readonly lambdaFunctionName?: string;
   /** A streamed turn's keep-alive interval (a test shortens it). */
   readonly keepAliveMs?: number;
+  /** How long a turn's lease holds and how often its holder renews it (a test shortens both). */
+  readonly leases?: LeaseTiming;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -291,39 +294,49 @@ export function composeDependencies(
   const now = overrides.now ?? (() => new Date());
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
-  const jobRepository = createJobRepository(dynamo, config.tables.jobs);
-  const coachingDeps = {
+  const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
+  // The features hand work to jobs, and a job's worker runs the features: jobs reach them once
+  // all three exist.
+  const jobs: Jobs = createJobs({
+    jobs: createJobRepository(dynamo, config.tables.jobs),
+    dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
+      jobs.run(jobId),
+    ),
+    get turns() {
+      return coaching.leasedTurns;
+    },
+    get analyses() {
+      return analyses;
+    },
+    budgetMs: config.llm.asyncTimeoutMs,
+    logger,
+    metrics,
+    now,
+  });
+  const coaching = createCoaching({
     conversations,
     sessions,
-    jobs: jobRepository,
+    jobs: jobs.turnJobs,
     templates,
     llm,
     metrics,
     logger,
     maxTurns: config.maxTurns,
+    budgets: {
+      buffered: config.llm.timeoutMs,
+      stream: config.llm.streamTimeoutMs,
+      job: config.llm.asyncTimeoutMs,
+    },
+    leases: overrides.leases ?? LEASE_TIMING,
     now,
-  };
-  const coaching = createCoaching(coachingDeps);
-  const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
-  const analysisDeps = {
+  });
+  const analyses = createAnalyses({
     repository: analysisRepository,
     templates,
     llm,
+    jobs: jobs.analysisJobs,
     metrics,
     logger,
-    now,
-  };
-  const analyses = createAnalyses(analysisDeps);
-  const jobs: Jobs = createJobs({
-    jobs: jobRepository,
-    dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
-      jobs.run(jobId),
-    ),
-    coaching: coachingDeps,
-    analysis: analysisDeps,
-    budgetMs: config.llm.asyncTimeoutMs,
-    logger,
-    metrics,
     now,
   });
   const suggestions = createSuggestions({

@@ -1,6 +1,6 @@
 // Model answers the fakes can be scripted with: schema-valid structured outputs to start from.
 
-/** A valid coaching turn (coachingTurnSchema), as a model would put it in the tool's input. */
+/** A valid coaching turn (coachAnswerSchema), as a model would put it in the tool's input. */
 export function coachingTurn(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     ai_response: 'Honesty clearly matters to you.',

@@ -98,6 +98,8 @@ export interface FakeBedrock {
   readonly requests: ConverseRequest[];
   /** How many content pieces the fake has sent on streams so far. */
   readonly piecesSent: () => number;
+  /** How many requests their caller gave up on before the whole answer was sent. */
+  readonly cancelled: () => number;
   /** Queues answers, used one per request in order. */
   script(...answers: Responder[]): void;
   /** The answer once the script is used up (by default: a 500 saying nothing was scripted). */
@@ -229,6 +231,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   const timers = new Set<NodeJS.Timeout>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let piecesSent = 0;
+  let cancelled = 0;
 
   const server = http2.createServer();
   server.on('session', (session) => {
@@ -259,6 +262,9 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
         headers: req.headers,
       };
       requests.push(request);
+      res.stream.once('close', () => {
+        if (!res.writableEnded) cancelled++;
+      });
       const next = queue.shift() ?? fallback;
       respond(typeof next === 'function' ? next(request) : next, request, res);
     });
@@ -392,6 +398,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     url: `http://127.0.0.1:${port}`,
     requests,
     piecesSent: () => piecesSent,
+    cancelled: () => cancelled,
     script: (...answers) => void queue.push(...answers),
     otherwise: (answer) => {
       fallback = answer;
@@ -399,6 +406,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     reset() {
       requests.length = 0;
       piecesSent = 0;
+      cancelled = 0;
       queue = [];
       fallback = {
         error: 'InternalServerException',

@@ -5,7 +5,6 @@ import type { z } from 'zod';
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
 import type { Analyses } from '../analysis/analysis-use-cases.js';
-import type { Jobs } from '../jobs/job-use-cases.js';
 import {
   alignmentBody,
   kpiBody,
@@ -54,7 +53,6 @@ export function analysisView(analysis: StoredAnalysis): AnalysisView {
 
 export interface AnalysisRoutesOptions {
   readonly analyses: Analyses;
-  readonly jobs: Jobs;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
@@ -72,17 +70,20 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
     // Checked on every call, as documented; only a job keeps it (it names the job, scoped to
     // the user and the analysis type).
     const idempotencyKey = idempotencyKeyOf(ctx);
-    if (deliveryOf(ctx, { streams: false }) === 'job') {
-      const job = await options.jobs.acceptAnalysis(
-        principalOf(ctx),
-        input,
+    const reply = await analyses.request(
+      principalOf(ctx),
+      input,
+      deliveryOf(ctx, { streams: false }),
+      {
         idempotencyKey,
-        ctx.state.requestId,
-      );
-      answerAccepted(ctx, prefix, job);
+        requestId: ctx.state.requestId,
+      },
+    );
+    if (reply.delivery === 'job') {
+      answerAccepted(ctx, prefix, reply.job);
       return;
     }
-    const analysis = await analyses.run(principalOf(ctx), input);
+    const { analysis } = reply;
     ctx.status = 201;
     ctx.set('Location', publicPath(ctx, `${prefix}/analysis/${analysis.id}`));
     ctx.body = analysisView(analysis);

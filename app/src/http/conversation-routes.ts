@@ -2,11 +2,10 @@
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
-import type { Jobs } from '../jobs/job-use-cases.js';
 import type { Logger } from '../observability/logger.js';
 import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
-import type { TurnResult } from '../coaching/message-turn.js';
+import type { TurnResult } from '../coaching/turn-records.js';
 import { phaseProgress } from '../coaching/phases.js';
 import {
   jsonBody,
@@ -72,13 +71,10 @@ function summaryView(c: StoredConversation): z.infer<typeof conversationSummary>
 
 export interface ConversationRoutesOptions {
   readonly coaching: Coaching;
-  readonly jobs: Jobs;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
   readonly guard: (routeClass: 'initiate' | 'default') => AppMiddleware[];
-  /** A streamed turn's model budget (LLM_STREAM_TIMEOUT_MS). */
-  readonly streamBudgetMs: number;
   /** How long a streamed turn may be silent before a keep-alive comment. */
   readonly keepAliveMs: number;
   readonly logger: Logger;
@@ -115,30 +111,33 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
 
   router.post('/:id/message', ...guard, body, async (ctx) => {
     const input = validate('body', messageBody, ctx.request.body);
-    const idempotencyKey = idempotencyKeyOf(ctx);
-    const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
-    const principal = principalOf(ctx);
-    const id = ctx.params.id ?? '';
-    const delivery = deliveryOf(ctx, { streams: true });
-    if (delivery === 'job') {
-      const job = await options.jobs.acceptMessage(principal, id, message, ctx.state.requestId);
-      answerAccepted(ctx, options.prefix, job);
-      return;
+    const message = {
+      userMessage: input.user_message,
+      metadata: input.metadata,
+      idempotencyKey: idempotencyKeyOf(ctx),
+    };
+    // Refusals (404, 409, 422 …) are thrown here, before any answer: ordinary JSON errors.
+    const outcome = await coaching.sendMessage(
+      principalOf(ctx),
+      ctx.params.id ?? '',
+      message,
+      deliveryOf(ctx, { streams: true }),
+      ctx.state.requestId,
+    );
+    switch (outcome.delivery) {
+      case 'buffered':
+        ctx.body = turnView(outcome.result);
+        return;
+      case 'stream':
+        streamTurn(ctx, outcome.answer, {
+          keepAliveMs: options.keepAliveMs,
+          logger: options.logger,
+          view: turnView,
+        });
+        return;
+      case 'job':
+        answerAccepted(ctx, options.prefix, outcome.job);
     }
-    if (delivery === 'buffered') {
-      ctx.body = turnView(await coaching.sendMessage(principal, id, message));
-      return;
-    }
-    // Refusals (404, 409, 422 …) are thrown here, before the stream: ordinary JSON errors.
-    const turn = await coaching.beginMessage(principal, id, {
-      ...message,
-      budgetMs: options.streamBudgetMs,
-    });
-    streamTurn(ctx, turn, {
-      keepAliveMs: options.keepAliveMs,
-      logger: options.logger,
-      view: turnView,
-    });
   });
 
   router.get('/:id', ...guard, async (ctx) => {

@@ -1,7 +1,7 @@
 // The 202 that accepts work with `Prefer: respond-async`: the message and analysis routes answer
 // it once the job is stored and handed on (jobs/accept-job.ts).
 import type { z } from 'zod';
-import type { Job } from '../jobs/job-records.js';
+import type { AcceptedJob } from '../domain/accepted-job.js';
 import type { jobAccepted } from './job-schemas.js';
 import { publicPath, type AppContext } from './middleware.js';
 
@@ -9,7 +9,7 @@ import { publicPath, type AppContext } from './middleware.js';
 export const POLL_AFTER_SECONDS = '1';
 
 /** 202 Accepted: where to poll, that the preference was applied, and the job as it stands. */
-export function answerAccepted(ctx: AppContext, prefix: string, job: Job): void {
+export function answerAccepted(ctx: AppContext, prefix: string, job: AcceptedJob): void {
   const body: z.infer<typeof jobAccepted> = {
     job_id: job.jobId,
     kind: job.kind,

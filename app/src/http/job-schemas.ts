@@ -27,6 +27,10 @@ export const jobErrorBody = standardErrorBody
   .extend({
     status: z.number().int().describe('The HTTP status the synchronous call would have answered'),
     current_status: z.string().optional().describe('With 409 conversation_not_active'),
+    job_id: z
+      .string()
+      .optional()
+      .describe('With 409 conversation_busy: the job that holds the conversation, when a job does'),
   })
   .describe('The error envelope the synchronous call would have answered, plus its status');
 

@@ -21,6 +21,10 @@ export const streamError = standardErrorBody
       .optional()
       .describe('Seconds to wait before retrying, where the buffered error sends Retry-After'),
     current_status: z.string().optional().describe('With 409 conversation_not_active'),
+    job_id: z
+      .string()
+      .optional()
+      .describe('With 409 conversation_busy: the job that holds the conversation, when a job does'),
   })
   .describe('The error envelope plus its status; nothing of the turn was stored');
 

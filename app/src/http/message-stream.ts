@@ -2,11 +2,11 @@
 // a 200 event stream of the coach's words (`delta`, `reset`), then the buffered body (`turn`)
 // or the error envelope with its status (`error`). The turn runs to its end whether or not the
 // client is still there, so a retry with the same Idempotency-Key finds it committed.
-import type { TurnResult } from '../coaching/message-turn.js';
-import type { PendingTurn } from '../coaching/send-message.js';
+import type { TurnResult } from '../coaching/turn-records.js';
+import { errorEnvelope } from '../errors.js';
+import type { StreamSink } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import { EventStream } from './event-stream.js';
-import { errorEnvelope } from '../errors.js';
 import { loggedError, type AppContext } from './middleware.js';
 import { trackStreamedTurn } from './streamed-turns.js';
 
@@ -18,7 +18,11 @@ export interface StreamOptions {
 }
 
 /** Answers the request with the turn's event stream; returns at once, the turn goes on. */
-export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOptions): void {
+export function streamTurn(
+  ctx: AppContext,
+  answer: (sink: StreamSink) => Promise<TurnResult>,
+  options: StreamOptions,
+): void {
   const events = new EventStream(options.keepAliveMs);
   ctx.status = 200;
   ctx.body = events.body;
@@ -30,11 +34,10 @@ export function streamTurn(ctx: AppContext, turn: PendingTurn, options: StreamOp
   ctx.flushHeaders();
 
   const requestId = ctx.state.requestId;
-  const answered = turn
-    .answer({
-      delta: (text) => events.send('delta', { text }),
-      reset: () => events.send('reset', {}),
-    })
+  const answered = answer({
+    delta: (text) => events.send('delta', { text }),
+    reset: () => events.send('reset', {}),
+  })
     .then(
       (result) => events.send('turn', options.view(result)),
       (thrown: unknown) => {

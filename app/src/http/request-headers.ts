@@ -5,6 +5,7 @@
 // whatever the service does not understand is ignored, as the RFC asks, so an unknown or
 // malformed preference never fails a request.
 import { z } from 'zod';
+import type { Delivery } from '../domain/vocabulary.js';
 import type { AppContext } from './middleware.js';
 import { validate } from './validate.js';
 
@@ -30,9 +31,6 @@ export const asyncHeaders = (what: string) =>
     Prefer: preferHeader,
     'Idempotency-Key': idempotencyKeyHeader.optional().describe(what),
   });
-
-/** How the client wants the answer: all at once, as it is written, or as a job to poll. */
-export type Delivery = 'buffered' | 'stream' | 'job';
 
 /** The preferences' names, lower-cased; commas inside quoted values separate nothing. */
 export function preferenceNames(header: string): string[] {
@@ -60,6 +58,11 @@ const EVENT_STREAM = 'text/event-stream';
  * The delivery the request asks for. `Prefer: respond-async` wins over `Accept:
  * text/event-stream`; a route that does not stream answers a stream's request buffered.
  */
+export function deliveryOf(ctx: AppContext, options: { readonly streams: true }): Delivery;
+export function deliveryOf(
+  ctx: AppContext,
+  options: { readonly streams: false },
+): Exclude<Delivery, 'stream'>;
 export function deliveryOf(ctx: AppContext, options: { readonly streams: boolean }): Delivery {
   if (preferenceNames(ctx.get('Prefer')).includes('respond-async')) return 'job';
   if (options.streams && ctx.accepts('application/json', EVENT_STREAM) === EVENT_STREAM) {

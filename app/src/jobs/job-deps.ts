@@ -1,17 +1,25 @@
-// What the jobs use cases work with: their repository and dispatcher, the coaching and analysis
-// use cases' own dependencies (a job runs the same stories), the budget, the logger and the clock.
-import type { AnalysisDeps } from '../analysis/analysis-deps.js';
-import type { CoachingDeps } from '../coaching/coaching-deps.js';
+// What the jobs use cases work with: their repository and dispatcher, the narrow part of each
+// feature a worker runs (a leased coaching turn, an analysis), the budget, the logger, metrics
+// and the clock.
+import type { AnalysisInput } from '../analysis/analysis-input.js';
+import type { StoredAnalysis } from '../analysis/analysis-records.js';
+import type { LeasedTurns } from '../coaching/turn-records.js';
+import type { Principal } from '../domain/principal.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { JobDispatcher } from './dispatcher.js';
 import type { JobRepository } from './job-records.js';
 
+/** What a worker runs of the analyses: one analysis, within the job's budget. */
+export interface AnalysisRunner {
+  run(principal: Principal, input: AnalysisInput, timeoutMs: number): Promise<StoredAnalysis>;
+}
+
 export interface JobDeps {
   readonly jobs: JobRepository;
   readonly dispatcher: JobDispatcher;
-  readonly coaching: CoachingDeps;
-  readonly analysis: AnalysisDeps;
+  readonly turns: LeasedTurns;
+  readonly analyses: AnalysisRunner;
   /** A job's model budget (LLM_ASYNC_TIMEOUT_MS). */
   readonly budgetMs: number;
   readonly logger: Logger;

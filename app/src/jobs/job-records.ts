@@ -2,14 +2,11 @@
 // of model work accepted with `Prefer: respond-async`: what to run (plain data, so any worker
 // can run it), who owns it, where it stands, and its outcome. Its status moves only forward,
 // queued → running → succeeded | failed, each step a conditional write (storage/job-repository.ts).
-import type { ErrorEnvelope } from '../errors.js';
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { StoredAnalysis } from '../analysis/analysis-records.js';
-import type { HeldLease } from '../coaching/conversation-records.js';
-import type { MessageInput, TurnResult } from '../coaching/message-turn.js';
-
-export type JobKind = 'message' | 'analysis';
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+import type { LeasedTurn, TurnInput, TurnResult } from '../coaching/turn-records.js';
+import type { AcceptedJob } from '../domain/accepted-job.js';
+import type { ErrorEnvelope } from '../errors.js';
 
 /** The error envelope of a failed job, plus its HTTP status (the contract's `error`). */
 export interface JobError extends ErrorEnvelope {
@@ -20,12 +17,9 @@ export interface JobError extends ErrorEnvelope {
 export interface MessageWork {
   readonly kind: 'message';
   readonly conversationId: string;
-  readonly input: MessageInput;
-  /** The lease the job holds; absent on a job that only replays a stored answer. */
-  readonly lease?: HeldLease;
-  readonly bodyHash: string;
-  /** Epoch milliseconds the lease was won: the user message's time, as a synchronous turn's. */
-  readonly startedAt: number;
+  readonly input: TurnInput;
+  /** The leased turn the worker resumes. */
+  readonly turn: LeasedTurn;
 }
 
 export interface AnalysisWork {
@@ -40,14 +34,9 @@ export type JobResult =
   | { readonly kind: 'message'; readonly turn: TurnResult }
   | { readonly kind: 'analysis'; readonly analysis: StoredAnalysis };
 
-export interface Job {
-  readonly jobId: string;
-  readonly kind: JobKind;
-  readonly status: JobStatus;
+export interface Job extends AcceptedJob {
   readonly userId: string;
   readonly tenantId: string;
-  readonly conversationId: string | null;
-  readonly createdAt: string;
   readonly updatedAt: string;
   /** Epoch milliseconds after which no worker may start it. */
   readonly startBy: number;
@@ -65,7 +54,7 @@ export interface Job {
   readonly error: JobError | null;
 }
 
-/** What an Idempotency-Key of an asynchronous request points at. */
+/** What an Idempotency-Key of an asynchronous analysis points at. */
 export interface JobKeyRecord {
   readonly jobId: string;
   readonly bodyHash: string;

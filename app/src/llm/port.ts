@@ -29,6 +29,8 @@ export interface StructuredRequest<T> {
    * configured one: a streamed turn or a job may take longer than a buffered turn.
    */
   readonly timeoutMs?: number;
+  /** The caller's own reason to stop (a turn that can no longer commit): the call ends, failed. */
+  readonly signal?: AbortSignal;
 }
 
 /**

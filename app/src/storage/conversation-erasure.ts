@@ -14,7 +14,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRepository } from '../coaching/conversation-records.js';
-import { storableKey } from './conversation-items.js';
+import { LEASE_ATTRIBUTES, storableKey } from './conversation-items.js';
 import { isConditionFailure, storageCall, writeInBatches } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
 import { tables } from './tables.js';
@@ -34,8 +34,7 @@ const textAttributes = [
   'identified_values',
   'metadata',
   'idempotency',
-  'lease_id',
-  'lease_expires_at',
+  ...LEASE_ATTRIBUTES,
   '#messages',
   '#context',
 ];

@@ -1,6 +1,7 @@
 // A turn's writes: the lease a turn takes on the conversation item (a conditional update that
 // also checks owner, status, the turn limit and the Idempotency-Key, and hands out a fencing
-// number), the turn item and the conditional update that commits it, and the lease's release.
+// number), its renewal while the turn works, the turn item and the conditional update that
+// commits it, and the lease's release.
 // The conversation item's update is the turn's single commit point: it succeeds only for the
 // lease holder while the conversation is active, so a pause, complete or erasure that lands
 // first wins. Turn items beyond the committed count are invisible; a turn that loses removes
@@ -21,6 +22,7 @@ import type {
 import {
   fromItem,
   idempotencyRecordItem,
+  LEASE_ATTRIBUTES,
   stateAttributes,
   storableKey,
 } from './conversation-items.js';
@@ -29,8 +31,11 @@ import { asNumber, messageItem } from './item-values.js';
 
 export type TurnWrites = Pick<
   ConversationRepository,
-  'beginTurn' | 'commitTurn' | 'releaseTurn' | 'turnResponse'
+  'beginTurn' | 'renewLease' | 'commitTurn' | 'releaseTurn' | 'turnResponse'
 >;
+
+/** Removes every attribute of a turn's lease (in an UpdateExpression's REMOVE clause). */
+const REMOVE_LEASE = LEASE_ATTRIBUTES.join(', ');
 
 export function createTurnWrites(
   doc: DynamoDBDocumentClient,
@@ -48,15 +53,30 @@ export function createTurnWrites(
         ':now': lease.now,
         ':lease': lease.leaseId,
         ':expires': lease.expiresAt,
+        ':body': lease.bodyHash,
         ':max': lease.maxUserTurns,
         ':empty': {},
         ':one': 1,
       };
+      // What a retry of this request, or another request, needs to know of who holds the lease.
+      const sets = [
+        'lease_id = :lease',
+        'lease_expires_at = :expires',
+        'lease_body = :body',
+        'idempotency = if_not_exists(idempotency, :empty)',
+      ];
+      const removes: string[] = [];
       let keyCondition = '';
       if (lease.keyDigest !== undefined) {
         names['#key'] = lease.keyDigest;
+        values[':key'] = lease.keyDigest;
+        sets.push('lease_key = :key');
         keyCondition = ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.e < :now)';
-      }
+      } else removes.push('lease_key');
+      if (lease.jobId !== undefined) {
+        values[':job'] = lease.jobId;
+        sets.push('lease_job = :job');
+      } else removes.push('lease_job');
       try {
         const result = await storageCall(() =>
           doc.send(
@@ -64,7 +84,8 @@ export function createTurnWrites(
               TableName: tables.conversations,
               Key: { conversation_id: conversationId },
               UpdateExpression:
-                'SET lease_id = :lease, lease_expires_at = :expires, idempotency = if_not_exists(idempotency, :empty) ADD lease_seq :one',
+                `SET ${sets.join(', ')} ADD lease_seq :one` +
+                (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''),
               ConditionExpression:
                 'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
                 ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
@@ -91,6 +112,32 @@ export function createTurnWrites(
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         return { ok: false, current: await get(conversationId) };
+      }
+    },
+
+    async renewLease(conversationId, leaseId, expiresAt) {
+      try {
+        const result = await storageCall(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tables.conversations,
+              Key: { conversation_id: conversationId },
+              UpdateExpression: 'SET lease_expires_at = :expires',
+              ConditionExpression: 'lease_id = :lease AND #status = :active',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':lease': leaseId,
+                ':expires': expiresAt,
+                ':active': 'active',
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+        );
+        return fromItem(result.Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
       }
     },
 
@@ -142,7 +189,7 @@ export function createTurnWrites(
         values[':record'] = idempotencyRecordItem(turn.idempotency.record);
         sets.push('idempotency.#key = :record');
       }
-      const removes = ['lease_id', 'lease_expires_at'];
+      const removes: string[] = [...LEASE_ATTRIBUTES];
       Object.entries(before.idempotency)
         .filter(([key, record]) => record.expiresAt < lease.now && key !== keyDigest)
         .forEach(([key], i) => {
@@ -187,7 +234,7 @@ export function createTurnWrites(
             new UpdateCommand({
               TableName: tables.conversations,
               Key: { conversation_id: conversationId },
-              UpdateExpression: 'REMOVE lease_id, lease_expires_at',
+              UpdateExpression: `REMOVE ${REMOVE_LEASE}`,
               ConditionExpression: 'lease_id = :lease',
               ExpressionAttributeValues: { ':lease': leaseId },
             }),

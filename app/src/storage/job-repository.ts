@@ -15,9 +15,9 @@ import type {
   JobKeyRecord,
   JobRepository,
   JobResult,
-  JobStatus,
   JobWork,
 } from '../jobs/job-records.js';
+import { jobStatuses } from '../domain/vocabulary.js';
 import { JOB_KEPT_MS } from '../jobs/job-timing.js';
 import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
@@ -35,7 +35,6 @@ const attributeNames = {
   '#result': 'result',
   '#work': 'work',
 };
-const statuses: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
 
 function jobItem(job: Job): Item {
   return {
@@ -59,7 +58,7 @@ function jobItem(job: Job): Item {
 }
 
 function jobOf(item: Item): Job {
-  const status = statuses.find((s) => s === item.status) ?? 'failed';
+  const status = jobStatuses.find((s) => s === item.status) ?? 'failed';
   return {
     jobId: asString(item.job_id),
     kind: item.kind === 'analysis' ? 'analysis' : 'message',

@@ -1,18 +1,23 @@
 // What the model is asked on each coaching turn: the prompt (template system prompt, phase
-// guidance, accumulated state, recent turns), the answer's schema and the offline coach's answer.
+// guidance, accumulated state, recent turns), the answer's schema and the offline coach's answer,
+// within the turn's budget and until the turn stops it.
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { coachingTurnSchema, type CoachingTurn } from './coaching-turn.js';
+import { coachAnswerSchema, type CoachAnswer } from './coach-answer.js';
 import type { Conversation } from './conversation-entity.js';
-import { offlineCoachingTurn } from './offline-coach.js';
+import { offlineCoachAnswer } from './offline-coach.js';
 
-export function coachingTurnRequest(
+export function coachRequest(
   conversation: Conversation,
   template: CoachingTemplate,
   userMessage: string,
-  /** The turn's model budget when it is not the adapter's default (a job's). */
-  timeoutMs?: number,
-): StructuredRequest<CoachingTurn> {
+  limits: {
+    /** The turn's model budget: its delivery's (LLM_TIMEOUT_MS, LLM_STREAM_… or LLM_ASYNC_…). */
+    readonly timeoutMs: number;
+    /** Aborted when the turn can no longer commit (its lease was lost): the call stops. */
+    readonly signal: AbortSignal;
+  },
+): StructuredRequest<CoachAnswer> {
   const state = [
     `Current phase: ${conversation.phase}. ${template.phase_guidance[conversation.phase]}`,
     `Answers so far: ${conversation.userTurns}.`,
@@ -35,17 +40,18 @@ export function coachingTurnRequest(
     output: {
       name: 'coaching_turn',
       description: `The coach's next turn in a ${template.title} conversation`,
-      schema: coachingTurnSchema,
+      schema: coachAnswerSchema,
       streamedField: 'ai_response',
     },
     offline: () =>
-      offlineCoachingTurn({
+      offlineCoachAnswer({
         template,
         userMessage,
         userTurns: conversation.userTurns + 1,
         identifiedValues: conversation.identifiedValues,
         resultStatus: conversation.resultStatus,
       }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    timeoutMs: limits.timeoutMs,
+    signal: limits.signal,
   };
 }
