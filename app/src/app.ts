@@ -6,12 +6,9 @@ import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
-import { analysisDocs } from './http/analysis-docs.js';
-import { analysisRoutes } from './http/analysis-routes.js';
-import { conversationDocs } from './http/conversation-docs.js';
-import { conversationRoutes } from './http/conversation-routes.js';
-import { jobDocs } from './http/job-docs.js';
-import { jobRoutes } from './http/job-routes.js';
+import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
+import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
+import { jobDocs, jobRoutes } from './http/job-routes.js';
 import { KEEP_ALIVE_MS } from './http/event-stream.js';
 import {
   accessLog,

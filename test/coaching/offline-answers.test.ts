@@ -29,7 +29,7 @@ import {
   operationsBody,
   strategyBody,
 } from '../../app/src/http/analysis-schemas.js';
-import { messageBody } from '../../app/src/http/conversation-schemas.js';
+import { messageBody } from '../../app/src/http/message-route.js';
 import { onboardingSuggestionBody } from '../../app/src/http/suggestion-schemas.js';
 import {
   coachingTemplateSchema,
