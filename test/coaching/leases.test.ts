@@ -20,7 +20,8 @@ import {
 } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
 import { openEventStream } from '../support/event-stream.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate } from '../support/harness.js';
 import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
 import { slowModel } from '../support/slow-model.js';
 
@@ -44,22 +45,11 @@ async function eventually(check: () => boolean, withinMs = 2000): Promise<boolea
 }
 
 describe('leases: short, and renewed while the model works', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({ overrides: { leases: LEASES } });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake), overrides: { leases: LEASES } });
     token = await api.token('lea', 'acme');
-  });
-  beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>

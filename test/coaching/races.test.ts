@@ -5,28 +5,15 @@
 // its lease: leases.test.ts.)
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate } from '../support/harness.js';
+import { slowModel } from '../support/slow-model.js';
 
 interface Conversation {
   status: string;
   completed_at: string | null;
   messages: { role: string; content: string; timestamp: string }[];
-}
-
-/** The next model call waits for `answer()`; `asked` resolves once the model has the request. */
-function slowModel(fake: FakeBedrock) {
-  let asked!: () => void;
-  let answer!: () => void;
-  const reached = new Promise<void>((resolve) => (asked = resolve));
-  const until = new Promise<void>((resolve) => (answer = resolve));
-  fake.script(() => {
-    asked();
-    return { until, then: { tool: coachingTurn() } };
-  });
-  return { reached, answer };
 }
 
 const isLease = (_name: string, input: Record<string, unknown>) =>
@@ -37,22 +24,11 @@ const isCompletion = (_name: string, input: Record<string, unknown>) =>
   String(input.UpdateExpression).includes('completed_at = :completed');
 
 describe('races with a slow model', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('rae', 'acme');
-  });
-  beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>

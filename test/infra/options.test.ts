@@ -13,7 +13,7 @@ import {
   resourcesOfType,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 /** The streaming REST API's stage under its own key on the same domain as the HTTP API. */
 function expectStreamingMapping(plan: StackPlan, domainName: string, stage: string) {

@@ -19,7 +19,7 @@ import {
   resourcesOfType,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 interface StackExpectations {
   readonly protect: boolean;

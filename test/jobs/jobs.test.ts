@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
-import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate, type Response, type TestApi } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -57,22 +57,11 @@ const alignmentBody = {
 };
 
 describe('jobs: Prefer: respond-async', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('jo', 'acme');
-  });
-  beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC, as = token) =>

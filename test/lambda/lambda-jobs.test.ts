@@ -21,7 +21,7 @@ import {
   httpApiEvent,
   type HttpApiEventOptions,
   type HttpApiResult,
-} from '../../support/apigw-events.js';
+} from '../../scripts/apigw-events.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startFakeLambda, throttled, type FakeLambda } from '../support/fake-lambda.js';

@@ -10,8 +10,8 @@ import {
   type EmbeddedDynamo,
 } from '../../app/src/storage/local-dynamo.js';
 import { ensureFreshBundle } from '../../scripts/build.js';
-import { restApiEvent, type RestApiEventOptions } from '../../support/apigw-events.js';
-import { StreamingBundle, type StreamedInvocation } from '../../support/streaming-bundle.js';
+import { restApiEvent, type RestApiEventOptions } from '../../scripts/apigw-events.js';
+import { StreamingBundle, type StreamedInvocation } from '../support/streaming-bundle.js';
 import { parseEventStream } from '../support/event-stream.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import {

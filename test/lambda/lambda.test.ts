@@ -14,7 +14,7 @@ import {
   httpApiEvent,
   type HttpApiEventOptions,
   type HttpApiResult,
-} from '../../support/apigw-events.js';
+} from '../../scripts/apigw-events.js';
 import {
   expectConforms,
   ServedDocument,
