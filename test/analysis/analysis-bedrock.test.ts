@@ -10,8 +10,7 @@ import {
 } from '../../app/src/http/analysis-schemas.js';
 import { onboardingSuggestionResponse } from '../../app/src/http/suggestion-schemas.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 
@@ -74,28 +73,14 @@ const answers = {
 } as const;
 
 describe('analyses through Bedrock (real SDK, fake endpoint)', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({
+    env: { DEFAULT_LLM_MODEL: MODEL, ALLOWED_LLM_MODELS: MODEL, LLM_TIMEOUT_MS: '3000' },
+    otherwise: null,
+  });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: MODEL,
-        ALLOWED_LLM_MODELS: MODEL,
-        LLM_TIMEOUT_MS: '3000',
-        LLM_MAX_ATTEMPTS: '1',
-      },
-    });
     token = await api.token('bea', 'bakeco');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const post = (path: string, body: unknown) =>

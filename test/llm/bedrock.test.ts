@@ -10,8 +10,8 @@ import { filePromptSource } from '../../app/src/prompts/file-source.js';
 import { coachingTemplateSchema } from '../../app/src/prompts/template.js';
 import { parseTemplate } from '../../app/src/prompts/template-yaml.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 const coreValues = parseTemplate(
@@ -27,15 +27,13 @@ const TIMEOUT_MS = 2000;
 /** These stories start many conversations; the rate limits are tested elsewhere. */
 const roomyRateLimits = { RATE_LIMIT_INITIATE: '1000/20', RATE_LIMIT_DEFAULT: '1000/10' };
 
-const bedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
-  DEFAULT_LLM_PROVIDER: 'bedrock',
-  BEDROCK_ENDPOINT: fake.url,
+const bedrockEnv: Record<string, string> = {
   DEFAULT_LLM_MODEL: DEFAULT_MODEL,
   ALLOWED_LLM_MODELS: `${DEFAULT_MODEL},${PROFILE_MODEL}`,
   LLM_TIMEOUT_MS: String(TIMEOUT_MS),
   LLM_MAX_ATTEMPTS: '2',
   ...roomyRateLimits,
-});
+};
 
 interface Conversation {
   messages: { role: string; content: string }[];
@@ -44,19 +42,11 @@ interface Conversation {
 }
 
 describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({ env: bedrockEnv, otherwise: null });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: bedrockEnv(fake) });
     token = await api.token('bea', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
@@ -297,9 +287,6 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
 });
 
 describe('Bedrock model choice from the template', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
-
   /** The checked-in templates, with a model id written into two of them. */
   const withModels = (models: Record<string, string>): PromptSource => {
     const files = filePromptSource(promptsDir);
@@ -316,21 +303,15 @@ describe('Bedrock model choice from the template', () => {
     };
   };
 
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: bedrockEnv(fake),
-      overrides: {
-        promptSource: withModels({
-          'coaching/purpose.yaml': PROFILE_MODEL,
-          'coaching/vision.yaml': 'anthropic.claude-3-opus-20240229-v1:0',
-        }),
-      },
-    });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
+  const { api, fake } = useApiWithFakeBedrock({
+    env: bedrockEnv,
+    overrides: {
+      promptSource: withModels({
+        'coaching/purpose.yaml': PROFILE_MODEL,
+        'coaching/vision.yaml': 'anthropic.claude-3-opus-20240229-v1:0',
+      }),
+    },
+    otherwise: null,
   });
 
   it('when a template names an allowed inference profile, then that model is called and recorded on the session', async () => {

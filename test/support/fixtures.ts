@@ -53,7 +53,8 @@ export function useApiWithFakeBedrock(options: FakeBedrockOptions = {}): {
   });
   beforeEach(() => {
     fake?.reset();
-    const otherwise = options.otherwise === undefined ? { tool: coachingTurn() } : options.otherwise;
+    const otherwise =
+      options.otherwise === undefined ? { tool: coachingTurn() } : options.otherwise;
     if (otherwise) fake?.otherwise(otherwise);
   });
   after(async () => {

@@ -70,14 +70,9 @@ export async function sendMessage(
     };
   }
   const turn = start.won;
-  const template = await leasedTemplate(deps, turn);
-  if (delivery === 'buffered') {
-    return { delivery, result: await runTurn(deps, principal, turn, template, input, delivery) };
-  }
-  return {
-    delivery,
-    answer: (sink) => runTurn(deps, principal, turn, template, input, delivery, sink),
-  };
+  const run = { principal, turn, template: await leasedTemplate(deps, turn), input, delivery };
+  if (delivery === 'buffered') return { delivery, result: await runTurn(deps, run) };
+  return { delivery, answer: (sink) => runTurn(deps, run, sink) };
 }
 
 /**
@@ -143,7 +138,7 @@ export async function resumeTurn(
   }
   const resumed = { ...turn, conversation };
   const template = await leasedTemplate(deps, resumed);
-  return runTurn(deps, principal, resumed, template, input, 'job');
+  return runTurn(deps, { principal, turn: resumed, template, input, delivery: 'job' });
 }
 
 /** The conversation's template, read under the lease; a failed read lets the lease go. */
@@ -156,20 +151,22 @@ async function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<Coach
   }
 }
 
+/** A leased turn on its way to the model: for whom, on what, with which template, delivered how. */
+interface LeasedRun {
+  readonly principal: Principal;
+  readonly turn: WonLease;
+  readonly template: CoachingTemplate;
+  readonly input: TurnInput;
+  readonly delivery: Delivery;
+}
+
 /** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
-async function runTurn(
-  deps: CoachingDeps,
-  principal: Principal,
-  turn: WonLease,
-  template: CoachingTemplate,
-  input: TurnInput,
-  delivery: Delivery,
-  sink?: StreamSink,
-): Promise<TurnResult> {
+async function runTurn(deps: CoachingDeps, run: LeasedRun, sink?: StreamSink): Promise<TurnResult> {
+  const { principal, turn, template, input } = run;
   const lease = keepLease(deps, turn);
   let committed = false;
   try {
-    const answer = await ask(deps, principal, turn, template, input, delivery, lease, sink);
+    const answer = await ask(deps, run, lease, sink);
     const applied = applyAnswer(turn, template, input, answer, deps.now());
     committed =
       !lease.lost.aborted &&
@@ -194,11 +191,7 @@ async function runTurn(
 /** The coach's answer, within the delivery's budget and only while the lease holds. */
 async function ask(
   deps: CoachingDeps,
-  principal: Principal,
-  turn: WonLease,
-  template: CoachingTemplate,
-  input: TurnInput,
-  delivery: Delivery,
+  { principal, turn, template, input, delivery }: LeasedRun,
   lease: KeptLease,
   sink: StreamSink | undefined,
 ): Promise<StructuredResult<CoachAnswer>> {

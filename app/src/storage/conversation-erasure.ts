@@ -7,15 +7,10 @@
 // and expire by TTL. The item itself goes last (after the conversation's jobs, which the use
 // case erases between the two). Cut short, the erasure is resumed by the next DELETE, which
 // finds the marked item.
-import {
-  DeleteCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRepository } from '../coaching/conversation-records.js';
 import { LEASE_ATTRIBUTES, storableKey } from './conversation-items.js';
-import { isConditionFailure, storageCall, writeInBatches } from './dynamo.js';
+import { ifCondition, queryAll, writeInBatches } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
 import { tables } from './tables.js';
 
@@ -48,64 +43,50 @@ export function createConversationErasure(
   names: { readonly conversations: string; readonly messages: string },
 ): ConversationErasure {
   async function turnNumbers(conversationId: string): Promise<number[]> {
-    const turns: number[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: names.messages,
-            KeyConditionExpression: 'conversation_id = :c',
-            ExpressionAttributeValues: { ':c': conversationId },
-            ProjectionExpression: 'turn',
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      turns.push(...(page.Items ?? []).map((item) => asNumber(item.turn)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return turns;
+    const items = await queryAll(doc, {
+      TableName: names.messages,
+      KeyConditionExpression: 'conversation_id = :c',
+      ExpressionAttributeValues: { ':c': conversationId },
+      ProjectionExpression: 'turn',
+    });
+    return items.map((item) => asNumber(item.turn));
   }
 
   return {
     async beginErasure(conversationId, owner) {
       if (!storableKey(conversationId)) return undefined;
-      try {
-        const result = await storageCall(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName: names.conversations,
-              Key: { conversation_id: conversationId },
-              UpdateExpression: `SET #status = :erasing ADD lease_seq :one REMOVE ${textAttributes.join(', ')}`,
-              ConditionExpression: 'user_id = :u AND tenant_id = :t',
-              ExpressionAttributeNames: {
-                '#status': 'status',
-                '#messages': 'messages',
-                '#context': 'context',
-              },
-              ExpressionAttributeValues: {
-                ':erasing': ERASING,
-                ':one': 1,
-                ':u': owner.userId,
-                ':t': owner.tenantId,
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        );
-        const item = result.Attributes ?? {};
-        return {
-          conversationId,
-          topic: asString(item.topic),
-          sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
-          turnCount: asNumber(item.turn_count),
-          fence: asNumber(item.lease_seq),
-        };
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      // Not the owner's (or no such conversation): nothing to erase.
+      const result = await ifCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: names.conversations,
+            Key: { conversation_id: conversationId },
+            UpdateExpression: `SET #status = :erasing ADD lease_seq :one REMOVE ${textAttributes.join(', ')}`,
+            ConditionExpression: 'user_id = :u AND tenant_id = :t',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#messages': 'messages',
+              '#context': 'context',
+            },
+            ExpressionAttributeValues: {
+              ':erasing': ERASING,
+              ':one': 1,
+              ':u': owner.userId,
+              ':t': owner.tenantId,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (!result) return undefined;
+      const item = result.Attributes ?? {};
+      return {
+        conversationId,
+        topic: asString(item.topic),
+        sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
+        turnCount: asNumber(item.turn_count),
+        fence: asNumber(item.lease_seq),
+      };
     },
 
     async completeErasure(erasure, at) {
@@ -128,7 +109,8 @@ export function createConversationErasure(
           },
         })),
       );
-      await storageCall(() =>
+      // Already gone when a concurrent DELETE finished first.
+      await ifCondition(() =>
         doc.send(
           new DeleteCommand({
             TableName: names.conversations,
@@ -138,10 +120,7 @@ export function createConversationErasure(
             ExpressionAttributeValues: { ':erasing': ERASING },
           }),
         ),
-      ).catch((error: unknown) => {
-        // Already gone: a concurrent DELETE finished first.
-        if (!isConditionFailure(error)) throw error;
-      });
+      );
     },
   };
 }

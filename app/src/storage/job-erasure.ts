@@ -4,8 +4,8 @@
 // conversation index (only message jobs carry a conversation id). A worker still running one
 // finds its job gone and records nothing; its turn cannot commit either, since the erasure took
 // the conversation's lease first.
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { storageCall, writeInBatches } from './dynamo.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll, writeInBatches } from './dynamo.js';
 import { asString } from './item-values.js';
 import { tables } from './tables.js';
 
@@ -17,25 +17,14 @@ async function jobIdsOf(
   table: string,
   conversationId: string,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await storageCall(() =>
-      doc.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: byConversation,
-          KeyConditionExpression: 'conversation_id = :c',
-          ExpressionAttributeValues: { ':c': conversationId },
-          ProjectionExpression: 'job_id',
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    ids.push(...(page.Items ?? []).map((item) => asString(item.job_id)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
+  const items = await queryAll(doc, {
+    TableName: table,
+    IndexName: byConversation,
+    KeyConditionExpression: 'conversation_id = :c',
+    ExpressionAttributeValues: { ':c': conversationId },
+    ProjectionExpression: 'job_id',
+  });
+  return items.map((item) => asString(item.job_id));
 }
 
 export async function eraseConversationJobs(

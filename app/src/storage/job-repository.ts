@@ -19,7 +19,7 @@ import type {
 } from '../jobs/job-records.js';
 import { jobStatuses } from '../domain/vocabulary.js';
 import { JOB_KEPT_MS } from '../jobs/job-timing.js';
-import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
 import { eraseConversationJobs } from './job-erasure.js';
 
@@ -91,30 +91,25 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       values: Record<string, unknown>;
     },
   ): Promise<Item | undefined> {
-    try {
-      const result = await storageCall(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { job_id: jobId },
-            UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
-            ConditionExpression: `record_kind = :job AND ${input.condition}`,
-            // DynamoDB refuses a name the expressions do not use.
-            ExpressionAttributeNames: Object.fromEntries(
-              Object.entries(attributeNames).filter(([name]) =>
-                `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
-              ),
+    const result = await ifCondition(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { job_id: jobId },
+          UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
+          ConditionExpression: `record_kind = :job AND ${input.condition}`,
+          // DynamoDB refuses a name the expressions do not use.
+          ExpressionAttributeNames: Object.fromEntries(
+            Object.entries(attributeNames).filter(([name]) =>
+              `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
             ),
-            ExpressionAttributeValues: { ':job': 'job', ...input.values },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return result.Attributes ?? {};
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+          ),
+          ExpressionAttributeValues: { ':job': 'job', ...input.values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return result && (result.Attributes ?? {});
   }
 
   return {
@@ -205,33 +200,28 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
     },
 
     async claimKey(scope, record, replacing) {
-      try {
-        await storageCall(() =>
-          doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: {
-                job_id: keyId(scope),
-                record_kind: 'key',
-                points_to: record.jobId,
-                body_hash: record.bodyHash,
-                expires_ms: record.expiresAt,
-                expire_at: expireAt(record.expiresAt),
-              },
-              ConditionExpression:
-                replacing === undefined
-                  ? 'attribute_not_exists(job_id)'
-                  : 'attribute_not_exists(job_id) OR points_to = :replacing',
-              ExpressionAttributeValues:
-                replacing === undefined ? undefined : { ':replacing': replacing },
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const claimed = await ifCondition(() =>
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              job_id: keyId(scope),
+              record_kind: 'key',
+              points_to: record.jobId,
+              body_hash: record.bodyHash,
+              expires_ms: record.expiresAt,
+              expire_at: expireAt(record.expiresAt),
+            },
+            ConditionExpression:
+              replacing === undefined
+                ? 'attribute_not_exists(job_id)'
+                : 'attribute_not_exists(job_id) OR points_to = :replacing',
+            ExpressionAttributeValues:
+              replacing === undefined ? undefined : { ':replacing': replacing },
+          }),
+        ),
+      );
+      return claimed !== undefined;
     },
 
     async unfinished() {
