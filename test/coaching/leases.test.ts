@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
 import type { LeaseTiming } from '../../app/src/coaching/conversation-lease.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import {
@@ -22,8 +21,14 @@ import { on } from '../support/dynamo-hooks.js';
 import { openEventStream } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
-import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
+import {
+  listeningUrl,
+  runServer,
+  stopServer,
+  type ServerProcess,
+} from '../support/server-process.js';
 import { slowModel } from '../support/slow-model.js';
+import { signedToken } from '../support/tokens.js';
 
 const LEASES: LeaseTiming = { ttlMs: 3000, renewEveryMs: 500 };
 /** Longer than a lease lives unrenewed: a conversation still held after it was renewed. */
@@ -247,17 +252,12 @@ describe('leases: a holder that died', () => {
       PORT: '0',
       JWT_SECRET: SECRET,
     });
-    const started = await server.started;
-    if (!('url' in started)) throw new Error(`did not start: ${server.stderr()}`);
-    return started.url;
+    return listeningUrl(server);
   };
 
   it('when the server is killed mid-turn (SIGKILL) and started again, then the conversation takes messages within 15 s of the restart, each 409 meanwhile saying how long to wait', async function () {
     this.timeout(60_000);
-    const token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    const token = await signedToken(SECRET, { user_id: 'u1', tenant_id: 't1' });
     const call = async (url: string, route: string, body: unknown) => {
       const response = await fetch(`${url}${route}`, {
         method: 'POST',

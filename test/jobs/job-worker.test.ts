@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { FINISH_MARGIN_MS, START_WITHIN_MS } from '../../app/src/jobs/job-timing.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock } from '../support/fake-bedrock.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
@@ -273,14 +273,7 @@ describe('the budgets, kept apart', () => {
     this.timeout(30_000);
     const fake: FakeOpenAi = await startFakeOpenAi();
     const api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.url,
-        OPENAI_MODEL: 'llama3.1:8b',
-        LLM_TIMEOUT_MS: '500',
-        LLM_ASYNC_TIMEOUT_MS: '5000',
-        LLM_MAX_ATTEMPTS: '1',
-      },
+      env: { ...fakeOpenAiEnv(fake), LLM_TIMEOUT_MS: '500', LLM_ASYNC_TIMEOUT_MS: '5000' },
     });
     try {
       const token = await api.token('olga', 'acme');

@@ -3,7 +3,7 @@
 // failures a job carries, the conversation it holds, the key that names it, and who may see it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { coachingTurn } from '../support/fake-answers.js';
+import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { on } from '../support/dynamo-hooks.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, type Response, type TestApi } from '../support/harness.js';
@@ -22,35 +22,7 @@ interface Job {
   error: Record<string, unknown> | null;
 }
 
-const alignmentAnswer = {
-  scores: { overall_score: 61, purpose_alignment: 70, values_alignment: 48, goal_clarity: 66 },
-  overall_assessment: 'Solid on craft, silent on sustainability.',
-  strengths: ['Craft is visible in every sentence.'],
-  misalignments: ['Sustainability is absent.'],
-  recommendations: [
-    {
-      action: 'Name sustainability in the supplier promise.',
-      rationale: 'It is a stated value the text leaves out.',
-      priority: 'high',
-    },
-  ],
-};
-const strategyAnswer = {
-  effectiveness_score: 58,
-  overall_assessment: 'A clear channel, an unclear customer.',
-  strengths: ['Farmers markets give direct feedback.'],
-  weaknesses: ['No target customer.'],
-  opportunities: ['Wholesale to cafes.'],
-  recommendations: [
-    {
-      category: 'Positioning',
-      recommendation: 'Choose cafes as the first segment.',
-      priority: 'high',
-      rationale: 'They buy weekly.',
-      estimated_impact: 'Steadier revenue.',
-    },
-  ],
-};
+const { alignment: alignmentAnswer, strategy: strategyAnswer } = analysisAnswers;
 const alignmentBody = {
   text_to_analyze: 'We bake every loaf by hand with local flour.',
   context: { purpose: 'Real bread for every neighbourhood' },

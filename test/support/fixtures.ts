@@ -1,6 +1,7 @@
 // The fixtures most component tests start from, as mocha hooks around a describe block: the real
 // app on the embedded store (useApi), and the same app coaching through a fake Bedrock reached
-// through the real SDK (useApiWithFakeBedrock). Each is started once before the block's tests,
+// through the real SDK (useApiWithFakeBedrock) or a fake OpenAI-compatible server
+// (useApiWithFakeOpenAi). Each is started once before the block's tests,
 // given a clean slate before each one, and stopped after them, also when one fails. What they
 // return can be named at once: it stands for the started app and fake once `before` has run.
 import { coachingTurn } from './fake-answers.js';
@@ -10,6 +11,7 @@ import {
   type FakeBedrock,
   type Responder,
 } from './fake-bedrock.js';
+import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from './fake-openai.js';
 import { startApi, type StartOptions, type TestApi } from './harness.js';
 
 /** Stands for what `started` returns, once it returns something; before that, it throws. */
@@ -62,4 +64,23 @@ export function useApiWithFakeBedrock(options: FakeBedrockOptions = {}): {
     await fake?.close();
   });
   return { api: standIn('the app', () => api), fake: standIn('the fake Bedrock', () => fake) };
+}
+
+/** The app coaching through a fake OpenAI-compatible server; it forgets everything before each test. */
+export function useApiWithFakeOpenAi(options: StartOptions = {}): {
+  readonly api: TestApi;
+  readonly fake: FakeOpenAi;
+} {
+  let fake: FakeOpenAi | undefined;
+  let api: TestApi | undefined;
+  before(async () => {
+    fake = await startFakeOpenAi();
+    api = await startApi({ ...options, env: { ...fakeOpenAiEnv(fake), ...options.env } });
+  });
+  beforeEach(() => fake?.reset());
+  after(async () => {
+    await api?.close();
+    await fake?.close();
+  });
+  return { api: standIn('the app', () => api), fake: standIn('the fake server', () => fake) };
 }

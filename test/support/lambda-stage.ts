@@ -4,11 +4,11 @@
 // adds), its configuration, and a token that its JWT secret signs. The bundle itself runs in its
 // own process (lambda-bundle.ts, streaming-bundle.ts); an HTTP API answer reads as a reply.
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import { loadConfig, type Config } from '../../app/src/config.js';
 import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import type { HttpApiResult } from '../../scripts/apigw-events.js';
+import { signedToken } from './tokens.js';
 
 const SECRET = 'lambda-stage-secret-of-at-least-32-bytes';
 
@@ -51,10 +51,7 @@ export async function startBundleStage(options: {
     localCredentials: true,
   });
   await ensureTables(dynamo.client, config.tables);
-  const token = await new SignJWT({ user_id: options.user, tenant_id: 'acme' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
+  const token = await signedToken(SECRET, { user_id: options.user, tenant_id: 'acme' });
   return {
     env,
     config,

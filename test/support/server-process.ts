@@ -56,3 +56,10 @@ export async function stopServer(server: ServerProcess | undefined): Promise<voi
   server.child.kill('SIGKILL');
   await server.exited;
 }
+
+/** Where the server listens once it does; a start-up that fails instead throws with its output. */
+export async function listeningUrl(server: ServerProcess): Promise<string> {
+  const started = await server.started;
+  if (!('url' in started)) throw new Error(`did not start: ${server.stderr()}`);
+  return started.url;
+}
