@@ -2,63 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import {
+  boolText,
+  commaList,
+  optionalText,
+  originList,
+  positiveInt,
+  url,
+} from './config-values.js';
 import { tables, tableName, type TableId } from './storage/tables.js';
 
 const deployedStages = ['dev', 'staging', 'prod'];
 
 const logLevels = { debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error' };
-
-const boolText = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const positiveInt = z.coerce.number({ message: 'expected a whole number' }).int().positive();
-
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
-
-const commaList = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-const url = z.url({ message: 'expected a URL' });
-
-/** What is wrong with one CORS_ORIGINS entry, said with the fix; undefined when it is fine. */
-function originProblem(entry: string): string | undefined {
-  if (entry === '*') {
-    return '"*" is refused: credentials are allowed, and browsers refuse a wildcard with them; list each origin, e.g. http://localhost:5173';
-  }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-    return `"${entry}" has no scheme: write http://${entry} (or https://${entry})`;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(entry);
-  } catch {
-    return `"${entry}" is not an origin such as http://localhost:5173`;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `"${entry}" is not an http:// or https:// origin`;
-  }
-  if (parsed.origin === entry) return undefined;
-  const extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
-  return extra || entry.endsWith('/')
-    ? `"${entry}" has a path or a trailing slash, which a browser's Origin never has: write ${parsed.origin}`
-    : `"${entry}" is not written the way a browser sends it: write ${parsed.origin}`;
-}
-
-const originList = commaList.superRefine((origins, ctx) => {
-  for (const origin of origins) {
-    const problem = originProblem(origin);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }
-});
 
 const envSchema = z.object({
   STAGE: z
