@@ -9,22 +9,27 @@
 //   ask      the coach answers (coach-request.ts) within the delivery's budget, while the lease
 //            is renewed; a renewal that finds the lease lost stops the model.
 //   apply    the answer becomes the turn's two messages and the conversation's next state
-//            (apply-answer.ts).
+//            (the entity's rules: conversation-entity.ts).
 //   commit   one conditional write, for the lease's holder only, while the conversation is
 //            active; a turn that lost it to a pause, complete, erasure or takeover says which.
-//   record   the call's tokens and cost on the session, the metrics, the log line
-//            (turn-usage.ts).
+//   record   the call's tokens and cost on the session, the metrics, the log line.
 //   release  a turn that did not commit lets the conversation go, exactly as it was.
 import type { AcceptedJob } from '../domain/accepted-job.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
+import type { TokenUsage } from '../domain/usage.js';
 import type { Delivery } from '../domain/vocabulary.js';
+import { asAppError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
+import { estimateCostUsd } from '../llm/pricing.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { applyAnswer, committedTurn } from './apply-answer.js';
 import type { CoachAnswer } from './coach-answer.js';
 import { coachRequest } from './coach-request.js';
-import type { CoachingDeps } from './coaching-deps.js';
+import { modelFor, type CoachingDeps } from './coaching-deps.js';
+import { coachingLog } from './coaching-log.js';
+import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
+import type { CommittedTurn } from './conversation-records.js';
+import { isComplete, phaseProgress } from './phases.js';
 import {
   busy,
   keepLease,
@@ -35,7 +40,6 @@ import {
   type WonLease,
 } from './conversation-lease.js';
 import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
-import { recordFailedCall, recordTurn, recordUncommitted } from './turn-usage.js';
 
 export type TurnOutcome =
   | { readonly delivery: 'buffered'; readonly result: TurnResult }
@@ -104,7 +108,9 @@ async function queueTurn(
       deps.jobs.answered({ principal, conversationId, result: start.replay, requestId })
     );
   }
-  const { conversation: _unread, ...turn } = start.won;
+  // The job keeps the leased turn, not the conversation as it reads now: its worker reads it
+  // again under the lease.
+  const { conversation: _readAgainByTheWorker, ...turn } = start.won;
   try {
     return await deps.jobs.queue({ jobId, principal, turn, input, requestId });
   } catch (error) {
@@ -206,5 +212,194 @@ async function ask(
     const error = lease.lost.aborted ? await lostTurn(deps, turn) : thrown;
     await recordFailedCall(deps, principal, turn, template, error);
     throw error;
+  }
+}
+
+// ---- apply: the answer becomes the turn's two messages and the conversation's next state ----
+
+/** How long an Idempotency-Key replays its turn's answer. */
+const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
+
+/** The later of two ISO-8601 UTC timestamps of the same format. */
+const later = (a: string, b: string): string => (a > b ? a : b);
+
+interface AppliedTurn {
+  /** The conversation as it stands once the turn is committed. */
+  readonly after: Conversation;
+  readonly messages: readonly [Message, Message];
+  readonly result: TurnResult;
+}
+
+function applyAnswer(
+  turn: WonLease,
+  template: CoachingTemplate,
+  input: TurnInput,
+  answer: StructuredResult<CoachAnswer>,
+  now: Date,
+): AppliedTurn {
+  const reply = answer.output;
+  // Never before the conversation's last change, whatever the clock of the instance behind it.
+  const userMessage: Message = {
+    role: 'user',
+    content: input.userMessage,
+    timestamp: later(new Date(turn.startedAt).toISOString(), turn.conversation.updatedAt),
+    metadata: input.metadata,
+  };
+  const assistantMessage: Message = {
+    role: 'assistant',
+    content: reply.ai_response,
+    timestamp: later(now.toISOString(), userMessage.timestamp),
+    metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
+  };
+  const after = applyTurn(
+    turn.conversation,
+    userMessage,
+    assistantMessage,
+    {
+      aiResponse: reply.ai_response,
+      followUpQuestion: reply.follow_up_question,
+      insights: reply.insights,
+      identifiedValues: reply.identified_values,
+      resultStatus: reply.result_status,
+    },
+    template,
+  );
+  const result: TurnResult = {
+    conversationId: turn.conversationId,
+    aiResponse: reply.ai_response,
+    followUpQuestion: reply.follow_up_question,
+    phase: after.phase,
+    progress: phaseProgress[after.phase],
+    isComplete: isComplete(after),
+    insights: after.insights,
+    identifiedValues: after.identifiedValues,
+    nextSteps: reply.next_steps,
+  };
+  return { after, messages: [userMessage, assistantMessage], result };
+}
+
+/** The turn item to write: its number, its messages and, with a key, the answer to replay. */
+function committedTurn(turn: WonLease, applied: AppliedTurn): CommittedTurn {
+  const number = turn.conversation.turnCount + 1;
+  const { keyDigest, bodyHash, jobId } = turn.lease;
+  return {
+    turn: number,
+    messages: applied.messages,
+    idempotency:
+      keyDigest === undefined
+        ? undefined
+        : {
+            keyDigest,
+            record: { turn: number, bodyHash, expiresAt: turn.startedAt + IDEMPOTENCY_MS, jobId },
+            response: applied.result,
+          },
+  };
+}
+
+// ---- record: the call's tokens and cost on the session, the metrics and the log line ----
+// A call that failed, or whose turn could not commit, was still paid for, so it is booked too.
+// Bookkeeping never fails the turn: the user's answer matters more.
+
+interface ModelCall {
+  readonly model: string;
+  readonly provider: string;
+  readonly usage: TokenUsage;
+  readonly failed: boolean;
+}
+
+const callOf = (answer: StructuredResult<CoachAnswer>, failed: boolean): ModelCall => ({
+  model: answer.model,
+  provider: answer.provider,
+  usage: answer.usage,
+  failed,
+});
+
+/** After the commit: the call on the session, the metrics and the log line. */
+async function recordTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: WonLease,
+  after: Conversation,
+  answer: StructuredResult<CoachAnswer>,
+): Promise<void> {
+  await recordCall(deps, after, callOf(answer, false));
+  deps.metrics.add('MessageProcessed', 1, 'Count');
+  coachingLog(deps.logger).messageProcessed(
+    principal,
+    turn.conversation,
+    { outcome: 'ok' },
+    {
+      phase: after.phase,
+      model: answer.model,
+      input_tokens: answer.usage.inputTokens,
+      output_tokens: answer.usage.outputTokens,
+      duration_ms: deps.now().getTime() - turn.startedAt,
+    },
+  );
+}
+
+/** An answer whose turn could not commit: the model was paid for all the same. */
+function recordUncommitted(
+  deps: CoachingDeps,
+  turn: WonLease,
+  answer: StructuredResult<CoachAnswer>,
+): Promise<void> {
+  return recordCall(deps, turn.conversation, callOf(answer, true));
+}
+
+/** A model call that failed: the tokens it used, and the turn's log line with its error. */
+async function recordFailedCall(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: WonLease,
+  template: CoachingTemplate,
+  error: unknown,
+): Promise<void> {
+  const usage = (error as { usage?: TokenUsage }).usage;
+  const model = modelFor(deps.llm, template);
+  if (usage) {
+    await recordCall(deps, turn.conversation, {
+      model,
+      provider: deps.llm.name,
+      usage,
+      failed: true,
+    });
+  }
+  coachingLog(deps.logger).messageProcessed(
+    principal,
+    turn.conversation,
+    { outcome: 'failed', error: asAppError(error).code },
+    {
+      model,
+      input_tokens: usage?.inputTokens ?? 0,
+      output_tokens: usage?.outputTokens ?? 0,
+      duration_ms: deps.now().getTime() - turn.startedAt,
+    },
+  );
+}
+
+/** Books one model call: token metrics always, the session's totals when it has one. */
+async function recordCall(
+  deps: CoachingDeps,
+  conversation: Conversation,
+  call: ModelCall,
+): Promise<void> {
+  deps.metrics.add('LLMInputTokens', call.usage.inputTokens, 'Count');
+  deps.metrics.add('LLMOutputTokens', call.usage.outputTokens, 'Count');
+  if (!conversation.sessionId) return;
+  try {
+    const costUsd = estimateCostUsd(call.model, call.usage) ?? 0;
+    await deps.sessions.recordCall(
+      conversation.sessionId,
+      { ...call, costUsd },
+      deps.now().toISOString(),
+    );
+  } catch (error) {
+    // Usage is bookkeeping: the user's turn is already decided, so it must not fail now.
+    coachingLog(deps.logger).notRecorded(
+      'session_usage_not_recorded',
+      conversation.conversationId,
+      error,
+    );
   }
 }
