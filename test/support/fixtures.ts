@@ -42,28 +42,49 @@ export interface FakeBedrockOptions extends StartOptions {
   readonly otherwise?: Responder | null;
 }
 
+/** A fake model service the app is started against. */
+interface FakeModel {
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The app against a fake model service: both started once, the fake reset before each test. */
+function useApiWith<F extends FakeModel>(
+  fake: { start: () => Promise<F>; env: (fake: F) => Record<string, string>; what: string },
+  options: StartOptions,
+  beforeEachTest: (fake: F) => void,
+): { readonly api: TestApi; readonly fake: F } {
+  let started: F | undefined;
+  let api: TestApi | undefined;
+  before(async () => {
+    started = await fake.start();
+    api = await startApi({ ...options, env: { ...fake.env(started), ...options.env } });
+  });
+  beforeEach(() => {
+    if (!started) return;
+    started.reset();
+    beforeEachTest(started);
+  });
+  after(async () => {
+    await api?.close();
+    await started?.close();
+  });
+  return { api: standIn('the app', () => api), fake: standIn(fake.what, () => started) };
+}
+
 /** The app coaching through a fake Bedrock; the fake forgets every request before each test. */
 export function useApiWithFakeBedrock(options: FakeBedrockOptions = {}): {
   readonly api: TestApi;
   readonly fake: FakeBedrock;
 } {
-  let fake: FakeBedrock | undefined;
-  let api: TestApi | undefined;
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ ...options, env: { ...fakeBedrockEnv(fake), ...options.env } });
-  });
-  beforeEach(() => {
-    fake?.reset();
-    const otherwise =
-      options.otherwise === undefined ? { tool: coachingTurn() } : options.otherwise;
-    if (otherwise) fake?.otherwise(otherwise);
-  });
-  after(async () => {
-    await api?.close();
-    await fake?.close();
-  });
-  return { api: standIn('the app', () => api), fake: standIn('the fake Bedrock', () => fake) };
+  const otherwise = options.otherwise === undefined ? { tool: coachingTurn() } : options.otherwise;
+  return useApiWith(
+    { start: startFakeBedrock, env: fakeBedrockEnv, what: 'the fake Bedrock' },
+    options,
+    (fake) => {
+      if (otherwise) fake.otherwise(otherwise);
+    },
+  );
 }
 
 /** The app coaching through a fake OpenAI-compatible server; it forgets everything before each test. */
@@ -71,16 +92,9 @@ export function useApiWithFakeOpenAi(options: StartOptions = {}): {
   readonly api: TestApi;
   readonly fake: FakeOpenAi;
 } {
-  let fake: FakeOpenAi | undefined;
-  let api: TestApi | undefined;
-  before(async () => {
-    fake = await startFakeOpenAi();
-    api = await startApi({ ...options, env: { ...fakeOpenAiEnv(fake), ...options.env } });
-  });
-  beforeEach(() => fake?.reset());
-  after(async () => {
-    await api?.close();
-    await fake?.close();
-  });
-  return { api: standIn('the app', () => api), fake: standIn('the fake server', () => fake) };
+  return useApiWith(
+    { start: startFakeOpenAi, env: fakeOpenAiEnv, what: 'the fake server' },
+    options,
+    () => undefined,
+  );
 }
