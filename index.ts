@@ -13,6 +13,7 @@ import { HttpApi } from './infra/http-api';
 import { FailedJobQueue, jobInvokeConfig, jobInvokeSettings } from './infra/jobs';
 import { Monitoring } from './infra/monitoring';
 import { PromptStore } from './infra/prompts';
+import { redisPassword } from './infra/redis';
 import { JwtSecret } from './infra/secret';
 import { CoachingService } from './infra/service';
 import { StreamingApi } from './infra/streaming-api';
@@ -36,7 +37,12 @@ async function buildStack() {
 
   const data = new DataTables(
     'data',
-    { stage, nameSuffix: settings.nameSuffix, protect },
+    {
+      stage,
+      nameSuffix: settings.nameSuffix,
+      protect,
+      originalTables: settings.original.useTables ? settings.original : undefined,
+    },
     withProvider,
   );
   const prompts = new PromptStore(
@@ -45,14 +51,16 @@ async function buildStack() {
       bucketName: name('purposepath-coaching-prompts'),
       sourceDir: 'prompts',
       protect,
-      noncurrentVersionDays: 90,
+      noncurrentVersionDays: settings.promptVersionDays,
     },
     withProvider,
   );
   const jwtSecret = new JwtSecret(
     'jwt-secret',
     {
-      secretName: `purposepath/jwt-secret/${stage}`,
+      // A secret this stack generates gets its suffix; the one it looks up is the original's.
+      secretName: `purposepath/jwt-secret/${stage}${settings.nameSuffix}`,
+      existingName: `purposepath/jwt-secret/${stage}`,
       existingArn: settings.auth.jwtSecretArn,
       generate: settings.auth.createJwtSecret,
       protect,
@@ -81,6 +89,9 @@ async function buildStack() {
     jwtSecretArn: jwtSecret.arn,
     jobsFunctionName: name('purposepath-coaching-api'),
     streamingUrl,
+    redisPassword: settings.redis?.passwordSecretArn
+      ? redisPassword(settings.redis.passwordSecretArn, { provider })
+      : undefined,
   };
 
   const tables = Object.values(data.tables);
@@ -99,8 +110,11 @@ async function buildStack() {
       access: {
         region,
         accountId,
-        tableArns: tables.filter((table) => table !== data.tables.jobs).map((table) => table.arn),
+        tableArns: tables
+          .filter((table) => table !== data.tables.jobs && table !== data.tables.usageCounters)
+          .map((table) => table.arn),
         jobsTableArn: data.tables.jobs.arn,
+        usageCountersTableArn: data.tables.usageCounters.arn,
         bucketArn: prompts.bucketArn,
         secretArn: jwtSecret.arn,
         failedJobQueueArn: failedJobs.arn,
@@ -221,6 +235,9 @@ async function buildStack() {
     tableNames: Object.fromEntries(tables.map((table) => [table.definition.id, table.name])),
     promptsBucketName: prompts.bucketName,
     jwtSecretArn: jwtSecret.arn,
+    // With the secret, what `npm run smoke -- --stack` needs to mint a token the stage accepts.
+    jwtIssuer: settings.auth.issuer,
+    jwtAudience: settings.auth.audience,
     imageUri: service.imageUri,
     functionName: service.functionName,
     failedJobQueueUrl: failedJobs.url,

@@ -1,7 +1,9 @@
 // The stack's settings, read once from Pulumi config and checked before any resource exists.
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
+import { budgetFromText, isBudget, MAX_BUDGET_USD } from '../app/src/domain/budget-periods';
 import { FINISH_MARGIN_MS } from '../app/src/jobs/job-timing';
+import { declaredConfigKeys, unknownConfigKeyProblems } from './config-keys';
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -27,11 +29,20 @@ export interface StackConfig {
   /** The region every resource lives in (`aws:region`). */
   readonly region: string;
   readonly stage: string;
+  /** On every name the stack creates, so none is a name the original SAM stack holds. */
   readonly nameSuffix: string;
+  /** The original SAM stack: its NameSuffix, and whether this stack serves its tables. */
+  readonly original: {
+    readonly nameSuffix: string;
+    /** Look up the original's conversations and coaching-sessions tables instead of creating them. */
+    readonly useTables: boolean;
+  };
   /** Prod: `protect` on stateful resources, deletion protection, 30-day secret recovery. */
   readonly protect: boolean;
   readonly logLevel: string;
   readonly logRetentionDays: number;
+  /** Days a replaced prompt template version stays in the bucket, so it can be rolled back to. */
+  readonly promptVersionDays: number;
   readonly function: {
     readonly architecture: Architecture;
     readonly memorySize: number;
@@ -61,6 +72,11 @@ export interface StackConfig {
     readonly defaultModel: string;
     readonly allowedModels: readonly string[];
   };
+  /** The default budgets in US dollars; absent: none. */
+  readonly budgets: {
+    readonly tenantMonthlyUsd?: number;
+    readonly userDailyUsd?: number;
+  };
   readonly auth: {
     /** An existing secret shared with the token issuer. */
     readonly jwtSecretArn?: string;
@@ -72,7 +88,12 @@ export interface StackConfig {
   readonly corsOrigins: readonly string[];
   /** Path segment the API is mapped under on a shared custom domain, e.g. `coaching`. */
   readonly apiMappingKey: string;
-  readonly redis?: { readonly endpoint: string; readonly ssl: boolean };
+  readonly redis?: {
+    readonly endpoint: string;
+    readonly ssl: boolean;
+    /** The Secrets Manager secret holding its AUTH token, passed as REDIS_PASSWORD. */
+    readonly passwordSecretArn?: string;
+  };
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly customDomain?: CustomDomainConfig;
   readonly alarms: {
@@ -120,9 +141,14 @@ export function readStackConfig(): StackConfig {
     region: new pulumi.Config('aws').require('region'),
     stage,
     nameSuffix: config.get('nameSuffix') ?? '',
+    original: {
+      nameSuffix: config.get('originalNameSuffix') ?? '',
+      useTables: config.requireBoolean('useOriginalTables'),
+    },
     protect: config.requireBoolean('protect'),
     logLevel: config.require('logLevel').toUpperCase(),
     logRetentionDays: config.requireNumber('logRetentionDays'),
+    promptVersionDays: config.requireNumber('promptVersionDays'),
     function: {
       architecture: config.require('architecture') as Architecture,
       memorySize: config.requireNumber('memorySize'),
@@ -147,6 +173,10 @@ export function readStackConfig(): StackConfig {
       defaultModel: config.require('defaultModel'),
       allowedModels: list('allowedModels'),
     },
+    budgets: {
+      tenantMonthlyUsd: budgetFromText(config.get('tenantMonthlyBudgetUsd') ?? ''),
+      userDailyUsd: budgetFromText(config.get('userDailyBudgetUsd') ?? ''),
+    },
     auth: {
       jwtSecretArn: optional('jwtSecretArn'),
       createJwtSecret: config.requireBoolean('createJwtSecret'),
@@ -155,9 +185,14 @@ export function readStackConfig(): StackConfig {
     },
     corsOrigins: list('corsOrigins'),
     apiMappingKey: config.require('apiMappingKey'),
-    redis: optional('redisClusterEndpoint')
-      ? { endpoint: config.require('redisClusterEndpoint'), ssl: config.requireBoolean('redisSsl') }
-      : undefined,
+    redis:
+      optional('redisClusterEndpoint') || optional('redisPasswordSecretArn')
+        ? {
+            endpoint: optional('redisClusterEndpoint') ?? '',
+            ssl: config.requireBoolean('redisSsl'),
+            passwordSecretArn: optional('redisPasswordSecretArn'),
+          }
+        : undefined,
     throttling: {
       rateLimit: config.requireNumber('throttlingRateLimit'),
       burstLimit: config.requireNumber('throttlingBurstLimit'),
@@ -180,7 +215,14 @@ export function readStackConfig(): StackConfig {
       jobFailuresPer5Minutes: config.requireNumber('jobFailuresPer5Minutes'),
     },
   };
-  const problems = findConfigProblems(settings);
+  const problems = [
+    ...unknownConfigKeyProblems(
+      settings.project,
+      Object.keys(pulumi.runtime.allConfig()),
+      declaredConfigKeys(),
+    ),
+    ...findConfigProblems(settings),
+  ];
   if (problems.length > 0) {
     throw new Error(
       `Invalid configuration for stack ${pulumi.getStack()}:\n  ${problems.join('\n  ')}`,
@@ -196,6 +238,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(settings.stage)) {
     problems.push(`stage "${settings.stage}" must be lower-case letters, digits and dashes`);
   }
+  problems.push(...namingProblems(settings));
   if (!logLevels.includes(settings.logLevel)) {
     problems.push(`logLevel must be one of ${logLevels.join(', ')}`);
   }
@@ -218,10 +261,7 @@ export function findConfigProblems(settings: StackConfig): string[] {
   if (fn.subnetIds.length > 0 !== fn.securityGroupIds.length > 0) {
     problems.push('subnetIds and lambdaSecurityGroupIds must be set together');
   }
-  // ElastiCache answers only inside its VPC.
-  if (settings.redis && fn.subnetIds.length === 0) {
-    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
-  }
+  if (settings.redis) problems.push(...redisProblems(settings.redis, fn));
   if (llm.allowedModels.length === 0) {
     problems.push('allowedModels must list at least one Bedrock model id');
   }
@@ -231,6 +271,16 @@ export function findConfigProblems(settings: StackConfig): string[] {
     );
   }
   problems.push(...concurrencyProblems(fn));
+  for (const [key, usd] of [
+    ['tenantMonthlyBudgetUsd', settings.budgets.tenantMonthlyUsd],
+    ['userDailyBudgetUsd', settings.budgets.userDailyUsd],
+  ] as const) {
+    if (usd !== undefined && !isBudget(usd)) {
+      problems.push(
+        `${key} must be empty (no budget) or US dollars from 0 to ${MAX_BUDGET_USD}, such as 500 or 99.50`,
+      );
+    }
+  }
   if (fn.imageDigest && !/^sha256:[0-9a-f]{64}$/.test(fn.imageDigest)) {
     problems.push('imageDigest must be an image digest as ECR lists it: sha256: and 64 hex digits');
   }
@@ -239,6 +289,9 @@ export function findConfigProblems(settings: StackConfig): string[] {
     settings.alarms.jobFailuresPer5Minutes < 0
   ) {
     problems.push('jobFailuresPer5Minutes must be a count, 0 or more');
+  }
+  if (!Number.isInteger(settings.promptVersionDays) || settings.promptVersionDays < 1) {
+    problems.push('promptVersionDays must be a whole number of days, at least 1');
   }
   if (settings.alarms.api5xxMinRequests < 1) {
     problems.push('api5xxMinRequests must be at least 1');
@@ -259,6 +312,41 @@ export function findConfigProblems(settings: StackConfig): string[] {
     problems.push('apiMappingKey must be one path segment of letters, digits, ".", "_" or "-"');
   }
   if (customDomain) problems.push(...customDomainProblems(customDomain, settings.region));
+  return problems;
+}
+
+/**
+ * The original SAM stack's tables are `{base}-{stage}{its NameSuffix}` (`-v2` by default), its
+ * bucket and secret carry no suffix: a suffix that is empty or the original's would make this
+ * stack create a table, bucket or secret under a name the original already holds.
+ */
+function namingProblems({ nameSuffix, original }: StackConfig): string[] {
+  if (!/^-[a-z0-9-]{1,15}$/.test(nameSuffix)) {
+    return [
+      `nameSuffix "${nameSuffix}" must be a dash and up to 15 lower-case letters, digits or dashes: without one, the stack would create the bucket and secret the original SAM stack holds`,
+    ];
+  }
+  if (nameSuffix === original.nameSuffix) {
+    return [
+      `nameSuffix ${nameSuffix} is the original SAM stack's (originalNameSuffix): its tables hold these names; choose another suffix, and set useOriginalTables to serve the original's data`,
+    ];
+  }
+  return [];
+}
+
+function redisProblems(
+  redis: NonNullable<StackConfig['redis']>,
+  fn: StackConfig['function'],
+): string[] {
+  if (!redis.endpoint) return ['redisPasswordSecretArn needs redisClusterEndpoint'];
+  const problems: string[] = [];
+  // ElastiCache answers only inside its VPC.
+  if (fn.subnetIds.length === 0) {
+    problems.push('redisClusterEndpoint needs subnetIds and lambdaSecurityGroupIds in its VPC');
+  }
+  if (redis.passwordSecretArn && !redis.passwordSecretArn.startsWith('arn:aws:secretsmanager:')) {
+    problems.push('redisPasswordSecretArn must be a Secrets Manager ARN');
+  }
   return problems;
 }
 
@@ -332,7 +420,7 @@ function customDomainProblems(domain: CustomDomainConfig, region: string): strin
   return problems;
 }
 
-/** `{base}-{stage}{suffix}`: the physical name of every named resource except the JWT secret. */
+/** `{base}-{stage}{suffix}`: the physical name of every named resource the stack creates. */
 export function stackResourceName(settings: StackConfig, base: string): string {
   return `${base}-${settings.stage}${settings.nameSuffix}`;
 }

@@ -1,4 +1,6 @@
-// The DynamoDB tables, one for each definition the app shares in app/src/storage/tables.ts.
+// The DynamoDB tables, one for each definition the app shares in app/src/storage/tables.ts. The
+// original SAM stack's two tables can be served instead of new ones (`useOriginalTables`): found
+// by name, checked against the definitions, and never created, changed or deleted by this stack.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -8,12 +10,18 @@ import {
   type TableDefinition,
   type TableId,
 } from '../app/src/storage/tables';
+import { originalTableProblems } from './original-tables';
+
+/** The tables the original SAM stack created, under the same base names and keys. */
+export const originalTableIds: readonly TableId[] = ['conversations', 'coachingSessions'];
 
 export interface DataTablesArgs {
   readonly stage: string;
   readonly nameSuffix: string;
   /** Deletion protection on the tables and `protect` on the resources. */
   readonly protect: boolean;
+  /** Serve the original's tables, named with its own suffix, instead of creating them. */
+  readonly originalTables?: { readonly nameSuffix: string };
 }
 
 export interface DeployedTable {
@@ -30,15 +38,38 @@ export class DataTables extends pulumi.ComponentResource {
 
     const deployed = {} as Record<TableId, DeployedTable>;
     for (const definition of tableList) {
-      const table = new aws.dynamodb.Table(
-        `${name}-${definition.id}`,
-        tableArgs(definition, args),
-        { parent: this, protect: args.protect },
-      );
-      deployed[definition.id] = { definition, name: table.name, arn: table.arn };
+      const original = args.originalTables && originalTableIds.includes(definition.id);
+      deployed[definition.id] = original
+        ? this.originalTable(
+            definition,
+            tableName(definition, args.stage, args.originalTables?.nameSuffix ?? ''),
+          )
+        : this.ownTable(`${name}-${definition.id}`, definition, args);
     }
     this.tables = deployed;
     this.registerOutputs({});
+  }
+
+  private ownTable(name: string, definition: TableDefinition, args: DataTablesArgs) {
+    const table = new aws.dynamodb.Table(name, tableArgs(definition, args), {
+      parent: this,
+      protect: args.protect,
+    });
+    return { definition, name: table.name, arn: table.arn };
+  }
+
+  /** Looked up, so a missing table, or one the app cannot use, stops the preview. */
+  private originalTable(definition: TableDefinition, name: string): DeployedTable {
+    const found = aws.dynamodb.getTableOutput({ name }, { parent: this }).apply((table) => {
+      const problems = originalTableProblems(definition, table);
+      if (problems.length > 0) {
+        throw new Error(
+          `The original table ${name} cannot serve ${definition.id}:\n  ${problems.join('\n  ')}`,
+        );
+      }
+      return table;
+    });
+    return { definition, name: found.name, arn: found.arn };
   }
 }
 

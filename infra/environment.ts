@@ -14,6 +14,8 @@ export interface DeployedDependencies {
   readonly jobsFunctionName: string;
   /** The streaming endpoint's base URL, which `GET /` names as streaming_url. */
   readonly streamingUrl: pulumi.Input<string>;
+  /** Redis's AUTH token, a secret, when the stack names one. */
+  readonly redisPassword?: pulumi.Input<string>;
 }
 
 /** AWS_REGION is absent on purpose: Lambda sets it and refuses functions that try to. */
@@ -53,9 +55,17 @@ export function appEnvironment(
           [env.redisTls]: String(settings.redis.ssl),
         }
       : {}),
+    ...(deployed.redisPassword ? { [env.redisPassword]: deployed.redisPassword } : {}),
     [env.metricsEnabled]: 'true',
     [env.streamingUrl]: deployed.streamingUrl,
     [env.llmStreamTimeout]: String(settings.streaming.llmStreamTimeoutMs),
+    // Unset: no budget (the app's own default).
+    ...(settings.budgets.tenantMonthlyUsd === undefined
+      ? {}
+      : { [env.tenantMonthlyBudget]: String(settings.budgets.tenantMonthlyUsd) }),
+    ...(settings.budgets.userDailyUsd === undefined
+      ? {}
+      : { [env.userDailyBudget]: String(settings.budgets.userDailyUsd) }),
   };
 }
 

@@ -85,7 +85,8 @@ export class Monitoring extends pulumi.ComponentResource {
           alarmDescription: description,
           alarmActions: [topic.arn],
           okActions: [topic.arn],
-          // No data means nothing happened: no requests, no throttles, no errors.
+          // No data means nothing happened: no requests, no throttles, no errors. Expressions
+          // take each metric through FILL(…, 0), so one quiet metric cannot hide another.
           treatMissingData: 'notBreaching',
           comparisonOperator: 'GreaterThanThreshold',
           evaluationPeriods: 1,
@@ -112,7 +113,7 @@ export class Monitoring extends pulumi.ComponentResource {
           id: 'rate',
           label: '5xx % (0 below the minimum request count)',
           // A guarded division: no request, or too few to judge, is a rate of 0.
-          expression: `IF(requests >= ${args.api5xxMinRequests}, 100 * errors / requests, 0)`,
+          expression: `IF(FILL(requests, 0) >= ${args.api5xxMinRequests}, 100 * FILL(errors, 0) / FILL(requests, 0), 0)`,
           returnData: true,
         },
       ],
@@ -228,7 +229,8 @@ export class Monitoring extends pulumi.ComponentResource {
             {
               id: 'lost',
               label: 'Job events given up on',
-              expression: 'waiting + undelivered',
+              // DestinationDeliveryFailures reports only when a delivery fails.
+              expression: 'FILL(waiting, 0) + FILL(undelivered, 0)',
               returnData: true,
             },
           ],
@@ -239,7 +241,12 @@ export class Monitoring extends pulumi.ComponentResource {
         metricQueries: [
           appStat('input', 'LLMInputTokens', args.stage),
           appStat('output', 'LLMOutputTokens', args.stage),
-          { id: 'tokens', label: 'LLM tokens', expression: 'input + output', returnData: true },
+          {
+            id: 'tokens',
+            label: 'LLM tokens',
+            expression: 'FILL(input, 0) + FILL(output, 0)',
+            returnData: true,
+          },
         ],
         threshold: args.llmTokensPerHour,
       }),
@@ -338,8 +345,9 @@ function stat(
   return { id, metric: { namespace, metricName, dimensions, stat: 'Sum', period } };
 }
 
+/** Throttle metrics report only when a throttle happens: absent is 0, so the sum always exists. */
 function sumOf(id: string, label: string, metrics: Query[]): Query[] {
-  return [...metrics, { id, label, expression: 'SUM(METRICS())', returnData: true }];
+  return [...metrics, { id, label, expression: 'SUM(FILL(METRICS(), 0))', returnData: true }];
 }
 
 /** One of the app's own metrics, as the app writes it (app/src/observability/metrics.ts). */

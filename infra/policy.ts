@@ -18,10 +18,12 @@ export interface PolicyDocument {
 export interface ServicePolicyInputs {
   readonly region: string;
   readonly accountId: string;
-  /** Every table but the jobs table, with their indexes. */
+  /** Every table but the jobs and usage counters tables, with their indexes. */
   readonly tableArns: readonly string[];
   /** The jobs table: items by id, and its conversation index for an erasure. */
   readonly jobsTableArn: string;
+  /** The usage counters: added to, read a tenant's month at a time, a tenant's budget set. */
+  readonly usageCountersTableArn: string;
   readonly bucketArn: string;
   readonly secretArn: string;
   readonly logGroupArn: string;
@@ -48,6 +50,20 @@ export const jobsTableActions = [
   'dynamodb:BatchWriteItem',
 ];
 const jobsIndexes = tables.jobs.indexes.map((index) => index.name);
+
+/**
+ * What the usage counters' storage calls on their table (storage/usage-counters.ts): an add is
+ * an UpdateItem a counter item; a budget check one BatchGetItem; a tenant's month one Query; a
+ * tenant's own budget is read, put and deleted by key. It has no index, and nothing scans it.
+ */
+export const usageCountersTableActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
 
 export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
   const { region, accountId } = inputs;
@@ -84,10 +100,25 @@ export function servicePolicy(inputs: ServicePolicyInputs): PolicyDocument {
       Resource: jobsIndexes.map((index) => `${inputs.jobsTableArn}/index/${index}`),
     },
     {
+      Sid: 'UsageCounters',
+      Effect: 'Allow',
+      Action: usageCountersTableActions,
+      Resource: [inputs.usageCountersTableArn],
+    },
+    {
+      // The templates' history: the admin routes list a template's versions.
+      Sid: 'PromptTemplateHistory',
+      Effect: 'Allow',
+      Action: ['s3:ListBucketVersions'],
+      Resource: [inputs.bucketArn],
+    },
+    {
+      // Read the current or any version; publish and roll back (a copy) as a new version, with
+      // If-Match, which S3 allows with GetObject and PutObject together.
       Sid: 'PromptTemplates',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:ListBucket'],
-      Resource: [inputs.bucketArn, `${inputs.bucketArn}/*`],
+      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+      Resource: [`${inputs.bucketArn}/*`],
     },
     {
       Sid: 'JwtSecret',

@@ -1,5 +1,7 @@
 // The prompt-template bucket: private, versioned, encrypted, TLS-only, holding every file of
-// prompts/ under its path relative to that folder (coaching/core_values.yaml, ...).
+// prompts/ under its path relative to that folder (coaching/core_values.yaml, ...). Its object
+// versions are the templates' history, which admins change through the API; a deploy adds a
+// version only for a file that changed in the repository (see uploads below).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -87,10 +89,22 @@ export class PromptStore extends pulumi.ComponentResource {
           key,
           source: new pulumi.asset.FileAsset(file),
           contentType: contentTypeOf(key),
-          // Content-addressed: a changed template is a changed resource in the plan.
+          // The repository file's hash is the only input that changes: the object is uploaded
+          // (a new current version) when the file changed, and a version an admin published
+          // is left alone, since the program's inputs are compared with its own last upload.
           sourceHash: sha256(readFileSync(file)),
+          metadata: { 'updated-by': 'deploy' },
         },
-        child,
+        {
+          ...child,
+          // A refresh reads an admin's version (its metadata) into the state; that is no reason
+          // to upload the repository's file again.
+          ignoreChanges: ['metadata'],
+          // Neither a destroy nor a file removed from prompts/ deletes a template's history
+          // (Pulumi's delete of an object in a versioned bucket removes every version); dev's
+          // bucket, with forceDestroy, still empties when the stack goes.
+          retainOnDelete: true,
+        },
       );
     }
 

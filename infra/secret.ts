@@ -5,11 +5,13 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 
 export interface JwtSecretArgs {
-  /** The secret's conventional name, `purposepath/jwt-secret/{stage}`. */
+  /** The name of a secret this stack generates, `purposepath/jwt-secret/{stage}{suffix}`. */
   readonly secretName: string;
+  /** The existing secret's conventional name, `purposepath/jwt-secret/{stage}` (the original's). */
+  readonly existingName: string;
   /** Use this existing secret. */
   readonly existingArn?: string;
-  /** Without an ARN: generate a secret (true) or find the existing one by `secretName`. */
+  /** Without an ARN: generate a secret (true) or find the existing one by `existingName`. */
   readonly generate: boolean;
   readonly protect: boolean;
 }
@@ -25,7 +27,7 @@ export class JwtSecret extends pulumi.ComponentResource {
     } else {
       // Looked up rather than trusted, so a mistyped ARN or name fails the preview instead of
       // every request after the deploy.
-      const lookup = args.existingArn ? { arn: args.existingArn } : { name: args.secretName };
+      const lookup = args.existingArn ? { arn: args.existingArn } : { name: args.existingName };
       this.arn = aws.secretsmanager.getSecretOutput(lookup, { parent: this }).arn;
     }
     this.registerOutputs({ arn: this.arn });

@@ -1,9 +1,9 @@
 // The API itself: its image in ECR, the Lambda function that runs it, that function's log
 // group and its least-privilege role.
 import * as aws from '@pulumi/aws';
-import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import type { Architecture } from './config';
+import { ecrImage } from './image';
 import { functionArn } from './jobs';
 import { servicePolicy } from './policy';
 
@@ -36,6 +36,7 @@ export interface CoachingServiceArgs {
     readonly accountId: pulumi.Input<string>;
     readonly tableArns: pulumi.Input<string>[];
     readonly jobsTableArn: pulumi.Input<string>;
+    readonly usageCountersTableArn: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
     readonly failedJobQueueArn: pulumi.Input<string>;
@@ -43,7 +44,7 @@ export interface CoachingServiceArgs {
   };
 }
 
-const lambdaPlatforms: Record<Architecture, string> = {
+const lambdaPlatforms: Record<Architecture, 'linux/amd64' | 'linux/arm64'> = {
   x86_64: 'linux/amd64',
   arm64: 'linux/arm64',
 };
@@ -78,24 +79,24 @@ export class CoachingService extends pulumi.ComponentResource {
       { repository: repository.name, policy: JSON.stringify(imageLifecycle(args.imagesKept)) },
       child,
     );
-    // A pinned digest runs an image the repository already holds, with no build; otherwise one
-    // single-platform image is built: Lambda refuses manifest lists and attestation manifests,
-    // which is what a multi-platform buildx build pushes.
+    // A pinned digest runs an image the repository already holds, with no build; the images
+    // built before it stay in the repository (image.ts).
     const imageUri = args.imageDigest
       ? pulumi.interpolate`${repository.repositoryUrl}@${args.imageDigest}`
-      : new awsx.ecr.Image(
+      : ecrImage(
           `${name}-image`,
           {
             repositoryUrl: repository.repositoryUrl,
+            registryId: repository.registryId,
             context: args.image.context,
             dockerfile: args.image.dockerfile,
             platform: lambdaPlatforms[args.architecture],
             // The runtime sizes Node's heap flags from the memory, and V8 takes the image's
             // code cache only under the flags it was made with (app/Dockerfile).
-            args: { FUNCTION_MEMORY_MB: String(args.memorySize) },
+            buildArgs: { FUNCTION_MEMORY_MB: String(args.memorySize) },
           },
           child,
-        ).imageUri;
+        );
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -126,44 +127,28 @@ export class CoachingService extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([
-            access.region,
-            access.accountId,
-            pulumi.all(access.tableArns),
-            access.bucketArn,
-            access.secretArn,
-            logGroup.arn,
-            access.failedJobQueueArn,
-            access.jobsTableArn,
-          ])
-          .apply(
-            ([
-              region,
-              accountId,
-              tableArns,
-              bucketArn,
-              secretArn,
-              logGroupArn,
-              failedJobQueueArn,
-              jobsTableArn,
-            ]) =>
-              JSON.stringify(
-                servicePolicy({
-                  region,
-                  accountId,
-                  tableArns,
-                  jobsTableArn,
-                  bucketArn,
-                  secretArn,
-                  logGroupArn,
-                  // Built from the name, not read from the function: the function waits for this
-                  // policy, so it cannot also be an input to it.
-                  functionArn: functionArn(region, accountId, args.name),
-                  failedJobQueueArn,
-                  allowedModels: access.allowedModels,
-                  vpc: args.vpc,
-                }),
-              ),
+          .output({
+            region: access.region,
+            accountId: access.accountId,
+            tableArns: access.tableArns,
+            jobsTableArn: access.jobsTableArn,
+            usageCountersTableArn: access.usageCountersTableArn,
+            bucketArn: access.bucketArn,
+            secretArn: access.secretArn,
+            logGroupArn: logGroup.arn,
+            failedJobQueueArn: access.failedJobQueueArn,
+          })
+          .apply((arns) =>
+            JSON.stringify(
+              servicePolicy({
+                ...arns,
+                // Built from the name, not read from the function: the function waits for this
+                // policy, so it cannot also be an input to it.
+                functionArn: functionArn(arns.region, arns.accountId, args.name),
+                allowedModels: access.allowedModels,
+                vpc: args.vpc,
+              }),
+            ),
           ),
       },
       child,

@@ -35,6 +35,9 @@ export function responseStreamingUri(region: string, functionArn: string): strin
   return `arn:aws:apigateway:${region}:lambda:path/2021-11-15/functions/${functionArn}/response-streaming-invocations`;
 }
 
+/** IAM completes a name prefix with a unique suffix, within its 64 characters. */
+export const logsRolePrefix = 'purposepath-apigateway-logs-';
+
 /** The managed policy API Gateway's logging role needs (AWS's own, nothing wider). */
 const pushToCloudWatchLogs =
   'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
@@ -190,14 +193,15 @@ export class StreamingApi extends pulumi.ComponentResource {
 
   /**
    * The region's API Gateway CloudWatch Logs role, an account-wide setting. Kept when this
-   * stack is destroyed: other stacks' access logs in the region depend on it.
+   * stack is destroyed: other stacks' access logs in the region depend on it. So the role has
+   * no fixed name: a kept one would hold it, and the stack could not be created again.
    */
   private logsRole(name: string): aws.apigateway.Account {
     const keep = { parent: this, retainOnDelete: true };
     const role = new aws.iam.Role(
       `${name}-logs-role`,
       {
-        name: pulumi.interpolate`${this.api.name}-logs`,
+        namePrefix: logsRolePrefix,
         assumeRolePolicy: JSON.stringify({
           Version: '2012-10-17',
           Statement: [

@@ -1,7 +1,7 @@
 // What AWS refuses that Pulumi's mocks accept: the offline plan applies these rules to every
 // planned resource (API Gateway routes and integrations, CloudWatch alarms, Lambda functions and
 // their asynchronous-invocation settings, SQS queues, the streaming function's budget against
-// its timeouts), so a value the
+// its timeouts, kept resources' names), so a value the
 // service would reject at `pulumi up` fails `npm test` instead. A problem names the resource
 // and the value.
 
@@ -10,6 +10,8 @@ export interface PlannedInputs {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
+  /** Left in place when the stack goes (retainOnDelete). */
+  readonly retainOnDelete?: boolean;
 }
 
 type Rule = (resources: readonly PlannedInputs[]) => string[];
@@ -147,8 +149,34 @@ export function alarmProblems(inputs: Record<string, unknown>): string[] {
 
 const alarmRule: Rule = (resources) =>
   ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').flatMap((alarm) =>
-    alarmProblems(alarm.inputs).map((problem) => `${alarm.name}: ${problem}`),
+    [...alarmProblems(alarm.inputs), ...missingDataProblems(alarm.inputs)].map(
+      (problem) => `${alarm.name}: ${problem}`,
+    ),
   );
+
+// CloudWatch accepts an expression over metrics that report only when something happens (a
+// throttle, a failed delivery), but where one of them has no data point the expression has
+// none either, and treatMissingData then reads "nothing happened": `waiting + undelivered` stays
+// OK while messages wait. So an alarm's expression takes each metric through FILL(…, 0).
+export function missingDataProblems(inputs: Record<string, unknown>): string[] {
+  const queries = (inputs.metricQueries as MetricQuery[] | undefined) ?? [];
+  const metricIds = queries.filter((q) => q.metric).map((q) => String(q.id));
+  return queries
+    .filter((q) => q.expression)
+    .flatMap((query) => {
+      const expression = String(query.expression);
+      const unfilled = [...metricIds, 'METRICS()'].filter((id) => {
+        const pattern = id === 'METRICS()' ? 'METRICS\\(\\)' : `\\b${id}\\b`;
+        const uses = expression.match(new RegExp(pattern, 'g'))?.length ?? 0;
+        const filled = expression.match(new RegExp(`FILL\\(\\s*${pattern}\\s*,`, 'g'))?.length ?? 0;
+        return uses > filled;
+      });
+      return unfilled.map(
+        (id) =>
+          `expression ${expression} reads ${id} outside FILL(${id}, 0): a missing data point makes the whole expression missing`,
+      );
+    });
+}
 
 // Lambda CreateFunction: log-level filters only with the JSON log format, from Lambda's own
 // levels; environment variables are at most 4 KB together and never one Lambda reserves; the
@@ -426,7 +454,19 @@ export const apiMappingRule: Rule = (resources) => {
   return problems;
 };
 
+// A resource kept when the stack goes (retainOnDelete) still holds its name: with a fixed one,
+// creating the stack again fails (IAM EntityAlreadyExists, and the like). Kept resources take a
+// name prefix, which AWS completes with a unique ending, or none.
+export const retainedNameRule: Rule = (resources) =>
+  resources
+    .filter((r) => r.retainOnDelete === true && typeof r.inputs.name === 'string')
+    .map(
+      (r) =>
+        `${r.name}: kept on destroy under the fixed name ${String(r.inputs.name)}, so the stack could not be created again; use a name prefix`,
+    );
+
 const rules: readonly Rule[] = [
+  retainedNameRule,
   apiMappingRule,
   routeRule,
   alarmRule,

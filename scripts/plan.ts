@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import buildStack from '../index';
 import { assertAwsAccepts } from './aws-rules';
+import { describeOriginalTable } from './original-stack';
 import { readStackConfigFiles } from './stack-config';
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -28,6 +29,8 @@ export interface PlannedResource {
   readonly protect: boolean;
   /** Left in place (not deleted) when the stack goes or replaces it. */
   readonly retainOnDelete?: boolean;
+  /** Inputs whose change in the state (a refresh) is no reason to update the resource. */
+  readonly ignoreChanges?: readonly string[];
 }
 
 export interface StackPlan {
@@ -35,6 +38,8 @@ export interface StackPlan {
   readonly region: string;
   readonly config: Record<string, unknown>;
   readonly resources: PlannedResource[];
+  /** The provider calls (invoke tokens) the program made, sorted. */
+  readonly invokes: string[];
   readonly outputs: Record<string, unknown>;
 }
 
@@ -69,7 +74,13 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     protect: boolean;
   }[] = [];
   const registrations = new Map<string, RegisteredOptions>();
-  await pulumi.runtime.setMocks(mockProviders(region, recorded), project, options.stack, false);
+  const invokes = new Set<string>();
+  await pulumi.runtime.setMocks(
+    mockProviders(region, recorded, invokes),
+    project,
+    options.stack,
+    false,
+  );
   captureResourceOptions(registrations);
 
   const result = await buildStack();
@@ -78,7 +89,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const resources: PlannedResource[] = [];
   for (const resource of recorded) {
-    const { parent, provider, protect, retainOnDelete } = registrations.get(
+    const { parent, provider, protect, retainOnDelete, ignoreChanges } = registrations.get(
       `${resource.type}::${resource.name}`,
     ) ?? { protect: false };
     resources.push({
@@ -89,6 +100,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       ...(provider ? { provider } : {}),
       protect,
       ...(retainOnDelete ? { retainOnDelete } : {}),
+      ...(ignoreChanges?.length ? { ignoreChanges } : {}),
     });
   }
   // The mocks accept anything; the services do not.
@@ -98,13 +110,23 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     region,
     config,
     resources: resources.sort(byTypeThenName),
+    invokes: [...invokes].sort(),
     outputs: (await normalize(outputs)) as Record<string, unknown>,
   };
 }
 
-/** The committed plan: `{type, name, inputs}` per resource, in a stable order. */
+/**
+ * The committed plan: `{type, name, inputs}` per resource, in a stable order, with `protect` and
+ * `retainOnDelete` where set, so a review sees a resource lose its protection.
+ */
 export function planJson(plan: StackPlan): string {
-  const resources = plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
+  const resources = plan.resources.map(({ type, name, inputs, protect, retainOnDelete }) => ({
+    type,
+    name,
+    ...(protect ? { protect } : {}),
+    ...(retainOnDelete ? { retainOnDelete } : {}),
+    inputs,
+  }));
   return `${JSON.stringify(resources, null, 2)}\n`;
 }
 
@@ -121,14 +143,28 @@ function configString(value: unknown): string {
 type Recorder = { type: string; name: string; inputs: unknown }[];
 
 /** Answers resource registrations and provider calls the way AWS would shape them. */
-function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks {
+function mockProviders(
+  region: string,
+  recorded: Recorder,
+  invokes: Set<string>,
+): pulumi.runtime.Mocks {
   const account = mockAccountId;
   return {
     newResource(args) {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
       const inputs = args.inputs as Record<string, unknown>;
+      // A name prefix gets a unique ending, as AWS gives one (IAM: 26 characters).
+      const prefixed =
+        typeof inputs.namePrefix === 'string'
+          ? `${inputs.namePrefix}${shortHash(args.name)}`
+          : undefined;
       const physical = String(
-        inputs.name ?? inputs.bucket ?? inputs.dashboardName ?? inputs.domainName ?? args.name,
+        inputs.name ??
+          prefixed ??
+          inputs.bucket ??
+          inputs.dashboardName ??
+          inputs.domainName ??
+          args.name,
       );
       const id = shortHash(`${args.type}/${physical}`);
       const state = {
@@ -138,6 +174,7 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
       return { id: stateId(args.type, physical, id), state };
     },
     call(args) {
+      invokes.add(args.token);
       const inputs = args.inputs as Record<string, string | undefined>;
       switch (args.token) {
         case 'aws:index/getCallerIdentity:getCallerIdentity':
@@ -161,6 +198,15 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             inputs.arn ?? `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
           return { arn, id: arn, name };
         }
+        case 'aws:secretsmanager/getSecretVersion:getSecretVersion': {
+          const arn = inputs.secretId ?? '';
+          return {
+            arn,
+            id: arn,
+            versionId: 'v1',
+            secretString: '{"password":"offline-plan-redis"}',
+          };
+        }
         case 'aws:apigateway/getDomainName:getDomainName': {
           // A shared regional domain, as API Gateway describes one that already exists.
           const domainName = inputs.domainName ?? '';
@@ -175,6 +221,17 @@ function mockProviders(region: string, recorded: Recorder): pulumi.runtime.Mocks
             securityPolicy: 'TLS_1_2',
           };
         }
+        case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
+          return {
+            id: region,
+            proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
+            userName: 'AWS',
+            password: 'offline-plan-token',
+            authorizationToken: 'offline-plan-token',
+            expiresAt: '2030-01-01T00:00:00Z',
+          };
+        case 'aws:dynamodb/getTable:getTable':
+          return describeOriginalTable(inputs.name ?? '', region, account);
         case 'aws:route53/getZone:getZone':
           return {
             zoneId: `Z${shortHash(inputs.name ?? '').toUpperCase()}`,
@@ -219,14 +276,15 @@ function computedOutputs(
     case 'aws:ecr/repository:Repository':
       return {
         arn: arn('ecr', `repository/${name}`),
+        registryId: account,
         repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
       };
-    case 'awsx:ecr:Image':
-      return { imageUri: `${String(inputs.repositoryUrl)}@sha256:${'0'.repeat(64)}` };
+    case 'docker-build:index:Image':
+      return { digest: `sha256:${'0'.repeat(64)}` };
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { arn: arn('logs', `log-group:${name}`) };
     case 'aws:iam/role:Role':
-      return { arn: arn('iam', `role/${name}`, `:${account}`) };
+      return { arn: arn('iam', `role/${name}`, `:${account}`), name };
     case 'aws:lambda/function:Function': {
       const functionArn = arn('lambda', `function:${name}`);
       return {
@@ -285,6 +343,7 @@ interface RegisteredOptions {
   readonly provider?: string;
   readonly protect: boolean;
   readonly retainOnDelete?: boolean;
+  readonly ignoreChanges?: readonly string[];
 }
 
 /** The last part of a URN, or of a provider reference (`urn::id`): the logical name. */
@@ -307,6 +366,7 @@ function captureResourceOptions(options: Map<string, RegisteredOptions>): void {
       ...(provider ? { provider: logicalName(provider, true) } : {}),
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return register(req, callback);
   };
@@ -319,6 +379,7 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 
 async function resolve(value: unknown): Promise<unknown> {

@@ -1,6 +1,7 @@
 // `npm run token -- --user u1 --tenant t1`: prints a bearer token the local server accepts
 // (signed with JWT_SECRET, or the generated secret kept under the data folder), or, on request,
 // one it refuses: expired, without a claim, with claims of your choosing, or another secret.
+import '../app/src/local/supported-node.js';
 import { SignJWT } from 'jose';
 import { loadConfig, withDotEnv } from '../app/src/config.js';
 import { secretFromValue } from '../app/src/auth/jwt.js';

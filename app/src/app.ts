@@ -6,6 +6,8 @@ import type { Analyses } from './analysis/analysis-use-cases.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
+import { adminDocs, adminRoutes } from './http/admin-routes.js';
+import type { PromptAdmin } from './prompts/prompt-admin.js';
 import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
 import { jobDocs, jobRoutes } from './http/job-routes.js';
@@ -36,6 +38,7 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Suggestions } from './suggestions/suggest-onboarding.js';
 import type { Jobs } from './jobs/job-use-cases.js';
+import type { Budgets } from './budgets/budgets.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -46,8 +49,11 @@ export interface AppDeps {
   readonly analyses: Analyses;
   readonly suggestions: Suggestions;
   readonly jobs: Jobs;
+  readonly budgets: Budgets;
   readonly checks: HealthChecks;
   readonly rateLimiters: RateLimiters;
+  /** The prompt templates' admin use cases, loaded on first use. */
+  readonly promptAdmin: () => Promise<PromptAdmin>;
   /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
   readonly keepAliveMs?: number;
 }
@@ -127,13 +133,21 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     guard,
   });
   const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
+  const admin = adminRoutes({
+    budgets: deps.budgets,
+    prefix: config.apiPrefix,
+    maxBodyBytes: config.maxBodyBytes,
+    guard,
+    logger,
+  });
   const docs = docsRoutes({
     prefix: config.apiPrefix,
     contributions: [systemDocs, conversationDocs, analysisDocs, jobDocs, suggestionDocs],
+    lazyContributions: [adminDocs],
   });
   // One router holds every route, so a request's path is matched once (by the guard).
   const router = new Router<AppState>();
-  for (const routes of [system, conversations, analysis, jobs, suggestions, docs]) {
+  for (const routes of [system, conversations, analysis, jobs, suggestions, admin, docs]) {
     router.use(routes.routes());
   }
   const routes = routing(router, `${config.apiPrefix}/suggestions/`);
@@ -145,6 +159,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   for (const middleware of edge()) app.use(middleware);
   app.use(errorResponses(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
+  app.use(routes.match);
   app.use(
     corsPolicy({
       origins: config.corsOrigins,

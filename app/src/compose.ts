@@ -15,8 +15,10 @@ import { createOfflineProvider } from './llm/offline.js';
 import { createRateLimiters, type RateLimiters } from './http/rate-limit.js';
 import { noMetrics, type Metrics } from './observability/metrics.js';
 import { deferredEmfMetrics } from './observability/metrics-deferred.js';
-import { TemplateCatalog, type PromptSource } from './prompts/catalog.js';
-import { filePromptSource } from './prompts/file-source.js';
+import { TemplateCatalog } from './prompts/catalog.js';
+import type { PromptAdmin } from './prompts/prompt-admin.js';
+import type { PromptSource } from './prompts/prompt-store.js';
+import { promptStores, type PromptStores } from './prompts/prompt-stores.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
@@ -27,6 +29,9 @@ import { createInProcessDispatcher } from './jobs/in-process-dispatcher.js';
 import { createLambdaDispatcher } from './jobs/lambda-dispatcher.js';
 import { createJobs, type Jobs } from './jobs/job-use-cases.js';
 import { createJobRepository } from './storage/job-repository.js';
+import { createBudgets } from './budgets/budgets.js';
+import { meteredLlm } from './budgets/metered-llm.js';
+import { createUsageCounters } from './storage/usage-counters.js';
 
 export interface Overrides {
   readonly secretSource?: SecretSource;
@@ -36,6 +41,8 @@ export interface Overrides {
   readonly dynamo?: Dynamo;
   /** Where the image (or the checkout) keeps its copy of prompts/. */
   readonly promptsDir?: string;
+  /** Where the embedded prompt history is kept (the local server's data folder); unset, in memory. */
+  readonly promptHistoryDir?: string;
   /** Applied to every AWS SDK client built here (the Lambda entry's X-Ray tracing). */
   readonly instrument?: <C extends object>(client: C) => C;
   /** The use cases' clock (a test moves it past a lease's expiry). */
@@ -90,7 +97,7 @@ const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
  * The one rule for fixed local credentials: an endpoint override names a stand-in (dynalite,
- * DynamoDB Local, s3rver, a fake Bedrock), which accepts any key, when it is on this machine
+ * DynamoDB Local, an S3 stand-in, a fake Bedrock), which accepts any key, when it is on this machine
  * or the stage is not deployed. Everything else signs with AWS's default provider chain.
  */
 export function isStandIn(endpoint: string | undefined, deployed: boolean): boolean {
@@ -130,7 +137,7 @@ export function createLlm(
   const { llm } = config;
   switch (llm.provider) {
     case 'offline':
-      return createOfflineProvider();
+      return createOfflineProvider({ paceMs: llm.offlinePaceMs });
     case 'bedrock':
       return loadedOnFirstUse(
         'bedrock',
@@ -152,6 +159,7 @@ export function createLlm(
             allowedModels: llm.allowedModels,
             timeoutMs: llm.timeoutMs,
             streamTimeoutMs: llm.streamTimeoutMs,
+            promptCache: config.promptCache,
           });
         },
       );
@@ -174,31 +182,30 @@ export function createLlm(
   }
 }
 
-/** The bucket when one is configured (the image's prompts/ copy as fallback), else the folder. */
-function promptSources(config: Config, promptsDir: string, instrument: Instrument) {
-  const files = filePromptSource(promptsDir);
+/** The bucket's versions when one is configured, else the embedded history (prompt-stores.ts). */
+function promptStoresFor(
+  config: Config,
+  overrides: Overrides,
+  instrument: Instrument,
+): PromptStores {
   const bucket = config.prompts.bucket;
-  if (!bucket) return { source: files };
-  // The S3 client is loaded with the first template read, not at start-up.
-  let s3: Promise<PromptSource> | undefined;
-  const source = () =>
-    (s3 ??= import('./prompts/s3-source.js').then(({ createS3Client, s3PromptSource }) =>
-      s3PromptSource(
-        instrument(
-          createS3Client({
-            region: config.region,
-            endpoint: config.prompts.s3Endpoint,
-            localCredentials: isStandIn(config.prompts.s3Endpoint, config.deployed),
-          }),
-        ),
-        bucket,
-      ),
-    ));
-  const lazy: PromptSource = {
-    name: `s3://${bucket}`,
-    read: async (key, etag) => (await source()).read(key, etag),
-  };
-  return { source: lazy, fallback: files };
+  return promptStores({
+    promptsDir: config.prompts.dir ?? overrides.promptsDir ?? 'prompts',
+    bucket,
+    historyDir: overrides.promptHistoryDir,
+    s3Client: bucket
+      ? async () => {
+          const { createS3Client } = await import('./prompts/s3-source.js');
+          return instrument(
+            createS3Client({
+              region: config.region,
+              endpoint: config.prompts.s3Endpoint,
+              localCredentials: isStandIn(config.prompts.s3Endpoint, config.deployed),
+            }),
+          );
+        }
+      : undefined,
+  });
 }
 
 /**
@@ -280,18 +287,32 @@ export function composeDependencies(
       localCredentials: isStandIn(config.dynamodbEndpoint, config.deployed),
     });
   instrument(dynamo.client);
-  const promptsDir = config.prompts.dir ?? overrides.promptsDir ?? 'prompts';
+  const stores = promptStoresFor(config, overrides, instrument);
+  // Templates naming a model outside the allowed list are refused where models are chosen by id.
+  const rules = {
+    allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
+  };
   const templates = new TemplateCatalog({
-    ...(overrides.promptSource
-      ? { source: overrides.promptSource }
-      : promptSources(config, promptsDir, instrument)),
+    ...(overrides.promptSource ? { source: overrides.promptSource } : stores),
     logger,
     cacheMs: config.prompts.cacheSeconds * 1000,
-    allowedModels: config.llm.provider === 'bedrock' ? config.llm.allowedModels : undefined,
+    rules,
   });
-  const llm = overrides.llm ?? createLlm(config, instrument);
+  let promptAdmin: Promise<PromptAdmin> | undefined;
   const metrics = overrides.metrics ?? metricsFor(config);
   const now = overrides.now ?? (() => new Date());
+  const budgets = createBudgets({
+    counters: createUsageCounters(dynamo, config.tables.usageCounters),
+    defaults: config.budgets,
+    metrics,
+    logger,
+    now,
+  });
+  // Every model call, whichever feature makes it, adds its spend to the counters as it finishes.
+  const llm = meteredLlm(overrides.llm ?? createLlm(config, instrument), budgets.recordSpend, {
+    logger,
+    now,
+  });
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
@@ -334,6 +355,7 @@ export function composeDependencies(
     repository: analysisRepository,
     templates,
     llm,
+    budgets,
     jobs: jobs.analysisJobs,
     metrics,
     logger,
@@ -343,6 +365,7 @@ export function composeDependencies(
     repository: analysisRepository,
     templates,
     llm,
+    budgets,
     metrics,
     logger,
     now,
@@ -361,7 +384,14 @@ export function composeDependencies(
     analyses,
     suggestions,
     jobs,
+    budgets,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
+    // The admin use cases and the history's adapter load with the first admin call.
+    promptAdmin: () =>
+      (promptAdmin ??= Promise.all([import('./prompts/prompt-admin.js'), stores.history()]).then(
+        ([{ createPromptAdmin }, history]) =>
+          createPromptAdmin({ history, rules, changed: (key) => templates.forget(key) }),
+      )),
     keepAliveMs: overrides.keepAliveMs,
     checks: {
       database: async () => {
@@ -384,6 +414,7 @@ export function composeDependencies(
       },
       llm: () => llm.check(),
       storage: () => templates.check(),
+      warnings: () => templates.warnings(),
     },
   };
 }

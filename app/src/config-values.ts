@@ -1,7 +1,8 @@
 // The shapes of the environment's values, for config.ts: yes-or-no, whole numbers, optional
 // text, comma lists, URLs, and CORS origins written as a browser sends them (each wrong entry
-// said with its fix). Values only: config.ts alone reads the environment.
+// said with its fix, by cors-origins.ts). Values only: config.ts alone reads the environment.
 import { z } from 'zod';
+import { originProblem } from './cors-origins.js';
 
 export const boolText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -23,30 +24,6 @@ export const commaList = z.string().transform((v) =>
 );
 
 export const url = z.url({ message: 'expected a URL' });
-
-/** What is wrong with one CORS_ORIGINS entry, said with the fix; undefined when it is fine. */
-function originProblem(entry: string): string | undefined {
-  if (entry === '*') {
-    return '"*" is refused: credentials are allowed, and browsers refuse a wildcard with them; list each origin, e.g. http://localhost:5173';
-  }
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-    return `"${entry}" has no scheme: write http://${entry} (or https://${entry})`;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(entry);
-  } catch {
-    return `"${entry}" is not an origin such as http://localhost:5173`;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return `"${entry}" is not an http:// or https:// origin`;
-  }
-  if (parsed.origin === entry) return undefined;
-  const extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
-  return extra || entry.endsWith('/')
-    ? `"${entry}" has a path or a trailing slash, which a browser's Origin never has: write ${parsed.origin}`
-    : `"${entry}" is not written the way a browser sends it: write ${parsed.origin}`;
-}
 
 export const originList = commaList.superRefine((origins, ctx) => {
   for (const origin of origins) {

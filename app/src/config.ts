@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { budgetEnv, budgetSettings, type BudgetConfig } from './budget-settings.js';
 import {
   boolText,
   commaList,
@@ -10,7 +11,7 @@ import {
   positiveInt,
   url,
 } from './config-values.js';
-import { tables, tableName, type TableId } from './storage/tables.js';
+import { tableList, tables, tableName, type TableId } from './storage/tables.js';
 
 const deployedStages = ['dev', 'staging', 'prod'];
 
@@ -46,17 +47,13 @@ const envSchema = z.object({
     .default('coaching'),
   AWS_REGION: z.string().trim().min(1).default('us-east-1'),
   NAME_SUFFIX: z.string().default('-v2'),
-  CONVERSATIONS_TABLE: optionalText,
-  MESSAGES_TABLE: optionalText,
-  COACHING_SESSIONS_TABLE: optionalText,
-  ANALYSES_TABLE: optionalText,
-  RATE_LIMIT_TABLE: optionalText,
-  JOBS_TABLE: optionalText,
+  // CONVERSATIONS_TABLE, …: each table definition's variable (unset: the stage's own name).
+  ...Object.fromEntries(tableList.map((def) => [def.envVar, optionalText])),
   DYNAMODB_ENDPOINT: url.optional(),
   PROMPTS_S3_BUCKET: optionalText,
   S3_ENDPOINT: url.optional(),
   PROMPTS_DIR: optionalText,
-  PROMPT_CACHE_SECONDS: positiveInt.default(300),
+  PROMPT_CACHE_SECONDS: positiveInt.default(30),
   JWT_SECRET: optionalText,
   JWT_SECRET_ARN: optionalText,
   SECRETS_MANAGER_ENDPOINT: url.optional(),
@@ -89,6 +86,8 @@ const envSchema = z.object({
   // A job's model budget (Prefer: respond-async): past API Gateway's 30 s, within the function's.
   LLM_ASYNC_TIMEOUT_MS: positiveInt.default(120_000),
   LLM_MAX_ATTEMPTS: positiveInt.max(5, 'expected at most 5').default(3),
+  // The offline coach's pause before each streamed word; unset: 40 under npm run dev, else 0.
+  OFFLINE_STREAM_PACE_MS: z.coerce.number().int().min(0).max(1000).optional(),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int()
@@ -119,6 +118,7 @@ const envSchema = z.object({
   METRICS_ENABLED: boolText.optional(),
   // The local server's jobs running at once; the rest wait their turn.
   JOBS_CONCURRENCY: positiveInt.max(64, 'expected at most 64').default(4),
+  ...budgetEnv,
 });
 
 export type LlmProviderName = 'bedrock' | 'openai' | 'offline';
@@ -128,7 +128,7 @@ export interface RateLimit {
   readonly windowSeconds: number;
 }
 
-export interface Config {
+export interface Config extends BudgetConfig {
   readonly stage: string;
   readonly deployed: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -170,6 +170,7 @@ export interface Config {
     readonly asyncTimeoutMs: number;
     /** Attempts per model call (the first included) before a transient failure is a 503. */
     readonly maxAttempts: number;
+    readonly offlinePaceMs: number; // OFFLINE_STREAM_PACE_MS
     readonly openai: {
       readonly baseUrl?: string;
       readonly apiKey?: string;
@@ -334,6 +335,7 @@ export function loadConfig(
       streamTimeoutMs: e.LLM_STREAM_TIMEOUT_MS,
       asyncTimeoutMs: e.LLM_ASYNC_TIMEOUT_MS,
       maxAttempts: e.LLM_MAX_ATTEMPTS,
+      offlinePaceMs: e.OFFLINE_STREAM_PACE_MS ?? (options.dev ? 40 : 0),
       openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL },
     },
     streamingUrl: e.STREAMING_URL?.replace(/\/+$/, ''),
@@ -356,5 +358,6 @@ export function loadConfig(
       lambdaEndpoint: e.LAMBDA_ENDPOINT,
       functionName: e.JOBS_FUNCTION_NAME,
     },
+    ...budgetSettings(e),
   };
 }

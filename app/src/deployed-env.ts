@@ -20,9 +20,12 @@ export const deployedEnv = {
   rateLimitStore: 'RATE_LIMIT_STORE',
   redisEndpoint: 'REDIS_CLUSTER_ENDPOINT',
   redisTls: 'REDIS_SSL',
+  redisPassword: 'REDIS_PASSWORD',
   metricsEnabled: 'METRICS_ENABLED',
   streamingUrl: 'STREAMING_URL',
   llmStreamTimeout: 'LLM_STREAM_TIMEOUT_MS',
+  tenantMonthlyBudget: 'TENANT_MONTHLY_BUDGET_USD',
+  userDailyBudget: 'USER_DAILY_BUDGET_USD',
 } as const;
 
 export type DeployedEnvName = (typeof deployedEnv)[keyof typeof deployedEnv];

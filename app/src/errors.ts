@@ -44,6 +44,13 @@ export class PermissionDeniedError extends AppError {
   }
 }
 
+/** A valid token without the role a route needs; the message names the role. */
+export class MissingRoleError extends AppError {
+  constructor(roles: readonly string[]) {
+    super(403, 'permission_denied', `This needs the ${roles.join(' or ')} role`);
+  }
+}
+
 export class ConversationNotFoundError extends AppError {
   constructor(conversationId: string) {
     super(404, 'conversation_not_found', `Conversation ${conversationId} not found`);
@@ -133,8 +140,69 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 
 export class ValidationError extends AppError {
-  constructor(readonly issues: readonly ValidationIssue[]) {
-    super(422, 'validation_error', issues[0]?.msg ?? 'Request validation failed');
+  constructor(
+    readonly issues: readonly ValidationIssue[],
+    code = 'validation_error',
+    message = issues[0]?.msg ?? 'Request validation failed',
+  ) {
+    super(422, code, message);
+  }
+}
+
+/** A prompt template the service could not use; each issue names the field or the line. */
+export class InvalidTemplateError extends ValidationError {
+  constructor(
+    readonly key: string,
+    issues: readonly ValidationIssue[],
+  ) {
+    super(
+      issues,
+      'invalid_template',
+      `Prompt template ${key} cannot be used: ${issues.map(describeIssue)[0] ?? 'invalid'}`,
+    );
+  }
+
+  /** The first problem, as health and a 503 name it. */
+  get firstProblem(): string {
+    return this.issues.map(describeIssue)[0] ?? 'invalid';
+  }
+}
+
+function describeIssue(issue: ValidationIssue): string {
+  return issue.loc.length > 0 ? `${issue.loc.join('.')}: ${issue.msg}` : issue.msg;
+}
+
+export class PromptNotFoundError extends AppError {
+  constructor(key: string) {
+    super(404, 'prompt_not_found', `Prompt template ${key} not found`);
+  }
+}
+
+export class VersionNotFoundError extends AppError {
+  constructor(key: string, versionId: string) {
+    super(404, 'version_not_found', `Prompt template ${key} has no version ${versionId}`);
+  }
+}
+
+/** An edit that started from a version that is no longer the current one. */
+export class PreconditionFailedError extends AppError {
+  constructor(key: string, currentVersionId: string) {
+    super(
+      412,
+      'precondition_failed',
+      `Prompt template ${key} has changed: its current version is ${currentVersionId}`,
+      { current_version_id: currentVersionId },
+    );
+  }
+}
+
+export class PreconditionRequiredError extends AppError {
+  constructor(key: string) {
+    super(
+      428,
+      'precondition_required',
+      `An edit of prompt template ${key} needs If-Match with the version it started from`,
+    );
   }
 }
 
@@ -167,6 +235,38 @@ export class RateLimitExceededError extends AppError {
   }
 }
 
+/** A tenant's monthly or a user's daily budget is spent: no model call until it resets. */
+export interface SpentBudget {
+  readonly scope: 'tenant' | 'user';
+  readonly limitUsd: number;
+  readonly spentUsd: number;
+  readonly resetsAt: Date;
+}
+
+export class QuotaExceededError extends AppError {
+  constructor(
+    readonly budget: SpentBudget,
+    retryAfterSeconds: number,
+  ) {
+    const which = budget.scope === 'tenant' ? 'organisation’s monthly' : 'daily';
+    super(
+      429,
+      'quota_exceeded',
+      `Your ${which} budget of $${budget.limitUsd.toFixed(2)} allows no more model calls until ${budget.resetsAt.toISOString()}.`,
+      {
+        retry_after: retryAfterSeconds,
+        quota: {
+          scope: budget.scope,
+          limit_usd: budget.limitUsd,
+          spent_usd: budget.spentUsd,
+          resets_at: budget.resetsAt.toISOString(),
+        },
+      },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}
+
 export class LlmBadResponseError extends AppError {
   constructor(
     readonly reason: string,
@@ -192,6 +292,17 @@ export class ServiceUnavailableError extends AppError {
       {},
       { 'Retry-After': String(retryAfterSeconds) },
     );
+  }
+}
+
+/** A template with no version the service can use: the detail names it and its problem. */
+export class PromptTemplateUnusableError extends ServiceUnavailableError {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super('prompt_store', 30, `${key}: ${problem}`);
+    this.message = `Prompt template ${key} cannot be used: ${problem}`;
   }
 }
 

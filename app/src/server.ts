@@ -1,6 +1,8 @@
 // Local entry: boots the embedded stack (dynalite on disk unless DYNAMODB_ENDPOINT is set,
 // prompts from prompts/, the offline model unless configured otherwise) and listens on
 // HOST:PORT. `npm start` and `npm run dev` (with --dev) run it; `.env` is read when present.
+// First, so that an unsupported Node is refused before anything that would fail obscurely.
+import './local/supported-node.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,12 @@ import { localJwtSecret } from './auth/local-secret.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { lockDataFolder } from './local/data-lock.js';
 import { trackRequests } from './local/in-flight.js';
+import { serverArguments } from './local/server-arguments.js';
+import {
+  unknownDotEnvSettings,
+  unknownSettingLine,
+  type UnknownSetting,
+} from './local/unknown-settings.js';
 import { listenProblem, StartupError } from './local/startup-error.js';
 import { logStorageCalls } from './local/storage-debug.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -25,6 +33,13 @@ import { ensureTables, startEmbeddedDynamo } from './storage/local-dynamo.js';
  * child that has not exited, and under the 10 s container runtimes give.
  */
 const STOP_GRACE_MS = 4000;
+
+/**
+ * One Ctrl-C can arrive twice within moments: from the terminal, and relayed by the parent that
+ * runs the server (`tsx watch` under npm run dev relays the signal it got too). Only a second
+ * signal later than this is a person asking to stop at once.
+ */
+const SAME_SIGNAL_MS = 1000;
 
 export interface StopReport {
   /** Requests that were in flight, or arrived on open connections, and finished. */
@@ -50,6 +65,8 @@ export interface LocalServer {
 export interface LocalServerOptions {
   /** `npm run dev`: any loopback origin passes CORS; refused in deployed stages. */
   readonly dev?: boolean;
+  /** Keys of `.env` the service does not read: one warning each at start. */
+  readonly unknownSettings?: readonly UnknownSetting[];
 }
 
 function localLogger(config: Config): Logger {
@@ -73,6 +90,9 @@ export async function startLocalServer(
 ): Promise<LocalServer> {
   const config = loadConfig(env, { dev: options.dev });
   const logger = localLogger(config);
+  for (const setting of options.unknownSettings ?? []) {
+    logger.warn({ event: 'unknown_setting', ...setting, hint: unknownSettingLine(setting) });
+  }
   // Undone in reverse order, on a failed start as on a stop.
   const teardown: (() => unknown)[] = [];
   const undo = async () => {
@@ -94,7 +114,12 @@ export async function startLocalServer(
     });
     teardown.push(() => dynamo.client.destroy());
     if (config.logLevel === 'debug') logStorageCalls(dynamo.client, logger);
-    await ensureTables(dynamo.client, config.tables).catch((error: Error) => {
+    await ensureTables(dynamo.client, config.tables, {
+      // Another store may take a while to create them (DynamoDB: seconds to a minute).
+      onCreated: (tables) => {
+        if (config.dynamodbEndpoint) logger.info({ event: 'tables_created', tables });
+      },
+    }).catch((error: Error) => {
       if (!config.dynamodbEndpoint) throw error;
       throw new StartupError(
         `DYNAMODB_ENDPOINT=${config.dynamodbEndpoint} does not answer (${error.name}: ${error.message}): start that store, or unset DYNAMODB_ENDPOINT to use the embedded one`,
@@ -109,6 +134,8 @@ export async function startLocalServer(
     const deps = composeDependencies({ ...config, dynamodbEndpoint: endpoint }, logger, {
       dynamo,
       secretSource,
+      // The prompt templates' history is kept beside the data, across restarts.
+      promptHistoryDir: path.join(config.dataDir, 'prompts'),
     });
     // This server runs its jobs itself: whatever a previous run left open can never finish.
     const abandoned = await deps.jobs.failUnfinished();
@@ -198,10 +225,13 @@ function banner(server: LocalServer): string {
 }
 
 async function main(): Promise<void> {
-  const dev = process.argv.includes('--dev');
   let server: LocalServer;
   try {
-    server = await startLocalServer(withDotEnv(), { dev });
+    const args = serverArguments(process.argv.slice(2));
+    server = await startLocalServer(
+      { ...withDotEnv(), ...args.settings },
+      { dev: args.dev, unknownSettings: unknownDotEnvSettings() },
+    );
   } catch (error) {
     const known = error instanceof ConfigError || error instanceof StartupError;
     const message = known
@@ -210,11 +240,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }
-  process.stdout.write(banner(server));
-  let stopping = false;
+  let stopping: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1); // a second Ctrl-C does not wait
-    stopping = true;
+    if (stopping) {
+      if (signal === stopping.signal && Date.now() - stopping.at < SAME_SIGNAL_MS) return;
+      process.exit(1); // a second Ctrl-C does not wait
+    }
+    stopping = { signal, at: Date.now() };
     void server.close(STOP_GRACE_MS, signal).then(
       () => {
         // Exit once what was logged has been written out (stdout may be an asynchronous pipe),
@@ -231,6 +263,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop); // the terminal it ran in was closed
+  // Only now: whoever waits for the banner may signal at once, and must find the handlers.
+  process.stdout.write(banner(server));
 }
 
 if (require.main === module) void main();

@@ -24,10 +24,8 @@ const analyses: Record<string, unknown> = {
   },
 };
 
-export async function countDynamoCalls(
-  env: NodeJS.ProcessEnv,
-  secret: string,
-): Promise<Record<string, number>> {
+/** The app on its own counted client: a token, and a way to count one request's calls. */
+async function countedApp(env: NodeJS.ProcessEnv, secret: string) {
   const config = loadConfig(env);
   const dynamo = createDynamo({
     region: config.region,
@@ -57,11 +55,47 @@ export async function countDynamoCalls(
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const bearer = await new SignJWT({ user_id: 'calls-user', tenant_id: 'calls-tenant' })
+  // A tenant admin, so the tenant's usage report is counted too (no other route reads roles).
+  const bearer = await new SignJWT({
+    user_id: 'calls-user',
+    tenant_id: 'calls-tenant',
+    roles: ['tenant_admin'],
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(secret));
+  return {
+    url,
+    bearer,
+    /** Sends one request; `counted` gets the DynamoDB calls it made. */
+    async send(
+      method: string,
+      path: string,
+      body?: unknown,
+      headers?: Record<string, string>,
+    ): Promise<{ answer: Record<string, unknown>; counted: number }> {
+      calls = 0;
+      const answer = await apiCall(url, method, path, bearer, body, headers);
+      return { answer, counted: calls };
+    },
+    async runWorker(jobId: string): Promise<number> {
+      calls = 0;
+      await worker(jobId);
+      return calls;
+    },
+    close() {
+      server.closeAllConnections();
+      server.close();
+      dynamo.client.destroy();
+    },
+  };
+}
 
+export async function countDynamoCalls(
+  env: NodeJS.ProcessEnv,
+  secret: string,
+): Promise<Record<string, number>> {
+  const app = await countedApp(env, secret);
   const counts: Record<string, number> = {};
   async function measure(
     name: string,
@@ -70,9 +104,8 @@ export async function countDynamoCalls(
     body?: unknown,
     headers?: Record<string, string>,
   ) {
-    calls = 0;
-    const answer = await apiCall(url, method, path, bearer, body, headers);
-    counts[name] = calls;
+    const { answer, counted } = await app.send(method, path, body, headers);
+    counts[name] = counted;
     return answer;
   }
   /** A job end to end: the 202, the worker's run, and one poll that reads the result. */
@@ -81,9 +114,7 @@ export async function countDynamoCalls(
       Prefer: 'respond-async',
     });
     const jobId = String(accepted.job_id);
-    calls = 0;
-    await worker(jobId);
-    counts[`${name}_worker`] = calls;
+    counts[`${name}_worker`] = await app.runWorker(jobId);
     const job = await measure(`${name}_poll`, 'GET', `/api/v1/jobs/${jobId}`);
     if (job.status !== 'succeeded') throw new Error(`${name} job ended ${String(job.status)}`);
     counts[`${name}_total`] =
@@ -127,10 +158,31 @@ export async function countDynamoCalls(
     await measure('analysis_get', 'GET', `/api/v1/analysis/${analysisId}`);
     await measureJob('job_analysis', '/api/v1/analysis/kpi', analyses.kpi);
     await measure('delete', 'DELETE', conversation);
-    return counts;
+    await measure('usage', 'GET', '/api/v1/usage');
+    await measure('admin_usage', 'GET', '/api/v1/admin/usage');
   } finally {
-    server.closeAllConnections();
-    server.close();
-    dynamo.client.destroy();
+    app.close();
   }
+  // The same turns with both budgets set (the check reads the counters before the model).
+  const budgeted = await countedApp(
+    { ...env, TENANT_MONTHLY_BUDGET_USD: '1000', USER_DAILY_BUDGET_USD: '100' },
+    secret,
+  );
+  try {
+    const created = await budgeted.send('POST', '/api/v1/conversations/initiate', {
+      topic: 'purpose',
+    });
+    const path = `/api/v1/conversations/${String(created.answer.conversation_id)}/message`;
+    for (let i = 0; i < 3; i++) {
+      const { counted } = await budgeted.send('POST', path, {
+        user_message: `Making things people keep matters to me (${i}).`,
+      });
+      counts.message_with_budgets = counted;
+    }
+    const { counted } = await budgeted.send('POST', '/api/v1/analysis/kpi', analyses.kpi);
+    counts.analysis_kpi_with_budgets = counted;
+  } finally {
+    budgeted.close();
+  }
+  return counts;
 }

@@ -31,25 +31,21 @@ import {
 } from '../../app/src/http/analysis-schemas.js';
 import { messageBody } from '../../app/src/http/message-route.js';
 import { onboardingSuggestionBody } from '../../app/src/http/suggestion-schemas.js';
-import {
-  coachingTemplateSchema,
-  suggestionTemplateSchema,
-  templateKeys,
-} from '../../app/src/prompts/template.js';
-import { parseTemplate } from '../../app/src/prompts/template-yaml.js';
+import { fileOf } from '../../app/src/prompts/prompt-keys.js';
+import { templateKeys } from '../../app/src/prompts/template.js';
+import { checkTemplate } from '../../app/src/prompts/template-check.js';
 import { offlineOnboardingSuggestion } from '../../app/src/suggestions/offline-suggestion.js';
 import { onboardingSuggestionOutput } from '../../app/src/suggestions/onboarding-suggestion.js';
 import { businessContext, textUpTo, word } from '../support/text-arbitraries.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
-const template = <T>(key: string, schema: z.ZodType<T>): T =>
-  parseTemplate(key, readFileSync(path.join(promptsDir, key), 'utf8'), schema);
-const coachingTemplates = coachingTopics.map((topic) =>
-  template(templateKeys.coaching(topic), coachingTemplateSchema),
-);
-const suggestionTemplate = template(
-  templateKeys.suggestion('onboarding'),
-  suggestionTemplateSchema,
+const coachingTemplates = coachingTopics.map((topic) => {
+  const key = `coaching/${topic}` as const;
+  return checkTemplate(key, readFileSync(path.join(promptsDir, fileOf(key)), 'utf8'));
+});
+const suggestionTemplate = checkTemplate(
+  'suggestions/onboarding',
+  readFileSync(path.join(promptsDir, fileOf(templateKeys.suggestion('onboarding'))), 'utf8'),
 );
 
 const RUNS = { numRuns: 150, seed: 1311 };

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { PromptSource } from '../../app/src/prompts/catalog.js';
+import { fileOf, type PromptKey } from '../../app/src/prompts/prompt-keys.js';
+import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { initiate, startApi } from '../support/harness.js';
 import { businessContext, firstCodePoints, textUpTo } from '../support/text-arbitraries.js';
 import { useApi } from '../support/fixtures.js';
@@ -15,11 +16,11 @@ import { useApi } from '../support/fixtures.js';
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 
 /** The files under prompts/, with one template's YAML rewritten. */
-function patchedPrompts(key: string, patch: (template: Record<string, unknown>) => void) {
+function patchedPrompts(key: PromptKey, patch: (template: Record<string, unknown>) => void) {
   const source: PromptSource = {
     name: 'patched-files',
     async read(wanted) {
-      const text = await readFile(path.join(promptsDir, wanted), 'utf8');
+      const text = await readFile(path.join(promptsDir, fileOf(wanted)), 'utf8');
       if (wanted !== key) return { text };
       const template = parseYaml(text) as Record<string, unknown>;
       patch(template);
@@ -121,7 +122,7 @@ describe('an offline answer that breaks its own schema', () => {
   it('when the template makes the suggestion longer than 2,000 characters, then it is 502 llm_bad_response in the legacy envelope', async () => {
     const api = await startApi({
       overrides: {
-        promptSource: patchedPrompts('suggestions/onboarding.yaml', (t) => {
+        promptSource: patchedPrompts('suggestions/onboarding', (t) => {
           (t.offline_openers as Record<string, string>).niche = 'Name it. '.repeat(250);
         }),
       },
@@ -142,7 +143,7 @@ describe('an offline answer that breaks its own schema', () => {
   it('when the template makes the coach’s reply longer than its schema allows, then the turn is 502 and nothing of it is stored', async () => {
     const api = await startApi({
       overrides: {
-        promptSource: patchedPrompts('coaching/core_values.yaml', (t) => {
+        promptSource: patchedPrompts('coaching/core_values', (t) => {
           const bank = t.question_bank as { questions: { question: string }[] }[];
           const first = bank[0]?.questions[0];
           if (first) first.question = `Why? ${'Tell me more. '.repeat(700)}`;

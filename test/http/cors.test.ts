@@ -68,10 +68,30 @@ describe('CORS and security headers', () => {
     ]);
   });
 
-  it('when OPTIONS is not a preflight, then it is a 405 in the envelope', async () => {
-    const response = await api.request('OPTIONS', '/api/v1/conversations/initiate');
-    expect(response.status).to.equal(405);
-    expect(response.body.error).to.equal('method_not_allowed');
+  it('when OPTIONS is not a preflight, then a known path answers 204 with Allow and no body', async () => {
+    for (const [path, allow] of [
+      ['/api/v1/conversations/initiate', 'POST, OPTIONS'],
+      ['/api/v1/conversations/conv_abc', 'HEAD, GET, DELETE, OPTIONS'],
+      ['/api/v1/health/live', 'HEAD, GET, OPTIONS'],
+    ] as const) {
+      const response = await api.request('OPTIONS', path);
+      expect(response.status, path).to.equal(204);
+      expect(response.headers.get('allow'), path).to.equal(allow);
+      expect(response.text, path).to.equal('');
+      expect(response.headers.get('x-request-id'), path).to.be.a('string');
+    }
+  });
+
+  it('when OPTIONS names a path that does not exist, then it is 404 not_found', async () => {
+    const response = await api.request('OPTIONS', '/api/v1/nothing-here');
+    expect(response.status).to.equal(404);
+    expect(response.body.error).to.equal('not_found');
+  });
+
+  it('when an allowed origin sends a preflight for a known path, then the answer carries Allow too', async () => {
+    const response = await preflight('https://app.example.com');
+    expect(response.status).to.equal(204);
+    expect(response.headers.get('allow')).to.equal('POST, OPTIONS');
   });
 
   it('when any JSON response goes out, then it carries the API security headers and, over plain HTTP, no HSTS', async () => {

@@ -60,6 +60,37 @@ describe('JSON bodies', () => {
     expect((await api.items('conversations')).length).to.equal(before);
   });
 
+  it('when the body is sent as another +json media type, then it is 415 and nothing is stored', async () => {
+    const before = (await api.items('conversations')).length;
+    for (const type of [
+      'application/vnd.api+json',
+      'application/ld+json',
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      'application/problem+json',
+    ]) {
+      const response = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        rawBody: '{"topic":"core_values"}',
+        headers: { 'Content-Type': type },
+      });
+      expect(response.status, type).to.equal(415);
+      expect(response.body.error, type).to.equal('unsupported_media_type');
+    }
+    expect((await api.items('conversations')).length).to.equal(before);
+  });
+
+  it('when the media type is application/json in any case, then it is read', async () => {
+    for (const type of ['APPLICATION/JSON', 'Application/Json; charset=UTF-8']) {
+      const response = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        rawBody: '{"topic":"core_values"}',
+        headers: { 'Content-Type': type },
+      });
+      expect(response.status, type).to.equal(201);
+    }
+  });
+
   it('when the body names UTF-8 in any spelling, then it is read', async () => {
     for (const charset of ['utf-8', 'UTF-8', 'utf8']) {
       const response = await api.request('POST', '/api/v1/conversations/initiate', {

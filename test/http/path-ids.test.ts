@@ -67,6 +67,8 @@ describe('path ids', () => {
     ['an encoded slash', 'conv_a%2Fb'],
     ['the analysis prefix', 'anls_abc'],
     ['non-ASCII letters', 'conv_%C3%A9t%C3%A9'],
+    ['an upper-case prefix', 'CONV_abc'],
+    ['a capitalised prefix', 'Conv_abc'],
   ] as const;
   for (const [label, id] of misfits) {
     it(`when a conversation id has ${label}, then every conversation route is 404 not_found`, async () => {
@@ -85,6 +87,17 @@ describe('path ids', () => {
       }
     });
   }
+
+  it('when an analysis or job id has an upper-case prefix, then it is 404 not_found, not a lookup', async () => {
+    for (const path of [
+      '/api/v1/analysis/ANLS_abc',
+      '/api/v1/analysis/Anls_abc',
+      '/api/v1/jobs/JOB_abc',
+      '/api/v1/jobs/Job_abc',
+    ]) {
+      expectNoRoute(await api.request('GET', path, { token }), path);
+    }
+  });
 
   it('when a conversation id of the wrong form comes without a token, then it is still 404: the route is decided before auth', async () => {
     expectNoRoute(await api.request('GET', '/api/v1/conversations/nope'), 'no token');

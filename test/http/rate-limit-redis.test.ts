@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { userLimitKey } from '../../app/src/http/rate-limit.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { startChild, stopChild } from '../support/child-processes.js';
 import { startApi } from '../support/harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,7 +28,7 @@ async function freePort(): Promise<number> {
   before(async function () {
     this.timeout(10_000);
     port = await freePort();
-    redis = spawn(
+    redis = startChild(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       {
@@ -35,6 +36,7 @@ async function freePort(): Promise<number> {
       },
     );
     const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 });
+    probe.on('error', () => undefined); // refused until the server listens: that is the wait
     for (let i = 0; i < 50; i++) {
       if (
         await probe.connect().then(
@@ -47,9 +49,7 @@ async function freePort(): Promise<number> {
     }
     await probe.quit();
   });
-  after(() => {
-    redis.kill('SIGTERM');
-  });
+  after(() => stopChild(redis));
 
   it('when two instances share REDIS_CLUSTER_ENDPOINT, then the limit holds across both and the counters live in Redis', async () => {
     const embedded = await startEmbeddedDynamo();

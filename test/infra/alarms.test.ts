@@ -21,6 +21,17 @@ interface Query {
   metric?: { namespace: string; metricName: string; dimensions: Record<string, string> };
 }
 
+interface Widget {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: { title: string };
+}
+
+/** A quiet minute has no 5xx data point: FILL makes it 0, so the rate still exists. */
+const rateExpression = 'IF(FILL(requests, 0) >= 20, 100 * FILL(errors, 0) / FILL(requests, 0), 0)';
+
 const alarmEmails: Record<string, string | undefined> = {
   dev: undefined,
   staging: 'devops@purposepath.ai',
@@ -50,7 +61,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       const topic = onlyResource(plan, 'aws:sns/topic:Topic');
       expect(
         alarms
-          .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v2-`, ''))
+          .map((a) => String(a.inputs.name).replace(`purposepath-coaching-${stage}-v3-`, ''))
           .sort(),
       ).to.deep.equal(
         [
@@ -103,7 +114,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
 
     it('judges the API 5xx rate only over enough requests, with a division that cannot fail', () => {
       const rate = queries('api-5xx-rate').find((q) => q.returnData)!;
-      expect(rate.expression).to.equal('IF(requests >= 20, 100 * errors / requests, 0)');
+      expect(rate.expression).to.equal(rateExpression);
       expect(byName('api-5xx-rate').inputs.threshold).to.equal(5);
       expect(
         queries('api-5xx-rate').flatMap((q) => (q.metric ? [q.metric.metricName] : [])),
@@ -139,7 +150,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         expect(metric.dimensions).to.deep.equal({ ApiName: restApi.inputs.name, Stage: stage });
       }
       expect(queries('streaming-api-5xx-rate').find((q) => q.returnData)?.expression).to.equal(
-        'IF(requests >= 20, 100 * errors / requests, 0)',
+        rateExpression,
       );
     });
 
@@ -148,7 +159,7 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         const watched = queries(`dynamodb-throttles-${def.id}`).flatMap((q) =>
           q.metric ? [`${q.metric.metricName} ${q.metric.dimensions.TableName}`] : [],
         );
-        const table = tableName(def, stage, '-v2');
+        const table = tableName(def, stage, '-v3');
         expect(watched).to.deep.equal([
           `ReadThrottleEvents ${table}`,
           `WriteThrottleEvents ${table}`,
@@ -205,6 +216,18 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
         },
       ]);
       expect(byName('failed-job-events').inputs.threshold).to.equal(0);
+    });
+
+    it('when a metric an alarm adds up has no data point (no delivery failed, no throttle), then it counts as 0 and the sum still fires', () => {
+      const returned = (suffix: string) => queries(suffix).find((q) => q.returnData)?.expression;
+      expect(returned('failed-job-events')).to.equal('FILL(waiting, 0) + FILL(undelivered, 0)');
+      expect(returned('llm-tokens')).to.equal('FILL(input, 0) + FILL(output, 0)');
+      expect(returned('bedrock-throttles')).to.equal('SUM(FILL(METRICS(), 0))');
+      for (const def of tableList) {
+        expect(returned(`dynamodb-throttles-${def.id}`), def.id).to.equal(
+          'SUM(FILL(METRICS(), 0))',
+        );
+      }
     });
 
     it('reads the token and job metrics under the namespace, dimension and names the app writes', async () => {
@@ -268,6 +291,26 @@ for (const [stage, email] of Object.entries(alarmEmails)) {
       expect(String(plan.outputs.dashboardUrl)).to.contain(
         `dashboards:name=${String(dashboard.inputs.dashboardName)}`,
       );
+    });
+
+    it('when the dashboard is laid out, then every graph has its own place on the 24-column grid', () => {
+      const { widgets } = onlyResource(plan, 'aws:cloudwatch/dashboard:Dashboard').inputs
+        .dashboardBody as { widgets: Widget[] };
+      expect(widgets.length).to.be.above(12);
+      const overlapping = widgets.flatMap((a, i) =>
+        widgets
+          .slice(i + 1)
+          .filter(
+            (b) =>
+              a.x < b.x + b.width &&
+              b.x < a.x + a.width &&
+              a.y < b.y + b.height &&
+              b.y < a.y + a.height,
+          )
+          .map((b) => `${a.properties.title} / ${b.properties.title}`),
+      );
+      expect(overlapping).to.deep.equal([]);
+      for (const widget of widgets) expect(widget.x + widget.width).to.be.at.most(24);
     });
   });
 }

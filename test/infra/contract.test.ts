@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../app/src/config';
 import { deployedEnv } from '../../app/src/deployed-env';
 import { tableList } from '../../app/src/storage/tables';
 import type { StackPlan } from '../../scripts/plan';
+import { redisWithoutPassword } from '../support/option-stacks';
 import { apiFunction, input, stackPlan, streamingFunction } from '../support/stack-plans';
 
 /** Where each variable the platform sets shows up in the app's settings. */
@@ -28,17 +29,23 @@ const readBy: Record<string, (config: Config) => unknown> = {
   [deployedEnv.rateLimitStore]: (c) => c.rateLimits.store,
   [deployedEnv.redisEndpoint]: (c) => c.redis?.endpoint,
   [deployedEnv.redisTls]: (c) => String(c.redis?.tls),
+  [deployedEnv.redisPassword]: (c) => c.redis?.password,
   [deployedEnv.metricsEnabled]: (c) => String(c.metricsEnabled),
   [deployedEnv.streamingUrl]: (c) => c.streamingUrl,
   [deployedEnv.llmStreamTimeout]: (c) => String(c.llm.streamTimeoutMs),
+  [deployedEnv.tenantMonthlyBudget]: (c) => String(c.budgets.tenantMonthlyUsd),
+  [deployedEnv.userDailyBudget]: (c) => String(c.budgets.userDailyUsd),
   ...Object.fromEntries(tableList.map((def) => [def.envVar, (c: Config) => c.tables[def.id]])),
 };
 
-/** Set only when the stack has an audience or a Redis endpoint. */
+/** Set only when the stack has an audience, a Redis endpoint or budgets. */
 const optional: string[] = [
   deployedEnv.jwtAudience,
   deployedEnv.redisEndpoint,
   deployedEnv.redisTls,
+  deployedEnv.redisPassword,
+  deployedEnv.tenantMonthlyBudget,
+  deployedEnv.userDailyBudget,
 ];
 
 /** What the app makes of a value: levels are lower-cased, WARNING is warn. */
@@ -47,19 +54,17 @@ const asRead = (name: string, value: string) =>
     ? { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', WARN: 'warn', ERROR: 'error' }[value]
     : value;
 
-const p = 'purposepath-coaching';
 const plans: [string, string, Record<string, unknown>][] = [
   ['dev', 'dev', {}],
   ['staging', 'staging', {}],
   ['prod', 'prod', {}],
+  ['staging with Redis and an audience', 'staging', redisWithoutPassword],
   [
-    'staging with Redis and an audience',
-    'staging',
+    'dev with both budgets',
+    'dev',
     {
-      [`${p}:subnetIds`]: ['subnet-0a'],
-      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
-      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
-      [`${p}:jwtAudience`]: 'coaching-api',
+      'purposepath-coaching:tenantMonthlyBudgetUsd': '1250.75',
+      'purposepath-coaching:userDailyBudgetUsd': '0',
     },
   ],
 ];

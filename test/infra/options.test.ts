@@ -1,10 +1,13 @@
 // The optional parts of a stack, switched on through config overrides, and the config checks
 // that refuse a stack which could not work.
 import { expect } from 'chai';
+import { loadConfig } from '../../app/src/config';
 import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
+import { everyOption, issuerSecretArn, ownHostedZone } from '../support/option-stacks';
+import { validSettings } from '../support/stack-settings';
 import {
   apiFunction,
   input,
@@ -37,29 +40,30 @@ function expectStreamingMapping(plan: StackPlan, domainName: string, stage: stri
 
 describe('a stack with every option set', function () {
   this.timeout(120_000);
-  const p = 'purposepath-coaching';
-  const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:issuer/jwt-Ab12Cd';
   let plan: StackPlan;
 
   before(async () => {
-    plan = await stackPlan('staging', {
-      [`${p}:architecture`]: 'arm64',
-      [`${p}:reservedConcurrency`]: 50,
-      [`${p}:subnetIds`]: ['subnet-0a', 'subnet-0b'],
-      [`${p}:lambdaSecurityGroupIds`]: ['sg-0c'],
-      [`${p}:redisClusterEndpoint`]: 'redis.internal:6379',
-      [`${p}:jwtSecretArn`]: secretArn,
-      [`${p}:jwtAudience`]: 'coaching-api',
-      [`${p}:enableCustomDomain`]: true,
-      [`${p}:customDomainName`]: 'coaching.example.com',
-      [`${p}:customDomainMode`]: 'create',
-      [`${p}:apiMappingKey`]: 'v2',
-      [`${p}:certificateArn`]: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
-    });
+    plan = await stackPlan('staging', everyOption);
+  });
+
+  it('passes the two default budgets to both functions as the app reads them', () => {
+    for (const fn of [apiFunction(plan), streamingFunction(plan)]) {
+      expect(input(fn, 'environment.variables')).to.include({
+        TENANT_MONTHLY_BUDGET_USD: '500',
+        USER_DAILY_BUDGET_USD: '2.5',
+      });
+    }
+    expect(
+      loadConfig({
+        ...(input(apiFunction(plan), 'environment.variables') as Record<string, string>),
+      }).budgets,
+    ).to.deep.equal({ tenantMonthlyUsd: 500, userDailyUsd: 2.5 });
   });
 
   it('builds and runs an arm64 image', () => {
-    expect(onlyResource(plan, 'awsx:ecr:Image').inputs.platform).to.equal('linux/arm64');
+    expect(onlyResource(plan, 'docker-build:index:Image').inputs.platforms).to.deep.equal([
+      'linux/arm64',
+    ]);
     expect(streamingFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
     expect(apiFunction(plan).inputs.architectures).to.deep.equal(['arm64']);
   });
@@ -103,7 +107,7 @@ describe('a stack with every option set', function () {
       RATE_LIMIT_STORE: 'redis',
       JWT_AUDIENCE: 'coaching-api',
       API_MAPPING_KEY: 'v2',
-      JWT_SECRET_ARN: secretArn,
+      JWT_SECRET_ARN: issuerSecretArn,
     });
   });
 
@@ -130,16 +134,10 @@ describe('a stack with every option set', function () {
 
 describe('a stack that creates its domain in its own hosted zone', function () {
   this.timeout(120_000);
-  const p = 'purposepath-coaching';
   let plan: StackPlan;
 
   before(async () => {
-    plan = await stackPlan('dev', {
-      [`${p}:enableCustomDomain`]: true,
-      [`${p}:customDomainName`]: 'coaching.dev.example.com',
-      [`${p}:customDomainMode`]: 'create',
-      [`${p}:hostedZoneId`]: 'Z0EXAMPLE',
-    });
+    plan = await stackPlan('dev', ownHostedZone);
   });
 
   it('issues a certificate proven by a DNS record in the zone, and serves the domain with it', () => {
@@ -195,7 +193,7 @@ describe('a stack rolled back to an image already in ECR', function () {
   });
 
   it('builds nothing and runs the pinned digest from the stack’s repository', () => {
-    expect(resourcesOfType(plan, 'awsx:ecr:Image')).to.deep.equal([]);
+    expect(resourcesOfType(plan, 'docker-build:index:Image')).to.deep.equal([]);
     const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
     const uri = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}@${digest}`;
     expect(apiFunction(plan).inputs.imageUri).to.equal(uri);
@@ -232,41 +230,7 @@ describe('a stack whose streams may last longer', function () {
 });
 
 describe('stack config checks', () => {
-  const valid: StackConfig = {
-    project: 'purposepath-coaching',
-    region: 'us-east-1',
-    stage: 'dev',
-    nameSuffix: '-v2',
-    protect: false,
-    logLevel: 'INFO',
-    logRetentionDays: 7,
-    function: {
-      architecture: 'x86_64',
-      memorySize: 1024,
-      timeoutSeconds: 150,
-      asyncModelTimeoutSeconds: 120,
-      subnetIds: [],
-      securityGroupIds: [],
-      accountConcurrency: 1000,
-    },
-    streaming: {
-      timeoutSeconds: 150,
-      llmStreamTimeoutMs: 120_000,
-      mappingKey: 'coaching-stream',
-      createLogsRole: false,
-    },
-    llm: { defaultModel: 'anthropic.a', allowedModels: ['anthropic.a'] },
-    auth: { createJwtSecret: true, issuer: 'purposepath' },
-    corsOrigins: [],
-    apiMappingKey: 'coaching',
-    throttling: { rateLimit: 10, burstLimit: 20 },
-    alarms: {
-      lambdaErrorsPer5Minutes: 10,
-      llmTokensPerHour: 1000,
-      api5xxMinRequests: 20,
-      jobFailuresPer5Minutes: 5,
-    },
-  };
+  const valid = validSettings;
 
   it('when the settings are coherent, then there is nothing to report', () => {
     expect(findConfigProblems(valid)).to.deep.equal([]);
@@ -405,6 +369,16 @@ describe('stack config checks', () => {
       'the architecture is unknown',
       { function: { ...valid.function, architecture: 'sparc' as 'arm64' } },
       'architecture',
+    ],
+    [
+      'the tenant budget is not an amount',
+      { budgets: { tenantMonthlyUsd: Number.NaN } },
+      'tenantMonthlyBudgetUsd must be empty (no budget) or US dollars from 0 to 1000000000',
+    ],
+    [
+      'the user budget is absurd',
+      { budgets: { userDailyUsd: 1e12 } },
+      'userDailyBudgetUsd must be empty',
     ],
   ];
   for (const [story, change, key] of broken) {

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-timing';
 import { estimateCostUsd } from '../../app/src/llm/pricing';
 import { tableList, tableName, tables } from '../../app/src/storage/tables';
-import { actionsWithoutResourceLevel } from '../../infra/policy';
+import { actionsWithoutResourceLevel, usageCountersTableActions } from '../../infra/policy';
 import { projectRoot, type PlannedResource, type StackPlan } from '../../scripts/plan';
 import {
   apiFunction,
@@ -58,6 +58,9 @@ const stacks: Record<string, StackExpectations> = {
     generatesSecret: false,
   },
 };
+
+/** Pulumi.yaml's nameSuffix, which no stack file changes: the original SAM stack's is -v2. */
+const suffix = '-v3';
 
 /** Written out here, not imported, so a route dropped from the program fails this list. */
 const expectedRoutes = [
@@ -112,6 +115,7 @@ const expectedEnvironment = [
   'RATE_LIMIT_TABLE',
   'STAGE',
   'STREAMING_URL',
+  'USAGE_COUNTERS_TABLE',
 ];
 
 function promptFiles(dir = path.join(projectRoot, 'prompts'), prefix = ''): string[] {
@@ -174,10 +178,10 @@ for (const [stage, expected] of Object.entries(stacks)) {
       it('has one table per shared definition, with its keys and indexes exactly', () => {
         const deployed = resourcesOfType(plan, 'aws:dynamodb/table:Table');
         expect(deployed.map((t) => t.inputs.name).sort()).to.deep.equal(
-          tableList.map((def) => tableName(def, stage, '-v2')).sort(),
+          tableList.map((def) => tableName(def, stage, suffix)).sort(),
         );
         for (const def of tableList) {
-          const table = deployed.find((t) => t.inputs.name === tableName(def, stage, '-v2'))!;
+          const table = deployed.find((t) => t.inputs.name === tableName(def, stage, suffix))!;
           expect(table.inputs.hashKey, def.id).to.equal(def.hashKey.name);
           expect(table.inputs.rangeKey, def.id).to.equal(def.rangeKey?.name);
           const indexes = (table.inputs.globalSecondaryIndexes as Record<string, unknown>[]).map(
@@ -240,7 +244,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
     describe('prompt bucket', () => {
       it('is private, versioned, encrypted, TLS-only, and expires replaced versions', () => {
         const bucket = onlyResource(plan, 'aws:s3/bucket:Bucket');
-        expect(bucket.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}-v2`);
+        expect(bucket.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}${suffix}`);
         expect(bucket.inputs.forceDestroy).to.equal(!expected.protect);
         expect(bucket.protect).to.equal(expected.protect);
         expect(
@@ -293,24 +297,28 @@ for (const [stage, expected] of Object.entries(stacks)) {
               .update(readFileSync(path.join(projectRoot, file)))
               .digest('hex'),
           );
-          expect(object.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}-v2`);
+          expect(object.inputs.bucket).to.equal(`purposepath-coaching-prompts-${stage}${suffix}`);
         }
       });
     });
 
     describe('function', () => {
-      it('runs the image built for its architecture from app/Dockerfile', () => {
-        const image = onlyResource(plan, 'awsx:ecr:Image');
-        expect(image.inputs).to.include({
-          context: '.',
-          dockerfile: 'app/Dockerfile',
-          platform: 'linux/amd64',
+      it('runs the image built for its architecture from app/Dockerfile and pushed to its repository', () => {
+        const image = onlyResource(plan, 'docker-build:index:Image');
+        expect(image.inputs).to.deep.include({
+          context: { location: '.' },
+          dockerfile: { location: 'app/Dockerfile' },
+          platforms: ['linux/amd64'],
+          push: true,
+          buildArgs: { FUNCTION_MEMORY_MB: String(expected.memorySize) },
         });
         expect(fn.inputs).to.include({ packageType: 'Image', imageUri: plan.outputs.imageUri });
         expect(fn.inputs.architectures).to.deep.equal(['x86_64']);
         const repository = onlyResource(plan, 'aws:ecr/repository:Repository');
-        expect(image.inputs.repositoryUrl).to.match(
-          new RegExp(`/${String(repository.inputs.name)}$`),
+        const repositoryUrl = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${String(repository.inputs.name)}`;
+        expect(image.inputs.tags).to.deep.equal([`${repositoryUrl}:latest`]);
+        expect(String(fn.inputs.imageUri)).to.match(
+          new RegExp(`^${repositoryUrl}@sha256:[0-9a-f]{64}$`),
         );
         expect(input(repository, 'imageScanningConfiguration.scanOnPush')).to.equal(true);
         const [rule] = input(
@@ -321,6 +329,14 @@ for (const [stage, expected] of Object.entries(stacks)) {
         }[];
         expect(rule?.selection.countType).to.equal('imageCountMoreThan');
         expect(rule?.selection.countNumber).to.be.at.least(10);
+      });
+
+      it('keeps every pushed image when the image leaves the program or is replaced: only the lifecycle expires images', () => {
+        // docker-build deletes an Image's pushed tags on delete; a pinned imageDigest removes it.
+        expect(onlyResource(plan, 'docker-build:index:Image').retainOnDelete).to.equal(true);
+        expect(onlyResource(plan, 'aws:ecr/repository:Repository').inputs.forceDelete).to.equal(
+          !expected.protect,
+        );
       });
 
       it('traces with X-Ray and logs JSON to its own log group', () => {
@@ -348,7 +364,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
       it('gets the environment the app reads, naming this stack’s tables, bucket and secret', () => {
         expect(Object.keys(env).sort()).to.deep.equal(expectedEnvironment);
         for (const def of tableList)
-          expect(env[def.envVar], def.envVar).to.equal(tableName(def, stage, '-v2'));
+          expect(env[def.envVar], def.envVar).to.equal(tableName(def, stage, suffix));
         expect(env.PROMPTS_S3_BUCKET).to.equal(
           onlyResource(plan, 'aws:s3/bucket:Bucket').inputs.bucket,
         );
@@ -476,7 +492,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
         });
         expect(config.inputs).to.not.have.property('qualifier');
         expect(queue.inputs).to.include({
-          name: `purposepath-coaching-failed-jobs-${stage}-v2`,
+          name: `purposepath-coaching-failed-jobs-${stage}${suffix}`,
           sqsManagedSseEnabled: true,
           messageRetentionSeconds: 14 * 24 * 3600,
         });
@@ -544,7 +560,7 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
       it('is a regional REST API sending every path and method, without gateway auth, to the function in STREAM mode', () => {
         expect(onlyResource(plan, 'aws:apigateway/restApi:RestApi').inputs).to.deep.include({
-          name: `purposepath-coaching-stream-${stage}-v2`,
+          name: `purposepath-coaching-stream-${stage}${suffix}`,
           endpointConfiguration: { types: 'REGIONAL' },
         });
         const proxy = onlyResource(plan, 'aws:apigateway/resource:Resource');
@@ -609,11 +625,13 @@ for (const [stage, expected] of Object.entries(stacks)) {
       });
 
       if (stage === 'dev') {
-        it('sets the region’s API Gateway logging role, and keeps it when the stack goes', () => {
+        it('sets the region’s API Gateway logging role, keeps it when the stack goes, and names it afresh each time, so the stack can be created again', () => {
           const account = onlyResource(plan, 'aws:apigateway/account:Account');
           const role = namedResource(plan, 'aws:iam/role:Role', 'streaming-logs-role');
-          expect(account.inputs.cloudwatchRoleArn).to.equal(
-            `arn:aws:iam::123456789012:role/${String(role.inputs.name)}`,
+          expect(role.inputs).to.not.have.property('name');
+          expect(role.inputs.namePrefix).to.equal('purposepath-apigateway-logs-');
+          expect(String(account.inputs.cloudwatchRoleArn)).to.match(
+            /^arn:aws:iam::123456789012:role\/purposepath-apigateway-logs-\w+$/,
           );
           expect(
             onlyResource(plan, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').inputs
@@ -651,10 +669,10 @@ for (const [stage, expected] of Object.entries(stacks)) {
 
     describe('JWT secret', () => {
       if (expected.generatesSecret) {
-        it('generates purposepath/jwt-secret/<stage>, deletable at once, its value masked', () => {
+        it('generates purposepath/jwt-secret/<stage><suffix>, not the original’s name, deletable at once, its value masked', () => {
           const secret = onlyResource(plan, 'aws:secretsmanager/secret:Secret');
           expect(secret.inputs).to.include({
-            name: `purposepath/jwt-secret/${stage}`,
+            name: `purposepath/jwt-secret/${stage}${suffix}`,
             recoveryWindowInDays: 0,
           });
           expect(
@@ -709,9 +727,10 @@ for (const [stage, expected] of Object.entries(stacks)) {
             .filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)))
             .flatMap((s) => asList(s.Resource));
         const tableArns = tableList
-          .filter((def) => def.id !== 'jobs')
-          .map((def) => `:table/${tableName(def, stage, '-v2')}`);
-        const jobsTable = `:table/${tableName(tables.jobs, stage, '-v2')}`;
+          .filter((def) => def.id !== 'jobs' && def.id !== 'usageCounters')
+          .map((def) => `:table/${tableName(def, stage, suffix)}`);
+        const jobsTable = `:table/${tableName(tables.jobs, stage, suffix)}`;
+        const countersTable = `:table/${tableName(tables.usageCounters, stage, suffix)}`;
         expect(
           resourcesFor('dynamodb:')
             .map((arn) => arn.replace(/^arn:aws:dynamodb:[\w-]+:\d+/, ''))
@@ -721,15 +740,28 @@ for (const [stage, expected] of Object.entries(stacks)) {
             ...tableArns.flatMap((arn) => [arn, `${arn}/index/*`]),
             jobsTable,
             ...tables.jobs.indexes.map((index) => `${jobsTable}/index/${index.name}`),
+            countersTable,
           ].sort(),
         );
+        // The usage counters: exactly what their storage calls, on the table (it has no index).
+        const counterGrants = statements.filter((s) =>
+          asList(s.Resource).some((arn) => arn.includes(countersTable)),
+        );
+        expect(
+          counterGrants.map((s) => ({
+            actions: [...asList(s.Action)].sort(),
+            resources: asList(s.Resource).map((arn) => arn.slice(arn.indexOf(':table/'))),
+          })),
+        ).to.deep.equal([
+          { actions: [...usageCountersTableActions].sort(), resources: [countersTable] },
+        ]);
         // The jobs table: items by id, and a conversation's jobs by its one index; no Scan.
         const jobGrants = statements.filter((s) =>
           asList(s.Resource).some((arn) => arn.includes(jobsTable)),
         );
         expect(
           jobGrants.map((s) => ({
-            actions: asList(s.Action).sort(),
+            actions: [...asList(s.Action)].sort(),
             resources: asList(s.Resource).map((arn) => arn.slice(arn.indexOf(':table/'))),
           })),
         ).to.deep.equal([
@@ -811,19 +843,18 @@ for (const [stage, expected] of Object.entries(stacks)) {
     });
 
     describe('names and lifecycle', () => {
-      it('puts the -v2 suffix on every named resource except the JWT secret', () => {
+      it('puts the -v3 suffix on every named resource', () => {
         const named = plan.resources.flatMap((r) =>
           ['name', 'bucket', 'dashboardName'].flatMap((key) =>
             typeof r.inputs[key] === 'string' ? [{ r, value: r.inputs[key] as string }] : [],
           ),
         );
         const exempt = (type: string) =>
-          type.startsWith('aws:secretsmanager/') ||
           type === 'aws:route53/record:Record' ||
           type.startsWith('aws:apigatewayv2/stage') ||
           type.startsWith('aws:apigatewayv2/integration');
         const unsuffixed = named.filter(
-          ({ r, value }) => !exempt(r.type) && !value.includes(`${stage}-v2`),
+          ({ r, value }) => !exempt(r.type) && !value.includes(`${stage}${suffix}`),
         );
         expect(unsuffixed.map(({ r, value }) => `${r.name}: ${value}`)).to.deep.equal([]);
       });

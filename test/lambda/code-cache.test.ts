@@ -116,6 +116,18 @@ describe('the Lambda loader and its V8 code cache', function () {
     expect(caches.some((c) => c.startsWith('app-'))).to.equal(true);
   });
 
+  it('when the image is trained, then the admin module’s handlers are chunks of their own that no first request loads', () => {
+    const read = (chunk: string) => readFileSync(path.join(dist, chunk), 'utf8');
+    // A field only the usage routes' handlers and schemas write.
+    const admin = chunks.filter((chunk) => read(chunk).includes('user_remaining_usd'));
+    expect(admin).to.have.length.at.least(1);
+    const caches = readdirSync(dist).filter((f) => f.endsWith('.cache'));
+    for (const chunk of admin) {
+      expect(chunk.startsWith('app-'), chunk).to.equal(false);
+      expect(caches, chunk).not.to.include(`${chunk}.cache`);
+    }
+  });
+
   it('when a cold start runs under the flags it was trained with, then V8 takes every cache', () => {
     const { statuses, cache } = coldStart(runtimeFlags, firstRequests);
     expect(statuses).to.deep.equal([200, 401]);

@@ -103,7 +103,7 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
     // The memory decides the heap flags; the platform passes the function's (infra/service.ts).
     expect(final.some((l) => /^ARG FUNCTION_MEMORY_MB=\d+$/.test(l.trim()))).to.equal(true);
     expect(readFileSync(path.join(root, 'infra', 'service.ts'), 'utf8')).to.match(
-      /args: \{ FUNCTION_MEMORY_MB: String\(args\.memorySize\) \}/,
+      /buildArgs: \{ FUNCTION_MEMORY_MB: String\(args\.memorySize\) \}/,
     );
     const training = /RUN [^]*?node ([^]*?)train-code-cache\.js[^]*?(?=\n\S|$)/.exec(run);
     expect(training, 'a RUN of node train-code-cache.js in the final stage').to.not.equal(null);

@@ -4,20 +4,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
+import { TURN_STATE_NOTE } from '../../app/src/coaching/coach-request.js';
 import { CONVERSATION_OPENED } from '../../app/src/llm/bedrock.js';
-import type { PromptSource } from '../../app/src/prompts/catalog.js';
+import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';
-import { coachingTemplateSchema } from '../../app/src/prompts/template.js';
-import { parseTemplate } from '../../app/src/prompts/template-yaml.js';
+import { checkTemplate } from '../../app/src/prompts/template-check.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { initiate } from '../support/harness.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
-const coreValues = parseTemplate(
-  'coaching/core_values.yaml',
+const coreValues = checkTemplate(
+  'coaching/core_values',
   readFileSync(path.join(promptsDir, 'coaching', 'core_values.yaml'), 'utf8'),
-  coachingTemplateSchema,
 );
 
 const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -82,19 +81,21 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
     expect(String(sent.headers.authorization)).to.match(/^AWS4-HMAC-SHA256 /);
     const system = sent.system?.[0]?.text ?? '';
     expect(system).to.include(coreValues.system_prompt.trim().slice(0, 200));
-    expect(system).to.include(coreValues.phase_guidance.introduction.trim());
+    // The turn's own state comes after the history, with the user's message.
+    const [state, message] = sent.messages[2]!.content;
+    expect(state?.text).to.include(TURN_STATE_NOTE);
+    expect(state?.text).to.include(coreValues.phase_guidance.introduction.trim());
+    expect(system).not.to.include(coreValues.phase_guidance.introduction.trim());
+    expect(message?.text).to.equal('I always tell my team the truth, even when it hurts.');
     expect(sent.messages.map((m) => m.role)).to.deep.equal(['user', 'assistant', 'user']);
     expect(sent.messages[0]!.content[0]!.text).to.equal(CONVERSATION_OPENED);
     expect(sent.messages[1]!.content[0]!.text).to.equal(coreValues.initial_message.trim());
-    expect(sent.messages[2]!.content[0]!.text).to.equal(
-      'I always tell my team the truth, even when it hurts.',
-    );
     expect(sent.inferenceConfig).to.deep.equal({
       temperature: coreValues.model.temperature,
       maxTokens: coreValues.model.max_tokens,
     });
     expect(sent.toolConfig?.toolChoice).to.deep.equal({ tool: { name: 'coaching_turn' } });
-    const schema = sent.toolConfig?.tools[0]?.toolSpec.inputSchema.json as {
+    const schema = sent.toolConfig?.tools[0]?.toolSpec?.inputSchema.json as {
       required: string[];
       additionalProperties: boolean;
     };
@@ -122,7 +123,7 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
     expect(processed).to.include({ outcome: 'ok', input_tokens: 321, output_tokens: 87 });
   });
 
-  it('when a later turn is sent, then the accumulated values travel in the system prompt and the history alternates', async () => {
+  it('when a later turn is sent, then the accumulated values travel with the turn, the system prompt is unchanged and the history alternates', async () => {
     const id = await initiate(api, token);
     fake.script(
       { tool: coachingTurn({ identified_values: ['Honesty', 'Courage'] }) },
@@ -132,7 +133,10 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
     expect((await send(id, 'Yes, and I stand by it.')).status).to.equal(200);
 
     const second = fake.requests[1]!;
-    expect(second.system?.[0]?.text).to.include('Values identified so far: Honesty, Courage');
+    expect(second.messages.at(-1)!.content[0]!.text).to.include(
+      'Values identified so far: Honesty, Courage',
+    );
+    expect(second.system).to.deep.equal(fake.requests[0]!.system);
     expect(second.messages.map((m) => m.role)).to.deep.equal([
       'user',
       'assistant',
@@ -152,7 +156,7 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
     // The window, the new message, and the synthetic opening user turn when the window starts with the coach.
     expect(last.messages.length).to.be.at.most(RECENT_WINDOW + 2);
     expect(last.messages[0]!.role).to.equal('user');
-    expect(last.messages.at(-1)!.content[0]!.text).to.equal('Answer number 10');
+    expect(last.messages.at(-1)!.content.at(-1)!.text).to.equal('Answer number 10');
     expect(JSON.stringify(last.messages)).to.not.include('Answer number 1"');
     expect((await read(id)).messages).to.have.lengthOf(21);
   });
@@ -296,7 +300,7 @@ describe('Bedrock model choice from the template', () => {
         const object = await files.read(key);
         if (object === 'not-modified' || !models[key]) return object;
         return {
-          text: object.text.replace(/^model:\n/m, `model:\n  model_id: ${models[key]}\n`),
+          text: String(object.text).replace(/^model:\n/m, `model:\n  model_id: ${models[key]}\n`),
           etag: `${object.etag ?? ''}-m`,
         };
       },
@@ -307,8 +311,8 @@ describe('Bedrock model choice from the template', () => {
     env: bedrockEnv,
     overrides: {
       promptSource: withModels({
-        'coaching/purpose.yaml': PROFILE_MODEL,
-        'coaching/vision.yaml': 'anthropic.claude-3-opus-20240229-v1:0',
+        'coaching/purpose': PROFILE_MODEL,
+        'coaching/vision': 'anthropic.claude-3-opus-20240229-v1:0',
       }),
     },
     otherwise: null,
@@ -338,7 +342,7 @@ describe('Bedrock model choice from the template', () => {
     expect(response.status).to.equal(503);
     expect(fake.requests).to.have.lengthOf(0);
     const rejected = api.logger.lines.find((l) => l.event === 'prompt_template_rejected');
-    expect(rejected).to.include({ key: 'coaching/vision.yaml' });
+    expect(rejected).to.include({ key: 'coaching/vision' });
     expect(String(rejected?.reason)).to.include('not one of the allowed models');
   });
 });

@@ -54,9 +54,11 @@ describe('coaching through an OpenAI-compatible server', () => {
     expect(body.model).to.equal('llama3.1:8b');
     expect(body.temperature).to.equal(0.7);
     expect(body.max_tokens).to.equal(1024);
-    expect(body.messages.map((m) => m.role)).to.deep.equal(['system', 'assistant', 'user']);
+    // The turn's state, then the user's message.
+    expect(body.messages.map((m) => m.role)).to.deep.equal(['system', 'assistant', 'user', 'user']);
     expect(body.messages[0]!.content).to.include('executive coach');
-    expect(body.messages[2]!.content).to.equal('I love making things well.');
+    expect(body.messages[2]!.content).to.include('Current phase: introduction');
+    expect(body.messages[3]!.content).to.equal('I love making things well.');
     expect(body.response_format?.type).to.equal('json_schema');
     expect(body.response_format?.json_schema?.name).to.equal('coaching_turn');
     expect(body.response_format?.json_schema?.schema.required).to.include('result_status');

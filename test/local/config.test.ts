@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../app/src/config.js';
 import { estimateCostUsd } from '../../app/src/llm/pricing.js';
-
-const run = promisify(execFile);
+import { runChild } from '../support/child-processes.js';
 
 describe('configuration', () => {
   it('when nothing is set, then the local defaults of the contract apply', () => {
@@ -39,7 +36,7 @@ describe('configuration', () => {
   it('when no model is named, then the default is an inference profile whose model has a price', () => {
     const { defaultModel } = loadConfig({}).llm;
     expect(defaultModel).to.match(/^us\.anthropic\./);
-    expect(estimateCostUsd(defaultModel, { inputTokens: 1e6, outputTokens: 1e6 })).to.equal(18);
+    expect(estimateCostUsd(defaultModel, { inputTokens: 1e6, outputTokens: 1e6 })).to.equal(19.8);
   });
 
   it('when a deployed stage is named, then Bedrock is the default provider and the secret is required', () => {
@@ -62,6 +59,34 @@ describe('configuration', () => {
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).to.equal('debug');
   });
 
+  it('when no budget is set, then there is none, and prompt caching is on', () => {
+    const config = loadConfig({});
+    expect(config.budgets).to.deep.equal({
+      tenantMonthlyUsd: undefined,
+      userDailyUsd: undefined,
+    });
+    expect(config.promptCache).to.equal(true);
+  });
+
+  it('when the budgets are amounts in dollars, then they are taken as numbers, 0 and empty included', () => {
+    expect(
+      loadConfig({ TENANT_MONTHLY_BUDGET_USD: ' 250.75 ', USER_DAILY_BUDGET_USD: '0' }).budgets,
+    ).to.deep.equal({ tenantMonthlyUsd: 250.75, userDailyUsd: 0 });
+    expect(loadConfig({ TENANT_MONTHLY_BUDGET_USD: '' }).budgets.tenantMonthlyUsd).to.equal(
+      undefined,
+    );
+    expect(loadConfig({ LLM_PROMPT_CACHE: 'off' }).promptCache).to.equal(false);
+  });
+
+  it('when the usage counters table is named, then it replaces the derived one', () => {
+    expect(loadConfig({ USAGE_COUNTERS_TABLE: 'counters-x' }).tables.usageCounters).to.equal(
+      'counters-x',
+    );
+    expect(
+      loadConfig({ STAGE: 'dev', NAME_SUFFIX: '', JWT_SECRET: 'x' }).tables.usageCounters,
+    ).to.equal('purposepath-usage-counters-dev');
+  });
+
   it('when a table name is given, then it replaces the derived one', () => {
     expect(
       loadConfig({ CONVERSATIONS_TABLE: 'purposepath-conversations-dev' }).tables.conversations,
@@ -81,6 +106,14 @@ describe('configuration', () => {
     ['REDIS_SSL', 'perhaps'],
     ['LLM_STREAM_TIMEOUT_MS', '0'],
     ['STREAMING_URL', 'stream.example.com'],
+    ['TENANT_MONTHLY_BUDGET_USD', '-5'],
+    ['TENANT_MONTHLY_BUDGET_USD', 'lots'],
+    ['TENANT_MONTHLY_BUDGET_USD', '1e12'],
+    ['TENANT_MONTHLY_BUDGET_USD', '1000000001'],
+    ['USER_DAILY_BUDGET_USD', '$5'],
+    ['USER_DAILY_BUDGET_USD', '5,50'],
+    ['USER_DAILY_BUDGET_USD', 'Infinity'],
+    ['LLM_PROMPT_CACHE', 'maybe'],
   ] as const) {
     it(`when ${variable} is "${value}", then start-up stops with one line naming ${variable}`, () => {
       expect(() => loadConfig({ [variable]: value }))
@@ -132,16 +165,13 @@ describe('configuration', () => {
 
   it('when npm start meets a bad variable, then the process exits 1 printing that one line', async function () {
     this.timeout(20_000);
-    const result = await run(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
+    const result = await runChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
       env: {
         ...process.env,
         PORT: 'eighty',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
-    );
+    });
     expect(result.code).to.equal(1);
     expect(result.stderr.trim()).to.match(/^Invalid configuration: PORT is invalid: [^\n]+$/);
   });

@@ -1,10 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { SignJWT } from 'jose';
+import { descendantsOf, startChild, stillRunning, stopChild } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -13,6 +17,13 @@ const devScript = (
     scripts: Record<string, string>;
   }
 ).scripts.dev;
+
+/** The whole body of a response. */
+async function text(response: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of response) body += (chunk as Buffer).toString();
+  return body;
+}
 
 /** `npm run dev`'s command line, as tsx's own arguments, with `extra` watch flags after `watch`. */
 function tsxArguments(extra: string[]): string[] {
@@ -28,10 +39,7 @@ describe('npm run dev', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-dev-'));
   });
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    if (child) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -41,12 +49,12 @@ describe('npm run dev', () => {
     expect(devScript).to.match(/ app\/src\/server\.ts --dev$/);
   });
 
-  it('when a watched file changes, then the server stops gracefully and comes back on the same data folder', async function () {
+  it('when a watched file changes, then the server stops gracefully and comes back on the same data folder; stopped, nothing of it is left', async function () {
     this.timeout(60_000);
     const watched = path.join(dir, 'watched');
     writeFileSync(watched, 'one');
     const tsx = path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-    child = spawn(process.execPath, [tsx, ...tsxArguments(['--include', watched])], {
+    child = startChild(process.execPath, [tsx, ...tsxArguments(['--include', watched])], {
       cwd: root,
       env: {
         ...process.env,
@@ -57,6 +65,8 @@ describe('npm run dev', () => {
         JWT_SECRET: 'a-secret-for-the-dev-mode-test-0123456789',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, which the test stops as a whole.
+      detached: true,
     });
     let out = '';
     let err = '';
@@ -80,5 +90,79 @@ describe('npm run dev', () => {
     expect(stopped, out).to.have.length(1);
     expect(JSON.parse(stopped[0] ?? '{}')).to.include({ reason: 'SIGTERM' });
     expect(err).to.not.include('in use by another server');
+
+    // What the test stops is the watcher and the server it started, not the watcher alone.
+    const tree = await descendantsOf(child.pid ?? 0);
+    expect(tree, 'the server under the watcher').to.not.have.length(0);
+    await stopChild(child);
+    expect(await stillRunning(tree), 'processes npm run dev left running').to.deep.equal([]);
+  });
+
+  it('when Ctrl-C reaches npm run dev while a browser holds a kept-alive connection and an open stream, then the server stops once: the stream ends with its turn, server_stopped is logged and the lock is gone', async function () {
+    this.timeout(90_000);
+    const secret = 'a-secret-for-the-dev-mode-test-0123456789';
+    const dataDir = path.join(dir, 'data');
+    // npm, its shell, tsx watch and the server: one process group, as in a terminal.
+    child = startChild('npm', ['run', 'dev'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...quietEnv,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_FORMAT: 'json',
+        JWT_SECRET: secret,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = once(child, 'exit');
+    while (!out.includes('--tenant t1\n')) {
+      const ended = await Promise.race([once(child.stdout!, 'data'), exited.then(() => 'exit')]);
+      if (ended === 'exit') throw new Error(`npm run dev exited: ${out}`);
+    }
+    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const token = await new SignJWT({ user_id: 'dev', tenant_id: 't1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+
+    // A browser keeps its connection open between calls, and reads a streamed turn as it comes.
+    const agent = new Agent({ keepAlive: true });
+    const call = (path: string, body: unknown, accept = 'application/json') =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(
+          `${url}${path}`,
+          { method: 'POST', agent, headers: { ...headers, Accept: accept } },
+          resolve,
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const initiated = await call('/api/v1/conversations/initiate', { topic: 'purpose' });
+    const { conversation_id: id } = JSON.parse(await text(initiated)) as {
+      conversation_id: string;
+    };
+    const stream = await call(
+      `/api/v1/conversations/${id}/message`,
+      { user_message: 'I build things that last.' },
+      'text/event-stream',
+    );
+    let streamed = '';
+    stream.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+    while (!streamed.includes('event: delta')) await once(stream, 'data');
+
+    process.kill(-(child.pid ?? 0), 'SIGINT');
+    await exited;
+    await finished(stream).catch(() => undefined);
+    agent.destroy();
+
+    expect(streamed, 'the open stream got its turn').to.match(/event: turn\n/);
+    const stopped = out.split('\n').filter((line) => line.includes('"server_stopped"'));
+    expect(stopped, out.slice(-2000)).to.have.length(1);
+    expect(JSON.parse(stopped[0] ?? '{}')).to.include({ reason: 'SIGINT', requests_cut_off: 0 });
+    expect(existsSync(path.join(dataDir, 'server.lock')), 'the lock left behind').to.equal(false);
   });
 });

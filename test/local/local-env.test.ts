@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { decodeJwt, jwtVerify } from 'jose';
 import { configVariables, withDotEnv } from '../../app/src/config.js';
+import { lockDataFolder } from '../../app/src/local/data-lock.js';
+import { runChild } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
-const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
 
 describe('the local environment: .env.example and .env', () => {
@@ -40,12 +39,30 @@ describe('the local environment: .env.example and .env', () => {
   });
 
   it('when git looks at .env, then it is ignored and .env.example is not', async () => {
-    await run('git', ['check-ignore', '-q', '.env'], { cwd: root });
-    const example = await run('git', ['check-ignore', '-q', '.env.example'], { cwd: root }).then(
-      () => 'ignored',
-      () => 'kept',
-    );
-    expect(example).to.equal('kept');
+    const ignored = async (file: string) =>
+      (await runChild('git', ['check-ignore', '-q', file], { cwd: root })).code === 0;
+    expect(await ignored('.env')).to.equal(true);
+    expect(await ignored('.env.example')).to.equal(false);
+  });
+
+  it('when a second server is told to use another DATA_DIR, then git ignores that folder as it ignores .data', async () => {
+    const data = path.join(dir, '.data');
+    const lock = lockDataFolder(data);
+    let hint = '';
+    try {
+      lockDataFolder(data);
+    } catch (error) {
+      hint = /DATA_DIR=(\S+)/.exec((error as Error).message)?.[1] ?? '';
+    } finally {
+      lock.release();
+    }
+    expect(hint).to.not.equal('');
+    for (const file of ['.data/jwt-secret', `${hint}/jwt-secret`, `${hint}/dynamodb/CURRENT`]) {
+      const ignored = await runChild('git', ['check-ignore', '-q', '--no-index', file], {
+        cwd: root,
+      });
+      expect(ignored.code, file).to.equal(0);
+    }
   });
 
   it('when npm run token runs beside a .env, then it signs with that secret and issuer', async function () {
@@ -56,7 +73,7 @@ describe('the local environment: .env.example and .env', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...quietEnv };
     delete env.JWT_SECRET;
     delete env.JWT_ISSUER;
-    const { stdout } = await run(
+    const { stdout } = await runChild(
       process.execPath,
       ['--import', tsx, path.join(root, 'scripts', 'token.ts'), '--user', 'u1', '--tenant', 't1'],
       { cwd: dir, env },

@@ -1,21 +1,22 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
+import dynalite from 'dynalite';
 import { startLocalServer, type LocalServer } from '../../app/src/server.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { runChild, startChild, stopChild } from '../support/child-processes.js';
+import { runServer, stopServer } from '../support/server-process.js';
 import { signedToken } from '../support/tokens.js';
 
-const run = promisify(execFile);
 const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
 
 /** `npm run token` as a newcomer runs it, against the given data folder. */
 async function tokenFor(dataDir: string, user: string, tenant: string): Promise<string> {
-  const { stdout } = await run(
+  const { stdout } = await runChild(
     process.execPath,
     ['--import', 'tsx', 'scripts/token.ts', '--user', user, '--tenant', tenant],
     { env: { ...process.env, ...quiet, DATA_DIR: dataDir, JWT_SECRET: '' } },
@@ -31,14 +32,14 @@ describe('the local server as npm start runs it', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pp-start-'));
   });
   afterEach(async () => {
-    child?.kill('SIGTERM');
+    if (child) await stopChild(child);
     child = undefined;
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('when started, then it prints its URL and how to get a token, and a token from npm run token works', async function () {
     this.timeout(60_000);
-    child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
+    child = startChild(process.execPath, ['--import', 'tsx', 'app/src/server.ts'], {
       env: {
         ...process.env,
         ...quiet,
@@ -111,6 +112,49 @@ describe('the local server as npm start runs it', () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('when DYNAMODB_ENDPOINT is a fresh store that creates tables as DynamoDB does, then the first start waits for them and serves', async function () {
+    this.timeout(60_000);
+    // dynalite's own default keeps a new table CREATING for 500 ms; DynamoDB takes longer.
+    const store = dynalite({ createTableMs: 1500 });
+    store.listen(0, '127.0.0.1');
+    await once(store, 'listening');
+    const endpoint = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;
+    const secret = 'a-secret-for-the-fresh-store-test-0123456789';
+    const server = runServer({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      DYNAMODB_ENDPOINT: endpoint,
+      JWT_SECRET: secret,
+      LOG_FORMAT: 'json',
+    });
+    try {
+      const started = await server.started;
+      expect(started, server.stderr()).to.have.property('url');
+      const { url } = started as { url: string };
+      const created = server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"tables_created"'))
+        .map((line) => JSON.parse(line) as { tables: string[] });
+      expect(created).to.have.length(1);
+      expect(created[0]?.tables).to.include('purposepath-conversations-local-v2');
+      const { SignJWT } = await import('jose');
+      const token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(secret));
+      const response = await fetch(`${url}/api/v1/conversations/initiate`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ topic: 'goals' }),
+      });
+      expect(response.status).to.equal(201);
+    } finally {
+      await stopServer(server);
+      await new Promise((resolve) => store.close(resolve));
     }
   });
 });

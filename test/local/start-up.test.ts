@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
+import { MINIMUM_NODE, unsupportedNode } from '../../app/src/local/supported-node.js';
+import { runChild, startChild, stopChild } from '../support/child-processes.js';
+import { quietEnv, runServer, stopServer, type ServerProcess } from '../support/server-process.js';
 
 /** What a failed start must look like: exit 1 and exactly one line on stderr, nothing else. */
 async function failsWithOneLine(server: ServerProcess): Promise<string> {
@@ -51,8 +52,8 @@ describe('one local server per data folder', () => {
 
   it('when the lock was left by a process that died, then the next server takes it over on loopback', async function () {
     this.timeout(30_000);
-    const gone = spawn(process.execPath, ['-e', '']);
-    await once(gone, 'exit');
+    const gone = startChild(process.execPath, ['-e', '']);
+    await stopChild(gone);
     writeFileSync(path.join(dataDir, 'server.lock'), `${gone.pid}\n`);
     const server = runServer({ DATA_DIR: dataDir, PORT: '0', HOST: undefined });
     running.push(server);
@@ -141,5 +142,61 @@ describe('start-up failures of the local server, each one line with its fix', fu
     expect(await line('store')).to.equal(
       'DYNAMODB_ENDPOINT=http://127.0.0.1:1 does not answer (Error: connect ECONNREFUSED 127.0.0.1:1): start that store, or unset DYNAMODB_ENDPOINT to use the embedded one',
     );
+  });
+});
+
+describe('the Node the local entries run on', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let olderNode: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pp-node-'));
+    // No other Node is installed here: this one says it is 18 from the first line that runs.
+    olderNode = path.join(dir, 'node-18.mjs');
+    writeFileSync(
+      olderNode,
+      "Object.defineProperty(process.versions, 'node', { value: '18.20.4' });\n" +
+        "Object.defineProperty(process, 'version', { value: 'v18.20.4' });\n",
+    );
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const onNode18 = (script: string, args: string[] = []) =>
+    runChild(process.execPath, ['--import', 'tsx', '--import', olderNode, script, ...args], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...process.env, ...quietEnv, DATA_DIR: path.join(dir, 'data'), PORT: '0' },
+    });
+  const refusal =
+    'PurposePath needs Node 20.19 or later; this is Node 18.20.4. Install Node 22 (what the deployed image runs), e.g. nvm install 22, and run it again';
+
+  it('when npm start runs on Node 18, then it exits 1 with one line naming the Node it needs, before it starts anything', async () => {
+    const outcome = await onNode18('app/src/server.ts');
+    expect(outcome.code, outcome.stderr).to.equal(1);
+    expect(outcome.stderr.trim()).to.equal(refusal);
+    expect(outcome.stdout).to.equal('');
+    expect(existsSync(path.join(dir, 'data'))).to.equal(false);
+  });
+
+  it('when npm run token runs on Node 18, then it refuses the same way', async () => {
+    const outcome = await onNode18('scripts/token.ts', ['--user', 'u1', '--tenant', 't1']);
+    expect(outcome.code).to.equal(1);
+    expect(outcome.stderr.trim()).to.equal(refusal);
+    expect(outcome.stdout).to.equal('');
+  });
+
+  it('when the version is compared, then 20.19 and anything later run, anything earlier does not', () => {
+    for (const version of ['20.19.0', '20.20.2', '21.0.0', '22.12.0', '24.1.0']) {
+      expect(unsupportedNode(version), version).to.equal(undefined);
+    }
+    for (const version of ['20.18.3', '20.0.0', '19.9.0', '18.20.4']) {
+      expect(unsupportedNode(version), version).to.include(`this is Node ${version}`);
+    }
+  });
+
+  it('when package.json declares its engines, then they say the same minimum', () => {
+    const pkg = JSON.parse(
+      readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    expect(pkg.engines.node).to.equal(`>=${MINIMUM_NODE}`);
   });
 });

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -121,6 +122,36 @@ describe('stopping the local server with a request in flight', () => {
     const lines = stopLines(server!);
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include({ reason: 'SIGINT', requests_finished: 1, requests_cut_off: 1 });
+  });
+
+  it('when one Ctrl-C arrives twice within moments (from the terminal, and relayed by tsx watch), then it still stops gracefully', async function () {
+    this.timeout(30_000);
+    const url = await start();
+    const request = await heldRequest(url, token, JSON.stringify({ topic: 'purpose' }));
+    server?.child.kill('SIGINT');
+    await sleep(50);
+    server?.child.kill('SIGINT');
+    expect(await refusesConnections(url)).to.equal(true);
+    request.sendBody();
+
+    expect(await request.ended).to.include('HTTP/1.1 201 Created');
+    expect(await server?.exited).to.equal(0);
+    expect(stopLines(server!)[0]).to.include({ reason: 'SIGINT', requests_finished: 1 });
+    expect(existsSync(path.join(dataDir, 'server.lock'))).to.equal(false);
+  });
+
+  it('when a second Ctrl-C comes a while after the first, then it stops at once', async function () {
+    this.timeout(30_000);
+    const url = await start();
+    const request = await heldRequest(url, token, JSON.stringify({ topic: 'purpose' }));
+    server?.child.kill('SIGINT');
+    expect(await refusesConnections(url)).to.equal(true);
+    await sleep(1500);
+    server?.child.kill('SIGINT');
+
+    expect(await server?.exited).to.equal(1);
+    expect(await request.ended).to.not.include('HTTP/1.1 201');
+    expect(stopLines(server!)).to.have.length(0);
   });
 
   it('when the terminal it runs in is closed (SIGHUP), then it stops the same way', async function () {

@@ -63,6 +63,10 @@ const fuzzedOperations = [
   'getAnalysis',
   'getJob',
   'suggestOnboardingText',
+  'getOwnUsage',
+  'getTenantUsage',
+  'getTenantBudget',
+  'setTenantBudget',
   'getOpenApiDocument',
   'getSwaggerUi',
   'getRedoc',
@@ -129,7 +133,8 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
     api = await startApi();
     doc = (await api.request<Doc>('GET', '/openapi.json')).body;
     ajv.addSchema(doc, 'doc');
-    token = await api.token('fuzz', 'boundary');
+    // A platform admin, so the admin routes answer too (no other route reads roles).
+    token = await api.token('fuzz', 'boundary', { roles: ['platform_admin'] });
     const analysis = await api.request('POST', '/api/v1/analysis/kpi', {
       token,
       body: { current_kpis: ['Monthly revenue'] },
@@ -168,7 +173,9 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
 
   function plan(path: string, operation: Operation): fc.Arbitrary<Planned> {
     const parameters = operation.parameters ?? [];
-    const idParam = parameters.find((p) => p.in === 'path' && /_id$|^id$/.test(p.name));
+    const idParam = parameters.find(
+      (p) => p.in === 'path' && /^(id|analysis_id|job_id)$/.test(p.name),
+    );
     const pathValues = parameters
       .filter((p) => p.in === 'path' && p !== idParam)
       .map((p) =>

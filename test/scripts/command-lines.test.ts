@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
+import { runChild, type Outcome } from '../support/child-processes.js';
 import { quietEnv } from '../support/server-process.js';
 
 const root = path.resolve(__dirname, '..', '..');
 
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs a script as its npm script does (tsx), and keeps how it ended. */
 function script(file: string, args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', file, ...args],
-      { cwd: root, env: { ...process.env, ...quietEnv }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  return runChild(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: root,
+    env: { ...process.env, ...quietEnv },
   });
 }
 
@@ -33,7 +20,14 @@ const scripts = {
     file: 'scripts/token.ts',
     options: ['--user', '--tenant', '--expired', '--exp', '--claim', '--iss', '--aud', '--omit'],
   },
-  synth: { file: 'scripts/synth.ts', options: ['--stack', '--json', '--update', '--help'] },
+  synth: {
+    file: 'scripts/synth.ts',
+    options: ['--stack', '--json', '--update', '--deploy-policy', '--help'],
+  },
+  smoke: {
+    file: 'scripts/smoke.ts',
+    options: ['--url', '--token', '--stack', '--secret-arn', '--issuer', '--job-timeout'],
+  },
 } as const;
 
 describe('the scripts’ command lines', function () {

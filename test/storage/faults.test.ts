@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { secretsManagerSecret } from '../../app/src/auth/secrets-manager.js';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
-import type { PromptSource } from '../../app/src/prompts/catalog.js';
+import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import {

@@ -2,6 +2,7 @@
 // then the buffered body as `turn`; refusals stay JSON errors; replays stream the stored answer;
 // and GET / says where to stream.
 import { expect } from 'chai';
+import { loadConfig } from '../../app/src/config.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
 import { initiate, startApi } from '../support/harness.js';
 import { useApi } from '../support/fixtures.js';
@@ -212,5 +213,49 @@ describe('streamed turns with the offline coach', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('the offline coach’s pace', () => {
+  it('when OFFLINE_STREAM_PACE_MS is set, then each word is its own delta, after that pause, and they still join to ai_response', async function () {
+    this.timeout(30_000);
+    const paceMs = 25;
+    const api = await startApi({ env: { OFFLINE_STREAM_PACE_MS: String(paceMs) } });
+    try {
+      const token = await api.token('pia', 'acme');
+      const id = await initiate(api, token);
+      const opened = await openEventStream(api, messagePath(id), {
+        token,
+        body: { user_message: 'Courage, kindness and craft are what I stand for.' },
+      });
+      const arrivals: number[] = [];
+      const pieces: string[] = [];
+      for (let event = await opened.next(); event; event = await opened.next()) {
+        if (event.event !== 'delta') continue;
+        arrivals.push(Date.now());
+        pieces.push((event.data as { text: string }).text);
+      }
+      const { events } = await opened.rest();
+      const turn = events.at(-1)?.data as { ai_response: string };
+      expect(pieces.join('')).to.equal(turn.ai_response);
+      const words = turn.ai_response.split(/\s+/).filter(Boolean);
+      expect(pieces).to.have.length(words.length);
+      // A lower bound only: a busy machine makes the pauses longer, never shorter.
+      const spread = (arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0);
+      expect(spread).to.be.at.least((pieces.length - 1) * paceMs * 0.9);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('when the pace is not set, then npm run dev paces the offline coach and npm start does not', () => {
+    expect(loadConfig({}, { dev: true }).llm.offlinePaceMs).to.equal(40);
+    expect(loadConfig({}).llm.offlinePaceMs).to.equal(0);
+    expect(loadConfig({ OFFLINE_STREAM_PACE_MS: '0' }, { dev: true }).llm.offlinePaceMs).to.equal(
+      0,
+    );
+    expect(() => loadConfig({ OFFLINE_STREAM_PACE_MS: '5000' })).to.throw(
+      /^Invalid configuration: OFFLINE_STREAM_PACE_MS is invalid/,
+    );
   });
 });

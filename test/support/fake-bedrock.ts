@@ -8,6 +8,12 @@
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import {
+  createPromptCacheModel,
+  fakeTokens,
+  RefusedRequest,
+  type InputBill,
+} from './fake-bedrock-cache.js';
 
 export interface FakeUsage {
   readonly inputTokens: number;
@@ -53,6 +59,7 @@ export type Responder = BedrockAnswer | ((request: ConverseRequest) => BedrockAn
 
 export interface ConverseContent {
   readonly text?: string;
+  readonly cachePoint?: { type: string };
   readonly toolUse?: { toolUseId: string; name: string; input: unknown };
   readonly toolResult?: { toolUseId: string; status?: string; content: { text?: string }[] };
 }
@@ -68,10 +75,13 @@ export interface ConverseRequest {
   readonly streamed: boolean;
   readonly headers: http2.IncomingHttpHeaders;
   readonly messages: ConverseMessage[];
-  readonly system?: { text: string }[];
+  readonly system?: { text?: string; cachePoint?: { type: string } }[];
   readonly inferenceConfig?: { temperature?: number; maxTokens?: number };
   readonly toolConfig?: {
-    tools: { toolSpec: { name: string; description?: string; inputSchema: { json: unknown } } }[];
+    tools: {
+      toolSpec?: { name: string; description?: string; inputSchema: { json: unknown } };
+      cachePoint?: { type: string };
+    }[];
     toolChoice?: { tool?: { name: string }; any?: object; auto?: object };
   };
 }
@@ -90,12 +100,41 @@ const errorStatus: Readonly<Record<string, number>> = {
 };
 
 const defaultUsage: FakeUsage = { inputTokens: 120, outputTokens: 40 };
+const noBill: InputBill = {
+  inputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  cached: false,
+};
+
+export interface FakeBedrockOptions {
+  /**
+   * `scripted` (the default): usage is the answer's own, or 120 in and 40 out. `content`: the
+   * input is counted from the request and billed with prompt caching as Bedrock does
+   * (fake-bedrock-cache.ts); the output from the answer, unless the script names it.
+   */
+  readonly accounting?: 'scripted' | 'content';
+}
+
+/** A Converse usage object: the answer's tokens, and the cache's when the request used it. */
+type Usage = FakeUsage & { cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
+
+const usageBody = (usage: Usage) => ({
+  ...usage,
+  totalTokens:
+    usage.inputTokens +
+    usage.outputTokens +
+    (usage.cacheReadInputTokens ?? 0) +
+    (usage.cacheWriteInputTokens ?? 0),
+});
 
 export interface FakeBedrock {
   /** The endpoint to give the client (BEDROCK_ENDPOINT). */
   readonly url: string;
   /** Every Converse and ConverseStream request received, in order. */
   readonly requests: ConverseRequest[];
+  /** What each request's input was billed (in `content` accounting), in the same order. */
+  readonly bills: InputBill[];
   /** How many content pieces the fake has sent on streams so far. */
   readonly piecesSent: () => number;
   /** How many requests their caller gave up on before the whole answer was sent. */
@@ -109,32 +148,36 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-/** The app's environment for coaching through this fake: one attempt a call, a Haiku model. */
-export const fakeBedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
+/**
+ * The app's environment for coaching through this fake: one attempt a call, on `model` (the
+ * only one allowed; by default a Haiku model without prompt caching).
+ */
+export const fakeBedrockEnv = (
+  fake: FakeBedrock,
+  model = 'anthropic.claude-3-haiku-20240307-v1:0',
+): Record<string, string> => ({
   DEFAULT_LLM_PROVIDER: 'bedrock',
   BEDROCK_ENDPOINT: fake.url,
-  DEFAULT_LLM_MODEL: 'anthropic.claude-3-haiku-20240307-v1:0',
+  DEFAULT_LLM_MODEL: model,
   LLM_MAX_ATTEMPTS: '1',
 });
 
 let toolUseCounter = 0;
 
-function answerBody(answer: BedrockAnswer, request: ConverseRequest): object {
+function answerBody(answer: BedrockAnswer, request: ConverseRequest, usage: Usage): object {
   if ('text' in answer) {
-    const usage = answer.usage ?? defaultUsage;
     return {
       output: { message: { role: 'assistant', content: [{ text: answer.text }] } },
       stopReason: 'end_turn',
-      usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+      usage: usageBody(usage),
       metrics: { latencyMs: 1 },
     };
   }
-  const tool = answer as { tool: unknown; name?: string; usage?: FakeUsage };
-  const usage = tool.usage ?? defaultUsage;
+  const tool = answer as { tool: unknown; name?: string };
   const name =
     tool.name ??
     request.toolConfig?.toolChoice?.tool?.name ??
-    request.toolConfig?.tools[0]?.toolSpec.name ??
+    request.toolConfig?.tools[0]?.toolSpec?.name ??
     'tool';
   return {
     output: {
@@ -146,7 +189,7 @@ function answerBody(answer: BedrockAnswer, request: ConverseRequest): object {
       },
     },
     stopReason: 'tool_use',
-    usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+    usage: usageBody(usage),
     metrics: { latencyMs: 1 },
   };
 }
@@ -221,8 +264,36 @@ function wholeOf(answer: {
     : { text, usage: answer.usage };
 }
 
-export async function startFakeBedrock(): Promise<FakeBedrock> {
+/** The answer's text as the model would have written it (what its output tokens count). */
+function answerText(answer: BedrockAnswer): string {
+  if ('tool' in answer) return JSON.stringify(answer.tool);
+  if ('text' in answer) return answer.text;
+  if ('stream' in answer)
+    return answer.stream
+      .map((s) => ('toolInput' in s ? s.toolInput : 'text' in s ? s.text : ''))
+      .join('');
+  return '';
+}
+
+export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
   const requests: ConverseRequest[] = [];
+  const bills: InputBill[] = [];
+  const promptCache = createPromptCacheModel();
+  /** What the answer reports it used; the bill is the request's, made when it arrived. */
+  const usageOf = (answer: BedrockAnswer, bill: InputBill): Usage => {
+    const scripted = (answer as { usage?: FakeUsage }).usage;
+    if (options.accounting !== 'content') return scripted ?? defaultUsage;
+    return {
+      inputTokens: bill.inputTokens,
+      outputTokens: scripted?.outputTokens ?? fakeTokens(answerText(answer)),
+      ...(bill.cached
+        ? {
+            cacheReadInputTokens: bill.cacheReadInputTokens,
+            cacheWriteInputTokens: bill.cacheWriteInputTokens,
+          }
+        : {}),
+    };
+  };
   let queue: Responder[] = [];
   let fallback: Responder = {
     error: 'InternalServerException',
@@ -266,7 +337,17 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
         if (!res.writableEnded) cancelled++;
       });
       const next = queue.shift() ?? fallback;
-      respond(typeof next === 'function' ? next(request) : next, request, res);
+      let bill: InputBill;
+      try {
+        bill = promptCache.bill(request);
+      } catch (error) {
+        if (!(error instanceof RefusedRequest)) throw error;
+        const refusal = { error: 'ValidationException', message: error.message };
+        respond(refusal, request, res, noBill);
+        return;
+      }
+      bills.push(bill);
+      respond(typeof next === 'function' ? next(request) : next, request, res, bill);
     });
   });
 
@@ -274,16 +355,17 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     answer: BedrockAnswer,
     request: ConverseRequest,
     res: http2.Http2ServerResponse,
+    bill: InputBill,
   ) {
     if (res.stream.destroyed) return;
     if ('until' in answer) {
-      void answer.until.then(() => respond(answer.then, request, res));
+      void answer.until.then(() => respond(answer.then, request, res, bill));
       return;
     }
     if ('delayMs' in answer) {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        respond(answer.then, request, res);
+        respond(answer.then, request, res, bill);
       }, answer.delayMs);
       timers.add(timer);
       return;
@@ -291,11 +373,11 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     if (request.streamed) {
       const steps = stepsOf(answer);
       if (steps) {
-        void stream(steps, answer as { name?: string; usage?: FakeUsage }, request, res);
+        void stream(steps, answer as { name?: string }, usageOf(answer, bill), request, res);
         return;
       }
     } else if ('stream' in answer) {
-      respond(wholeOf(answer), request, res);
+      respond(wholeOf(answer), request, res, bill);
       return;
     }
     if ('error' in answer) {
@@ -313,21 +395,21 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
       'content-type': 'application/json',
       'x-amzn-requestid': `fake-${requests.length}`,
     });
-    res.end(JSON.stringify(answerBody(answer, request)));
+    res.end(JSON.stringify(answerBody(answer, request, usageOf(answer, bill))));
   }
 
   /** Sends a ConverseStream answer event by event, pacing it as its steps say. */
   async function stream(
     steps: readonly StreamStep[],
-    answer: { readonly name?: string; readonly usage?: FakeUsage },
+    answer: { readonly name?: string },
+    usage: Usage,
     request: ConverseRequest,
     res: http2.Http2ServerResponse,
   ): Promise<void> {
-    const usage = answer.usage ?? defaultUsage;
     const toolName =
       answer.name ??
       request.toolConfig?.toolChoice?.tool?.name ??
-      request.toolConfig?.tools[0]?.toolSpec.name ??
+      request.toolConfig?.tools[0]?.toolSpec?.name ??
       'tool';
     const gone = () => res.stream.destroyed || res.stream.closed;
     res.writeHead(200, {
@@ -382,12 +464,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     if (gone()) return;
     if (open) res.write(event('contentBlockStop', { contentBlockIndex: index }));
     res.write(event('messageStop', { stopReason }));
-    res.end(
-      event('metadata', {
-        usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
-        metrics: { latencyMs: 1 },
-      }),
-    );
+    res.end(event('metadata', { usage: usageBody(usage), metrics: { latencyMs: 1 } }));
   }
 
   server.listen(0, '127.0.0.1');
@@ -397,6 +474,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    bills,
     piecesSent: () => piecesSent,
     cancelled: () => cancelled,
     script: (...answers) => void queue.push(...answers),
@@ -405,6 +483,8 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     },
     reset() {
       requests.length = 0;
+      bills.length = 0;
+      promptCache.clear();
       piecesSent = 0;
       cancelled = 0;
       queue = [];

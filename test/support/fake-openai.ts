@@ -6,11 +6,26 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Tokens a completion reports; `cached` (part of `prompt`) as prompt_tokens_details.cached_tokens. */
+export interface OpenAiUsage {
+  readonly prompt: number;
+  readonly completion: number;
+  readonly cached?: number;
+}
+
+/** The usage object as OpenAI's API writes it. */
+const usageBody = (usage: OpenAiUsage) => ({
+  prompt_tokens: usage.prompt,
+  completion_tokens: usage.completion,
+  total_tokens: usage.prompt + usage.completion,
+  ...(usage.cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cached } }),
+});
+
 export type OpenAiAnswer =
   /** A completion whose message content is this value as JSON. */
-  | { readonly json: unknown; readonly usage?: { prompt: number; completion: number } }
+  | { readonly json: unknown; readonly usage?: OpenAiUsage }
   /** A completion whose message content is this text as is. */
-  | { readonly content: string; readonly usage?: { prompt: number; completion: number } }
+  | { readonly content: string; readonly usage?: OpenAiUsage }
   | {
       readonly status: number;
       readonly body?: unknown;
@@ -20,7 +35,7 @@ export type OpenAiAnswer =
   /** A streamed answer, step by step (an unstreamed request gets the pieces joined). */
   | {
       readonly stream: readonly OpenAiStreamStep[];
-      readonly usage?: { prompt: number; completion: number };
+      readonly usage?: OpenAiUsage;
     };
 
 export type OpenAiStreamStep =
@@ -105,14 +120,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     if (request.body.stream_options?.include_usage) {
       const usage = answer.usage ?? { prompt: 150, completion: 30 };
-      chunk({
-        choices: [],
-        usage: {
-          prompt_tokens: usage.prompt,
-          completion_tokens: usage.completion,
-          total_tokens: usage.prompt + usage.completion,
-        },
-      });
+      chunk({ choices: [], usage: usageBody(usage) });
     }
     res.end('data: [DONE]\n\n');
   }
@@ -160,11 +168,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         id: `chatcmpl-${requests.length}`,
         object: 'chat.completion',
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: {
-          prompt_tokens: usage.prompt,
-          completion_tokens: usage.completion,
-          total_tokens: usage.prompt + usage.completion,
-        },
+        usage: usageBody(usage),
       }),
     );
   }

@@ -2,8 +2,9 @@
 // tsx, its own environment. Any event can be handed to its `handler`, as Lambda would hand it;
 // the answer comes back, or the error the handler threw (which Lambda counts as a failed
 // invocation, and retries or records per the function's asynchronous-invocation settings).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { ensureFreshBundle } from '../../scripts/build.js';
+import { startChild, stopChild } from './child-processes.js';
 
 const RUNNER = `
 const { handler } = require(process.env.BUNDLE_PATH);
@@ -35,7 +36,7 @@ export interface LambdaBundle {
 
 export async function startLambdaBundle(env: Record<string, string>): Promise<LambdaBundle> {
   const bundle = await ensureFreshBundle(process.cwd());
-  const child: ChildProcess = spawn(process.execPath, ['-e', RUNNER], {
+  const child: ChildProcess = startChild(process.execPath, ['-e', RUNNER], {
     env: { PATH: process.env.PATH, BUNDLE_PATH: bundle, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -61,11 +62,6 @@ export async function startLambdaBundle(env: Record<string, string>): Promise<La
         child.send({ id, event });
       }),
     stdout: () => stdout,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill();
-      await exited;
-    },
+    close: () => stopChild(child),
   };
 }

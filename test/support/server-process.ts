@@ -1,8 +1,10 @@
 // The local server as `npm start` runs it, in a child process: its output, its URL once it
 // listens, and how it ended. Start-up failures and signals can only be seen this way.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startChild, stopChild } from './child-processes.js';
 
 export const quietEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -20,18 +22,25 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs app/src/server.ts with `env` over this process's environment (undefined: unset). */
+const tsx = pathToFileURL(require.resolve('tsx')).href;
+
+/**
+ * Runs app/src/server.ts with `env` over this process's environment (undefined: unset), in the
+ * repository or in `cwd` (where its `.env` is read from).
+ */
 export function runServer(
   env: Record<string, string | undefined>,
   args: string[] = [],
+  cwd = root,
 ): ServerProcess {
   const merged = Object.fromEntries(
     Object.entries({ ...process.env, ...quietEnv, JWT_SECRET: '', ...env }).filter(
       ([, value]) => value !== undefined,
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/src/server.ts', ...args], {
-    cwd: root,
+  const entry = path.join(root, 'app', 'src', 'server.ts');
+  const child = startChild(process.execPath, ['--import', tsx, entry, ...args], {
+    cwd,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -50,11 +59,9 @@ export function runServer(
   return { child, stdout: () => out, stderr: () => err, started, exited };
 }
 
-/** Stops a child that is still running, and waits for it. */
+/** Kills the server and anything of its process group still running, and waits for it. */
 export async function stopServer(server: ServerProcess | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGKILL');
-  await server.exited;
+  if (server) await stopChild(server.child);
 }
 
 /** Where the server listens once it does; a start-up that fails instead throws with its output. */

@@ -1,5 +1,6 @@
-// What the analysis use cases work with: the repository, the templates, the model, the port to
-// the jobs an analysis can run as, metrics, the logger and the clock.
+// What the analysis use cases work with: the repository, the templates, the model, the
+// budgets, the port to the jobs an analysis can run as, metrics, the logger and the clock.
+import type { BudgetGate } from '../budgets/budgets.js';
 import type { AcceptedJob } from '../domain/accepted-job.js';
 import type { Principal } from '../domain/principal.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
@@ -29,6 +30,8 @@ export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
   readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
   readonly llm: LlmProvider;
+  /** Checked before a synchronous analysis asks the model (a job's is checked when accepted). */
+  readonly budgets: BudgetGate;
   readonly jobs: AnalysisJobs;
   readonly metrics: Metrics;
   readonly logger: Logger;

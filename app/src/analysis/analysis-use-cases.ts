@@ -1,6 +1,7 @@
 // The analysis use cases bound to their dependencies: what the HTTP routes call, and what a job's
-// worker runs. Asking for an analysis answers it the way the client asked, at once or as a job
-// (run-analysis.ts runs it); reading one back (read-analysis.ts), and a tenant's usage report.
+// worker runs. Asking for an analysis answers it the way the client asked, at once (once the
+// budgets allow it) or as a job (run-analysis.ts runs it); reading one back (read-analysis.ts),
+// and a tenant's usage report.
 import type { AcceptedJob } from '../domain/accepted-job.js';
 import type { Principal } from '../domain/principal.js';
 import type { Delivery } from '../domain/vocabulary.js';
@@ -24,10 +25,13 @@ export function createAnalyses(deps: AnalysisDeps) {
       input: AnalysisInput,
       delivery: AnalysisDelivery,
       options: { readonly idempotencyKey?: string; readonly requestId: string },
-    ): Promise<AnalysisReply> =>
-      delivery === 'job'
-        ? { delivery, job: await deps.jobs.queue({ principal, input, ...options }) }
-        : { delivery, analysis: await runAnalysis(deps, principal, input) },
+    ): Promise<AnalysisReply> => {
+      if (delivery === 'job') {
+        return { delivery, job: await deps.jobs.queue({ principal, input, ...options }) };
+      }
+      await deps.budgets.assertWithinBudget(principal);
+      return { delivery, analysis: await runAnalysis(deps, principal, input) };
+    },
     /** A job's worker: the analysis, within the job's budget. */
     run: (principal: Principal, input: AnalysisInput, timeoutMs: number) =>
       runAnalysis(deps, principal, input, { timeoutMs }),

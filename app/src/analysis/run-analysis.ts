@@ -3,7 +3,7 @@
 // the model billed it.
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
-import type { TokenUsage } from '../domain/usage.js';
+import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
 import type { StructuredRequest, StructuredResult } from '../llm/port.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisDeps } from './analysis-deps.js';
@@ -26,6 +26,9 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** What every model request of a run carries besides the analysis's own. */
+type AskOptions = RunOptions & { readonly attribution: SpendAttribution };
+
 export async function runAnalysis(
   deps: AnalysisDeps,
   principal: Principal,
@@ -36,8 +39,14 @@ export async function runAnalysis(
   const startedAt = deps.now();
   const template = await deps.templates.analysis(input.type);
   let answered: Answer;
+  const attribution = {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    subject: `analysis/${input.type}`,
+    kind: 'analysis',
+  } as const;
   try {
-    answered = await answer(deps, template, input, options);
+    answered = await answer(deps, template, input, { ...options, attribution });
   } catch (error) {
     await recordFailure(deps, principal, input, template, error, startedAt);
     throw error;
@@ -78,11 +87,13 @@ async function ask<T>(
   deps: AnalysisDeps,
   request: StructuredRequest<T>,
   tag: (output: T) => AnalysisOutcome,
-  { timeoutMs }: RunOptions,
+  { timeoutMs, attribution }: AskOptions,
 ): Promise<Answer> {
-  const result = await deps.llm.generate(
-    timeoutMs === undefined ? request : { ...request, timeoutMs },
-  );
+  const result = await deps.llm.generate({
+    ...request,
+    attribution,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   return { outcome: tag(result.output), result };
 }
 
@@ -91,7 +102,7 @@ async function answer(
   deps: AnalysisDeps,
   template: AnalysisTemplate,
   input: AnalysisInput,
-  options: RunOptions,
+  options: AskOptions,
 ): Promise<Answer> {
   switch (input.type) {
     case 'alignment':

@@ -1,11 +1,34 @@
-// What the model is asked on each coaching turn: the prompt (template system prompt, phase
-// guidance, accumulated state, recent turns), the answer's schema and the offline coach's answer,
-// within the turn's budget and until the turn stops it.
+// What the model is asked on each coaching turn: the prompt (the template's system prompt with
+// what holds for the whole conversation, the recent turns, then this turn's state and the
+// user's message), the answer's schema and the offline coach's answer, within the turn's budget
+// and until the turn stops it.
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { coachAnswerSchema, type CoachAnswer } from './coach-answer.js';
-import type { Conversation } from './conversation-entity.js';
+import type { Conversation, Message } from './conversation-entity.js';
 import { offlineCoachAnswer } from './offline-coach.js';
+
+/** Heads the turn's state, which travels in the user's turn: the model must not take it as theirs. */
+export const TURN_STATE_NOTE =
+  '[Where this coaching session stands, from the coaching service, not from the user:]';
+
+/** The history's first message moves this many messages at a time (3 turns). */
+const HISTORY_STEP = 6;
+
+/**
+ * The recent messages the model sees, starting at a message whose place in the conversation is
+ * a multiple of HISTORY_STEP: once the recent window is full it would drop its oldest messages
+ * every turn, and a history whose start moves every turn is a prefix no cache can serve. So the
+ * start moves every third turn, and the model sees 7 to 12 of the recent messages.
+ */
+function cacheableHistory(conversation: Conversation): readonly Message[] {
+  const recent = conversation.recentMessages;
+  // The opening message, then a user message and an answer a turn.
+  const firstPlace = Math.max(0, 1 + 2 * conversation.userTurns - recent.length);
+  if (firstPlace === 0) return recent;
+  const start = Math.ceil(firstPlace / HISTORY_STEP) * HISTORY_STEP;
+  return recent.slice(start - firstPlace);
+}
 
 export function coachRequest(
   conversation: Conversation,
@@ -18,24 +41,35 @@ export function coachRequest(
     readonly signal: AbortSignal;
   },
 ): StructuredRequest<CoachAnswer> {
-  const state = [
-    `Current phase: ${conversation.phase}. ${template.phase_guidance[conversation.phase]}`,
-    `Answers so far: ${conversation.userTurns}.`,
-    `Values identified so far: ${conversation.identifiedValues.join(', ') || 'none yet'}.`,
-    `Insights so far: ${conversation.insights.join('; ') || 'none yet'}.`,
-    `The result is ${conversation.resultStatus}. It is agreed when: ${template.completion.criteria.join('; ')}.`,
+  // What holds for the whole conversation goes with the system prompt; what each turn changes
+  // comes after the history, so the system prompt and the history stay a prefix the next turn
+  // resends unchanged and a model's prompt cache can serve (llm/prompt-cache.ts).
+  const settled = [
+    `The result is agreed when: ${template.completion.criteria.join('; ')}.`,
     `Reply in the language "${conversation.language}".`,
     Object.keys(conversation.context).length > 0
       ? `Context from the user's profile: ${JSON.stringify(conversation.context)}`
       : '',
   ].filter(Boolean);
-  const history: ChatMessage[] = conversation.recentMessages.map((m) => ({
+  const state = [
+    TURN_STATE_NOTE,
+    `Current phase: ${conversation.phase}. ${template.phase_guidance[conversation.phase]}`,
+    `Answers so far: ${conversation.userTurns}.`,
+    `Values identified so far: ${conversation.identifiedValues.join(', ') || 'none yet'}.`,
+    `Insights so far: ${conversation.insights.join('; ') || 'none yet'}.`,
+    `The result is ${conversation.resultStatus}.`,
+  ];
+  const history: ChatMessage[] = cacheableHistory(conversation).map((m) => ({
     role: m.role,
     content: m.content,
   }));
   return {
-    system: `${template.system_prompt.trim()}\n\n${state.join('\n')}`,
-    messages: [...history, { role: 'user', content: userMessage }],
+    system: `${template.system_prompt.trim()}\n\n${settled.join('\n')}`,
+    messages: [
+      ...history,
+      { role: 'user', content: state.join('\n') },
+      { role: 'user', content: userMessage },
+    ],
     settings: template.model,
     output: {
       name: 'coaching_turn',
@@ -53,5 +87,11 @@ export function coachRequest(
       }),
     timeoutMs: limits.timeoutMs,
     signal: limits.signal,
+    attribution: {
+      tenantId: conversation.tenantId,
+      userId: conversation.userId,
+      subject: `coaching/${conversation.topic}`,
+      kind: 'turn',
+    },
   };
 }

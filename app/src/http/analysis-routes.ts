@@ -74,7 +74,7 @@ function runRoute<S extends z.ZodType>(spec: {
         },
         202: acceptedResponse(docs, 'analysis'),
       },
-      errors: { 502: ['llm_bad_response'] },
+      errors: { 429: ['quota_exceeded'], 502: ['llm_bad_response'] },
     }),
   });
 }

@@ -206,6 +206,8 @@ export interface DocsRoutesOptions {
   readonly prefix: string;
   /** Every route module's part of the document. */
   readonly contributions: readonly DocsContribution[];
+  /** Parts of route modules that load on first use, loaded with the document. */
+  readonly lazyContributions?: readonly (() => Promise<DocsContribution>)[];
 }
 
 export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
@@ -216,8 +218,11 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
 
   // The generator loads on the first request for the document, not at cold start.
   const loadOpenApi = async () => {
-    const { buildOpenApi } = await import('./openapi.js');
-    return buildOpenApi(options.prefix, [...options.contributions, docsContribution]);
+    const [{ buildOpenApi }, ...lazy] = await Promise.all([
+      import('./openapi.js'),
+      ...(options.lazyContributions ?? []).map((load) => load()),
+    ]);
+    return buildOpenApi(options.prefix, [...options.contributions, ...lazy, docsContribution]);
   };
 
   mount(on, documentRoute, [], async (ctx) => {

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { discardRest } from './unread-body.js';
 
 export interface AppState {
   requestId: string;
@@ -148,7 +149,9 @@ function hasBody(ctx: AppContext): boolean {
  * makes it an own property, never a prototype), where the body parser's guard refused it.
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
-  const jsonTypes = ['application/json', 'application/*+json'];
+  // application/json itself: other +json types (vnd.api, json-patch, …) promise semantics this
+  // API does not give them, so they are 415 like any other type.
+  const jsonTypes = ['application/json'];
   // The body parser (with its media-type tables) loads with the first request that has a body.
   let reader: Promise<AppMiddleware> | undefined;
   const loadReader = async () => {
@@ -175,26 +178,39 @@ export function jsonBody(maxBytes: number): AppMiddleware {
     if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
       throw new UnsupportedMediaTypeError();
     }
-    if ((ctx.request.length ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    // The rest of a refused body is dropped, or the connection announced as closing.
+    const tooLarge = async () => {
+      if (!(await discardRest(ctx.req))) ctx.set('Connection', 'close');
+      return new PayloadTooLargeError(maxBytes);
+    };
+    if ((ctx.request.length ?? 0) > maxBytes) throw await tooLarge();
     reader ??= loadReader().catch((error: unknown) => {
       reader = undefined;
       throw error;
     });
     const read = await reader;
-    await read(ctx, async () => {
-      const text: unknown = ctx.request.body;
-      let body: unknown;
-      try {
-        body = JSON.parse(typeof text === 'string' ? text : '');
-      } catch {
-        throw new InvalidJsonError('Request body is not valid JSON');
-      }
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new InvalidJsonError('Request body must be a JSON object');
-      }
-      ctx.request.body = body;
-      await next();
-    });
+    let bodyRead = false;
+    try {
+      await read(ctx, async () => {
+        bodyRead = true;
+        const text: unknown = ctx.request.body;
+        let body: unknown;
+        try {
+          body = JSON.parse(typeof text === 'string' ? text : '');
+        } catch {
+          throw new InvalidJsonError('Request body is not valid JSON');
+        }
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          throw new InvalidJsonError('Request body must be a JSON object');
+        }
+        ctx.request.body = body;
+        await next();
+      });
+    } catch (error) {
+      // The parser stopped at the limit: the rest of the body is still on the connection.
+      if (!bodyRead && error instanceof PayloadTooLargeError) throw await tooLarge();
+      throw error;
+    }
   };
 }
 

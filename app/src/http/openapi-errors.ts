@@ -4,13 +4,13 @@
 export const errorText: Readonly<Record<number, string>> = {
   400: 'The body is not parseable JSON, or not an object',
   401: 'Missing, expired or invalid bearer token',
-  403: 'The resource belongs to another user of the same tenant',
+  403: 'The resource belongs to another user of the same tenant, or the token lacks the role the route needs',
   404: 'Not found',
   409: 'The resource is in a state that does not allow this',
   413: 'The body is larger than MAX_BODY_BYTES',
   415: 'The body is not application/json',
   422: 'The request does not match the schema',
-  429: 'Rate limit exceeded; Retry-After says when to retry',
+  429: 'Rate limit exceeded, or a budget is spent; Retry-After says when to retry',
   500: 'An unexpected error',
   502: 'The model answered with something unusable',
   503: 'A dependency is throttling or down; Retry-After says when to retry',
@@ -33,6 +33,8 @@ const errorMessages: Readonly<Record<string, string>> = {
   unsupported_media_type: 'Request body must be sent as application/json',
   idempotency_key_reused: 'This Idempotency-Key was already used with a different request body',
   rate_limit_exceeded: 'Too many requests. Please try again later.',
+  quota_exceeded:
+    'Your organisation’s monthly budget of $500.00 allows no more model calls until 2026-12-01T00:00:00.000Z.',
   internal_server_error: 'An unexpected error occurred. Please try again later.',
   llm_bad_response: 'The model returned an unusable answer. Please try again.',
   service_unavailable:
@@ -64,6 +66,16 @@ export function errorExample(code: string, legacy: boolean): Record<string, unkn
       ? { retry_after: 7 }
       : code === 'conversation_not_active'
         ? { current_status: 'completed' }
-        : {};
+        : code === 'quota_exceeded'
+          ? {
+              retry_after: 86_400,
+              quota: {
+                scope: 'tenant',
+                limit_usd: 500,
+                spent_usd: 500.0213,
+                resets_at: '2026-12-01T00:00:00.000Z',
+              },
+            }
+          : {};
   return { error: code, message, detail, request_id: REQUEST_ID, ...extra };
 }

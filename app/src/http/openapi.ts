@@ -17,7 +17,7 @@ import { pathIds } from './path-ids.js';
 // Registering a named schema needs zod's `.openapi()`; loaded lazily, so only when documenting.
 extendZodWithOpenApi(z);
 
-export type HttpMethod = 'get' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
 /** A link from a response to the operation its `Location` (or a body field) leads to. */
 export interface DocumentedLink {
@@ -136,6 +136,8 @@ const tagDescriptions: Readonly<Record<string, string>> = {
   analysis: 'Alignment, strategy, KPI and operations analyses, stored and readable again',
   jobs: 'Work accepted with `Prefer: respond-async`, polled until it succeeds or fails',
   suggestions: 'Legacy onboarding suggestions, with their own envelope',
+  usage: 'What the caller’s model calls cost, and what is left of the budgets',
+  admin: 'For tenant and platform admins: a tenant’s usage, a tenant’s budget',
   docs: 'This document and its two readers (no token)',
 };
 
@@ -176,6 +178,17 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
         .describe(
           'With 409 conversation_busy: the job that holds the conversation, when a job does',
         ),
+      quota: z
+        .object({
+          scope: z
+            .enum(['tenant', 'user'])
+            .describe('The tenant’s monthly or the user’s daily budget'),
+          limit_usd: z.number().describe('The budget, in US dollars'),
+          spent_usd: z.number().describe('What its period has spent so far'),
+          resets_at: z.string().describe('When its period ends (UTC): the next month or day'),
+        })
+        .optional()
+        .describe('With 429 quota_exceeded: the budget that is spent'),
     }),
   );
 

@@ -34,10 +34,22 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\
 /** Where a parameter's pattern comes from: its name, and the route it is part of. */
 export type ParamPattern = (param: string, routePath: string) => string | undefined;
 
+/** A literal matched in either case without the `i` flag, which would reach the ids too. */
+const anyCase = (text: string) =>
+  [...text]
+    .map((c) =>
+      c.toLowerCase() === c.toUpperCase()
+        ? escapeRegExp(c)
+        : `[${c.toLowerCase()}${c.toUpperCase()}]`,
+    )
+    .join('');
+
 /**
  * The layer's matcher rebuilt with each constrained parameter's pattern in place of "any
  * segment". Paths here keep parameters as whole segments (`/:id/message`); anything else is
- * refused at start-up rather than matched loosely.
+ * refused at start-up rather than matched loosely. A parameter's pattern is matched as written
+ * (`conv_`, never `CONV_`), as the document's pattern is, whatever case the rest of the path
+ * may take.
  */
 function constrainedMatcher(
   path: string,
@@ -48,13 +60,13 @@ function constrainedMatcher(
     const param = /^:([A-Za-z0-9_]+)$/.exec(segment)?.[1];
     if (param === undefined) {
       if (segment.includes(':')) throw new Error(`route ${path}: a parameter must be a segment`);
-      return escapeRegExp(segment);
+      return options.sensitive ? escapeRegExp(segment) : anyCase(segment);
     }
     const pattern = patternOf(param, path);
     return pattern ? `(${pattern.replace(/^\^|\$$/g, '')})` : '([^\\/]+)';
   });
   const trailing = options.strict ? '' : '(?:\\/$)?';
-  return new RegExp(`^(?:${segments.join('\\/')})${trailing}$`, options.sensitive ? '' : 'i');
+  return new RegExp(`^(?:${segments.join('\\/')})${trailing}$`);
 }
 
 /**

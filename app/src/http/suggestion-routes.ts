@@ -42,7 +42,7 @@ const suggestRoute = route({
       },
     },
     alwaysHeaders: { Deprecation: 'Always `true`: this route is kept for older clients' },
-    errors: { 502: ['llm_bad_response'] },
+    errors: { 429: ['quota_exceeded'], 502: ['llm_bad_response'] },
     errorSchema: docs.schema('LegacyErrorBody', legacyErrorBody),
   }),
 });

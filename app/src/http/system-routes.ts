@@ -14,6 +14,8 @@ export interface HealthChecks {
   readonly database: DependencyCheck;
   readonly llm: DependencyCheck;
   readonly storage: DependencyCheck;
+  /** What works but not as it should (a broken template served by an earlier version). */
+  readonly warnings?: () => string[];
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -143,17 +145,19 @@ export function systemRoutes(options: {
   const router = new Router<AppState>();
   const on = { router, prefix: options.prefix };
   const now = options.now ?? Date.now;
-  let cached: { at: number; services: Record<keyof HealthChecks, string> } | undefined;
+  type Services = Record<'database' | 'llm' | 'storage', string>;
+  let cached: { at: number; services: Services; warnings: string[] } | undefined;
 
   async function services() {
-    if (cached && now() - cached.at < CACHE_MS) return cached.services;
+    if (cached && now() - cached.at < CACHE_MS) return cached;
     const [database, llm, storage] = await Promise.all([
       withTimeout(options.checks.database),
       withTimeout(options.checks.llm),
       withTimeout(options.checks.storage),
     ]);
-    cached = { at: now(), services: { database, llm, storage } };
-    return cached.services;
+    const warnings = options.checks.warnings?.() ?? [];
+    cached = { at: now(), services: { database, llm, storage }, warnings };
+    return cached;
   }
 
   mount(on, frontDoorRoute, [], (ctx) => {
@@ -172,13 +176,16 @@ export function systemRoutes(options: {
   for (const healthCheck of healthRoutes) {
     mount(on, healthCheck, [], async (ctx) => {
       const state = await services();
-      const healthy = Object.values(state).every((s) => s === 'healthy' || s === 'skipped');
+      const healthy = Object.values(state.services).every(
+        (s) => s === 'healthy' || s === 'skipped',
+      );
       const body: z.infer<typeof healthResponse> = {
         status: healthy ? 'healthy' : 'degraded',
         timestamp: new Date(now()).toISOString(),
         version: API_VERSION,
         stage: options.stage,
-        services: state,
+        services: state.services,
+        ...(state.warnings.length > 0 ? { warnings: state.warnings } : {}),
       };
       ctx.status = healthy ? 200 : 503;
       ctx.body = body;

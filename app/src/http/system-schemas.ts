@@ -27,6 +27,13 @@ export const healthResponse = z.object({
   version: z.string(),
   stage: z.string(),
   services: z.object({ database: serviceState, llm: serviceState, storage: serviceState }),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Present when something works, but not as it should: a prompt template whose current ' +
+        'version cannot be used, with the earlier version served in its place',
+    ),
 });
 
 export const liveResponse = z.object({ status: z.literal('ok') });

@@ -30,6 +30,7 @@ import {
   type CallBudget,
   type ModelReply,
 } from './structured.js';
+import { withCachePoints } from './prompt-cache.js';
 import type { StreamedField } from './streamed-field.js';
 
 export interface BedrockClientOptions {
@@ -68,6 +69,8 @@ export interface BedrockProviderOptions {
   readonly timeoutMs: number;
   /** The same for a streamed request (ConverseStream). */
   readonly streamTimeoutMs: number;
+  /** Marks each request's stable prefix with cache points (LLM_PROMPT_CACHE); see prompt-cache.ts. */
+  readonly promptCache: boolean;
 }
 
 /** Bedrock's first message must come from the user; the stored history starts with the coach. */
@@ -154,11 +157,21 @@ function repairTurns(content: ContentBlock[], toolName: string, problems: string
   ];
 }
 
+/** Bedrock's usage: `inputTokens` is the input neither read from nor written to the cache. */
 const usageOf = (
-  usage: { inputTokens?: number; outputTokens?: number } | undefined,
+  usage:
+    | {
+        inputTokens?: number;
+        outputTokens?: number;
+        cacheReadInputTokens?: number;
+        cacheWriteInputTokens?: number;
+      }
+    | undefined,
 ): TokenUsage => ({
   inputTokens: usage?.inputTokens ?? 0,
   outputTokens: usage?.outputTokens ?? 0,
+  ...(usage?.cacheReadInputTokens ? { cacheReadTokens: usage.cacheReadInputTokens } : {}),
+  ...(usage?.cacheWriteInputTokens ? { cacheWriteTokens: usage.cacheWriteInputTokens } : {}),
 });
 
 /** Mid-stream failures Bedrock sends as events; the SDK throws most, this throws the rest. */
@@ -232,34 +245,40 @@ async function readStream(
 export function createBedrockProvider(options: BedrockProviderOptions): LlmProvider {
   const modelFor = (settings: ModelSettings): string => settings.model_id ?? options.defaultModel;
 
-  /** The Converse request of `request`, without its messages, and the model it goes to. */
-  function converseBase<T>(request: StructuredRequest<T>) {
+  /**
+   * The Converse request of `request` and the model it goes to; its messages, with their cache
+   * points, start the conversation that a repair adds to.
+   */
+  function converseRequest<T>(request: StructuredRequest<T>) {
     const modelId = modelFor(request.settings);
     if (!options.allowedModels.includes(modelId)) {
       // The catalog refuses such templates; this guards any other path to the model.
       throw new LlmBadResponseError(`model ${modelId} is not one of the allowed models`, noUsage);
     }
     const { name, description, schema } = request.output;
-    return {
+    const tools = [
+      {
+        toolSpec: {
+          name,
+          description,
+          inputSchema: { json: outputJsonSchema(schema) as never },
+        },
+      },
+    ];
+    const messages = converseMessages(request.messages);
+    const prompt = options.promptCache
+      ? withCachePoints(modelId, tools, request.system, messages)
+      : { system: [{ text: request.system }], messages };
+    const base = {
       modelId,
-      system: [{ text: request.system }],
+      system: prompt.system,
       inferenceConfig: {
         temperature: request.settings.temperature,
         maxTokens: request.settings.max_tokens,
       },
-      toolConfig: {
-        tools: [
-          {
-            toolSpec: {
-              name,
-              description,
-              inputSchema: { json: outputJsonSchema(schema) as never },
-            },
-          },
-        ],
-        toolChoice: toolChoiceFor(modelId, name),
-      },
+      toolConfig: { tools, toolChoice: toolChoiceFor(modelId, name) },
     };
+    return { base, conversation: { messages: prompt.messages } };
   }
 
   /** A model reply whose repair puts its content and the problems into the conversation. */
@@ -286,9 +305,8 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
     modelFor,
 
     async generate<T>(request: StructuredRequest<T>): Promise<StructuredResult<T>> {
-      const base = converseBase(request);
+      const { base, conversation } = converseRequest(request);
       const toolName = request.output.name;
-      const conversation = { messages: converseMessages(request.messages) };
       const { output, usage } = await answerWithOneRepair(
         request.output,
         base.modelId,
@@ -311,9 +329,8 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
     },
 
     async stream<T>(request: StructuredRequest<T>, sink: StreamSink) {
-      const base = converseBase(request);
+      const { base, conversation } = converseRequest(request);
       const toolName = request.output.name;
-      const conversation = { messages: converseMessages(request.messages) };
       const { output, usage } = await answerWithOneRepair(
         request.output,
         base.modelId,

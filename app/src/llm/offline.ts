@@ -9,7 +9,7 @@ import { checkOutput } from './structured.js';
 
 const OFFLINE_MODEL = 'offline';
 
-/** How many deltas a streamed offline answer comes in (fewer when it has fewer words). */
+/** How many deltas an unpaced streamed offline answer comes in (fewer when it has fewer words). */
 const STREAM_PIECES = 4;
 
 function answer<T>(request: StructuredRequest<T>): StructuredResult<T> {
@@ -35,7 +35,20 @@ export function piecesOf(text: string, count: number): string[] {
 
 const nextTurnOfTheLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createOfflineProvider(): LlmProvider {
+export interface OfflineOptions {
+  /**
+   * The pause before each streamed word, so that a person watching (`npm run dev`) sees the text
+   * arrive as a model writes it; 0 sends the answer in a few pieces at once.
+   */
+  readonly paceMs?: number;
+}
+
+export function createOfflineProvider(options: OfflineOptions = {}): LlmProvider {
+  const paceMs = options.paceMs ?? 0;
+  const pieces = (text: string) =>
+    paceMs > 0 ? piecesOf(text, Number.MAX_SAFE_INTEGER) : piecesOf(text, STREAM_PIECES);
+  const pause = () =>
+    paceMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, paceMs)) : nextTurnOfTheLoop();
   return {
     name: 'offline',
     // A request's timeoutMs needs no handling: the answer is there at once, within any budget.
@@ -51,10 +64,11 @@ export function createOfflineProvider(): LlmProvider {
       const field = request.output.streamedField;
       const text = field ? (result.output as Record<string, unknown>)[field] : undefined;
       if (typeof text === 'string') {
-        // Each piece on its own turn of the event loop, so each leaves as its own event.
-        for (const piece of piecesOf(text, STREAM_PIECES)) {
+        // Each piece after a pause (at least a turn of the event loop), so each leaves as its
+        // own event.
+        for (const piece of pieces(text)) {
+          await pause();
           sink.delta(piece);
-          await nextTurnOfTheLoop();
         }
       }
       return result;

@@ -3,7 +3,11 @@
 
 export interface CompletionChunk {
   readonly choices?: readonly { readonly delta?: { readonly content?: string | null } }[];
-  readonly usage?: { readonly prompt_tokens?: number; readonly completion_tokens?: number };
+  readonly usage?: {
+    readonly prompt_tokens?: number;
+    readonly completion_tokens?: number;
+    readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
+  };
   /** Some servers report a failure mid-stream as a chunk of its own. */
   readonly error?: unknown;
 }

@@ -39,7 +39,12 @@ interface ChatMessage {
 
 interface Completion {
   readonly choices?: readonly { readonly message?: { readonly content?: string | null } }[];
-  readonly usage?: { readonly prompt_tokens?: number; readonly completion_tokens?: number };
+  readonly usage?: {
+    readonly prompt_tokens?: number;
+    readonly completion_tokens?: number;
+    /** The part of prompt_tokens the provider served from its prompt cache. */
+    readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
+  };
 }
 
 const retryable = (status: number): boolean => status === 429 || status >= 500;
@@ -60,10 +65,16 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     });
   });
 
-const usageOf = (usage: Completion['usage']): TokenUsage => ({
-  inputTokens: usage?.prompt_tokens ?? 0,
-  outputTokens: usage?.completion_tokens ?? 0,
-});
+/** prompt_tokens include the cached ones; here, as in Bedrock's usage, they are counted apart. */
+function usageOf(usage: Completion['usage']): TokenUsage {
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = Math.min(prompt, usage?.prompt_tokens_details?.cached_tokens ?? 0);
+  return {
+    inputTokens: prompt - cached,
+    outputTokens: usage?.completion_tokens ?? 0,
+    ...(cached > 0 ? { cacheReadTokens: cached } : {}),
+  };
+}
 
 /** A response body that broke off: the budget ran out, or the server went away (503). */
 function readFailure(error: unknown, budget: CallBudget, usage: TokenUsage): Error {

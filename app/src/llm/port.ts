@@ -2,7 +2,7 @@
 // the adapters (bedrock, openai-compatible, offline) implement it. It knows no feature: a
 // request carries its own offline answer.
 import type { z } from 'zod';
-import type { TokenUsage } from '../domain/usage.js';
+import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
 import type { ModelSettings } from '../prompts/template.js';
 
 export interface ChatMessage {
@@ -31,6 +31,11 @@ export interface StructuredRequest<T> {
   readonly timeoutMs?: number;
   /** The caller's own reason to stop (a turn that can no longer commit): the call ends, failed. */
   readonly signal?: AbortSignal;
+  /**
+   * Whose spend the call is: where it finishes, its tokens and cost are added to that tenant's
+   * and user's usage counters (budgets/metered-llm.ts), answered or failed.
+   */
+  readonly attribution?: SpendAttribution;
 }
 
 /**

@@ -18,6 +18,12 @@ export const metricNames = [
   'RateLimitStoreFallback',
   'LLMInputTokens',
   'LLMOutputTokens',
+  /** Input read from the model's prompt cache (billed at its cache-read rate). */
+  'LLMCacheReadTokens',
+  /** Input written to the model's prompt cache (billed at its cache-write rate). */
+  'LLMCacheWriteTokens',
+  /** A model call refused because a tenant's or a user's budget is spent (429 quota_exceeded). */
+  'QuotaExceeded',
   /** An asynchronous job that failed for the service's sake (a 5xx: the model, a dependency). */
   'JobFailed',
   /** An asynchronous job that no worker finished before its deadline (read as failed, 503). */

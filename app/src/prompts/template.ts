@@ -1,5 +1,5 @@
 // Prompt templates: the YAML files under prompts/ (and in the S3 bucket) and the schema that
-// every one of them must pass before it is served (the YAML itself is read by template-yaml.ts).
+// every one of them must pass before it is served (template-check.ts reads the YAML).
 import { z } from 'zod';
 import {
   analysisTypes,
@@ -11,6 +11,7 @@ import {
   type OnboardingKind,
   type Phase,
 } from '../domain/vocabulary.js';
+import type { PromptKey } from './prompt-keys.js';
 
 const text = z.string().trim().min(1);
 
@@ -96,26 +97,19 @@ export const suggestionTemplateSchema = z.strictObject({
 });
 export type SuggestionTemplate = z.infer<typeof suggestionTemplateSchema>;
 
-/** Where each template lives, as a key relative to prompts/ (and to the bucket's root). */
+/** The key of each template (prompt-keys.ts says where it is stored). */
 export const templateKeys = {
-  coaching: (topic: CoachingTopic) => `coaching/${topic}.yaml`,
-  analysis: (type: AnalysisType) => `analysis/${type}.yaml`,
-  suggestion: (name: 'onboarding') => `suggestions/${name}.yaml`,
+  coaching: (topic: CoachingTopic) => `coaching/${topic}` as const satisfies PromptKey,
+  analysis: (type: AnalysisType) => `analysis/${type}` as const satisfies PromptKey,
+  suggestion: (name: 'onboarding') => `suggestions/${name}` as const satisfies PromptKey,
 };
 
-export class InvalidTemplateError extends Error {
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`prompt template ${key} is invalid: ${reason}`);
-    this.name = 'InvalidTemplateError';
-  }
-}
+/** A `{{name}}` slot, as fillPlaceholders reads it. */
+export const placeholderSlot = /\{\{\s*(\w+)\s*\}\}/g;
 
 /** Fills `{{name}}` placeholders; unknown names are left as they are. */
 export function fillPlaceholders(textWithSlots: string, values: Record<string, string>): string {
-  return textWithSlots.replace(/\{\{\s*(\w+)\s*\}\}/g, (slot, name: string) =>
+  return textWithSlots.replace(placeholderSlot, (slot, name: string) =>
     Object.hasOwn(values, name) ? (values[name] as string) : slot,
   );
 }

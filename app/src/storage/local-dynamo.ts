@@ -2,8 +2,10 @@
 // in memory or on disk, with the tables created from the shared definitions.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -79,26 +81,64 @@ function createTableInput(def: TableDefinition, name: string) {
   };
 }
 
-/** Creates every table that does not exist yet (dynalite ignores TTL, real DynamoDB honours it). */
+/** How long a new table may stay CREATING before the start is given up. */
+const ACTIVE_WITHIN_MS = 5 * 60_000;
+
+/**
+ * Until the table and its indexes are ACTIVE: DynamoDB (and dynalite, unless told otherwise)
+ * creates a table asynchronously, and refuses every item call on it while it is CREATING.
+ */
+async function untilActive(client: DynamoDBClient, name: string): Promise<void> {
+  const deadline = Date.now() + ACTIVE_WITHIN_MS;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    const status = Table?.TableStatus;
+    if (status === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `table ${name} is still ${status ?? 'not there'} after ${ACTIVE_WITHIN_MS / 1000} s`,
+      );
+    }
+    await sleep(wait);
+  }
+}
+
+export interface EnsureOptions {
+  /** Called once with the tables just created, before their creation is waited for. */
+  readonly onCreated?: (names: readonly string[]) => void;
+}
+
+/**
+ * Creates every table that does not exist yet, and returns once each is ACTIVE (dynalite ignores
+ * TTL, real DynamoDB honours it).
+ */
 export async function ensureTables(
   client: DynamoDBClient,
   names: Readonly<Record<TableId, string>>,
+  options: EnsureOptions = {},
 ): Promise<void> {
+  const created: TableDefinition[] = [];
   for (const def of Object.values(tables)) {
     try {
       await client.send(new CreateTableCommand(createTableInput(def, names[def.id])));
-      if (def.ttlAttribute) {
-        await client
-          .send(
-            new UpdateTimeToLiveCommand({
-              TableName: names[def.id],
-              TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
-            }),
-          )
-          .catch(() => undefined); // dynalite has no TTL API; real DynamoDB gets TTL from Pulumi
-      }
+      created.push(def);
     } catch (error) {
       if ((error as Error).name !== 'ResourceInUseException') throw error;
     }
+  }
+  if (created.length > 0) options.onCreated?.(created.map((def) => names[def.id]));
+  // A table found existing may be one another process has just created, still CREATING.
+  for (const def of Object.values(tables)) await untilActive(client, names[def.id]);
+  for (const def of created) {
+    if (!def.ttlAttribute) continue;
+    await client
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: names[def.id],
+          TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+        }),
+      )
+      .catch(() => undefined); // dynalite has no TTL API; real DynamoDB gets TTL from Pulumi
   }
 }

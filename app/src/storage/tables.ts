@@ -36,7 +36,13 @@ export interface TableDefinition {
 }
 
 export type TableId =
-  'conversations' | 'messages' | 'coachingSessions' | 'analyses' | 'rateLimits' | 'jobs';
+  | 'conversations'
+  | 'messages'
+  | 'coachingSessions'
+  | 'analyses'
+  | 'rateLimits'
+  | 'jobs'
+  | 'usageCounters';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
@@ -155,6 +161,18 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
       },
     ],
     ttlAttribute: 'expire_at',
+  },
+  usageCounters: {
+    id: 'usageCounters',
+    baseName: 'purposepath-usage-counters',
+    envVar: 'USAGE_COUNTERS_TABLE',
+    description:
+      'Model spend added up as calls finish: a tenant’s month, each user’s month and days, and the tenant’s own budget. No text; kept as the bill.',
+    // `pk` is a tenant's month (or the tenant itself, for its budget); `sk` the item within it:
+    // the tenant's totals, or one user's (docs/storage.md, "Usage counters").
+    hashKey: S('pk'),
+    rangeKey: S('sk'),
+    indexes: [],
   },
 };
 

@@ -1,6 +1,7 @@
 // The legacy onboarding suggestion: one suggested answer for the profile field the owner is
 // filling in (niche, ideal client, value proposition), built on what they have written so far.
 import { modelUsage, type AnalysisRepository } from '../analysis/analysis-records.js';
+import type { BudgetGate } from '../budgets/budgets.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { OnboardingKind } from '../domain/vocabulary.js';
@@ -20,6 +21,7 @@ export interface SuggestionDeps {
   readonly repository: Pick<AnalysisRepository, 'recordUsage'>;
   readonly templates: { suggestion(): Promise<SuggestionTemplate> };
   readonly llm: LlmProvider;
+  readonly budgets: BudgetGate;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -57,7 +59,16 @@ export function createSuggestions(deps: SuggestionDeps) {
     async onboarding(principal: Principal, input: SuggestionInput): Promise<OnboardingSuggestion> {
       const startedAt = deps.now();
       const template = await deps.templates.suggestion();
-      const result = await deps.llm.generate(onboardingSuggestionRequest(template, input));
+      await deps.budgets.assertWithinBudget(principal);
+      const result = await deps.llm.generate({
+        ...onboardingSuggestionRequest(template, input),
+        attribution: {
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          subject: 'suggestions/onboarding',
+          kind: 'suggestion',
+        },
+      });
       const durationMs = deps.now().getTime() - startedAt.getTime();
       deps.metrics.add('LLMInputTokens', result.usage.inputTokens, 'Count');
       deps.metrics.add('LLMOutputTokens', result.usage.outputTokens, 'Count');

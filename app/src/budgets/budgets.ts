@@ -1,0 +1,186 @@
+// The budgets: a tenant's month (its own budget, set by a platform admin, or the stage's
+// default) and a user's day, both in UTC, checked against the usage counters as the last step
+// before a model is asked. Every instance reads and adds to the same counters, so N instances
+// together hold a budget, give or take the calls in flight. What the usage routes show comes
+// from the same reads (usage-reports.ts, loaded with the first of them).
+import type { BudgetConfig } from '../budget-settings.js';
+import { dayEnd, monthEnd, monthOf } from '../domain/budget-periods.js';
+import type { Principal } from '../domain/principal.js';
+import { QuotaExceededError, type SpentBudget } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { SpendCounters, SpendSnapshot } from './spend-records.js';
+import { spendRecorder } from './record-spend.js';
+import type { OwnUsage, TenantUsage } from './usage-reports.js';
+
+/**
+ * How long an instance trusts the tenant budget it last read: a platform admin's change holds on
+ * every instance within this (the contract promises 60 s).
+ */
+export const TENANT_BUDGET_TTL_MS = 30_000;
+/** Tenants whose budgets an instance remembers at once; past this it forgets them all. */
+const REMEMBERED_TENANTS = 10_000;
+
+export interface BudgetDeps {
+  readonly counters: SpendCounters;
+  readonly defaults: BudgetConfig['budgets'];
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** A tenant's monthly budget and where it comes from. */
+export interface TenantBudget {
+  readonly tenantId: string;
+  readonly monthlyUsd: number | null;
+  readonly source: 'tenant' | 'default' | 'none';
+}
+
+/** What a check or a report reads: the spend so far, and the budgets that hold for it. */
+export interface SpendReading {
+  readonly at: Date;
+  readonly snapshot: SpendSnapshot;
+  readonly tenantBudget: TenantBudget;
+  readonly userDailyUsd: number | null;
+}
+
+/** The one step a feature takes before asking a model; a spent budget throws the 429. */
+export interface BudgetGate {
+  assertWithinBudget(principal: Principal): Promise<void>;
+}
+
+const nanos = (usd: number) => Math.round(usd * 1e9);
+
+export function createBudgets(deps: BudgetDeps) {
+  const known = new Map<string, { readonly usd: number | null; readonly readAt: number }>();
+  const remember = (tenantId: string, usd: number | null, at: Date) => {
+    if (known.size >= REMEMBERED_TENANTS) known.clear();
+    known.set(tenantId, { usd, readAt: at.getTime() });
+  };
+  const recent = (tenantId: string, at: Date) => {
+    const entry = known.get(tenantId);
+    return entry && at.getTime() - entry.readAt < TENANT_BUDGET_TTL_MS ? entry : undefined;
+  };
+  const budgetOf = (tenantId: string, own: number | null): TenantBudget => {
+    if (own !== null) return { tenantId, monthlyUsd: own, source: 'tenant' };
+    const fallback = deps.defaults.tenantMonthlyUsd;
+    return fallback === undefined
+      ? { tenantId, monthlyUsd: null, source: 'none' }
+      : { tenantId, monthlyUsd: fallback, source: 'default' };
+  };
+  const userDailyUsd = deps.defaults.userDailyUsd ?? null;
+
+  /** The spend and budgets of the principal now: one read of the counters. */
+  async function read(principal: Principal): Promise<SpendReading> {
+    const at = deps.now();
+    const cached = recent(principal.tenantId, at);
+    const snapshot = await deps.counters.snapshot(principal.tenantId, principal.userId, at, {
+      tenantBudget: cached === undefined,
+    });
+    const own = cached ? cached.usd : (snapshot.tenantBudgetUsd ?? null);
+    if (!cached) remember(principal.tenantId, own, at);
+    return { at, snapshot, tenantBudget: budgetOf(principal.tenantId, own), userDailyUsd };
+  }
+
+  /** The budget a reading has spent, the one that resets last when both are. */
+  function spent(reading: SpendReading): SpentBudget | undefined {
+    const { at, snapshot, tenantBudget } = reading;
+    const tenant = tenantBudget.monthlyUsd;
+    if (tenant !== null && snapshot.tenantMonth.costNanos >= nanos(tenant)) {
+      return {
+        scope: 'tenant',
+        limitUsd: tenant,
+        spentUsd: snapshot.tenantMonth.costNanos / 1e9,
+        resetsAt: monthEnd(at),
+      };
+    }
+    if (userDailyUsd !== null && snapshot.userDay.costNanos >= nanos(userDailyUsd)) {
+      return {
+        scope: 'user',
+        limitUsd: userDailyUsd,
+        spentUsd: snapshot.userDay.costNanos / 1e9,
+        resetsAt: dayEnd(at),
+      };
+    }
+    return undefined;
+  }
+
+  /** The tenant's monthly budget as it stands (read now, not from this instance's memory). */
+  async function tenantBudget(tenantId: string): Promise<TenantBudget> {
+    const own = await deps.counters.tenantBudget(tenantId);
+    remember(tenantId, own, deps.now());
+    return budgetOf(tenantId, own);
+  }
+
+  return {
+    /**
+     * Throws 429 quota_exceeded when the principal's tenant or the principal has spent a budget.
+     * Call it as the last step before the model; with no budget set anywhere (and the tenant's
+     * own budget known to be none) it reads nothing.
+     */
+    async assertWithinBudget(principal: Principal): Promise<void> {
+      const cached = recent(principal.tenantId, deps.now());
+      if (
+        userDailyUsd === null &&
+        cached &&
+        budgetOf(principal.tenantId, cached.usd).source === 'none'
+      ) {
+        return;
+      }
+      const reading = await read(principal);
+      const budget = spent(reading);
+      if (!budget) return;
+      deps.metrics.add('QuotaExceeded', 1, 'Count');
+      deps.logger.info({
+        event: 'quota_exceeded',
+        tenant_id: principal.tenantId,
+        user_id: principal.userId,
+        scope: budget.scope,
+        limit_usd: budget.limitUsd,
+        spent_usd: budget.spentUsd,
+        resets_at: budget.resetsAt.toISOString(),
+      });
+      const seconds = Math.max(
+        1,
+        Math.ceil((budget.resetsAt.getTime() - reading.at.getTime()) / 1000),
+      );
+      throw new QuotaExceededError(budget, seconds);
+    },
+
+    /** Adds a finished model call to the counters (see record-spend.ts). */
+    recordSpend: spendRecorder(deps),
+
+    tenantBudget,
+
+    /** A platform admin sets the tenant's own monthly budget, or (null) returns it to the default. */
+    async setTenantBudget(
+      admin: Principal,
+      tenantId: string,
+      monthlyUsd: number | null,
+    ): Promise<TenantBudget> {
+      const at = deps.now();
+      await deps.counters.setTenantBudget(tenantId, monthlyUsd, admin.userId, at);
+      remember(tenantId, monthlyUsd, at);
+      return budgetOf(tenantId, monthlyUsd);
+    },
+
+    /** GET /usage: the caller's day and month and both budgets, as a check reads them. */
+    async usageOf(principal: Principal): Promise<OwnUsage> {
+      const { ownUsage } = await import('./usage-reports.js');
+      return ownUsage(principal, await read(principal));
+    },
+
+    /** GET /admin/usage: a tenant's month (default: this one), from the same counters. */
+    async tenantUsage(tenantId: string, month = monthOf(deps.now())): Promise<TenantUsage> {
+      const [{ tenantUsage }, spend] = await Promise.all([
+        import('./usage-reports.js'),
+        deps.counters.tenantMonth(tenantId, month),
+      ]);
+      const cached = recent(tenantId, deps.now());
+      const budget = cached ? budgetOf(tenantId, cached.usd) : await tenantBudget(tenantId);
+      return tenantUsage(tenantId, month, spend, budget);
+    },
+  };
+}
+
+export type Budgets = ReturnType<typeof createBudgets>;
