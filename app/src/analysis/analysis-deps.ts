@@ -30,7 +30,7 @@ export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
   readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
   readonly llm: LlmProvider;
-  /** Checked before a synchronous analysis asks the model (a job's is checked when accepted). */
+  /** Checked before a synchronous analysis asks the model; one run as a job is not checked. */
   readonly budgets: BudgetGate;
   readonly jobs: AnalysisJobs;
   readonly metrics: Metrics;
