@@ -4,7 +4,7 @@
 // Settings come from Pulumi.yaml and Pulumi.<stack>.yaml; see docs/deployment.md.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { START_WITHIN_MS } from './app/src/jobs/job-deps';
+import { START_WITHIN_MS } from './app/src/jobs/job-timing';
 import { concurrencyAlarmAt, readStackConfig, stackResourceName } from './infra/config';
 import { CustomDomain } from './infra/custom-domain';
 import { DataTables } from './infra/data';

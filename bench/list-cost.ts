@@ -1,7 +1,7 @@
 // What `GET /api/v1/conversations` costs in DynamoDB reads as a user's conversations grow:
 // the app on the embedded store, one user given 10, then 100, then 1,000 conversations (each
 // with one turn), and every read the list makes metered in read capacity units as DynamoDB
-// bills them (support/dynamo-capacity.ts). Run: `npm run bench:list` (about a minute).
+// bills them (test/support/dynamo-capacity.ts). Run: `npm run bench:list` (about a minute).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
@@ -12,7 +12,7 @@ import { loadConfig } from '../app/src/config.js';
 import { createLogger } from '../app/src/observability/logger.js';
 import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../app/src/storage/local-dynamo.js';
-import { meterReads } from '../support/dynamo-capacity.js';
+import { meterReads } from '../test/support/dynamo-capacity.js';
 import { apiCall } from './support/api-call.js';
 
 const SECRET = 'list-cost-secret-of-at-least-32-bytes!';

@@ -2,7 +2,7 @@
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
 import { budgetFromText, isBudget, MAX_BUDGET_USD } from '../app/src/domain/budget-periods';
-import { FINISH_MARGIN_MS } from '../app/src/jobs/job-deps';
+import { FINISH_MARGIN_MS } from '../app/src/jobs/job-timing';
 import { declaredConfigKeys, unknownConfigKeyProblems } from './config-keys';
 
 export type Architecture = 'x86_64' | 'arm64';
@@ -114,7 +114,7 @@ const maxTimeoutSeconds = 900;
 /**
  * What a job's worker does besides the model call, inside the same invocation (claim the job,
  * load the prompt, commit the turn, record the outcome): the app's own allowance for it, which
- * its job deadline carries too (app/src/jobs/job-deps.ts).
+ * its job deadline carries too (app/src/jobs/job-timing.ts).
  */
 export const jobWorkerMarginSeconds = FINISH_MARGIN_MS / 1000;
 /** Lambda's longest timeout, and so the longest a streamed response can last. */

@@ -26,7 +26,7 @@ export interface JobInvokeSettings {
 
 /**
  * The event is worth delivering only while a worker may still start its job (the job's start-by
- * time, app/src/jobs/job-deps.ts): later, the worker would only mark the job failed, which its
+ * time, app/src/jobs/job-timing.ts): later, the worker would only mark the job failed, which its
  * deadline does anyway. So the event lives that long (never less than Lambda's minimum), and only
  * the retries Lambda could start inside that age are asked for: one it could not start would be
  * discarded for its age regardless, and a retry of a worker that had claimed the job finds it

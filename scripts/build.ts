@@ -183,13 +183,13 @@ async function writeLoader(root: string, entry: string, names: readonly string[]
   });
 }
 
-/** The image's code cache training run (app/src/lambda/train-code-cache.ts), not shipped code. */
+/** The image's code cache training run (scripts/train-code-cache.ts), not shipped code. */
 export const TRAINING_SCRIPT = path.join(DIST_DIR, 'train-code-cache.js');
 
 async function writeTrainingScript(root: string): Promise<void> {
   await build({
     absWorkingDir: root,
-    entryPoints: ['app/src/lambda/train-code-cache.ts'],
+    entryPoints: ['scripts/train-code-cache.ts'],
     outfile: path.join(root, TRAINING_SCRIPT),
     bundle: true,
     platform: 'node',
@@ -266,7 +266,9 @@ export async function ensureFreshBundle(root = process.cwd()): Promise<string> {
   const sources = Math.max(
     newestFile(path.join(root, 'app', 'src')),
     statSync(path.join(root, 'package-lock.json')).mtimeMs,
-    statSync(path.join(root, 'scripts', 'build.ts')).mtimeMs,
+    ...['build.ts', 'train-code-cache.ts', 'apigw-events.ts'].map(
+      (script) => statSync(path.join(root, 'scripts', script)).mtimeMs,
+    ),
   );
   if (built < sources) await buildLambda(root);
   return bundle;

@@ -8,17 +8,14 @@ import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { adminDocs, adminRoutes } from './http/admin-routes.js';
 import type { PromptAdmin } from './prompts/prompt-admin.js';
-import { analysisDocs } from './http/analysis-docs.js';
-import { analysisRoutes } from './http/analysis-routes.js';
-import { conversationDocs } from './http/conversation-docs.js';
-import { conversationRoutes } from './http/conversation-routes.js';
-import { jobDocs } from './http/job-docs.js';
-import { jobRoutes } from './http/job-routes.js';
+import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
+import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
+import { jobDocs, jobRoutes } from './http/job-routes.js';
 import { KEEP_ALIVE_MS } from './http/event-stream.js';
 import {
   accessLog,
   authenticate,
-  errorEnvelope,
+  errorResponses,
   requestId,
   type AppContext,
   type AppMiddleware,
@@ -117,17 +114,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ];
   const conversations = conversationRoutes({
     coaching: deps.coaching,
-    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
-    streamBudgetMs: config.llm.streamTimeoutMs,
     keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
     logger,
   });
   const analysis = analysisRoutes({
     analyses: deps.analyses,
-    jobs: deps.jobs,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,
@@ -163,7 +157,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const edge = () => [requestId(), securityHeaders(), accessLog(logger, deps.metrics)];
   app.use(livenessFastPath(`${config.apiPrefix}/health/live`, edge()));
   for (const middleware of edge()) app.use(middleware);
-  app.use(errorEnvelope(logger));
+  app.use(errorResponses(logger));
   app.use(stripBasePath([config.stage, config.apiMappingKey]));
   app.use(routes.match);
   app.use(

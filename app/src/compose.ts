@@ -6,6 +6,7 @@ import { TokenVerifier, type SecretSource } from './auth/jwt.js';
 import { fixedSecret, loadedOnFirstRead } from './auth/secret-sources.js';
 import { createAnalyses } from './analysis/analysis-use-cases.js';
 import { createCoaching } from './coaching/coaching-use-cases.js';
+import { LEASE_TIMING, type LeaseTiming } from './coaching/conversation-lease.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './observability/logger.js';
@@ -59,6 +60,8 @@ export interface Overrides {
   readonly lambdaFunctionName?: string;
   /** A streamed turn's keep-alive interval (a test shortens it). */
   readonly keepAliveMs?: number;
+  /** How long a turn's lease holds and how often its holder renews it (a test shortens both). */
+  readonly leases?: LeaseTiming;
 }
 
 /** EMF to stdout when enabled, flushed every few seconds; Lambda passes its own, flushed per request. */
@@ -312,38 +315,50 @@ export function composeDependencies(
   });
   const sessions = createSessionRepository(dynamo, config.tables.coachingSessions);
   const conversations = createConversationRepository(dynamo, config.tables, sessions);
-  const coachingDeps = {
-    conversations,
-    sessions,
-    templates,
-    llm,
-    metrics,
-    logger,
-    maxTurns: config.maxTurns,
-    now,
-  };
-  const coaching = createCoaching(coachingDeps);
   const analysisRepository = createAnalysisRepository(dynamo, config.tables.analyses);
-  const analysisDeps = {
-    repository: analysisRepository,
-    templates,
-    llm,
-    budgets,
-    metrics,
-    logger,
-    now,
-  };
-  const analyses = createAnalyses(analysisDeps);
+  // The features hand work to jobs, and a job's worker runs the features: jobs reach them once
+  // all three exist.
   const jobs: Jobs = createJobs({
     jobs: createJobRepository(dynamo, config.tables.jobs),
     dispatcher: dispatcherFor(config, logger, overrides, { metrics, instrument }, (jobId) =>
       jobs.run(jobId),
     ),
-    coaching: coachingDeps,
-    analysis: analysisDeps,
+    get turns() {
+      return coaching.leasedTurns;
+    },
+    get analyses() {
+      return analyses;
+    },
     budgetMs: config.llm.asyncTimeoutMs,
     logger,
     metrics,
+    now,
+  });
+  const coaching = createCoaching({
+    conversations,
+    sessions,
+    jobs: jobs.turnJobs,
+    templates,
+    llm,
+    metrics,
+    logger,
+    maxTurns: config.maxTurns,
+    budgets: {
+      buffered: config.llm.timeoutMs,
+      stream: config.llm.streamTimeoutMs,
+      job: config.llm.asyncTimeoutMs,
+    },
+    leases: overrides.leases ?? LEASE_TIMING,
+    now,
+  });
+  const analyses = createAnalyses({
+    repository: analysisRepository,
+    templates,
+    llm,
+    budgets,
+    jobs: jobs.analysisJobs,
+    metrics,
+    logger,
     now,
   });
   const suggestions = createSuggestions({

@@ -3,40 +3,19 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { budgetEnv, budgetSettings, type BudgetConfig } from './budget-settings.js';
-import { originProblem } from './cors-origins.js';
+import {
+  boolText,
+  commaList,
+  optionalText,
+  originList,
+  positiveInt,
+  url,
+} from './config-values.js';
 import { tableList, tables, tableName, type TableId } from './storage/tables.js';
 
 const deployedStages = ['dev', 'staging', 'prod'];
 
 const logLevels = { debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error' };
-
-const boolText = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const positiveInt = z.coerce.number({ message: 'expected a whole number' }).int().positive();
-
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
-
-const commaList = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-const url = z.url({ message: 'expected a URL' });
-
-const originList = commaList.superRefine((origins, ctx) => {
-  for (const origin of origins) {
-    const problem = originProblem(origin);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }
-});
 
 const envSchema = z.object({
   STAGE: z

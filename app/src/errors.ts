@@ -1,5 +1,6 @@
-// The one error hierarchy. Use cases and adapters throw these; the HTTP edge turns each into
-// the contract's error envelope. Nothing here knows about Koa.
+// The one error hierarchy, and the one envelope it becomes. Use cases and adapters throw these;
+// whichever way an answer travels (a response, a stream's `error` event, a job's `error`), the
+// client reads the envelope errorEnvelope writes. Nothing here knows about Koa.
 import type { TokenUsage } from './domain/usage.js';
 
 export interface ValidationIssue {
@@ -100,12 +101,17 @@ export class ConversationNotActiveError extends AppError {
 }
 
 export class ConversationBusyError extends AppError {
-  constructor(conversationId: string, retryAfterSeconds = 1) {
+  constructor(
+    conversationId: string,
+    retryAfterSeconds = 1,
+    /** The job that holds the conversation, when a job does. */
+    jobId?: string,
+  ) {
     super(
       409,
       'conversation_busy',
       `Another message to conversation ${conversationId} is in progress; retry shortly`,
-      {},
+      jobId === undefined ? {} : { job_id: jobId },
       { 'Retry-After': String(retryAfterSeconds) },
     );
   }
@@ -298,4 +304,58 @@ export class PromptTemplateUnusableError extends ServiceUnavailableError {
     super('prompt_store', 30, `${key}: ${problem}`);
     this.message = `Prompt template ${key} cannot be used: ${problem}`;
   }
+}
+
+/** Whatever the service did not expect: the client learns nothing of its cause. */
+export class InternalServerError extends AppError {
+  constructor() {
+    super(500, 'internal_server_error', 'An unexpected error occurred. Please try again later.');
+  }
+}
+
+/** The contract's error for whatever was thrown: an AppError as it is, anything else a bare 500. */
+export function asAppError(thrown: unknown): AppError {
+  return thrown instanceof AppError ? thrown : new InternalServerError();
+}
+
+/** The contract's error envelope, plus the error's own fields (e.g. current_status, job_id). */
+export interface ErrorEnvelope {
+  readonly error: string;
+  readonly message: string;
+  readonly detail: string | readonly ValidationIssue[];
+  readonly request_id: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The envelope as it travels: in a response's body (`response`), where the status line says
+ * the rest; in a job's `error` (`job`), which adds the status; in a stream's `error` event
+ * (`event`), which adds the status and, where a response would send Retry-After, `retry_after`.
+ * The fields come in the same order in all three.
+ */
+export function errorEnvelope(error: AppError, requestId: string): ErrorEnvelope;
+export function errorEnvelope(
+  error: AppError,
+  requestId: string,
+  carrier: 'job' | 'event',
+): ErrorEnvelope & { readonly status: number };
+export function errorEnvelope(
+  error: AppError,
+  requestId: string,
+  carrier: 'response' | 'job' | 'event' = 'response',
+): ErrorEnvelope {
+  const envelope: ErrorEnvelope = {
+    error: error.code,
+    message: error.message,
+    detail: error instanceof ValidationError ? error.issues : error.message,
+    request_id: requestId,
+    ...error.fields,
+  };
+  if (carrier === 'response') return envelope;
+  const retryAfter = Number(error.headers['Retry-After']);
+  return {
+    ...envelope,
+    status: error.status,
+    ...(carrier === 'event' && Number.isInteger(retryAfter) ? { retry_after: retryAfter } : {}),
+  };
 }

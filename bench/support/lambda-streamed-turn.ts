@@ -1,9 +1,9 @@
 // One streamed coaching turn through the built bundle's streamingHandler (the runtime stand-in
-// of support/lambda-streaming-runtime.cjs, in the bundle's own process): when the first `delta`
+// of test/support/lambda-streaming-runtime.cjs, in the bundle's own process): when the first `delta`
 // reached the Lambda response stream, and when the stream ended, both counted from the
 // invocation's start, as API Gateway would see them arrive.
-import { restApiEvent } from '../../support/apigw-events.js';
-import type { StreamingBundle } from '../../support/streaming-bundle.js';
+import { restApiEvent } from '../../scripts/apigw-events.js';
+import type { StreamingBundle } from '../../test/support/streaming-bundle.js';
 import type { StreamTimes } from './streamed-turn.js';
 
 export async function timeLambdaStreamedTurn(

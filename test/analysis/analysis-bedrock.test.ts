@@ -10,79 +10,20 @@ import {
 } from '../../app/src/http/analysis-schemas.js';
 import { onboardingSuggestionResponse } from '../../app/src/http/suggestion-schemas.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';
-import { kpiAnalysis } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { startApi, type TestApi } from '../support/harness.js';
+import { analysisAnswers as answers } from '../support/fake-answers.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 
-const recommendation = {
-  action: 'Name sustainability in the supplier promise.',
-  rationale: 'It is a stated value the text leaves out.',
-  priority: 'high',
-};
-
-const answers = {
-  alignment: {
-    scores: { overall_score: 61, purpose_alignment: 70, values_alignment: 48, goal_clarity: 66 },
-    overall_assessment: 'Solid on craft, silent on sustainability.',
-    strengths: ['Craft is visible in every sentence.'],
-    misalignments: ['Sustainability is absent.'],
-    recommendations: [recommendation],
-  },
-  strategy: {
-    effectiveness_score: 58,
-    overall_assessment: 'A clear channel, an unclear customer.',
-    strengths: ['Farmers markets give direct feedback.'],
-    weaknesses: ['No target customer.'],
-    opportunities: ['Wholesale to cafes.'],
-    recommendations: [
-      {
-        category: 'Positioning',
-        recommendation: 'Choose cafes as the first segment.',
-        priority: 'high',
-        rationale: 'They buy weekly.',
-        estimated_impact: 'Steadier revenue.',
-      },
-    ],
-  },
-  kpi: kpiAnalysis(),
-  swot: {
-    specific_analysis_type: 'swot',
-    findings: {
-      strengths: ['Loyal bakers.'],
-      weaknesses: ['Late deliveries.'],
-      opportunities: ['Organic demand.'],
-      threats: ['Price cuts by competitors.'],
-    },
-    recommendations: [recommendation],
-    priority_actions: ['Fix the delivery schedule.'],
-  },
-} as const;
-
 describe('analyses through Bedrock (real SDK, fake endpoint)', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({
+    env: { DEFAULT_LLM_MODEL: MODEL, ALLOWED_LLM_MODELS: MODEL, LLM_TIMEOUT_MS: '3000' },
+    otherwise: null,
+  });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: MODEL,
-        ALLOWED_LLM_MODELS: MODEL,
-        LLM_TIMEOUT_MS: '3000',
-        LLM_MAX_ATTEMPTS: '1',
-      },
-    });
     token = await api.token('bea', 'bakeco');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const post = (path: string, body: unknown) =>

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { adminRouteTable } from '../../app/src/http/admin-routes.js';
 import { budgetEnv, seedSpend, usageOf } from '../support/budgets.js';
-import { coachingTurn, kpiAnalysis } from '../support/fake-answers.js';
+import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
@@ -168,7 +168,7 @@ describe('the admin module', () => {
           })
         ).status,
       ).to.equal(200);
-      fake.script({ tool: kpiAnalysis(), usage: { inputTokens: 1000, outputTokens: 100 } });
+      fake.script({ tool: analysisAnswers.kpi, usage: { inputTokens: 1000, outputTokens: 100 } });
       const analysis = await api.request('POST', '/api/v1/analysis/kpi', {
         token: bo,
         body: { current_kpis: ['Monthly revenue'] },

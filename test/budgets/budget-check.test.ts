@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { budgetEnv, expectQuotaExceeded, seedSpend, usageOf } from '../support/budgets.js';
-import { kpiAnalysis } from '../support/fake-answers.js';
+import { analysisAnswers } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startApi, type TestApi } from '../support/harness.js';
 
@@ -27,7 +27,7 @@ describe('budgets before the model', () => {
   });
   beforeEach(() => {
     fake.reset();
-    fake.otherwise({ tool: kpiAnalysis(), usage: CALL });
+    fake.otherwise({ tool: analysisAnswers.kpi, usage: CALL });
   });
   after(() => fake.close());
 
@@ -188,7 +188,7 @@ describe('budgets across instances and periods', () => {
   before(async () => {
     embedded = await startEmbeddedDynamo();
     fake = await startFakeBedrock();
-    fake.otherwise({ tool: kpiAnalysis(), usage: CALL });
+    fake.otherwise({ tool: analysisAnswers.kpi, usage: CALL });
     const env = { ...bedrockEnv(fake), NAME_SUFFIX: `-shared${process.pid}` };
     first = await startApi({ env, embedded, overrides: { now } });
     second = await startApi({ env, embedded, overrides: { now } });
@@ -225,7 +225,7 @@ describe('budgets across instances and periods', () => {
     const token = await first.token('kim', 'midnight-co');
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    fake.script({ until: held, then: { tool: kpiAnalysis(), usage: CALL } });
+    fake.script({ until: held, then: { tool: analysisAnswers.kpi, usage: CALL } });
     const pending = first.request('POST', '/api/v1/analysis/kpi', { token, body: kpiBody });
     while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
     clock = new Date('2026-12-01T00:00:00.250Z');

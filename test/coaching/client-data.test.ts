@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { clientJsonText } from '../../app/src/storage/client-json.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 /** `{"a":{"a":…{"leaf":1}…}}`: `levels` objects, the outer one included. */
 const nestedText = (levels: number) =>
@@ -27,21 +27,11 @@ interface Conversation {
 }
 
 describe('client data', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    fake.otherwise({ tool: coachingTurn() });
-    api = await startApi({
-      env: fakeBedrockEnv(fake),
-    });
     token = await api.token('cleo', 'acme');
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const post = (path: string, rawBody: string) =>

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApi } from '../support/fixtures.js';
 
 interface TurnBody {
   conversation_id: string;
@@ -46,14 +47,12 @@ interface ListBody {
 }
 
 describe('conversations', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let alice: string;
 
   before(async () => {
-    api = await startApi();
     alice = await api.token('alice', 'acme');
   });
-  after(() => api.close());
 
   const send = (id: string, text: string, token = alice, headers: Record<string, string> = {}) =>
     api.request<TurnBody>('POST', `/api/v1/conversations/${id}/message`, {

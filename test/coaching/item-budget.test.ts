@@ -7,9 +7,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { itemBytes } from '../support/dynamo-limits.js';
-import { startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const MAX_BODY = 128 * 1024;
 const MAX_TURNS = 1000;
@@ -35,22 +34,9 @@ const largestTurn = (turn: number) =>
 
 describe('the byte budget of stored items', function () {
   this.timeout(120_000);
-  let fake: FakeBedrock;
-  let api: TestApi;
-
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: {
-        ...fakeBedrockEnv(fake),
-        MAX_BODY_BYTES: String(MAX_BODY),
-        MAX_TURNS: String(MAX_TURNS),
-      },
-    });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
+  const { api, fake } = useApiWithFakeBedrock({
+    env: { MAX_BODY_BYTES: String(MAX_BODY), MAX_TURNS: String(MAX_TURNS) },
+    otherwise: null,
   });
 
   const largestItem = async (table: 'conversations' | 'messages') => {

@@ -4,7 +4,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { tables } from '../../app/src/storage/tables.js';
-import { meterReads } from '../../support/dynamo-capacity.js';
+import { meterReads } from '../support/dynamo-capacity.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
 describe("the list's indexes", () => {

@@ -16,8 +16,8 @@ import {
   operationsOutputs,
   strategyOutput,
 } from '../../app/src/analysis/outputs.js';
-import { coachingTurnSchema } from '../../app/src/coaching/coaching-turn.js';
-import { offlineCoachingTurn } from '../../app/src/coaching/offline-coach.js';
+import { coachAnswerSchema } from '../../app/src/coaching/coach-answer.js';
+import { offlineCoachAnswer } from '../../app/src/coaching/offline-coach.js';
 import {
   coachingTopics,
   onboardingKinds,
@@ -29,7 +29,7 @@ import {
   operationsBody,
   strategyBody,
 } from '../../app/src/http/analysis-schemas.js';
-import { messageBody } from '../../app/src/http/conversation-schemas.js';
+import { messageBody } from '../../app/src/http/message-route.js';
 import { onboardingSuggestionBody } from '../../app/src/http/suggestion-schemas.js';
 import { fileOf } from '../../app/src/prompts/prompt-keys.js';
 import { templateKeys } from '../../app/src/prompts/template.js';
@@ -180,7 +180,7 @@ describe('offline answers fit their schemas for every accepted input', () => {
     );
   });
 
-  it('when the coach answers any accepted message at any point of any topic, then its turn fits coachingTurnSchema', () => {
+  it('when the coach answers any accepted message at any point of any topic, then its turn fits coachAnswerSchema', () => {
     const messages = accepted(
       messageBody,
       fc.record({
@@ -200,8 +200,8 @@ describe('offline answers fit their schemas for every accepted input', () => {
     fc.assert(
       fc.property(turn, (t) => {
         expectFits(
-          coachingTurnSchema,
-          offlineCoachingTurn({
+          coachAnswerSchema,
+          offlineCoachAnswer({
             template: t.template,
             userMessage: t.message.user_message,
             userTurns: t.userTurns,
@@ -220,8 +220,8 @@ describe('offline answers fit their schemas for every accepted input', () => {
         .map((stems) => stems[0])
         .join(' ');
       expectFits(
-        coachingTurnSchema,
-        offlineCoachingTurn({
+        coachAnswerSchema,
+        offlineCoachAnswer({
           template: t,
           userMessage: everyStem,
           userTurns: 1,

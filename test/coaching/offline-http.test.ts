@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { fileOf, type PromptKey } from '../../app/src/prompts/prompt-keys.js';
 import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate, startApi } from '../support/harness.js';
 import { businessContext, firstCodePoints, textUpTo } from '../support/text-arbitraries.js';
+import { useApi } from '../support/fixtures.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 
@@ -30,14 +31,12 @@ function patchedPrompts(key: PromptKey, patch: (template: Record<string, unknown
 }
 
 describe('the offline provider at the limits of the input', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let token: string;
 
   before(async () => {
-    api = await startApi();
     token = await api.token('edge', 'acme');
   });
-  after(() => api.close());
 
   const post = (route: string, body: unknown) => api.request('POST', route, { token, body });
 

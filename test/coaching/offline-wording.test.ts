@@ -2,7 +2,8 @@
 // first thing a newcomer sees. Plurals agree with their counts, no sentence is quoted twice,
 // nothing is called measurable that is not, and a plain weakness is found as one.
 import { expect } from 'chai';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApi } from '../support/fixtures.js';
 
 type Body = Record<string, unknown>;
 
@@ -24,14 +25,12 @@ function expectPlainEnglish(body: Body): void {
 }
 
 describe('the offline answers read as good English (the README examples)', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let token: string;
 
   before(async () => {
-    api = await startApi();
     token = await api.token('u1', 't1');
   });
-  after(() => api.close());
 
   const post = async (path: string, body: unknown): Promise<Body> => {
     const response = await api.request<Body>('POST', path, { token, body });

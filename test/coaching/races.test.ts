@@ -1,31 +1,19 @@
 // Races, with a model that takes its time: a fake Bedrock, through the real SDK, that answers
 // only when the test lets it, and hooks that hold a storage call at the point that matters.
 // A pause, complete or erasure landing during a turn wins and the turn stores nothing; an
-// erasure leaves no text anywhere; history never goes backwards; a stale lease says how long.
+// erasure leaves no text anywhere; history never goes backwards. (A holder that stops renewing
+// its lease: leases.test.ts.)
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { on } from '../support/dynamo-hooks.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate } from '../support/harness.js';
+import { slowModel } from '../support/slow-model.js';
 
 interface Conversation {
   status: string;
   completed_at: string | null;
   messages: { role: string; content: string; timestamp: string }[];
-}
-
-/** The next model call waits for `answer()`; `asked` resolves once the model has the request. */
-function slowModel(fake: FakeBedrock) {
-  let asked!: () => void;
-  let answer!: () => void;
-  const reached = new Promise<void>((resolve) => (asked = resolve));
-  const until = new Promise<void>((resolve) => (answer = resolve));
-  fake.script(() => {
-    asked();
-    return { until, then: { tool: coachingTurn() } };
-  });
-  return { reached, answer };
 }
 
 const isLease = (_name: string, input: Record<string, unknown>) =>
@@ -36,22 +24,11 @@ const isCompletion = (_name: string, input: Record<string, unknown>) =>
   String(input.UpdateExpression).includes('completed_at = :completed');
 
 describe('races with a slow model', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('rae', 'acme');
-  });
-  beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
@@ -217,50 +194,5 @@ describe('races with a slow model', () => {
     const contents = (await read(id)).body.messages.map((m) => m.content);
     expect(contents).to.include('the winner');
     expect(await everything()).to.not.contain('the loser');
-  });
-});
-
-describe('a lease left by a turn that never finished', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
-  let offsetMs = 0;
-
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: fakeBedrockEnv(fake),
-      overrides: { now: () => new Date(Date.now() + offsetMs) },
-    });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
-  });
-
-  it('when its holder is gone mid-turn, then 409 busy says the real wait in Retry-After, and after that wait the conversation takes messages again', async () => {
-    const token = await api.token('stale', 'acme');
-    const id = await initiate(api, token);
-    const send = (text: string) =>
-      api.request('POST', `/api/v1/conversations/${id}/message`, {
-        token,
-        body: { user_message: text },
-      });
-    // The model never answers this one: its turn holds the lease as a crashed one would.
-    const stuck = slowModel(fake);
-    void send('never answered');
-    await stuck.reached;
-
-    fake.otherwise({ tool: coachingTurn() });
-    const busy = await send('meanwhile');
-    expect(busy.status).to.equal(409);
-    expect(busy.body.error).to.equal('conversation_busy');
-    const wait = Number(busy.headers.get('retry-after'));
-    expect(wait).to.be.within(29, 31);
-
-    offsetMs += (wait - 2) * 1000;
-    expect((await send('too early')).status).to.equal(409);
-    offsetMs += 2000;
-    const after = await send('after the wait');
-    expect(after.status, after.text).to.equal(200);
   });
 });

@@ -7,34 +7,22 @@ import { estimateCostUsd } from '../../app/src/llm/pricing.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createSessionRepository } from '../../app/src/storage/session-repository.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 
 describe('coaching sessions', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
   let sessions: SessionRepository;
   const metrics: { name: MetricName; value: number }[] = [];
-
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'bedrock',
-        BEDROCK_ENDPOINT: fake.url,
-        DEFAULT_LLM_MODEL: MODEL,
-        LLM_TIMEOUT_MS: '2000',
-        LLM_MAX_ATTEMPTS: '2',
-      },
-      overrides: { metrics: { add: (name, value) => void metrics.push({ name, value }) } },
-    });
-    sessions = createSessionRepository(api.dynamo, api.config.tables.coachingSessions);
+  const { api, fake } = useApiWithFakeBedrock({
+    env: { DEFAULT_LLM_MODEL: MODEL, LLM_TIMEOUT_MS: '2000', LLM_MAX_ATTEMPTS: '2' },
+    overrides: { metrics: { add: (name, value) => void metrics.push({ name, value }) } },
+    otherwise: null,
   });
-  after(async () => {
-    await api.close();
-    await fake.close();
+
+  before(() => {
+    sessions = createSessionRepository(api.dynamo, api.config.tables.coachingSessions);
   });
 
   const sessionOf = async (tenantId: string, userId: string, conversationId: string) => {

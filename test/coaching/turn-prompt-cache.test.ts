@@ -3,7 +3,7 @@
 // turn, the turn's state comes after the history, the history's start moves only every third
 // turn, and what Bedrock reports reading and writing reaches the usage counters and metrics.
 import { expect } from 'chai';
-import { TURN_STATE_NOTE } from '../../app/src/coaching/turn-request.js';
+import { TURN_STATE_NOTE } from '../../app/src/coaching/coach-request.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { usageOf } from '../support/budgets.js';
 import { coachingTurn } from '../support/fake-answers.js';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
 import { startLocalServer } from '../../app/src/server.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { signedToken } from '../support/tokens.js';
 
 interface Conversation {
   status: string;
@@ -357,10 +357,7 @@ describe('the local server', () => {
       const first = await startLocalServer(env);
       const { readFile } = await import('node:fs/promises');
       const secret = (await readFile(path.join(dataDir, 'jwt-secret'), 'utf8')).trim();
-      const token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(secret));
+      const token = await signedToken(secret, { user_id: 'u1', tenant_id: 't1' });
       const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
       const created = await fetch(`${first.url}/api/v1/conversations/initiate`, {
         method: 'POST',

@@ -2,17 +2,15 @@
 // `constructor` are ordinary keys (400 invalid_json is only for text that is not JSON), and the
 // client's objects reach the use case with every key they were sent with.
 import { expect } from 'chai';
-import { startApi, type TestApi } from '../support/harness.js';
+import { useApi } from '../support/fixtures.js';
 
 describe('JSON bodies', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let token: string;
 
   before(async () => {
-    api = await startApi();
     token = await api.token('jo', 'acme');
   });
-  after(() => api.close());
 
   const post = (path: string, raw: string) =>
     api.request('POST', path, {

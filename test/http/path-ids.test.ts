@@ -3,7 +3,8 @@
 // path exists for other methods), before auth and before any store; an id of the form that does
 // not exist is the resource's own 404; the document carries the same patterns.
 import { expect } from 'chai';
-import { startApi, type Response, type TestApi } from '../support/harness.js';
+import { type Response } from '../support/harness.js';
+import { useApi } from '../support/fixtures.js';
 
 function expectNoRoute(response: Response, label: string): void {
   expect(response.status, `${label}: ${response.text}`).to.equal(404);
@@ -11,14 +12,12 @@ function expectNoRoute(response: Response, label: string): void {
 }
 
 describe('path ids', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let token: string;
 
   before(async () => {
-    api = await startApi();
     token = await api.token('ida', 'acme');
   });
-  after(() => api.close());
 
   it('when GET asks for /conversations/initiate, then it is 405 with Allow: POST, not a lookup of an id "initiate"', async () => {
     const response = await api.request('GET', '/api/v1/conversations/initiate', { token });

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
 import { startLocalServer } from '../../app/src/server.js';
 import { userLimitKey } from '../../app/src/http/rate-limit.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
@@ -15,6 +14,7 @@ import { createDynamo } from '../../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { guardLikeDynamoDb } from '../support/dynamo-guard.js';
 import { startApi, type TestApi } from '../support/harness.js';
+import { signedToken } from '../support/tokens.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -347,10 +347,7 @@ describe('rate limits', () => {
           RATE_LIMIT_STORE: 'dynamodb',
         });
         const secret = (await readFile(path.join(dataDir, 'jwt-secret'), 'utf8')).trim();
-        const token = await new SignJWT({ user_id: 'local', tenant_id: 'acme' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setExpirationTime('1h')
-          .sign(new TextEncoder().encode(secret));
+        const token = await signedToken(secret, { user_id: 'local', tenant_id: 'acme' });
         const response = await fetch(`${server.url}/api/v1/conversations`, {
           headers: { Authorization: `Bearer ${token}` },
         });

@@ -12,7 +12,7 @@ import {
   resourcesOfType,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 interface Query {
   id: string;

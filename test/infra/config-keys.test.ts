@@ -2,7 +2,7 @@
 // would run it: the check is in the program (infra/config.ts), so the offline plan meets it too.
 import { expect } from 'chai';
 import { declaredConfigKeys, nearestKey, unknownConfigKeyProblems } from '../../infra/config-keys';
-import { stackPlan } from './support/stack-plans';
+import { stackPlan } from '../support/stack-plans';
 
 const declared = declaredConfigKeys();
 

@@ -6,8 +6,8 @@ import { loadConfig, type Config } from '../../app/src/config';
 import { deployedEnv } from '../../app/src/deployed-env';
 import { tableList } from '../../app/src/storage/tables';
 import type { StackPlan } from '../../scripts/plan';
-import { redisWithoutPassword } from './support/option-stacks';
-import { apiFunction, input, stackPlan, streamingFunction } from './support/stack-plans';
+import { redisWithoutPassword } from '../support/option-stacks';
+import { apiFunction, input, stackPlan, streamingFunction } from '../support/stack-plans';
 
 /** Where each variable the platform sets shows up in the app's settings. */
 const readBy: Record<string, (config: Config) => unknown> = {

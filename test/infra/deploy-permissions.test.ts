@@ -14,8 +14,8 @@ import {
   type Statement,
 } from '../../scripts/deploy-policy';
 import { mockAccountId, projectRoot, type StackPlan } from '../../scripts/plan';
-import { optionStacks } from './support/option-stacks';
-import { stackPlan } from './support/stack-plans';
+import { optionStacks } from '../support/option-stacks';
+import { stackPlan } from '../support/stack-plans';
 
 const scope: Scope = { region: 'us-east-1', account: mockAccountId };
 

@@ -2,7 +2,7 @@
 // (infra/jobs.ts): an event lives as long as a worker may still start its job, and only the
 // retries Lambda could start inside that age are asked for.
 import { expect } from 'chai';
-import { START_WITHIN_MS } from '../../app/src/jobs/job-deps';
+import { START_WITHIN_MS } from '../../app/src/jobs/job-timing';
 import { functionArn, jobInvokeSettings } from '../../infra/jobs';
 
 describe('job event settings', () => {

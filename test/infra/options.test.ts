@@ -6,8 +6,8 @@ import type { StackConfig } from '../../infra/config';
 import { findConfigProblems } from '../../infra/config';
 import { bedrockModelGrant, modelStatements } from '../../infra/policy';
 import type { StackPlan } from '../../scripts/plan';
-import { everyOption, issuerSecretArn, ownHostedZone } from './support/option-stacks';
-import { validSettings } from './support/stack-settings';
+import { everyOption, issuerSecretArn, ownHostedZone } from '../support/option-stacks';
+import { validSettings } from '../support/stack-settings';
 import {
   apiFunction,
   input,
@@ -16,7 +16,7 @@ import {
   resourcesOfType,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 /** The streaming REST API's stage under its own key on the same domain as the HTTP API. */
 function expectStreamingMapping(plan: StackPlan, domainName: string, stage: string) {

@@ -12,8 +12,8 @@ import {
   originalGeneratedName,
   originalNames,
 } from '../../scripts/original-stack';
-import { originalTables } from './support/option-stacks';
-import { validSettings } from './support/stack-settings';
+import { originalTables } from '../support/option-stacks';
+import { validSettings } from '../support/stack-settings';
 import {
   apiFunction,
   input,
@@ -21,7 +21,7 @@ import {
   onlyResource,
   resourcesOfType,
   stackPlan,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 /** Every physical name a planned resource asks for: its name, bucket, dashboard or prefix. */
 function physicalNames(plan: StackPlan): { resource: PlannedResource; name: string }[] {

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { planJson } from '../../scripts/plan';
 import { committedPlanPath, stacks } from '../../scripts/synth';
-import { lineDiff } from './support/line-diff';
-import { stackPlan } from './support/stack-plans';
+import { lineDiff } from '../support/line-diff';
+import { stackPlan } from '../support/stack-plans';
 
 describe('the committed offline plans', function () {
   this.timeout(120_000);

@@ -11,7 +11,7 @@ import {
   onlyResource,
   resourcesOfType,
   stackPlan,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: string | string[] };
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);

@@ -6,15 +6,15 @@ import { findConfigProblems, type StackConfig } from '../../infra/config';
 import { appEnvironment } from '../../infra/environment';
 import { redisTokenOf } from '../../infra/redis';
 import type { StackPlan } from '../../scripts/plan';
-import { redisSecretArn, redisWithoutPassword, redisWithPassword } from './support/option-stacks';
-import { validSettings } from './support/stack-settings';
+import { redisSecretArn, redisWithoutPassword, redisWithPassword } from '../support/option-stacks';
+import { validSettings } from '../support/stack-settings';
 import {
   apiFunction,
   input,
   namedResource,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 const secretArn = redisSecretArn;
 

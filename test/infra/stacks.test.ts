@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-deps';
+import { FINISH_MARGIN_MS } from '../../app/src/jobs/job-timing';
 import { estimateCostUsd } from '../../app/src/llm/pricing';
 import { tableList, tableName, tables } from '../../app/src/storage/tables';
 import { actionsWithoutResourceLevel, usageCountersTableActions } from '../../infra/policy';
@@ -19,7 +19,7 @@ import {
   resourcesOfType,
   stackPlan,
   streamingFunction,
-} from './support/stack-plans';
+} from '../support/stack-plans';
 
 interface StackExpectations {
   readonly protect: boolean;

@@ -6,11 +6,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
+import {
+  listeningUrl,
+  runServer,
+  stopServer,
+  type ServerProcess,
+} from '../support/server-process.js';
 import { slowModel } from '../support/slow-model.js';
+import { signedToken } from '../support/tokens.js';
 
 const SECRET = 'a-secret-for-the-job-restart-tests-32-bytes';
 
@@ -37,10 +42,7 @@ describe('jobs across a stop of the local server', () => {
 
   before(async () => {
     fake = await startFakeBedrock();
-    token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    token = await signedToken(SECRET, { user_id: 'u1', tenant_id: 't1' });
   });
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pp-jobs-'));
@@ -61,9 +63,7 @@ describe('jobs across a stop of the local server', () => {
       PORT: '0',
       JWT_SECRET: SECRET,
     });
-    const started = await server.started;
-    if (!('url' in started)) throw new Error(`did not start: ${server.stderr()}`);
-    return started.url;
+    return listeningUrl(server);
   };
   const call = async <T = Record<string, unknown>>(
     url: string,

@@ -4,10 +4,11 @@
 // LLM_ASYNC_TIMEOUT_MS while a buffered turn keeps LLM_TIMEOUT_MS, through Bedrock and OpenAI.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { FINISH_MARGIN_MS, START_WITHIN_MS } from '../../app/src/jobs/job-deps.js';
+import { FINISH_MARGIN_MS, START_WITHIN_MS } from '../../app/src/jobs/job-timing.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { fakeBedrockEnv, startFakeBedrock } from '../support/fake-bedrock.js';
+import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
@@ -30,39 +31,29 @@ async function settled(api: TestApi, token: string, jobId: string): Promise<Resp
 }
 
 describe('the job worker', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
   let token: string;
   let worker: (jobId: string) => Promise<unknown>;
   const dispatched: string[] = [];
   let clockOffsetMs = 0;
   const recorded: string[] = [];
+  const { api, fake } = useApiWithFakeBedrock({
+    overrides: {
+      now: () => new Date(Date.now() + clockOffsetMs),
+      metrics: { add: (name) => void recorded.push(name) },
+      jobDispatcher: (run) => {
+        worker = run;
+        return { dispatch: (job) => Promise.resolve(void dispatched.push(job.jobId)) };
+      },
+    },
+  });
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: fakeBedrockEnv(fake),
-      overrides: {
-        now: () => new Date(Date.now() + clockOffsetMs),
-        metrics: { add: (name) => void recorded.push(name) },
-        jobDispatcher: (run) => {
-          worker = run;
-          return { dispatch: (job) => Promise.resolve(void dispatched.push(job.jobId)) };
-        },
-      },
-    });
     token = await api.token('wendy', 'acme');
   });
   beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
     dispatched.length = 0;
     clockOffsetMs = 0;
     recorded.length = 0;
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC) =>
@@ -213,19 +204,12 @@ describe('a job whose work cannot be handed on', () => {
 });
 
 describe('a job’s model budget', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  // LLM_TIMEOUT_MS stays the buffered budget (its default); jobs get LLM_ASYNC_TIMEOUT_MS's.
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    // LLM_TIMEOUT_MS stays the buffered budget (its default); jobs get LLM_ASYNC_TIMEOUT_MS's.
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('bea', 'acme');
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   it('when the model takes 34 s, then the turn succeeds as a job, past the buffered budget and API Gateway’s 30 s', async function () {
@@ -289,14 +273,7 @@ describe('the budgets, kept apart', () => {
     this.timeout(30_000);
     const fake: FakeOpenAi = await startFakeOpenAi();
     const api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.url,
-        OPENAI_MODEL: 'llama3.1:8b',
-        LLM_TIMEOUT_MS: '500',
-        LLM_ASYNC_TIMEOUT_MS: '5000',
-        LLM_MAX_ATTEMPTS: '1',
-      },
+      env: { ...fakeOpenAiEnv(fake), LLM_TIMEOUT_MS: '500', LLM_ASYNC_TIMEOUT_MS: '5000' },
     });
     try {
       const token = await api.token('olga', 'acme');

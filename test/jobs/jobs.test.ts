@@ -3,9 +3,10 @@
 // failures a job carries, the conversation it holds, the key that names it, and who may see it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { coachingTurn } from '../support/fake-answers.js';
-import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
+import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
+import { on } from '../support/dynamo-hooks.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate, type Response, type TestApi } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -21,57 +22,18 @@ interface Job {
   error: Record<string, unknown> | null;
 }
 
-const alignmentAnswer = {
-  scores: { overall_score: 61, purpose_alignment: 70, values_alignment: 48, goal_clarity: 66 },
-  overall_assessment: 'Solid on craft, silent on sustainability.',
-  strengths: ['Craft is visible in every sentence.'],
-  misalignments: ['Sustainability is absent.'],
-  recommendations: [
-    {
-      action: 'Name sustainability in the supplier promise.',
-      rationale: 'It is a stated value the text leaves out.',
-      priority: 'high',
-    },
-  ],
-};
-const strategyAnswer = {
-  effectiveness_score: 58,
-  overall_assessment: 'A clear channel, an unclear customer.',
-  strengths: ['Farmers markets give direct feedback.'],
-  weaknesses: ['No target customer.'],
-  opportunities: ['Wholesale to cafes.'],
-  recommendations: [
-    {
-      category: 'Positioning',
-      recommendation: 'Choose cafes as the first segment.',
-      priority: 'high',
-      rationale: 'They buy weekly.',
-      estimated_impact: 'Steadier revenue.',
-    },
-  ],
-};
+const { alignment: alignmentAnswer, strategy: strategyAnswer } = analysisAnswers;
 const alignmentBody = {
   text_to_analyze: 'We bake every loaf by hand with local flour.',
   context: { purpose: 'Real bread for every neighbourhood' },
 };
 
 describe('jobs: Prefer: respond-async', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock();
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('jo', 'acme');
-  });
-  beforeEach(() => {
-    fake.reset();
-    fake.otherwise({ tool: coachingTurn() });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC, as = token) =>
@@ -89,6 +51,14 @@ describe('jobs: Prefer: respond-async', () => {
       if (response.body.status === 'succeeded' || response.body.status === 'failed') {
         return response;
       }
+      await sleep(20);
+    }
+  }
+  /** The worker's last word on a job: its `job_finished` log line, once it has run. */
+  async function workerEnd(jobId: string): Promise<Record<string, unknown>> {
+    for (;;) {
+      const line = api.logger.lines.find((l) => l.event === 'job_finished' && l.job_id === jobId);
+      if (line) return line;
       await sleep(20);
     }
   }
@@ -237,7 +207,7 @@ describe('jobs: Prefer: respond-async', () => {
       expect(await turnsOf(id)).to.have.length(2);
     });
 
-    it('when the conversation is erased while its job runs, then the erasure wins: the job fails 404 conversation_not_found and no item holds the words', async () => {
+    it('when the conversation is erased while its job runs, then the erasure wins: the job goes with it (404 job_not_found), its worker records nothing, and no item holds the words', async () => {
       const id = await initiate(api, token);
       const model = slowModel(fake);
       const accepted = await send(id, 'A secret worth forgetting.');
@@ -245,10 +215,10 @@ describe('jobs: Prefer: respond-async', () => {
       expect(
         (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
       ).to.equal(204);
+      expect((await read(accepted.body.job_id)).body).to.include({ error: 'job_not_found' });
       model.answer();
-      const done = await settled(accepted.body.job_id);
-      expect(done.body.status).to.equal('failed');
-      expect(done.body.error).to.deep.include({ status: 404, error: 'conversation_not_found' });
+      expect(await workerEnd(accepted.body.job_id)).to.include({ recorded: false });
+      expect((await read(accepted.body.job_id)).status).to.equal(404);
       // Erasure leaves tombstones (keys and dates), none with messages.
       expect((await turnsOf(id)).filter((item) => item.messages !== undefined)).to.deep.equal([]);
       const stored = JSON.stringify([
@@ -275,7 +245,33 @@ describe('jobs: Prefer: respond-async', () => {
       expect(stored).to.not.include('Words to erase');
     });
 
-    it('when a conversation is erased while its job waits for a worker, then the job fails 404 conversation_not_found and keeps none of the message', async () => {
+    it('when a conversation is erased after its job failed, then the failed job goes too (404 job_not_found): no job item keeps its user', async () => {
+      const id = await initiate(api, token);
+      const user = await api.token('forgotten-jo', 'acme');
+      const conversation = await initiate(api, user);
+      fake.script({ error: 'ThrottlingException' });
+      const accepted = await send(conversation, 'Fails first.', ASYNC, user);
+      const failed = await api.request<Job>('GET', `/api/v1/jobs/${accepted.body.job_id}`, {
+        token: user,
+      });
+      expect(['queued', 'running', 'failed']).to.include(failed.body.status);
+      expect(await workerEnd(accepted.body.job_id)).to.include({ status: 'failed' });
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${conversation}`, { token: user }))
+          .status,
+      ).to.equal(204);
+      const gone = await api.request('GET', `/api/v1/jobs/${accepted.body.job_id}`, {
+        token: user,
+      });
+      expect(gone.status).to.equal(404);
+      expect(gone.body).to.include({ error: 'job_not_found' });
+      expect(JSON.stringify(await api.items('jobs'))).to.not.include('forgotten-jo');
+      // Another conversation's jobs are not touched.
+      const other = await send(id, 'Still here.');
+      expect((await settled(other.body.job_id)).body.status).to.equal('succeeded');
+    });
+
+    it('when a conversation is erased while its job waits for a worker, then the job goes with it (404 job_not_found), and the worker, once it comes, asks no model', async () => {
       const id = await initiate(api, token);
       const claim = api.hooks.hold(
         (name, input) =>
@@ -288,10 +284,14 @@ describe('jobs: Prefer: respond-async', () => {
         (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
       ).to.equal(204);
       expect(JSON.stringify(await api.items('jobs'))).to.not.include('Never to be read');
+      expect((await read(accepted.body.job_id)).body).to.include({ error: 'job_not_found' });
+      // The worker, refused its claim, looks the job up once and finds nothing to do.
+      const lookup = api.hooks.hold(on('GetItemCommand', api.config.tables.jobs));
       claim.release();
-      const done = await settled(accepted.body.job_id);
-      expect(done.body.error).to.deep.include({ status: 404, error: 'conversation_not_found' });
+      await lookup.reached;
+      lookup.release();
       expect(fake.requests).to.have.length(0);
+      expect((await read(accepted.body.job_id)).status).to.equal(404);
     });
 
     it('when the conversation is paused while its job runs, then the pause wins: the job fails 409 conversation_not_active, nothing is stored, and after a resume it takes messages', async () => {

@@ -39,7 +39,13 @@ describe('the Lambda image (app/Dockerfile, built from the repository root)', ()
 
   it('when it copies from the context, then every source exists and .dockerignore keeps it', () => {
     const fromContext = copies.filter((c) => c.from === undefined).flatMap((c) => c.sources);
-    expect(fromContext).to.include.members(['prompts', 'app/src', 'support/apigw-events.ts']);
+    expect(fromContext).to.include.members([
+      'prompts',
+      'app/src',
+      'scripts/build.ts',
+      'scripts/train-code-cache.ts',
+      'scripts/apigw-events.ts',
+    ]);
     for (const source of fromContext) {
       expect(existsSync(path.join(root, source)), source).to.equal(true);
       for (const pattern of ignored) {

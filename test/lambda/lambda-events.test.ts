@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { jobEvent } from '../../app/src/jobs/job-event.js';
 import { handleLambdaEvent, isHttpApiEvent } from '../../app/src/lambda/job-events.js';
 import type { LogFields, Logger } from '../../app/src/observability/logger.js';
-import { httpApiEvent } from '../../support/apigw-events.js';
+import { httpApiEvent } from '../../scripts/apigw-events.js';
 
 function recordingLogger(lines: (LogFields & { level: string })[]): Logger {
   const at = (level: string) => (fields: LogFields) => void lines.push({ ...fields, level });

@@ -5,92 +5,59 @@
 // invocation: the payload exactly as it was sent, and again for a retry or a duplicate
 // ("How Lambda handles errors and retries with asynchronous invocation": the same event may
 // arrive more than once). The model is a fake Bedrock endpoint.
-import path from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
-import { loadConfig, type Config } from '../../app/src/config.js';
 import { JOB_EVENT_SOURCE } from '../../app/src/jobs/job-event.js';
-import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
-import {
-  ensureTables,
-  startEmbeddedDynamo,
-  type EmbeddedDynamo,
-} from '../../app/src/storage/local-dynamo.js';
 import {
   httpApiEvent,
   type HttpApiEventOptions,
   type HttpApiResult,
-} from '../../support/apigw-events.js';
+} from '../../scripts/apigw-events.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startFakeLambda, throttled, type FakeLambda } from '../support/fake-lambda.js';
 import { startLambdaBundle, type LambdaBundle } from '../support/lambda-bundle.js';
+import {
+  replyOf,
+  startBundleStage,
+  type BundleStage,
+  type Reply,
+} from '../support/lambda-stage.js';
 import {
   expectConforms,
   ServedDocument,
   type OpenApiDocument,
 } from '../support/served-document.js';
 
-const root = process.cwd();
-const SECRET = 'lambda-jobs-test-secret-of-32-bytes-or-more';
 const FUNCTION_NAME = 'purposepath-coaching-api-dev-v2';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: Record<string, unknown>;
-  text: string;
-}
 
 describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs the job event', function () {
   this.timeout(120_000);
-  let embedded: EmbeddedDynamo;
-  let dynamo: Dynamo;
-  let config: Config;
+  let stage: BundleStage;
   let bedrock: FakeBedrock;
   let lambda: FakeLambda;
   let bundle: LambdaBundle;
-  let token: string;
   let document: ServedDocument;
-  let bundleEnv: Record<string, string>;
 
   before(async () => {
-    embedded = await startEmbeddedDynamo();
     bedrock = await startFakeBedrock();
     lambda = await startFakeLambda();
-    bundleEnv = {
-      STAGE: 'dev',
-      NAME_SUFFIX: `-lambda-jobs${process.pid}`,
-      JWT_SECRET: SECRET,
-      DYNAMODB_ENDPOINT: embedded.endpoint,
-      PROMPTS_DIR: path.join(root, 'prompts'),
-      METRICS_ENABLED: 'true',
-      LOG_LEVEL: 'WARNING',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      ...fakeBedrockEnv(bedrock),
-      // What the Lambda runtime sets, and where its Invoke API answers in this test.
-      AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
-      LAMBDA_ENDPOINT: lambda.url,
-    };
-    config = loadConfig(bundleEnv);
-    dynamo = createDynamo({
-      region: 'us-east-1',
-      endpoint: embedded.endpoint,
-      localCredentials: true,
+    stage = await startBundleStage({
+      name: 'lambda-jobs',
+      user: 'lena',
+      env: {
+        LOG_LEVEL: 'WARNING',
+        ...fakeBedrockEnv(bedrock),
+        // What the Lambda runtime sets, and where its Invoke API answers in this test.
+        AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
+        LAMBDA_ENDPOINT: lambda.url,
+      },
     });
-    await ensureTables(dynamo.client, config.tables);
-    bundle = await startLambdaBundle(bundleEnv);
-    token = await new SignJWT({ user_id: 'lena', tenant_id: 'acme' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    bundle = await startLambdaBundle(stage.env);
     const served = await send({ method: 'GET', rawPath: '/openapi.json' });
     document = new ServedDocument(JSON.parse(served.text) as OpenApiDocument, [
-      config.stage,
-      config.apiMappingKey,
+      stage.config.stage,
+      stage.config.apiMappingKey,
     ]);
   });
   beforeEach(() => {
@@ -102,27 +69,13 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
     await bundle?.close();
     await lambda?.close();
     await bedrock?.close();
-    dynamo?.client.destroy();
-    await embedded?.close();
+    await stage?.close();
   });
 
   async function send(options: HttpApiEventOptions): Promise<Reply> {
     const outcome = await bundle.invoke(httpApiEvent(options));
     if (outcome.error !== undefined) throw new Error(`the handler threw: ${outcome.error}`);
-    const result = outcome.result as HttpApiResult;
-    const text = result.isBase64Encoded
-      ? Buffer.from(result.body, 'base64').toString('utf8')
-      : result.body;
-    const headers = Object.fromEntries(
-      Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
-    );
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = {};
-    }
-    return { status: result.statusCode, headers, body, text };
+    return replyOf(outcome.result as HttpApiResult);
   }
 
   /** An HTTP API request through the handler, its answer checked against the served document. */
@@ -135,7 +88,7 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
       method,
       rawPath,
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${stage.token}`,
         'content-type': 'application/json',
         ...options.headers,
       },
@@ -165,9 +118,9 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
     });
   const readJob = (jobId: string) => request('GET', `/api/v1/jobs/${jobId}`);
   const scan = async (table: string) =>
-    (await dynamo.doc.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    (await stage.dynamo.doc.send(new ScanCommand({ TableName: table }))).Items ?? [];
   const turnsOf = async (id: string) =>
-    (await scan(config.tables.messages)).filter((item) => item.conversation_id === id);
+    (await scan(stage.config.tables.messages)).filter((item) => item.conversation_id === id);
   const emittedMetrics = (name: string) =>
     bundle
       .stdout()
@@ -270,9 +223,9 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
     const { id, jobId, event } = await acceptedJob('Patience.');
     const expiredBefore = emittedMetrics('JobExpired');
     // What a long wait in Lambda's queue looks like to the worker: its start-by time has passed.
-    await dynamo.doc.send(
+    await stage.dynamo.doc.send(
       new UpdateCommand({
-        TableName: config.tables.jobs,
+        TableName: stage.config.tables.jobs,
         Key: { job_id: jobId },
         UpdateExpression: 'SET start_by = :past',
         ExpressionAttributeValues: { ':past': Date.now() - 1000 },
@@ -330,7 +283,7 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
     expect(refused.body).to.include({ error: 'service_unavailable' });
     expect(refused.headers['retry-after']).to.match(/^\d+$/);
     expect(lambda.invocations).to.have.length(2);
-    const jobs = (await scan(config.tables.jobs)).filter(
+    const jobs = (await scan(stage.config.tables.jobs)).filter(
       (item) => item.record_kind === 'job' && item.conversation_id === id,
     );
     expect(jobs.map((job) => job.status)).to.deep.equal(['failed']);
@@ -355,7 +308,7 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
     // The streaming function runs the same bundle under its own name; the platform names the
     // API function, whose handler runs job events and which the shared role may invoke.
     const streaming = await startLambdaBundle({
-      ...bundleEnv,
+      ...stage.env,
       AWS_LAMBDA_FUNCTION_NAME: 'purposepath-coaching-stream-dev-v2',
       JOBS_FUNCTION_NAME: FUNCTION_NAME,
     });
@@ -366,7 +319,7 @@ describe('jobs in Lambda: the bundle’s handler hands a job to itself and runs 
           method: 'POST',
           rawPath: `/api/v1/conversations/${id}/message`,
           headers: {
-            authorization: `Bearer ${token}`,
+            authorization: `Bearer ${stage.token}`,
             'content-type': 'application/json',
             prefer: 'respond-async',
           },

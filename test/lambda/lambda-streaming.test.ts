@@ -1,17 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
-import { loadConfig } from '../../app/src/config.js';
-import { createDynamo } from '../../app/src/storage/dynamo.js';
-import {
-  ensureTables,
-  startEmbeddedDynamo,
-  type EmbeddedDynamo,
-} from '../../app/src/storage/local-dynamo.js';
 import { ensureFreshBundle } from '../../scripts/build.js';
-import { restApiEvent, type RestApiEventOptions } from '../../support/apigw-events.js';
-import { StreamingBundle, type StreamedInvocation } from '../../support/streaming-bundle.js';
+import { restApiEvent, type RestApiEventOptions } from '../../scripts/apigw-events.js';
+import { startBundleStage, type BundleStage } from '../support/lambda-stage.js';
+import { StreamingBundle, type StreamedInvocation } from '../support/streaming-bundle.js';
 import { parseEventStream } from '../support/event-stream.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import {
@@ -22,7 +14,6 @@ import {
 } from '../support/fake-bedrock.js';
 
 const root = process.cwd();
-const SECRET = 'lambda-stream-test-secret-of-32-bytes!!';
 const NUL8 = Buffer.alloc(8);
 const PRELUDE_TYPE = 'application/vnd.awslambda.http-integration-response';
 const STREAMING_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
@@ -41,53 +32,30 @@ const json = (result: StreamedInvocation) =>
 
 describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API events', function () {
   this.timeout(120_000);
-  let embedded: EmbeddedDynamo;
+  let stage: BundleStage;
   let bundle: StreamingBundle;
   let bundlePath: string;
-  let token: string;
-  let bundleEnv: Record<string, string>;
 
   before(async () => {
     bundlePath = await ensureFreshBundle(root);
-    embedded = await startEmbeddedDynamo();
-    const env = {
-      STAGE: 'dev',
-      NAME_SUFFIX: `-stream${process.pid}`,
-      DEFAULT_LLM_PROVIDER: 'offline',
-      JWT_SECRET: SECRET,
-      DYNAMODB_ENDPOINT: embedded.endpoint,
-      PROMPTS_DIR: path.join(root, 'prompts'),
+    stage = await startBundleStage({
+      name: 'stream',
+      user: 'noor',
       // The streaming function is mapped under its own key on the shared domain.
-      API_MAPPING_KEY: 'coaching-stream',
-      STREAMING_URL,
-      METRICS_ENABLED: 'true',
-      LOG_LEVEL: 'ERROR',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    };
-    const config = loadConfig(env);
-    const dynamo = createDynamo({
-      region: 'us-east-1',
-      endpoint: embedded.endpoint,
-      localCredentials: true,
+      env: { API_MAPPING_KEY: 'coaching-stream', STREAMING_URL },
     });
-    await ensureTables(dynamo.client, config.tables);
-    dynamo.client.destroy();
-    bundleEnv = env;
-    bundle = await StreamingBundle.start(bundlePath, env);
-    token = await new SignJWT({ user_id: 'noor', tenant_id: 'acme' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    bundle = await StreamingBundle.start(bundlePath, stage.env);
   });
   after(async () => {
     bundle?.stop();
-    await embedded?.close();
+    await stage?.close();
   });
 
   const send = (options: RestApiEventOptions) => bundle.invoke(restApiEvent(options));
-  const auth = () => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
+  const auth = () => ({
+    Authorization: `Bearer ${stage.token}`,
+    'Content-Type': 'application/json',
+  });
 
   it('when the bundle loads in plain Node with no awslambda global, then both handlers are exported and handler still answers', () => {
     expect(bundle.exported).to.include.members(['handler', 'streamingHandler']);
@@ -167,7 +135,7 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
     const erased = await send({
       method: 'DELETE',
       path: `/api/v1/conversations/${id}`,
-      headers: { Authorization: `Bearer ${token}` },
+      headers: { Authorization: `Bearer ${stage.token}` },
     });
     expectExactBytes(erased);
     expect(erased.prelude.statusCode).to.equal(204);
@@ -276,7 +244,7 @@ describe('the Lambda bundle (app/dist/lambda.js) streamingHandler with REST API 
     before(async () => {
       fake = await startFakeBedrock();
       bedrockBundle = await StreamingBundle.start(bundlePath, {
-        ...bundleEnv,
+        ...stage.env,
         ...fakeBedrockEnv(fake),
         ALLOWED_LLM_MODELS: fakeBedrockEnv(fake).DEFAULT_LLM_MODEL!,
       });

@@ -1,103 +1,32 @@
-import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
+// The built bundle's `handler` (app/dist/lambda.js) in its own process, with HTTP API v2 events as
+// API Gateway sends them: named stages and the mapping key, the error envelope, repeated query
+// keys and the metrics, each answer checked against the document the bundle serves.
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
-import { loadConfig, type Config } from '../../app/src/config.js';
-import { createDynamo } from '../../app/src/storage/dynamo.js';
-import {
-  ensureTables,
-  startEmbeddedDynamo,
-  type EmbeddedDynamo,
-} from '../../app/src/storage/local-dynamo.js';
-import { ensureFreshBundle } from '../../scripts/build.js';
-import { startChild, stopChild } from '../support/child-processes.js';
 import {
   httpApiEvent,
   type HttpApiEventOptions,
   type HttpApiResult,
-} from '../../support/apigw-events.js';
+} from '../../scripts/apigw-events.js';
+import { startLambdaBundle, type LambdaBundle } from '../support/lambda-bundle.js';
+import { replyOf, startBundleStage, type BundleStage } from '../support/lambda-stage.js';
 import {
   expectConforms,
   ServedDocument,
   type OpenApiDocument,
 } from '../support/served-document.js';
 
-const root = process.cwd();
-const SECRET = 'lambda-test-secret-of-at-least-32-bytes!';
-
-// The bundle runs in its own process, as in Lambda: plain Node, no tsx, its own environment.
-const RUNNER = `
-const { handler } = require(process.env.BUNDLE_PATH);
-process.on('message', async ({ id, event }) => {
-  try {
-    const result = await handler(event, { awsRequestId: 'ctx-' + id, functionName: 'coaching' });
-    process.send({ id, result });
-  } catch (error) {
-    process.send({ id, error: String(error && error.stack || error) });
-  }
-});
-process.send({ ready: true });
-`;
-
 describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', function () {
   this.timeout(120_000);
-  let embedded: EmbeddedDynamo;
-  let child: ChildProcess;
-  let stdout = '';
-  let token: string;
-  let config: Config;
-  const pending = new Map<number, (result: HttpApiResult) => void>();
-  let next = 0;
+  let stage: BundleStage;
+  let bundle: LambdaBundle;
 
   before(async () => {
-    const bundle = await ensureFreshBundle(root);
-    embedded = await startEmbeddedDynamo();
-    const env = {
-      STAGE: 'dev',
-      NAME_SUFFIX: `-lambda${process.pid}`,
-      DEFAULT_LLM_PROVIDER: 'offline',
-      JWT_SECRET: SECRET,
-      DYNAMODB_ENDPOINT: embedded.endpoint,
-      PROMPTS_DIR: path.join(root, 'prompts'),
-      METRICS_ENABLED: 'true',
-      LOG_LEVEL: 'ERROR',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    };
-    config = loadConfig(env);
-    const dynamo = createDynamo({
-      region: 'us-east-1',
-      endpoint: embedded.endpoint,
-      localCredentials: true,
-    });
-    await ensureTables(dynamo.client, config.tables);
-    dynamo.client.destroy();
-    child = startChild(process.execPath, ['-e', RUNNER], {
-      env: { PATH: process.env.PATH, BUNDLE_PATH: bundle, ...env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.on(
-        'message',
-        (message: { ready?: boolean; id?: number; result?: HttpApiResult; error?: string }) => {
-          if (message.ready) return resolve();
-          const settle = pending.get(message.id ?? -1);
-          if (settle && message.result) settle(message.result);
-          else if (settle) throw new Error(message.error);
-        },
-      );
-    });
-    token = await new SignJWT({ user_id: 'lia', tenant_id: 'acme' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    stage = await startBundleStage({ name: 'lambda', user: 'lia' });
+    bundle = await startLambdaBundle(stage.env);
   });
   after(async () => {
-    if (child) await stopChild(child);
-    await embedded?.close();
+    await bundle?.close();
+    await stage?.close();
   });
 
   let served: Promise<ServedDocument> | undefined;
@@ -106,8 +35,8 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
     (served ??= send({ method: 'GET', rawPath: '/openapi.json' }).then(
       (r) =>
         new ServedDocument(JSON.parse(r.text) as OpenApiDocument, [
-          config.stage,
-          config.apiMappingKey,
+          stage.config.stage,
+          stage.config.apiMappingKey,
         ]),
     ));
 
@@ -132,27 +61,15 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
   }
 
   async function send(options: HttpApiEventOptions) {
-    const id = ++next;
-    const result = await new Promise<HttpApiResult>((resolve) => {
-      pending.set(id, resolve);
-      child.send({ id, event: httpApiEvent(options) });
-    });
-    const text = result.isBase64Encoded
-      ? Buffer.from(result.body, 'base64').toString('utf8')
-      : result.body;
-    const headers = Object.fromEntries(
-      Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
-    );
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = {};
-    }
-    return { status: result.statusCode, headers, body, text };
+    const outcome = await bundle.invoke(httpApiEvent(options));
+    if (outcome.error !== undefined) throw new Error(`the handler threw: ${outcome.error}`);
+    return replyOf(outcome.result as HttpApiResult);
   }
 
-  const auth = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const auth = () => ({
+    authorization: `Bearer ${stage.token}`,
+    'content-type': 'application/json',
+  });
 
   it('when reached through the $default stage, then it routes the bare path and writes bare URLs', async () => {
     const response = await invoke({ method: 'GET', rawPath: '/' });
@@ -278,7 +195,8 @@ describe('the Lambda bundle (app/dist/lambda.js) with HTTP API v2 events', funct
   });
 
   it('when invocations finish, then their metrics were flushed as EMF lines with only the Stage dimension', () => {
-    const emf = stdout
+    const emf = bundle
+      .stdout()
       .split('\n')
       .filter((line) => line.includes('"_aws"'))
       .map(

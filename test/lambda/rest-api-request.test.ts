@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { isRestApiProxyEvent, restApiRequest } from '../../app/src/lambda/rest-api-request.js';
-import { restApiEvent } from '../../support/apigw-events.js';
+import { restApiEvent } from '../../scripts/apigw-events.js';
 
 // The Node request a REST API proxy event stands for; the bundle tests drive it end to end.
 

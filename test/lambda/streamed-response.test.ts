@@ -5,13 +5,13 @@ import {
   createStreamingHandler,
   type StreamingHandler,
 } from '../../app/src/lambda/streaming-handler.js';
-import { restApiEvent } from '../../support/apigw-events.js';
+import { restApiEvent } from '../../scripts/apigw-events.js';
 import {
   createResponseStream,
   installAwsLambdaGlobal,
   type StandInOptions,
-} from '../../support/lambda-streaming-runtime.cjs';
-import { splitPrelude } from '../../support/streaming-bundle.js';
+} from '../support/lambda-streaming-runtime.cjs';
+import { splitPrelude } from '../support/streaming-bundle.js';
 
 // The adapter between Koa and the runtime's response stream, in-process with small Koa apps
 // whose bodies the test controls piece by piece (the bundle tests cover the real app).

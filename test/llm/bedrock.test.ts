@@ -4,14 +4,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
-import { TURN_STATE_NOTE } from '../../app/src/coaching/turn-request.js';
+import { TURN_STATE_NOTE } from '../../app/src/coaching/coach-request.js';
 import { CONVERSATION_OPENED } from '../../app/src/llm/bedrock.js';
 import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';
 import { checkTemplate } from '../../app/src/prompts/template-check.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
 const coreValues = checkTemplate(
@@ -26,15 +26,13 @@ const TIMEOUT_MS = 2000;
 /** These stories start many conversations; the rate limits are tested elsewhere. */
 const roomyRateLimits = { RATE_LIMIT_INITIATE: '1000/20', RATE_LIMIT_DEFAULT: '1000/10' };
 
-const bedrockEnv = (fake: FakeBedrock): Record<string, string> => ({
-  DEFAULT_LLM_PROVIDER: 'bedrock',
-  BEDROCK_ENDPOINT: fake.url,
+const bedrockEnv: Record<string, string> = {
   DEFAULT_LLM_MODEL: DEFAULT_MODEL,
   ALLOWED_LLM_MODELS: `${DEFAULT_MODEL},${PROFILE_MODEL}`,
   LLM_TIMEOUT_MS: String(TIMEOUT_MS),
   LLM_MAX_ATTEMPTS: '2',
   ...roomyRateLimits,
-});
+};
 
 interface Conversation {
   messages: { role: string; content: string }[];
@@ -43,19 +41,11 @@ interface Conversation {
 }
 
 describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({ env: bedrockEnv, otherwise: null });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: bedrockEnv(fake) });
     token = await api.token('bea', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
@@ -301,9 +291,6 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
 });
 
 describe('Bedrock model choice from the template', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
-
   /** The checked-in templates, with a model id written into two of them. */
   const withModels = (models: Record<string, string>): PromptSource => {
     const files = filePromptSource(promptsDir);
@@ -320,21 +307,15 @@ describe('Bedrock model choice from the template', () => {
     };
   };
 
-  before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: bedrockEnv(fake),
-      overrides: {
-        promptSource: withModels({
-          'coaching/purpose': PROFILE_MODEL,
-          'coaching/vision': 'anthropic.claude-3-opus-20240229-v1:0',
-        }),
-      },
-    });
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
+  const { api, fake } = useApiWithFakeBedrock({
+    env: bedrockEnv,
+    overrides: {
+      promptSource: withModels({
+        'coaching/purpose': PROFILE_MODEL,
+        'coaching/vision': 'anthropic.claude-3-opus-20240229-v1:0',
+      }),
+    },
+    otherwise: null,
   });
 
   it('when a template names an allowed inference profile, then that model is called and recorded on the session', async () => {

@@ -2,8 +2,8 @@
 // fake chat-completions server on loopback: what it is sent, and what failures leave behind.
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeOpenAi } from '../support/fixtures.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -13,30 +13,19 @@ interface Conversation {
 }
 
 describe('coaching through an OpenAI-compatible server', () => {
-  let fake: FakeOpenAi;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeOpenAi({
+    env: {
+      OPENAI_API_KEY: 'sk-local-test',
+      LLM_TIMEOUT_MS: String(TIMEOUT_MS),
+      LLM_MAX_ATTEMPTS: '2',
+      RATE_LIMIT_INITIATE: '1000/20',
+      RATE_LIMIT_DEFAULT: '1000/10',
+    },
+  });
   let token: string;
 
   before(async () => {
-    fake = await startFakeOpenAi();
-    api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.url,
-        OPENAI_API_KEY: 'sk-local-test',
-        OPENAI_MODEL: 'llama3.1:8b',
-        LLM_TIMEOUT_MS: String(TIMEOUT_MS),
-        LLM_MAX_ATTEMPTS: '2',
-        RATE_LIMIT_INITIATE: '1000/20',
-        RATE_LIMIT_DEFAULT: '1000/10',
-      },
-    });
     token = await api.token('olga', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>

@@ -10,6 +10,7 @@ import { startLocalServer, type LocalServer } from '../../app/src/server.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { runChild, startChild, stopChild } from '../support/child-processes.js';
 import { runServer, stopServer } from '../support/server-process.js';
+import { signedToken } from '../support/tokens.js';
 
 const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_NO_WARNINGS: '1' };
 
@@ -93,11 +94,7 @@ describe('the local server as npm start runs it', () => {
     };
     try {
       const first = await startLocalServer(env);
-      const { SignJWT } = await import('jose');
-      const token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(env.JWT_SECRET));
+      const token = await signedToken(env.JWT_SECRET, { user_id: 'u1', tenant_id: 't1' });
       const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
       await fetch(`${first.url}/api/v1/conversations/initiate`, {
         method: 'POST',

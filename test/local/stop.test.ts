@@ -6,8 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { SignJWT } from 'jose';
-import { runServer, stopServer, type ServerProcess } from '../support/server-process.js';
+import {
+  listeningUrl,
+  runServer,
+  stopServer,
+  type ServerProcess,
+} from '../support/server-process.js';
+import { signedToken } from '../support/tokens.js';
 
 const SECRET = 'a-secret-for-the-stop-tests-of-32-bytes-or-more';
 
@@ -68,10 +73,7 @@ describe('stopping the local server with a request in flight', () => {
 
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pp-stop-'));
-    token = await new SignJWT({ user_id: 'u1', tenant_id: 't1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    token = await signedToken(SECRET, { user_id: 'u1', tenant_id: 't1' });
   });
   afterEach(async () => {
     await stopServer(server);
@@ -82,9 +84,7 @@ describe('stopping the local server with a request in flight', () => {
   const start = async () => {
     // No LOG_FORMAT: stdout is a pipe here, so the lines are JSON, as in any log collector.
     server = runServer({ DATA_DIR: dataDir, PORT: '0', JWT_SECRET: SECRET });
-    const started = await server.started;
-    if (!('url' in started)) throw new Error(`did not start: ${server.stderr()}`);
-    return started.url;
+    return listeningUrl(server);
   };
 
   it('when SIGTERM arrives, then it stops accepting, finishes the request, logs one line and exits 0', async function () {

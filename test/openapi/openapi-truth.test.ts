@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { alignmentBody, kpiBody, operationsBody } from '../../app/src/http/analysis-schemas.js';
-import { initiateBody, listQuery, messageBody } from '../../app/src/http/conversation-schemas.js';
+import { initiateBody, listQuery } from '../../app/src/http/conversation-schemas.js';
+import { messageBody } from '../../app/src/http/message-route.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 import { trickyUnits } from '../support/text-arbitraries.js';
 

@@ -4,15 +4,10 @@
 // (throttling, a repair, a pause or an erasure, a client that hangs up) ends as the contract says.
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import {
-  fakeBedrockEnv,
-  startFakeBedrock,
-  toolPieces,
-  type FakeBedrock,
-  type StreamStep,
-} from '../support/fake-bedrock.js';
+import { toolPieces, type StreamStep } from '../support/fake-bedrock.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { useApiWithFakeBedrock } from '../support/fixtures.js';
+import { initiate } from '../support/harness.js';
 import { streamedTurnsSettled } from '../../app/src/http/streamed-turns.js';
 
 const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
@@ -38,19 +33,11 @@ function gate() {
 }
 
 describe('streamed turns through Bedrock ConverseStream', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({ otherwise: null });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake) });
     token = await api.token('rio', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const stream = (id: string, text: string, headers: Record<string, string> = {}) =>
@@ -267,22 +254,15 @@ describe('streamed turns through Bedrock ConverseStream', () => {
 });
 
 describe('streamed turns and their budgets', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({
+    // A buffered turn keeps its short budget; a streamed one gets the long one.
+    env: { LLM_TIMEOUT_MS: '3000', LLM_STREAM_TIMEOUT_MS: '60000' },
+    otherwise: null,
+  });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      // A buffered turn keeps its short budget; a streamed one gets the long one.
-      env: { ...fakeBedrockEnv(fake), LLM_TIMEOUT_MS: '3000', LLM_STREAM_TIMEOUT_MS: '60000' },
-    });
     token = await api.token('kim', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   /** The answer in three bursts with silences of `silentMs` between them. */
@@ -315,21 +295,15 @@ describe('streamed turns and their budgets', () => {
 });
 
 describe('a streamed turn past its budget', () => {
-  let fake: FakeBedrock;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeBedrock({
+    env: { LLM_STREAM_TIMEOUT_MS: '1500' },
+    overrides: { keepAliveMs: 200 },
+    otherwise: null,
+  });
   let token: string;
 
   before(async () => {
-    fake = await startFakeBedrock();
-    api = await startApi({
-      env: { ...fakeBedrockEnv(fake), LLM_STREAM_TIMEOUT_MS: '1500' },
-      overrides: { keepAliveMs: 200 },
-    });
     token = await api.token('lee', 'acme');
-  });
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   it('when the model falls silent mid-stream, then keep-alives come while it is silent, and the budget ends it with a 503 `error` event, nothing stored', async () => {

@@ -2,9 +2,10 @@
 // output, read as server-sent chunks from a fake chat-completions server.
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import { contentPieces, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { contentPieces } from '../support/fake-openai.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate } from '../support/harness.js';
+import { useApiWithFakeOpenAi } from '../support/fixtures.js';
 
 const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
 const textOf = (events: readonly ServerEvent[]) =>
@@ -19,26 +20,11 @@ interface Conversation {
 }
 
 describe('streamed turns through an OpenAI-compatible server', () => {
-  let fake: FakeOpenAi;
-  let api: TestApi;
+  const { api, fake } = useApiWithFakeOpenAi();
   let token: string;
 
   before(async () => {
-    fake = await startFakeOpenAi();
-    api = await startApi({
-      env: {
-        DEFAULT_LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.url,
-        OPENAI_MODEL: 'llama3.1:8b',
-        LLM_MAX_ATTEMPTS: '1',
-      },
-    });
     token = await api.token('ola', 'acme');
-  });
-  beforeEach(() => fake.reset());
-  after(async () => {
-    await api.close();
-    await fake.close();
   });
 
   const stream = (id: string, text: string) =>

@@ -4,21 +4,20 @@
 import { expect } from 'chai';
 import { loadConfig } from '../../app/src/config.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate, startApi } from '../support/harness.js';
+import { useApi } from '../support/fixtures.js';
 
 const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
 const deltas = (events: readonly ServerEvent[]) =>
   events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
 
 describe('streamed turns with the offline coach', () => {
-  let api: TestApi;
+  const { api } = useApi();
   let token: string;
 
   before(async () => {
-    api = await startApi();
     token = await api.token('sam', 'acme');
   });
-  after(() => api.close());
 
   const stream = (id: string, body: unknown, headers: Record<string, string> = {}) =>
     openEventStream(api, messagePath(id), { token, body, headers });

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureFreshBundle } from '../../scripts/build.js';
-import { httpApiEvent, restApiEvent, type HttpApiResult } from '../../support/apigw-events.js';
-import { StreamingBundle } from '../../support/streaming-bundle.js';
+import { httpApiEvent, restApiEvent, type HttpApiResult } from '../../scripts/apigw-events.js';
+import { StreamingBundle } from './streaming-bundle.js';
 import { startFakeLambda, throttled } from './fake-lambda.js';
 import { startLambdaBundle } from './lambda-bundle.js';
 

@@ -1,6 +1,6 @@
 // Model answers the fakes can be scripted with: schema-valid structured outputs to start from.
 
-/** A valid coaching turn (coachingTurnSchema), as a model would put it in the tool's input. */
+/** A valid coaching turn (coachAnswerSchema), as a model would put it in the tool's input. */
 export function coachingTurn(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     ai_response: 'Honesty clearly matters to you.',
@@ -13,9 +13,38 @@ export function coachingTurn(overrides: Record<string, unknown> = {}): Record<st
   };
 }
 
-/** A valid KPI analysis (kpiOutput), as a model would put it in the tool's input. */
-export function kpiAnalysis(): Record<string, unknown> {
-  return {
+const recommendation = {
+  action: 'Name sustainability in the supplier promise.',
+  rationale: 'It is a stated value the text leaves out.',
+  priority: 'high',
+};
+
+/** A valid answer of each analysis (and of one operations method), as a model would give it. */
+export const analysisAnswers = {
+  alignment: {
+    scores: { overall_score: 61, purpose_alignment: 70, values_alignment: 48, goal_clarity: 66 },
+    overall_assessment: 'Solid on craft, silent on sustainability.',
+    strengths: ['Craft is visible in every sentence.'],
+    misalignments: ['Sustainability is absent.'],
+    recommendations: [recommendation],
+  },
+  strategy: {
+    effectiveness_score: 58,
+    overall_assessment: 'A clear channel, an unclear customer.',
+    strengths: ['Farmers markets give direct feedback.'],
+    weaknesses: ['No target customer.'],
+    opportunities: ['Wholesale to cafes.'],
+    recommendations: [
+      {
+        category: 'Positioning',
+        recommendation: 'Choose cafes as the first segment.',
+        priority: 'high',
+        rationale: 'They buy weekly.',
+        estimated_impact: 'Steadier revenue.',
+      },
+    ],
+  },
+  kpi: {
     kpi_effectiveness_score: 40,
     overall_assessment: 'Financial only.',
     current_kpi_analysis: [{ kpi: 'Revenue', assessment: 'Clear but lagging.', relevance: 'high' }],
@@ -29,5 +58,16 @@ export function kpiAnalysis(): Record<string, unknown> {
         measurement_frequency: 'monthly',
       },
     ],
-  };
-}
+  },
+  swot: {
+    specific_analysis_type: 'swot',
+    findings: {
+      strengths: ['Loyal bakers.'],
+      weaknesses: ['Late deliveries.'],
+      opportunities: ['Organic demand.'],
+      threats: ['Price cuts by competitors.'],
+    },
+    recommendations: [recommendation],
+    priority_actions: ['Fix the delivery schedule.'],
+  },
+} as const;

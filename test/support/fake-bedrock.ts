@@ -137,6 +137,8 @@ export interface FakeBedrock {
   readonly bills: InputBill[];
   /** How many content pieces the fake has sent on streams so far. */
   readonly piecesSent: () => number;
+  /** How many requests their caller gave up on before the whole answer was sent. */
+  readonly cancelled: () => number;
   /** Queues answers, used one per request in order. */
   script(...answers: Responder[]): void;
   /** The answer once the script is used up (by default: a 500 saying nothing was scripted). */
@@ -300,6 +302,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   const timers = new Set<NodeJS.Timeout>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let piecesSent = 0;
+  let cancelled = 0;
 
   const server = http2.createServer();
   server.on('session', (session) => {
@@ -330,6 +333,9 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
         headers: req.headers,
       };
       requests.push(request);
+      res.stream.once('close', () => {
+        if (!res.writableEnded) cancelled++;
+      });
       const next = queue.shift() ?? fallback;
       let bill: InputBill;
       try {
@@ -470,6 +476,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     requests,
     bills,
     piecesSent: () => piecesSent,
+    cancelled: () => cancelled,
     script: (...answers) => void queue.push(...answers),
     otherwise: (answer) => {
       fallback = answer;
@@ -479,6 +486,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
       bills.length = 0;
       promptCache.clear();
       piecesSent = 0;
+      cancelled = 0;
       queue = [];
       fallback = {
         error: 'InternalServerException',

@@ -86,6 +86,14 @@ const unscripted: OpenAiAnswer = {
   body: { error: { message: 'the fake OpenAI server has no scripted answer' } },
 };
 
+/** The app's environment for coaching through the fake OpenAI-compatible server. */
+export const fakeOpenAiEnv = (fake: FakeOpenAi): Record<string, string> => ({
+  DEFAULT_LLM_PROVIDER: 'openai',
+  OPENAI_BASE_URL: fake.url,
+  OPENAI_MODEL: 'llama3.1:8b',
+  LLM_MAX_ATTEMPTS: '1',
+});
+
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const requests: ChatRequest[] = [];
   let queue: OpenAiAnswer[] = [];

@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { SignJWT } from 'jose';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies, type Overrides } from '../../app/src/compose.js';
@@ -27,6 +26,7 @@ import {
   type Exchange,
   type OpenApiDocument,
 } from './served-document.js';
+import { signedToken } from './tokens.js';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 
@@ -144,11 +144,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
       return items;
     },
     token(user, tenant, claims = {}) {
-      return new SignJWT({ user_id: user, tenant_id: tenant, ...claims })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuedAt()
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(TEST_SECRET));
+      return signedToken(TEST_SECRET, { user_id: user, tenant_id: tenant, ...claims });
     },
     async request<T>(
       method: string,

@@ -63,3 +63,10 @@ export function runServer(
 export async function stopServer(server: ServerProcess | undefined): Promise<void> {
   if (server) await stopChild(server.child);
 }
+
+/** Where the server listens once it does; a start-up that fails instead throws with its output. */
+export async function listeningUrl(server: ServerProcess): Promise<string> {
+  const started = await server.started;
+  if (!('url' in started)) throw new Error(`did not start: ${server.stderr()}`);
+  return started.url;
+}

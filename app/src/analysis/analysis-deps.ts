@@ -1,19 +1,38 @@
 // What the analysis use cases work with: the repository, the templates, the model, the
-// budgets, metrics, the logger and the clock.
+// budgets, the port to the jobs an analysis can run as, metrics, the logger and the clock.
 import type { BudgetGate } from '../budgets/budgets.js';
+import type { AcceptedJob } from '../domain/accepted-job.js';
+import type { Principal } from '../domain/principal.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
+import type { AnalysisInput } from './analysis-input.js';
 import type { AnalysisRepository } from './analysis-records.js';
+
+/** An analysis asked for as a job (`Prefer: respond-async`). */
+export interface QueuedAnalysis {
+  readonly principal: Principal;
+  readonly input: AnalysisInput;
+  /** Names the job, scoped to the user and the analysis type, until it fails. */
+  readonly idempotencyKey?: string;
+  readonly requestId: string;
+}
+
+/** Where an analysis goes to be run by a job's worker (jobs/ implements this). */
+export interface AnalysisJobs {
+  /** A job for the analysis, or the job its Idempotency-Key already names. */
+  queue(analysis: QueuedAnalysis): Promise<AcceptedJob>;
+}
 
 export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
   readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
   readonly llm: LlmProvider;
-  /** Checked before a synchronous analysis asks the model (a job's is checked when accepted). */
+  /** Checked before a synchronous analysis asks the model; one run as a job is not checked. */
   readonly budgets: BudgetGate;
+  readonly jobs: AnalysisJobs;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly now: () => Date;

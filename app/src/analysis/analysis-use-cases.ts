@@ -1,18 +1,40 @@
-// The analysis use cases bound to their dependencies: what the HTTP routes call. Running one
-// (run-analysis.ts), reading one back (read-analysis.ts), and a tenant's usage report.
+// The analysis use cases bound to their dependencies: what the HTTP routes call, and what a job's
+// worker runs. Asking for an analysis answers it the way the client asked, at once (once the
+// budgets allow it) or as a job (run-analysis.ts runs it); reading one back (read-analysis.ts),
+// and a tenant's usage report.
+import type { AcceptedJob } from '../domain/accepted-job.js';
 import type { Principal } from '../domain/principal.js';
+import type { Delivery } from '../domain/vocabulary.js';
 import type { AnalysisDeps } from './analysis-deps.js';
 import type { AnalysisInput } from './analysis-input.js';
-import type { UsageQuery, UsageRecord } from './analysis-records.js';
+import type { StoredAnalysis, UsageQuery, UsageRecord } from './analysis-records.js';
 import { readAnalysis } from './read-analysis.js';
 import { runAnalysis } from './run-analysis.js';
 
+export type AnalysisReply =
+  | { readonly delivery: 'buffered'; readonly analysis: StoredAnalysis }
+  | { readonly delivery: 'job'; readonly job: AcceptedJob };
+
+/** An analysis is answered at once or as a job; it is never streamed. */
+export type AnalysisDelivery = Exclude<Delivery, 'stream'>;
+
 export function createAnalyses(deps: AnalysisDeps) {
   return {
-    async run(principal: Principal, input: AnalysisInput) {
+    request: async (
+      principal: Principal,
+      input: AnalysisInput,
+      delivery: AnalysisDelivery,
+      options: { readonly idempotencyKey?: string; readonly requestId: string },
+    ): Promise<AnalysisReply> => {
+      if (delivery === 'job') {
+        return { delivery, job: await deps.jobs.queue({ principal, input, ...options }) };
+      }
       await deps.budgets.assertWithinBudget(principal);
-      return runAnalysis(deps, principal, input);
+      return { delivery, analysis: await runAnalysis(deps, principal, input) };
     },
+    /** A job's worker: the analysis, within the job's budget. */
+    run: (principal: Principal, input: AnalysisInput, timeoutMs: number) =>
+      runAnalysis(deps, principal, input, { timeoutMs }),
     get: (principal: Principal, analysisId: string) => readAnalysis(deps, principal, analysisId),
     /** Every usage record of the tenant in the period, oldest first. */
     usage: (query: UsageQuery): Promise<UsageRecord[]> => deps.repository.usage(query),

@@ -1,24 +1,34 @@
-// What the coaching use cases work with: the storage, template and model ports, metrics, the
-// logger, the turn limit and the clock; and the two rules several of them apply (who owns a
+// What the coaching use cases work with: the storage, template and model ports, the port to the
+// jobs a turn can run as, metrics, the logger, the turn limit, each delivery's model budget, the
+// lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
 import type { Principal } from '../domain/principal.js';
-import type { CoachingTopic } from '../domain/vocabulary.js';
+import type { CoachingTopic, Delivery } from '../domain/vocabulary.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CoachingTemplate } from '../prompts/template.js';
+import type { LeaseTiming } from './conversation-lease.js';
 import type { ConversationRepository, StoredConversation } from './conversation-records.js';
 import type { SessionRepository } from './session-records.js';
+import type { TurnJobs } from './turn-records.js';
 
 export interface CoachingDeps {
   readonly conversations: ConversationRepository;
   readonly sessions: SessionRepository;
+  readonly jobs: TurnJobs;
   readonly templates: { coaching(topic: CoachingTopic): Promise<CoachingTemplate> };
   readonly llm: LlmProvider;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxTurns: number;
+  /**
+   * A turn's model budget by how it is delivered: LLM_TIMEOUT_MS (within API Gateway's 30 s),
+   * LLM_STREAM_TIMEOUT_MS and LLM_ASYNC_TIMEOUT_MS.
+   */
+  readonly budgets: Readonly<Record<Delivery, number>>;
+  readonly leases: LeaseTiming;
   readonly now: () => Date;
 }
 

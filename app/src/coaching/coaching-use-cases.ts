@@ -1,24 +1,34 @@
-// The coaching use cases bound to their dependencies: what the HTTP routes call. Each story has
-// its own file: initiate-conversation, send-message, change-status, read-conversations and
-// erase-conversation.
+// The coaching use cases bound to their dependencies: what the HTTP routes call, and the narrow
+// part of the turn pipeline a job's worker calls. Each story has its own file:
+// initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations
+// and erase-conversation.
 import type { Principal } from '../domain/principal.js';
+import type { Delivery } from '../domain/vocabulary.js';
 import { completeConversation, pauseConversation, resumeConversation } from './change-status.js';
 import type { CoachingDeps } from './coaching-deps.js';
+import { releaseLease } from './conversation-lease.js';
 import type { ListQuery } from './conversation-records.js';
 import { eraseConversation } from './erase-conversation.js';
 import { initiateConversation, type InitiateInput } from './initiate-conversation.js';
-import type { MessageInput } from './message-turn.js';
 import { listConversations, readConversation } from './read-conversations.js';
-import { beginMessage, sendMessage } from './send-message.js';
+import { resumeTurn, sendMessage } from './turn-pipeline.js';
+import type { LeasedTurns, TurnInput } from './turn-records.js';
 
 export function createCoaching(deps: CoachingDeps) {
+  const leasedTurns: LeasedTurns = {
+    resume: (principal, turn, input) => resumeTurn(deps, principal, turn, input),
+    release: (turn) => releaseLease(deps, turn),
+  };
   return {
     initiate: (principal: Principal, input: InitiateInput) =>
       initiateConversation(deps, principal, input),
-    sendMessage: (principal: Principal, conversationId: string, input: MessageInput) =>
-      sendMessage(deps, principal, conversationId, input),
-    beginMessage: (principal: Principal, conversationId: string, input: MessageInput) =>
-      beginMessage(deps, principal, conversationId, input),
+    sendMessage: (
+      principal: Principal,
+      conversationId: string,
+      input: TurnInput,
+      delivery: Delivery,
+      requestId: string,
+    ) => sendMessage(deps, principal, conversationId, input, delivery, requestId),
     get: (principal: Principal, conversationId: string) =>
       readConversation(deps, principal, conversationId),
     list: (principal: Principal, query: Omit<ListQuery, 'userId' | 'tenantId'>) =>
@@ -31,6 +41,7 @@ export function createCoaching(deps: CoachingDeps) {
       completeConversation(deps, principal, conversationId, feedback, rating),
     erase: (principal: Principal, conversationId: string) =>
       eraseConversation(deps, principal, conversationId),
+    leasedTurns,
   };
 }
 

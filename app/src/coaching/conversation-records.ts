@@ -11,6 +11,21 @@ export interface IdempotencyRecord {
   readonly bodyHash: string;
   /** Epoch milliseconds after which the key is free again. */
   readonly expiresAt: number;
+  /** The job that ran the turn, when a job did: a retry that prefers a job gets that one. */
+  readonly jobId?: string;
+}
+
+/** The lease of a turn in flight, as the conversation item holds it. */
+export interface StoredLease {
+  readonly id: string;
+  /** Epoch milliseconds; past it, another turn may take the conversation over. */
+  readonly expiresAt: number;
+  /** The job that holds it, when a job does. */
+  readonly jobId?: string;
+  /** The digest of the turn's Idempotency-Key, when it has one. */
+  readonly keyDigest?: string;
+  /** The digest of the turn's body. */
+  readonly bodyHash?: string;
 }
 
 /** A conversation as stored, with what only storage needs to know. */
@@ -18,7 +33,7 @@ export interface StoredConversation extends Conversation {
   /** Records by the digest of their Idempotency-Key (keyDigest), never by the client's text. */
   readonly idempotency: Readonly<Record<string, IdempotencyRecord>>;
   /** Set while a message is being processed; the turn's exclusive right to commit. */
-  readonly lease?: { readonly id: string; readonly expiresAt: number };
+  readonly lease?: StoredLease;
   readonly messageCount: number;
   /** Messages stored inline by the original service, before any turn items. */
   readonly inlineMessages: readonly Message[];
@@ -29,6 +44,10 @@ export interface TurnLease {
   readonly expiresAt: number;
   /** The digest of the request's Idempotency-Key, when it has one. */
   readonly keyDigest?: string;
+  /** The digest of the request's body, to tell a retry of its key from a reuse. */
+  readonly bodyHash: string;
+  /** The job that takes the lease, when the turn runs as one. */
+  readonly jobId?: string;
   readonly maxUserTurns: number;
   readonly now: number;
 }
@@ -104,6 +123,16 @@ export interface ConversationRepository {
     lease: HeldLease,
     turn: CommittedTurn,
   ): Promise<boolean>;
+  /**
+   * Moves the lease's expiry on, only while this lease holds the conversation and it is still
+   * active: the conversation as it stands, or undefined when the lease is no longer this one's
+   * (taken over, released) or the conversation is no longer active (paused, completed, erased).
+   */
+  renewLease(
+    conversationId: string,
+    leaseId: string,
+    expiresAt: number,
+  ): Promise<StoredConversation | undefined>;
   releaseTurn(conversationId: string, leaseId: string): Promise<void>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;

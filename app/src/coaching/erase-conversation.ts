@@ -1,6 +1,7 @@
-// Erasing a conversation, its owner's right: the conversation and every turn go, a turn in
-// flight stores nothing that survives, and the coaching session keeps only the tenant's usage
-// (no user id, no text). An erasure cut short is finished by the next DELETE.
+// Erasing a conversation, its owner's right: the conversation, every turn and every job of it
+// go, a turn in flight stores nothing that survives, and the coaching session keeps only the
+// tenant's usage (no user id, no text). An erasure cut short is finished by the next DELETE:
+// the conversation item, which marks it, goes last.
 import type { Principal } from '../domain/principal.js';
 import { ConversationNotFoundError } from '../errors.js';
 import { authorize, type CoachingDeps } from './coaching-deps.js';
@@ -19,6 +20,7 @@ export async function eraseConversation(
   if (!erasure) throw new ConversationNotFoundError(conversationId);
   const at = deps.now().toISOString();
   if (erasure.sessionId) await deps.sessions.erase(erasure.sessionId, at);
+  await deps.jobs.eraseConversation(conversationId);
   await deps.conversations.completeErasure(erasure, at);
   coachingLog(deps.logger).event('conversation_deleted', principal, {
     conversationId,

@@ -1,10 +1,10 @@
 // The offline coaching turn: walks the template's question bank in order, reflects the user's
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
-import { quote, sentences } from '../analysis/offline/text.js';
+import { quote, sentences } from '../domain/text.js';
 import type { ResultStatus } from '../domain/vocabulary.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import type { CoachingTurn } from './coaching-turn.js';
+import type { CoachAnswer } from './coach-answer.js';
 
 /** What the offline coach is told about the turn it answers. */
 export interface OfflineTurnInput {
@@ -55,7 +55,7 @@ function nextQuestion(template: CoachingTemplate, userTurns: number): string {
   return questions[(userTurns - 1) % questions.length] as string;
 }
 
-export function offlineCoachingTurn(task: OfflineTurnInput): CoachingTurn {
+export function offlineCoachAnswer(task: OfflineTurnInput): CoachAnswer {
   const { template, userMessage, userTurns } = task;
   // The answer holds at most ten new values (its schema's limit), however many were named.
   const newValues = valuesIn(userMessage, template).slice(0, 10);

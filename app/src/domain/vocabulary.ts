@@ -28,3 +28,14 @@ export type ConversationStatus = (typeof conversationStatuses)[number];
 /** Where the coach and the user stand on the conversation's result. */
 export const resultStatuses = ['exploring', 'proposed', 'agreed'] as const;
 export type ResultStatus = (typeof resultStatuses)[number];
+
+/**
+ * How a client takes a turn's or an analysis's answer: all at once (`buffered`), as the model
+ * writes it (`stream`, an event stream), or later from a job it polls (`job`, after a 202).
+ */
+export const deliveries = ['buffered', 'stream', 'job'] as const;
+export type Delivery = (typeof deliveries)[number];
+
+/** A job's status: it moves only forward, queued → running → succeeded | failed. */
+export const jobStatuses = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type JobStatus = (typeof jobStatuses)[number];

@@ -93,11 +93,3 @@ export const analysisResponse = z.union([
   kpiResponse,
   operationsResponse,
 ]);
-
-/** Each analysis route with its request and response schemas, for the OpenAPI document. */
-export const analysisRouteSchemas = [
-  { type: 'alignment', body: alignmentBody, response: alignmentResponse },
-  { type: 'strategy', body: strategyBody, response: strategyResponse },
-  { type: 'kpi', body: kpiBody, response: kpiResponse },
-  { type: 'operations', body: operationsBody, response: operationsResponse },
-] as const;

@@ -1,13 +1,27 @@
-// The conversation routes: HTTP in, use case, contract-shaped JSON out.
+// The conversation routes, each declared once with its body's schema and its description:
+// start, send a message (message-route.ts), read, list, pause, resume, complete and erase.
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
-import type { Jobs } from '../jobs/job-use-cases.js';
 import type { Logger } from '../observability/logger.js';
-import type { Message } from '../coaching/conversation-entity.js';
-import type { StoredConversation } from '../coaching/conversation-records.js';
-import type { TurnResult } from '../coaching/message-turn.js';
-import { phaseProgress } from '../coaching/phases.js';
+import {
+  AT,
+  conversationExample,
+  initiateExample,
+  notTheirs,
+  summaryExample,
+} from './conversation-examples.js';
+import {
+  completeBody,
+  conversationResponse,
+  initiateBody,
+  initiateResponse,
+  listQuery,
+  listResponse,
+  pauseBody,
+  resumeBody,
+} from './conversation-schemas.js';
+import { mountSendMessage, sendMessageRoute } from './message-route.js';
 import {
   jsonBody,
   principalOf,
@@ -15,86 +29,218 @@ import {
   type AppMiddleware,
   type AppState,
 } from './middleware.js';
-import {
-  completeBody,
-  idempotencyKeyHeader,
-  initiateBody,
-  listQuery,
-  messageBody,
-  pauseBody,
-  type conversationResponse,
-  type conversationSummary,
-  type initiateResponse,
-  type listResponse,
-  type messageResponse,
-} from './conversation-schemas.js';
-import { answerAccepted } from './job-accepted.js';
-import { streamTurn, wantsEventStream } from './message-stream.js';
 import { matchOnlyIds } from './path-ids.js';
-import { prefersRespondAsync } from './prefer.js';
+import { describeRoutes, mount, route, type RouteSpec } from './route.js';
 import { validate } from './validate.js';
+import { conversationView, summaryView } from './views.js';
 
-const messageView = (m: Message) => ({
-  role: m.role,
-  content: m.content,
-  timestamp: m.timestamp,
-  metadata: m.metadata,
+const tag = 'conversations';
+
+const initiateRoute = route({
+  method: 'post',
+  path: '/conversations/initiate',
+  body: initiateBody,
+  describe: (docs, body) => ({
+    operationId: 'initiateConversation',
+    tag,
+    summary: 'Start a coaching conversation on a topic',
+    description:
+      'Creates an active conversation in its introduction phase and answers the coach’s ' +
+      'opening message from the topic’s prompt template.',
+    auth: true,
+    body: body({ topic: 'core_values' }, { name: 'InitiateRequest' }),
+    responses: {
+      201: {
+        description: 'Started; Location names the new conversation',
+        schema: docs.schema('InitiateResponse', initiateResponse),
+        example: initiateExample,
+        headers: { Location: 'The conversation URL' },
+        links: {
+          GetConversation: {
+            operationId: 'getConversation',
+            parameters: { id: '$response.body#/conversation_id' },
+            description: 'Read the conversation that the Location header names',
+          },
+          SendMessage: {
+            operationId: 'sendMessage',
+            parameters: { id: '$response.body#/conversation_id' },
+            description: 'Answer the opening message',
+          },
+        },
+      },
+    },
+  }),
 });
 
-export function turnView(result: TurnResult): z.infer<typeof messageResponse> {
-  return {
-    conversation_id: result.conversationId,
-    ai_response: result.aiResponse,
-    follow_up_question: result.followUpQuestion,
-    current_phase: result.phase,
-    progress: result.progress,
-    is_complete: result.isComplete,
-    insights: [...result.insights],
-    identified_values: [...result.identifiedValues],
-    next_steps: result.nextSteps ? [...result.nextSteps] : null,
-  };
-}
+const readRoute = route({
+  method: 'get',
+  path: '/conversations/:id',
+  describe: (docs) => ({
+    operationId: 'getConversation',
+    tag,
+    summary: 'Read a conversation with its whole history',
+    description:
+      'The conversation with every message in order, the assistant’s opening message first, ' +
+      'and the values and insights found so far.',
+    auth: true,
+    responses: {
+      200: {
+        description: 'The conversation',
+        schema: docs.schema('Conversation', conversationResponse),
+        example: {
+          ...conversationExample,
+          messages: [
+            {
+              role: 'assistant',
+              content: initiateExample.initial_message,
+              timestamp: AT,
+              metadata: {},
+            },
+          ],
+          insights: [],
+          identified_values: [],
+          metadata: {},
+        },
+      },
+    },
+    errors: notTheirs,
+  }),
+});
 
-function summaryView(c: StoredConversation): z.infer<typeof conversationSummary> {
-  return {
-    conversation_id: c.conversationId,
-    user_id: c.userId,
-    tenant_id: c.tenantId,
-    topic: c.topic,
-    status: c.status,
-    current_phase: c.phase,
-    progress: phaseProgress[c.phase],
-    message_count: c.messageCount,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-    completed_at: c.completedAt,
-  };
-}
+/** Also answered with a trailing slash; OpenAPI paths carry none. */
+const listRoute = route({
+  method: 'get',
+  path: '/conversations',
+  describe: (docs) => ({
+    operationId: 'listConversations',
+    tag,
+    summary: 'The caller’s conversations in their tenant, newest first',
+    description:
+      'One page, by page number or by the cursor of the previous page; `total` is the real ' +
+      'count. Also answered with a trailing slash.',
+    auth: true,
+    query: listQuery,
+    responses: {
+      200: {
+        description: 'One page',
+        schema: docs.schema('ConversationList', listResponse),
+        example: {
+          conversations: [summaryExample],
+          total: 1,
+          page: 1,
+          page_size: 20,
+          has_more: false,
+          next_cursor: null,
+        },
+      },
+    },
+  }),
+});
+
+/** A status change: a body that may be left out, 204, and 409 when the status forbids it. */
+const transitionRoute = <S extends z.ZodObject>(spec: {
+  readonly action: 'pause' | 'resume' | 'complete';
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly body: S;
+  readonly example: unknown;
+}) =>
+  route({
+    method: 'post',
+    path: `/conversations/:id/${spec.action}`,
+    body: spec.body,
+    describe: (_docs, body) => ({
+      operationId: spec.operationId,
+      tag,
+      summary: spec.summary,
+      description: spec.description,
+      auth: true,
+      body: body(spec.example, { required: false }),
+      responses: { 204: { description: 'Done' } },
+      errors: { ...notTheirs, 409: ['conversation_not_active'] },
+    }),
+  });
+
+const pauseRoute = transitionRoute({
+  action: 'pause',
+  operationId: 'pauseConversation',
+  summary: 'Pause an active conversation',
+  description:
+    'Messages are refused until it is resumed; pausing a paused conversation is a no-op.',
+  body: pauseBody,
+  example: { reason: 'Back tomorrow' },
+});
+
+const resumeRoute = transitionRoute({
+  action: 'resume',
+  operationId: 'resumeConversation',
+  summary: 'Resume a paused conversation',
+  description: 'It is active again; resuming an active conversation is a no-op. No body is needed.',
+  body: resumeBody,
+  example: {},
+});
+
+const completeRoute = transitionRoute({
+  action: 'complete',
+  operationId: 'completeConversation',
+  summary: 'Complete a conversation',
+  description: 'From active or paused; sets `completed_at`. Completed is final.',
+  body: completeBody,
+  example: { feedback: 'Helpful', rating: 5 },
+});
+
+const eraseRoute = route({
+  method: 'delete',
+  path: '/conversations/:id',
+  describe: () => ({
+    operationId: 'deleteConversation',
+    tag,
+    summary: 'Erase a conversation and all its messages',
+    description:
+      'The user’s right to erasure: the conversation, its messages and its idempotency ' +
+      'records are removed; a later read is 404.',
+    auth: true,
+    responses: { 204: { description: 'Erased; a later GET is 404' } },
+    errors: notTheirs,
+  }),
+});
+
+const routes: readonly RouteSpec[] = [
+  initiateRoute,
+  sendMessageRoute,
+  readRoute,
+  listRoute,
+  pauseRoute,
+  resumeRoute,
+  completeRoute,
+  eraseRoute,
+];
+
+export const conversationDocs = describeRoutes(routes);
 
 export interface ConversationRoutesOptions {
   readonly coaching: Coaching;
-  readonly jobs: Jobs;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   /** Authentication and the per-user limit, run before the body is read. */
   readonly guard: (routeClass: 'initiate' | 'default') => AppMiddleware[];
-  /** A streamed turn's model budget (LLM_STREAM_TIMEOUT_MS). */
-  readonly streamBudgetMs: number;
   /** How long a streamed turn may be silent before a keep-alive comment. */
   readonly keepAliveMs: number;
   readonly logger: Logger;
 }
 
 export function conversationRoutes(options: ConversationRoutesOptions): Router<AppState> {
-  const { coaching } = options;
-  const router = new Router<AppState>({ prefix: `${options.prefix}/conversations` });
-  const body = jsonBody(options.maxBodyBytes);
+  const { coaching, prefix } = options;
+  const router = new Router<AppState>();
+  const on = { router, prefix, readBody: jsonBody(options.maxBodyBytes) };
   const guard = options.guard('default');
 
-  router.post('/initiate', ...options.guard('initiate'), body, async (ctx) => {
-    const input = validate('body', initiateBody, ctx.request.body);
-    const principal = principalOf(ctx);
-    const { conversation, initialMessage, progress } = await coaching.initiate(principal, input);
+  mount(on, initiateRoute, options.guard('initiate'), async (ctx, input) => {
+    const { conversation, initialMessage, progress } = await coaching.initiate(
+      principalOf(ctx),
+      input,
+    );
     const response: z.infer<typeof initiateResponse> = {
       conversation_id: conversation.conversationId,
       user_id: conversation.userId,
@@ -107,60 +253,18 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
       created_at: conversation.createdAt,
     };
     ctx.status = 201;
-    ctx.set(
-      'Location',
-      publicPath(ctx, `${options.prefix}/conversations/${conversation.conversationId}`),
-    );
+    ctx.set('Location', publicPath(ctx, `${prefix}/conversations/${conversation.conversationId}`));
     ctx.body = response;
   });
 
-  router.post('/:id/message', ...guard, body, async (ctx) => {
-    const input = validate('body', messageBody, ctx.request.body);
-    const rawKey = ctx.get('Idempotency-Key');
-    const idempotencyKey =
-      ctx.headers['idempotency-key'] === undefined
-        ? undefined
-        : validate('header', idempotencyKeyHeader, rawKey, 'idempotency-key');
-    const message = { userMessage: input.user_message, metadata: input.metadata, idempotencyKey };
-    const principal = principalOf(ctx);
-    const id = ctx.params.id ?? '';
-    if (prefersRespondAsync(ctx)) {
-      // Prefer: respond-async wins over Accept: text/event-stream.
-      const job = await options.jobs.acceptMessage(principal, id, message, ctx.state.requestId);
-      answerAccepted(ctx, options.prefix, job);
-      return;
-    }
-    if (!wantsEventStream(ctx)) {
-      ctx.body = turnView(await coaching.sendMessage(principal, id, message));
-      return;
-    }
-    // Refusals (404, 409, 422 …) are thrown here, before the stream: ordinary JSON errors.
-    const turn = await coaching.beginMessage(principal, id, {
-      ...message,
-      budgetMs: options.streamBudgetMs,
-    });
-    streamTurn(ctx, turn, {
-      keepAliveMs: options.keepAliveMs,
-      logger: options.logger,
-      view: turnView,
-    });
+  mountSendMessage(on, guard, options);
+
+  mount(on, readRoute, guard, async (ctx) => {
+    const { conversation, messages } = await coaching.get(principalOf(ctx), ctx.params.id ?? '');
+    ctx.body = conversationView(conversation, messages);
   });
 
-  router.get('/:id', ...guard, async (ctx) => {
-    const { conversation: c, messages } = await coaching.get(principalOf(ctx), ctx.params.id ?? '');
-    // The list's summary fields, without its message count, plus the whole history.
-    const { message_count: _count, ...summary } = summaryView(c);
-    const response: z.infer<typeof conversationResponse> = {
-      ...summary,
-      messages: messages.map(messageView),
-      insights: [...c.insights],
-      identified_values: [...c.identifiedValues],
-      metadata: { ...c.metadata },
-    };
-    ctx.body = response;
-  });
-
-  const list: AppMiddleware = async (ctx) => {
+  mount(on, listRoute, guard, async (ctx) => {
     const query = validate('query', listQuery, ctx.query);
     const page = await coaching.list(principalOf(ctx), {
       activeOnly: query.active_only,
@@ -178,27 +282,24 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
       next_cursor: page.nextCursor,
     };
     ctx.body = response;
-  };
-  router.get('/', ...guard, list);
+  });
 
-  router.post('/:id/pause', ...guard, body, async (ctx) => {
-    const input = validate('body', pauseBody, ctx.request.body);
+  mount(on, pauseRoute, guard, async (ctx, input) => {
     await coaching.pause(principalOf(ctx), ctx.params.id ?? '', input.reason);
     ctx.status = 204;
   });
 
-  router.post('/:id/resume', ...guard, body, async (ctx) => {
+  mount(on, resumeRoute, guard, async (ctx) => {
     await coaching.resume(principalOf(ctx), ctx.params.id ?? '');
     ctx.status = 204;
   });
 
-  router.post('/:id/complete', ...guard, body, async (ctx) => {
-    const input = validate('body', completeBody, ctx.request.body);
+  mount(on, completeRoute, guard, async (ctx, input) => {
     await coaching.complete(principalOf(ctx), ctx.params.id ?? '', input.feedback, input.rating);
     ctx.status = 204;
   });
 
-  router.delete('/:id', ...guard, async (ctx) => {
+  mount(on, eraseRoute, guard, async (ctx) => {
     await coaching.erase(principalOf(ctx), ctx.params.id ?? '');
     ctx.status = 204;
   });

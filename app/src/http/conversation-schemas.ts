@@ -21,21 +21,6 @@ export const initiateBody = z.object({
     .meta({ default: 'en' }),
 });
 
-export const messageBody = z.object({
-  user_message: trimmedText(1, 4000, { what: 'What the user says', tooShort: 'must not be blank' }),
-  metadata: clientJson(
-    'The client’s own JSON about this message; read back with the conversation as sent',
-  ),
-});
-
-export const idempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(128)
-  .describe(
-    'Makes a retry safe: the same key with the same body returns the first answer (kept 24 h)',
-  );
-
 export const listQuery = z.object({
   page: z.coerce
     .number()

@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { publicPath, type AppContext, type AppState } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { constrainParams, oneOfPattern } from './path-ids.js';
+import { describeRoutes, mount, route } from './route.js';
 import { DOCS_CSP } from './security-headers.js';
 
 interface DocsAsset {
@@ -126,6 +127,81 @@ const pageAssets = {
   },
 } as const;
 
+const text = z.string();
+const mediaTypeOf = (contentType: string) => contentType.split(';')[0]?.trim() ?? contentType;
+
+const documentRoute = route({
+  method: 'get',
+  path: '/openapi.json',
+  atRoot: true,
+  describe: () => ({
+    operationId: 'getOpenApiDocument',
+    tag: 'docs',
+    summary: 'This OpenAPI 3.1 document',
+    description: '`servers` carries the stage or mapping key the request came through.',
+    auth: false,
+    limited: false,
+    responses: {
+      200: { description: 'The document', schema: z.record(z.string(), z.unknown()) },
+    },
+  }),
+});
+
+/** A page that renders the document with one of the two readers. */
+const pageRoute = (path: '/docs' | '/redoc', operationId: string, reader: string) =>
+  route({
+    method: 'get',
+    path,
+    atRoot: true,
+    describe: () => ({
+      operationId,
+      tag: 'docs',
+      summary: `${reader}, served entirely by this service`,
+      description: `An HTML page that renders this document with ${reader}; every script and stylesheet it loads comes from this service, so it works with no internet access.`,
+      auth: false,
+      limited: false,
+      responses: { 200: { description: 'HTML page', schema: text, mediaTypes: ['text/html'] } },
+    }),
+  });
+
+const swaggerRoute = pageRoute('/docs', 'getSwaggerUi', 'Swagger UI');
+const redocRoute = pageRoute('/redoc', 'getRedoc', 'Redoc');
+
+/** A page's scripts and stylesheets: only its own files are routes. */
+const assetRoute = (page: keyof typeof pageAssets) => {
+  const { files, operationId } = pageAssets[page];
+  const types = new Set(files.map((f) => mediaTypeOf(docsAssets[f]?.contentType ?? js)));
+  return route({
+    method: 'get',
+    path: `/${page}/assets/:file`,
+    atRoot: true,
+    describe: () => ({
+      operationId,
+      tag: 'docs',
+      summary: `A script or stylesheet of the ${page} page`,
+      description: `One of ${files.join(', ')}; stylesheets are \`text/css\`, scripts \`text/javascript\`. Cached for a day.`,
+      auth: false,
+      limited: false,
+      params: { file: z.enum(files as [string, ...string[]]).describe('The asset’s file name') },
+      responses: {
+        200: { description: 'The asset', schema: text, mediaTypes: [...types] },
+      },
+      errors: { 404: ['not_found'] },
+    }),
+  });
+};
+
+const swaggerAssetRoute = assetRoute('docs');
+const redocAssetRoute = assetRoute('redoc');
+
+export const docsContribution = describeRoutes([
+  documentRoute,
+  swaggerRoute,
+  redocRoute,
+  swaggerAssetRoute,
+  redocAssetRoute,
+]);
+
 export interface DocsRoutesOptions {
   readonly prefix: string;
   /** Every route module's part of the document. */
@@ -136,6 +212,7 @@ export interface DocsRoutesOptions {
 
 export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
   const router = new Router<AppState>();
+  const on = { router, prefix: options.prefix };
   let openApi: Promise<{ document(basePath: string): Record<string, unknown> }> | undefined;
   const assetText = new Map<string, Promise<string>>();
 
@@ -148,7 +225,7 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     return buildOpenApi(options.prefix, [...options.contributions, ...lazy, docsContribution]);
   };
 
-  router.get('/openapi.json', async (ctx) => {
+  mount(on, documentRoute, [], async (ctx) => {
     openApi ??= loadOpenApi();
     ctx.body = (await openApi).document(ctx.state.basePath);
   });
@@ -159,8 +236,8 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = render(ctx);
   };
-  router.get('/docs', html(swaggerPage));
-  router.get('/redoc', html(redocPage));
+  mount(on, swaggerRoute, [], html(swaggerPage));
+  mount(on, redocRoute, [], html(redocPage));
 
   const serveAsset = async (ctx: AppContext, name: string) => {
     const asset = docsAssets[name];
@@ -174,7 +251,7 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     ctx.type = asset.contentType;
     ctx.body = await text;
   };
-  router.get('/docs/assets/:file', async (ctx) => {
+  mount(on, swaggerAssetRoute, [], async (ctx) => {
     const file = ctx.params.file ?? '';
     if (file === 'swagger-init.js') {
       ctx.set('Cache-Control', 'public, max-age=86400');
@@ -185,7 +262,7 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     if (!file.startsWith('swagger-ui')) throw new NotFoundError(`No docs asset ${file}`);
     await serveAsset(ctx, file);
   });
-  router.get('/redoc/assets/:file', async (ctx) => {
+  mount(on, redocAssetRoute, [], async (ctx) => {
     const file = ctx.params.file ?? '';
     if (!file.startsWith('redoc')) throw new NotFoundError(`No docs asset ${file}`);
     await serveAsset(ctx, file);
@@ -196,56 +273,3 @@ export function docsRoutes(options: DocsRoutesOptions): Router<AppState> {
     return param === 'file' ? oneOfPattern(page.files) : undefined;
   });
 }
-
-const text = z.string();
-const mediaTypeOf = (contentType: string) => contentType.split(';')[0]?.trim() ?? contentType;
-
-export const docsContribution: DocsContribution = (docs) => {
-  docs.route({
-    method: 'get',
-    path: '/openapi.json',
-    operationId: 'getOpenApiDocument',
-    tag: 'docs',
-    summary: 'This OpenAPI 3.1 document',
-    description: '`servers` carries the stage or mapping key the request came through.',
-    auth: false,
-    limited: false,
-    responses: {
-      200: { description: 'The document', schema: z.record(z.string(), z.unknown()) },
-    },
-  });
-  for (const [path, operationId, reader] of [
-    ['/docs', 'getSwaggerUi', 'Swagger UI'],
-    ['/redoc', 'getRedoc', 'Redoc'],
-  ] as const) {
-    docs.route({
-      method: 'get',
-      path,
-      operationId,
-      tag: 'docs',
-      summary: `${reader}, served entirely by this service`,
-      description: `An HTML page that renders this document with ${reader}; every script and stylesheet it loads comes from this service, so it works with no internet access.`,
-      auth: false,
-      limited: false,
-      responses: { 200: { description: 'HTML page', schema: text, mediaTypes: ['text/html'] } },
-    });
-  }
-  for (const [page, { files, operationId }] of Object.entries(pageAssets)) {
-    const types = new Set(files.map((f) => mediaTypeOf(docsAssets[f]?.contentType ?? js)));
-    docs.route({
-      method: 'get',
-      path: `/${page}/assets/:file`,
-      operationId,
-      tag: 'docs',
-      summary: `A script or stylesheet of the ${page} page`,
-      description: `One of ${files.join(', ')}; stylesheets are \`text/css\`, scripts \`text/javascript\`. Cached for a day.`,
-      auth: false,
-      limited: false,
-      params: { file: z.enum(files as [string, ...string[]]).describe('The asset’s file name') },
-      responses: {
-        200: { description: 'The asset', schema: text, mediaTypes: [...types] },
-      },
-      errors: { 404: ['not_found'] },
-    });
-  }
-};

@@ -15,14 +15,6 @@ const status = z
   .enum(['queued', 'running', 'succeeded', 'failed'])
   .describe('queued → running → succeeded | failed, never back');
 
-export const preferHeader = z
-  .string()
-  .optional()
-  .describe(
-    '`respond-async`: accept the work and answer 202 with a job to poll (RFC 7240). Other ' +
-      'preferences are ignored. Wins over `Accept: text/event-stream`.',
-  );
-
 export const jobAccepted = z.object({
   job_id: jobId,
   kind,
@@ -35,6 +27,10 @@ export const jobErrorBody = standardErrorBody
   .extend({
     status: z.number().int().describe('The HTTP status the synchronous call would have answered'),
     current_status: z.string().optional().describe('With 409 conversation_not_active'),
+    job_id: z
+      .string()
+      .optional()
+      .describe('With 409 conversation_busy: the job that holds the conversation, when a job does'),
   })
   .describe('The error envelope the synchronous call would have answered, plus its status');
 

@@ -5,12 +5,13 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../domain/principal.js';
 import {
-  AppError,
+  type AppError,
+  asAppError,
   AuthError,
+  errorEnvelope,
   InvalidJsonError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
-  ValidationError,
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -43,8 +44,6 @@ export function requestId(): AppMiddleware {
   };
 }
 
-const INTERNAL_MESSAGE = 'An unexpected error occurred. Please try again later.';
-
 export function errorBody(ctx: AppContext, error: AppError): Record<string, unknown> {
   if (ctx.state.envelope === 'legacy') {
     return {
@@ -55,48 +54,41 @@ export function errorBody(ctx: AppContext, error: AppError): Record<string, unkn
       request_id: ctx.state.requestId,
     };
   }
-  return {
-    error: error.code,
-    message: error.message,
-    detail: error instanceof ValidationError ? error.issues : error.message,
-    request_id: ctx.state.requestId,
-    ...error.fields,
-  };
+  return errorEnvelope(error, ctx.state.requestId);
 }
 
-/** The contract's error for whatever was thrown, logged: unknown errors become a bare 500. */
-export function asAppError(thrown: unknown, logger: Logger, requestId: string): AppError {
-  if (thrown instanceof AppError) {
-    if (thrown.status >= 500) {
-      logger.warn({
-        event: 'dependency_failure',
-        request_id: requestId,
-        error: thrown.code,
-        dependency: (thrown as { dependency?: string }).dependency,
-        reason:
-          (thrown as { causeText?: string; reason?: string }).causeText ??
-          (thrown as { reason?: string }).reason,
-      });
-    }
-    return thrown;
+/** The contract's error for whatever was thrown, logged: a dependency's failure, or a bug. */
+export function loggedError(thrown: unknown, logger: Logger, requestId: string): AppError {
+  const error = asAppError(thrown);
+  if (error !== thrown) {
+    logger.error({
+      event: 'unhandled_error',
+      request_id: requestId,
+      error: (thrown as Error)?.name,
+      reason: (thrown as Error)?.message,
+      stack: (thrown as Error)?.stack,
+    });
+  } else if (error.status >= 500) {
+    logger.warn({
+      event: 'dependency_failure',
+      request_id: requestId,
+      error: error.code,
+      dependency: (error as { dependency?: string }).dependency,
+      reason:
+        (error as { causeText?: string; reason?: string }).causeText ??
+        (error as { reason?: string }).reason,
+    });
   }
-  logger.error({
-    event: 'unhandled_error',
-    request_id: requestId,
-    error: (thrown as Error)?.name,
-    reason: (thrown as Error)?.message,
-    stack: (thrown as Error)?.stack,
-  });
-  return new AppError(500, 'internal_server_error', INTERNAL_MESSAGE);
+  return error;
 }
 
 /** Turns every thrown error into the contract's envelope. */
-export function errorEnvelope(logger: Logger): AppMiddleware {
+export function errorResponses(logger: Logger): AppMiddleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (thrown) {
-      const error = asAppError(thrown, logger, ctx.state.requestId);
+      const error = loggedError(thrown, logger, ctx.state.requestId);
       ctx.status = error.status;
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
       ctx.body = errorBody(ctx, error);

@@ -112,7 +112,12 @@ const retryAfter = (required: boolean, description = 'Seconds to wait before ret
 function errorHeaders(status: number): Headers {
   if (status === 401) return { 'WWW-Authenticate': header('Always `Bearer`') };
   if (status === 429 || status === 503) return retryAfter(true);
-  if (status === 409) return retryAfter(false, 'With conversation_busy: seconds to wait');
+  if (status === 409) {
+    return retryAfter(
+      false,
+      'With conversation_busy: seconds to wait; at most 2 while the holder is alive, else until its lease lapses',
+    );
+  }
   return {};
 }
 
@@ -167,6 +172,12 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
         .optional()
         .describe('With 429: seconds until the window resets'),
       current_status: z.string().optional().describe('With 409 conversation_not_active'),
+      job_id: z
+        .string()
+        .optional()
+        .describe(
+          'With 409 conversation_busy: the job that holds the conversation, when a job does',
+        ),
       quota: z
         .object({
           scope: z

@@ -6,45 +6,13 @@ import type { Suggestions } from '../suggestions/suggest-onboarding.js';
 import { legacyErrorBody } from './error-schemas.js';
 import { onboardingSuggestionBody, onboardingSuggestionResponse } from './suggestion-schemas.js';
 import { jsonBody, principalOf, type AppMiddleware, type AppState } from './middleware.js';
-import type { DocsContribution } from './openapi.js';
-import { validate } from './validate.js';
+import { describeRoutes, mount, route } from './route.js';
 
-export interface SuggestionRoutesOptions {
-  readonly suggestions: Suggestions;
-  readonly prefix: string;
-  readonly maxBodyBytes: number;
-  /** Authentication and the per-user limit, run before the body is read. */
-  readonly guard: (routeClass: 'analysis') => AppMiddleware[];
-}
-
-export function suggestionRoutes(options: SuggestionRoutesOptions): Router<AppState> {
-  const router = new Router<AppState>({ prefix: `${options.prefix}/suggestions` });
-
-  router.post(
-    '/onboarding',
-    ...options.guard('analysis'),
-    jsonBody(options.maxBodyBytes),
-    async (ctx) => {
-      const input = validate('body', onboardingSuggestionBody, ctx.request.body);
-      const data = await options.suggestions.onboarding(principalOf(ctx), input);
-      const response: z.infer<typeof onboardingSuggestionResponse> = {
-        success: true,
-        data,
-        message: null,
-        error: null,
-        request_id: ctx.state.requestId,
-      };
-      ctx.body = response;
-    },
-  );
-
-  return router;
-}
-
-export const suggestionDocs: DocsContribution = (docs) => {
-  docs.route({
-    method: 'post',
-    path: `${docs.prefix}/suggestions/onboarding`,
+const suggestRoute = route({
+  method: 'post',
+  path: '/suggestions/onboarding',
+  body: onboardingSuggestionBody,
+  describe: (docs, body) => ({
     operationId: 'suggestOnboardingText',
     tag: 'suggestions',
     summary: 'Suggest a niche, ideal client or value proposition (legacy)',
@@ -53,10 +21,10 @@ export const suggestionDocs: DocsContribution = (docs) => {
       'envelope and carries `Deprecation: true`; a 401 says `error: "Unauthorized"`.',
     auth: true,
     deprecated: true,
-    body: {
-      schema: docs.schema('OnboardingSuggestionRequest', onboardingSuggestionBody),
-      example: { kind: 'niche', current: 'We bake sourdough for cafes.' },
-    },
+    body: body(
+      { kind: 'niche', current: 'We bake sourdough for cafes.' },
+      { name: 'OnboardingSuggestionRequest' },
+    ),
     responses: {
       200: {
         description: 'The suggestion, in the legacy envelope',
@@ -76,5 +44,32 @@ export const suggestionDocs: DocsContribution = (docs) => {
     alwaysHeaders: { Deprecation: 'Always `true`: this route is kept for older clients' },
     errors: { 429: ['quota_exceeded'], 502: ['llm_bad_response'] },
     errorSchema: docs.schema('LegacyErrorBody', legacyErrorBody),
+  }),
+});
+
+export const suggestionDocs = describeRoutes([suggestRoute]);
+
+export interface SuggestionRoutesOptions {
+  readonly suggestions: Suggestions;
+  readonly prefix: string;
+  readonly maxBodyBytes: number;
+  /** Authentication and the per-user limit, run before the body is read. */
+  readonly guard: (routeClass: 'analysis') => AppMiddleware[];
+}
+
+export function suggestionRoutes(options: SuggestionRoutesOptions): Router<AppState> {
+  const router = new Router<AppState>();
+  const on = { router, prefix: options.prefix, readBody: jsonBody(options.maxBodyBytes) };
+  mount(on, suggestRoute, options.guard('analysis'), async (ctx, input) => {
+    const data = await options.suggestions.onboarding(principalOf(ctx), input);
+    const response: z.infer<typeof onboardingSuggestionResponse> = {
+      success: true,
+      data,
+      message: null,
+      error: null,
+      request_id: ctx.state.requestId,
+    };
+    ctx.body = response;
   });
-};
+  return router;
+}

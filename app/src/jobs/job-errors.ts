@@ -1,29 +1,11 @@
 // A job's failure as the contract shows it: the error envelope the synchronous call would have
 // answered, plus its status. Built here, not at the edge, because the worker that meets the
 // failure may be another process than the one that accepted the request.
-import { AppError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { asAppError, errorEnvelope, ServiceUnavailableError } from '../errors.js';
 import type { Job, JobError } from './job-records.js';
 
-const INTERNAL_MESSAGE = 'An unexpected error occurred. Please try again later.';
-
 export function jobError(error: unknown, requestId: string): JobError {
-  if (!(error instanceof AppError)) {
-    return {
-      status: 500,
-      error: 'internal_server_error',
-      message: INTERNAL_MESSAGE,
-      detail: INTERNAL_MESSAGE,
-      request_id: requestId,
-    };
-  }
-  return {
-    ...error.fields,
-    status: error.status,
-    error: error.code,
-    message: error.message,
-    detail: error instanceof ValidationError ? error.issues : error.message,
-    request_id: requestId,
-  };
+  return errorEnvelope(asAppError(error), requestId, 'job');
 }
 
 /** What a job that ran out of time (or lost its worker) failed with. */

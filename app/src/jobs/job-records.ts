@@ -4,32 +4,22 @@
 // queued → running → succeeded | failed, each step a conditional write (storage/job-repository.ts).
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { StoredAnalysis } from '../analysis/analysis-records.js';
-import type { HeldLease } from '../coaching/conversation-records.js';
-import type { MessageInput, TurnResult } from '../coaching/message-turn.js';
-
-export type JobKind = 'message' | 'analysis';
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+import type { LeasedTurn, TurnInput, TurnResult } from '../coaching/turn-records.js';
+import type { AcceptedJob } from '../domain/accepted-job.js';
+import type { ErrorEnvelope } from '../errors.js';
 
 /** The error envelope of a failed job, plus its HTTP status (the contract's `error`). */
-export interface JobError {
+export interface JobError extends ErrorEnvelope {
   readonly status: number;
-  readonly error: string;
-  readonly message: string;
-  readonly detail: unknown;
-  readonly request_id: string;
-  readonly [field: string]: unknown;
 }
 
 /** A message turn whose conversation lease was taken when the job was accepted. */
 export interface MessageWork {
   readonly kind: 'message';
   readonly conversationId: string;
-  readonly input: MessageInput;
-  /** The lease the job holds; absent on a job that only replays a stored answer. */
-  readonly lease?: HeldLease;
-  readonly bodyHash: string;
-  /** Epoch milliseconds the lease was won: the user message's time, as a synchronous turn's. */
-  readonly startedAt: number;
+  readonly input: TurnInput;
+  /** The leased turn the worker resumes. */
+  readonly turn: LeasedTurn;
 }
 
 export interface AnalysisWork {
@@ -44,14 +34,9 @@ export type JobResult =
   | { readonly kind: 'message'; readonly turn: TurnResult }
   | { readonly kind: 'analysis'; readonly analysis: StoredAnalysis };
 
-export interface Job {
-  readonly jobId: string;
-  readonly kind: JobKind;
-  readonly status: JobStatus;
+export interface Job extends AcceptedJob {
   readonly userId: string;
   readonly tenantId: string;
-  readonly conversationId: string | null;
-  readonly createdAt: string;
   readonly updatedAt: string;
   /** Epoch milliseconds after which no worker may start it. */
   readonly startBy: number;
@@ -69,7 +54,7 @@ export interface Job {
   readonly error: JobError | null;
 }
 
-/** What an Idempotency-Key of an asynchronous request points at. */
+/** What an Idempotency-Key of an asynchronous analysis points at. */
 export interface JobKeyRecord {
   readonly jobId: string;
   readonly bodyHash: string;
@@ -108,4 +93,6 @@ export interface JobRepository {
   claimKey(scope: string, record: JobKeyRecord, replacing?: string): Promise<boolean>;
   /** Jobs still queued or running (the local server's start-up; never a request path). */
   unfinished(): Promise<Job[]>;
+  /** Deletes every job of the conversation, whatever its status (its erasure). */
+  eraseConversation(conversationId: string): Promise<void>;
 }

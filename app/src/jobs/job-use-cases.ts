@@ -1,30 +1,42 @@
-// The jobs use cases bound to their dependencies: accepting work (accept-job.ts), reading a job
-// (read-job.ts), the worker's run (run-job.ts), and failing what a stopped server left open
-// (recover-jobs.ts).
-import type { AnalysisInput } from '../analysis/analysis-input.js';
-import type { MessageInput } from '../coaching/message-turn.js';
+// The jobs use cases bound to their dependencies: accepting work (accept-job.ts) through the
+// ports the coaching and analysis use cases hand their work to, reading a job (read-job.ts), the
+// worker's run (run-job.ts), and failing what a stopped server left open (recover-jobs.ts).
+import type { AnalysisJobs } from '../analysis/analysis-deps.js';
+import type { TurnJobs } from '../coaching/turn-records.js';
 import type { Principal } from '../domain/principal.js';
-import { acceptAnalysisJob, acceptMessageJob } from './accept-job.js';
+import { answeredTurn, queueAnalysis, queueTurn } from './accept-job.js';
 import type { DrainableDispatcher } from './dispatcher.js';
 import type { JobDeps } from './job-deps.js';
+import { asSeen } from './job-errors.js';
+import { START_WITHIN_MS } from './job-timing.js';
 import { readJob } from './read-job.js';
 import { failJobs, failUnfinishedJobs } from './recover-jobs.js';
 import { runJob } from './run-job.js';
 
 export function createJobs(deps: JobDeps) {
+  const turnJobs: TurnJobs = {
+    startWithinMs: START_WITHIN_MS,
+    queue: (turn) => queueTurn(deps, turn),
+    answered: (turn) => answeredTurn(deps, turn),
+    find: async (jobId) => {
+      const job = await deps.jobs.get(jobId);
+      return job && asSeen(job, deps.now());
+    },
+    eraseConversation: (conversationId) => deps.jobs.eraseConversation(conversationId),
+  };
+  const analysisJobs: AnalysisJobs = {
+    queue: (request) =>
+      queueAnalysis(
+        deps,
+        request.principal,
+        request.input,
+        request.idempotencyKey,
+        request.requestId,
+      ),
+  };
   return {
-    acceptMessage: (
-      principal: Principal,
-      conversationId: string,
-      input: MessageInput,
-      requestId: string,
-    ) => acceptMessageJob(deps, principal, conversationId, input, requestId),
-    acceptAnalysis: (
-      principal: Principal,
-      input: AnalysisInput,
-      idempotencyKey: string | undefined,
-      requestId: string,
-    ) => acceptAnalysisJob(deps, principal, input, idempotencyKey, requestId),
+    turnJobs,
+    analysisJobs,
     get: (principal: Principal, jobId: string) => readJob(deps, principal, jobId),
     /** The worker's entry: runs the job once, whoever calls it and however often. */
     run: (jobId: string) => runJob(deps, jobId),

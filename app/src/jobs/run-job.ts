@@ -3,8 +3,6 @@
 // and does nothing), run the same use case a synchronous call runs, and record the outcome
 // (running → succeeded | failed, again conditional). A job that can no longer start in time
 // fails, and a message job's conversation is let go.
-import { runAnalysis } from '../analysis/run-analysis.js';
-import { runLeasedTurn } from '../coaching/job-turn.js';
 import type { Principal } from '../domain/principal.js';
 import type { JobDeps } from './job-deps.js';
 import { expiredError, jobError } from './job-errors.js';
@@ -67,17 +65,9 @@ async function work(deps: JobDeps, job: Job): Promise<JobResult> {
   const { work } = job;
   if (!work) throw new Error(`job ${job.jobId} was claimed with no work to run`);
   if (work.kind === 'message') {
-    const { lease } = work;
-    // Only a job that replays a stored answer has no lease, and it is stored succeeded.
-    if (!lease) throw new Error(`job ${job.jobId} holds no lease to run its turn under`);
-    return {
-      kind: 'message',
-      turn: await runLeasedTurn(deps.coaching, principal, { ...work, lease }),
-    };
+    return { kind: 'message', turn: await deps.turns.resume(principal, work.turn, work.input) };
   }
-  const analysis = await runAnalysis(deps.analysis, principal, work.input, {
-    timeoutMs: deps.budgetMs,
-  });
+  const analysis = await deps.analyses.run(principal, work.input, deps.budgetMs);
   return { kind: 'analysis', analysis };
 }
 
@@ -101,14 +91,5 @@ async function refuseLate(deps: JobDeps, jobId: string): Promise<void> {
 
 /** Lets a message job's conversation go, if its lease is still the job's. */
 export async function releaseConversation(deps: JobDeps, job: Job): Promise<void> {
-  if (job.work?.kind !== 'message' || !job.work.lease) return;
-  await deps.coaching.conversations
-    .releaseTurn(job.work.conversationId, job.work.lease.leaseId)
-    .catch((error: Error) =>
-      deps.logger.warn({
-        event: 'turn_lease_not_released',
-        conversation_id: job.conversationId ?? undefined,
-        reason: error.message,
-      }),
-    );
+  if (job.work?.kind === 'message') await deps.turns.release(job.work.turn);
 }

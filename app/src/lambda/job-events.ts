@@ -28,7 +28,7 @@ export interface Refusal {
   readonly reason: string;
 }
 
-/** An HTTP API payload 2.0 event, as API Gateway sends it (support/apigw-events.ts). */
+/** An HTTP API payload 2.0 event, as API Gateway sends it (scripts/apigw-events.ts). */
 export function isHttpApiEvent(event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;
   const { version, requestContext } = event as { version?: unknown; requestContext?: unknown };

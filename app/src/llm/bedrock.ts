@@ -310,7 +310,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
       const { output, usage } = await answerWithOneRepair(
         request.output,
         base.modelId,
-        request.timeoutMs ?? options.timeoutMs,
+        { timeoutMs: request.timeoutMs ?? options.timeoutMs, signal: request.signal },
         async (budget, usedSoFar) => {
           let response: ConverseCommandOutput;
           try {
@@ -334,7 +334,7 @@ export function createBedrockProvider(options: BedrockProviderOptions): LlmProvi
       const { output, usage } = await answerWithOneRepair(
         request.output,
         base.modelId,
-        request.timeoutMs ?? options.streamTimeoutMs,
+        { timeoutMs: request.timeoutMs ?? options.streamTimeoutMs, signal: request.signal },
         async (budget, usedSoFar, streamed) => {
           try {
             const response = await options.client.send(

@@ -185,7 +185,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       const { output, usage } = await answerWithOneRepair(
         request.output,
         options.model,
-        request.timeoutMs ?? options.timeoutMs,
+        { timeoutMs: request.timeoutMs ?? options.timeoutMs, signal: request.signal },
         async (budget, usedSoFar) => {
           const response = await post(completionBody(request, conversation), budget, usedSoFar);
           let completion: Completion;
@@ -210,7 +210,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       const { output, usage } = await answerWithOneRepair(
         request.output,
         options.model,
-        request.timeoutMs ?? options.streamTimeoutMs,
+        { timeoutMs: request.timeoutMs ?? options.streamTimeoutMs, signal: request.signal },
         async (budget, usedSoFar, streamed) => {
           const body = {
             ...completionBody(request, conversation),

@@ -29,6 +29,8 @@ export interface StructuredRequest<T> {
    * configured one: a streamed turn or a job may take longer than a buffered turn.
    */
   readonly timeoutMs?: number;
+  /** The caller's own reason to stop (a turn that can no longer commit): the call ends, failed. */
+  readonly signal?: AbortSignal;
   /**
    * Whose spend the call is: where it finishes, its tokens and cost are added to that tenant's
    * and user's usage counters (budgets/metered-llm.ts), answered or failed.

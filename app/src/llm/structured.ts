@@ -53,11 +53,18 @@ export class CallBudget {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly endsAt: number;
+  private readonly stop = () => this.controller.abort();
 
-  constructor(readonly timeoutMs: number) {
+  constructor(
+    readonly timeoutMs: number,
+    /** The caller's own reason to stop early (the request's `signal`). */
+    private readonly caller?: AbortSignal,
+  ) {
     this.endsAt = Date.now() + timeoutMs;
-    this.timer = setTimeout(() => this.controller.abort(), timeoutMs);
+    this.timer = setTimeout(this.stop, timeoutMs);
     this.timer.unref();
+    if (caller?.aborted) this.stop();
+    caller?.addEventListener('abort', this.stop, { once: true });
   }
 
   get signal(): AbortSignal {
@@ -83,6 +90,7 @@ export class CallBudget {
 
   done(): void {
     clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.stop);
   }
 }
 
@@ -109,11 +117,11 @@ export async function answerWithOneRepair<T>(
     readonly streamedField?: string;
   },
   model: string,
-  timeoutMs: number,
+  limits: { readonly timeoutMs: number; readonly signal?: AbortSignal },
   call: (budget: CallBudget, usedSoFar: TokenUsage, streamed: StreamedField) => Promise<ModelReply>,
   sink?: StreamSink,
 ): Promise<{ readonly output: T; readonly usage: TokenUsage }> {
-  const budget = new CallBudget(timeoutMs);
+  const budget = new CallBudget(limits.timeoutMs, limits.signal);
   let usage = noUsage;
   try {
     for (let attempt = 1; ; attempt++) {

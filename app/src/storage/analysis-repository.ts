@@ -1,12 +1,7 @@
 // Analyses in DynamoDB: one item per model call made for an analysis or a suggestion, holding
 // its usage (model, tokens, cost estimate) and, for a completed analysis, the result itself.
 // Usage per tenant is a Query on the tenant_id-created_at-index.
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type NativeAttributeValue,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type {
   AnalysisOutcome,
   UsageRecord,
@@ -18,7 +13,7 @@ import {
   kpiOutput,
   strategyOutput,
 } from '../analysis/outputs.js';
-import { storageCall, type Dynamo } from './dynamo.js';
+import { queryAll, storageCall, type Dynamo } from './dynamo.js';
 import { tables } from './tables.js';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -121,7 +116,6 @@ export function createAnalysisRepository(dynamo: Dynamo, table: string): Analysi
     },
 
     async usage(query) {
-      const records: UsageRecord[] = [];
       const range =
         query.from && query.to
           ? ' AND created_at BETWEEN :from AND :to'
@@ -130,27 +124,17 @@ export function createAnalysisRepository(dynamo: Dynamo, table: string): Analysi
             : query.to
               ? ' AND created_at <= :to'
               : '';
-      let startKey: Item | undefined;
-      do {
-        const page = await storageCall(() =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: byTenant,
-              KeyConditionExpression: `tenant_id = :tenant${range}`,
-              ExpressionAttributeValues: {
-                ':tenant': query.tenantId,
-                ...(query.from ? { ':from': query.from } : {}),
-                ...(query.to ? { ':to': query.to } : {}),
-              },
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        records.push(...(page.Items ?? []).map(usageRecord));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return records;
+      const items = await queryAll(doc, {
+        TableName: table,
+        IndexName: byTenant,
+        KeyConditionExpression: `tenant_id = :tenant${range}`,
+        ExpressionAttributeValues: {
+          ':tenant': query.tenantId,
+          ...(query.from ? { ':from': query.from } : {}),
+          ...(query.to ? { ':to': query.to } : {}),
+        },
+      });
+      return items.map(usageRecord);
     },
   };
 }

@@ -4,22 +4,14 @@
 // turn or status change. Then every turn item, and the key the next turn would write, is
 // replaced by a tombstone that carries a fence higher than any lease handed out before, so a
 // turn still in flight can neither commit nor write its item after it; tombstones hold no text
-// and expire by TTL. Then the conversation's jobs give up the text they hold (job-erasure.ts).
-// The item itself goes last. Cut short, the erasure is resumed by the next
-// DELETE, which finds the marked item.
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+// and expire by TTL. The item itself goes last (after the conversation's jobs, which the use
+// case erases between the two). Cut short, the erasure is resumed by the next DELETE, which
+// finds the marked item.
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConversationRepository } from '../coaching/conversation-records.js';
-import { ServiceUnavailableError } from '../errors.js';
-import { storableKey } from './conversation-items.js';
-import { isConditionFailure, storageCall } from './dynamo.js';
+import { LEASE_ATTRIBUTES, storableKey } from './conversation-items.js';
+import { ifCondition, queryAll, writeInBatches } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
-import { eraseConversationJobs } from './job-erasure.js';
 import { tables } from './tables.js';
 
 /** The status of a conversation item whose erasure has begun; never shown to a client. */
@@ -37,8 +29,7 @@ const textAttributes = [
   'identified_values',
   'metadata',
   'idempotency',
-  'lease_id',
-  'lease_expires_at',
+  ...LEASE_ATTRIBUTES,
   '#messages',
   '#context',
 ];
@@ -49,81 +40,53 @@ export type ConversationErasure = Pick<ConversationRepository, 'beginErasure' | 
 
 export function createConversationErasure(
   doc: DynamoDBDocumentClient,
-  names: { readonly conversations: string; readonly messages: string; readonly jobs: string },
+  names: { readonly conversations: string; readonly messages: string },
 ): ConversationErasure {
   async function turnNumbers(conversationId: string): Promise<number[]> {
-    const turns: number[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall(() =>
-        doc.send(
-          new QueryCommand({
-            TableName: names.messages,
-            KeyConditionExpression: 'conversation_id = :c',
-            ExpressionAttributeValues: { ':c': conversationId },
-            ProjectionExpression: 'turn',
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      turns.push(...(page.Items ?? []).map((item) => asNumber(item.turn)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return turns;
-  }
-
-  async function putAll(items: Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
-        const result = await storageCall(() =>
-          doc.send(new BatchWriteCommand({ RequestItems: { [names.messages]: requests } })),
-        );
-        requests = (result.UnprocessedItems?.[names.messages] ?? []) as typeof requests;
-      }
-      // Answered as unavailable, so the client's retry resumes the erasure.
-      if (requests.length > 0) throw new ServiceUnavailableError('dynamodb', 2, 'throttled');
-    }
+    const items = await queryAll(doc, {
+      TableName: names.messages,
+      KeyConditionExpression: 'conversation_id = :c',
+      ExpressionAttributeValues: { ':c': conversationId },
+      ProjectionExpression: 'turn',
+    });
+    return items.map((item) => asNumber(item.turn));
   }
 
   return {
     async beginErasure(conversationId, owner) {
       if (!storableKey(conversationId)) return undefined;
-      try {
-        const result = await storageCall(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName: names.conversations,
-              Key: { conversation_id: conversationId },
-              UpdateExpression: `SET #status = :erasing ADD lease_seq :one REMOVE ${textAttributes.join(', ')}`,
-              ConditionExpression: 'user_id = :u AND tenant_id = :t',
-              ExpressionAttributeNames: {
-                '#status': 'status',
-                '#messages': 'messages',
-                '#context': 'context',
-              },
-              ExpressionAttributeValues: {
-                ':erasing': ERASING,
-                ':one': 1,
-                ':u': owner.userId,
-                ':t': owner.tenantId,
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        );
-        const item = result.Attributes ?? {};
-        return {
-          conversationId,
-          topic: asString(item.topic),
-          sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
-          turnCount: asNumber(item.turn_count),
-          fence: asNumber(item.lease_seq),
-        };
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      // Not the owner's (or no such conversation): nothing to erase.
+      const result = await ifCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: names.conversations,
+            Key: { conversation_id: conversationId },
+            UpdateExpression: `SET #status = :erasing ADD lease_seq :one REMOVE ${textAttributes.join(', ')}`,
+            ConditionExpression: 'user_id = :u AND tenant_id = :t',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#messages': 'messages',
+              '#context': 'context',
+            },
+            ExpressionAttributeValues: {
+              ':erasing': ERASING,
+              ':one': 1,
+              ':u': owner.userId,
+              ':t': owner.tenantId,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (!result) return undefined;
+      const item = result.Attributes ?? {};
+      return {
+        conversationId,
+        topic: asString(item.topic),
+        sessionId: typeof item.session_id === 'string' ? item.session_id : undefined,
+        turnCount: asNumber(item.turn_count),
+        fence: asNumber(item.lease_seq),
+      };
     },
 
     async completeErasure(erasure, at) {
@@ -131,18 +94,23 @@ export function createConversationErasure(
       // The key the turn in flight (if any) would write, so it finds a tombstone there too.
       turns.add(erasure.turnCount + 1);
       const expires = Math.floor(new Date(at).getTime() / 1000) + TOMBSTONE_SECONDS;
-      await putAll(
+      await writeInBatches(
+        doc,
+        names.messages,
         [...turns].map((turn) => ({
-          conversation_id: erasure.conversationId,
-          turn,
-          lease_seq: erasure.fence,
-          erased_at: at,
-          [TTL]: expires,
+          PutRequest: {
+            Item: {
+              conversation_id: erasure.conversationId,
+              turn,
+              lease_seq: erasure.fence,
+              erased_at: at,
+              [TTL]: expires,
+            },
+          },
         })),
       );
-      // Before the item goes, so an erasure cut short here is finished by the next DELETE.
-      await eraseConversationJobs(doc, names.jobs, erasure.conversationId, at);
-      await storageCall(() =>
+      // Already gone when a concurrent DELETE finished first.
+      await ifCondition(() =>
         doc.send(
           new DeleteCommand({
             TableName: names.conversations,
@@ -152,10 +120,7 @@ export function createConversationErasure(
             ExpressionAttributeValues: { ':erasing': ERASING },
           }),
         ),
-      ).catch((error: unknown) => {
-        // Already gone: a concurrent DELETE finished first.
-        if (!isConditionFailure(error)) throw error;
-      });
+      );
     },
   };
 }

@@ -5,7 +5,11 @@
 // WINDOW_BYTES, and a message's metadata rides in it only when small (the turn item has it all).
 import { phaseProgress } from '../coaching/phases.js';
 import { RECENT_WINDOW, type Conversation, type Message } from '../coaching/conversation-entity.js';
-import type { IdempotencyRecord, StoredConversation } from '../coaching/conversation-records.js';
+import type {
+  IdempotencyRecord,
+  StoredConversation,
+  StoredLease,
+} from '../coaching/conversation-records.js';
 import {
   coachingTopics,
   phases,
@@ -76,26 +80,53 @@ export const storableKey = (id: string): boolean =>
 
 /**
  * An Idempotency-Key's record, under its key's digest in the item's `idempotency` map: the turn
- * it answered (`t`), when it lapses (`e`, epoch ms) and its body's digest (`h`). One-letter
- * names, since a conversation keeps one record per keyed turn of the last 24 hours.
+ * it answered (`t`), when it lapses (`e`, epoch ms), its body's digest (`h`) and the job that
+ * ran it (`j`), if one did. One-letter names, since a conversation keeps one record per keyed
+ * turn of the last 24 hours.
  */
 export const idempotencyRecordItem = (record: IdempotencyRecord) => ({
   t: record.turn,
   e: record.expiresAt,
   h: record.bodyHash,
+  ...(record.jobId === undefined ? {} : { j: record.jobId }),
 });
 
 function toIdempotency(raw: unknown): Record<string, IdempotencyRecord> {
   return Object.fromEntries(
     Object.entries(asRecord(raw)).map(([keyDigest, value]) => {
       const r = asRecord(value);
-      return [
-        keyDigest,
-        { turn: asNumber(r.t), bodyHash: asString(r.h), expiresAt: asNumber(r.e) },
-      ];
+      const record: IdempotencyRecord = {
+        turn: asNumber(r.t),
+        bodyHash: asString(r.h),
+        expiresAt: asNumber(r.e),
+        ...(typeof r.j === 'string' ? { jobId: r.j } : {}),
+      };
+      return [keyDigest, record];
     }),
   );
 }
+
+/** A turn's lease, from the item's `lease_…` attributes, when one is set. */
+function leaseOf(item: Item): StoredLease | undefined {
+  if (typeof item.lease_id !== 'string') return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    id: item.lease_id,
+    expiresAt: asNumber(item.lease_expires_at),
+    jobId: text(item.lease_job),
+    keyDigest: text(item.lease_key),
+    bodyHash: text(item.lease_body),
+  };
+}
+
+/** Every attribute of a turn's lease: a commit, a release and an erasure remove them all. */
+export const LEASE_ATTRIBUTES = [
+  'lease_id',
+  'lease_expires_at',
+  'lease_job',
+  'lease_key',
+  'lease_body',
+] as const;
 
 /** Maps a stored item, in either format, to the domain's conversation. */
 export function fromItem(item: Item): StoredConversation {
@@ -129,10 +160,7 @@ export function fromItem(item: Item): StoredConversation {
     updatedAt: normalizeTimestamp(item.updated_at) ?? normalizeTimestamp(item.created_at) ?? '',
     completedAt: normalizeTimestamp(item.completed_at),
     idempotency: toIdempotency(item.idempotency),
-    lease:
-      typeof item.lease_id === 'string'
-        ? { id: item.lease_id, expiresAt: asNumber(item.lease_expires_at) }
-        : undefined,
+    lease: leaseOf(item),
     messageCount: asNumber(item.message_count, inline.length + 2 * turnCount),
     inlineMessages: inline,
   };

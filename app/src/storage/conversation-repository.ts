@@ -4,14 +4,7 @@
 // service's format), the list (conversation-list.ts), a turn's writes (conversation-turns.ts)
 // and erasure (conversation-erasure.ts) each have a file; this one puts them together with
 // create, read and status changes.
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ConversationRepository,
   StoredConversation,
@@ -27,12 +20,12 @@ import { createConversationErasure, ERASING } from './conversation-erasure.js';
 import { batchHistory, fitsOneBatch, historyOf } from './conversation-history.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
-import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
-import { messageItem, type Item } from './item-values.js';
+import { ifCondition, queryAll, storageCall, type Dynamo } from './dynamo.js';
+import { messageItem } from './item-values.js';
 
 export function createConversationRepository(
   dynamo: Dynamo,
-  tableNames: { conversations: string; messages: string; coachingSessions: string; jobs: string },
+  tableNames: { conversations: string; messages: string; coachingSessions: string },
   /** The sessions' own read, for a history that needs no turn item or is past one batch. */
   sessions: Pick<SessionRepository, 'get'>,
 ): ConversationRepository {
@@ -55,19 +48,6 @@ export function createConversationRepository(
     return result.Item && result.Item.status !== ERASING ? fromItem(result.Item) : undefined;
   }
 
-  async function queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await storageCall(() =>
-        doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
   /** A short conversation lies wholly in the item's recent window: no turn item to read. */
   const windowHoldsAll = (conversation: StoredConversation) =>
     conversation.inlineMessages.length === 0 &&
@@ -75,7 +55,7 @@ export function createConversationRepository(
     windowHoldsMetadata(conversation.recentMessages);
 
   async function queryTurns(conversation: StoredConversation) {
-    const turns = await queryAll({
+    const turns = await queryAll(doc, {
       TableName: messagesTable,
       KeyConditionExpression: 'conversation_id = :c AND turn <= :n',
       ExpressionAttributeValues: {
@@ -153,35 +133,30 @@ export function createConversationRepository(
     ...createTurnWrites(doc, tableNames, getItem),
 
     async updateStatus(seen, to, changes) {
-      try {
-        await storageCall(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName: conversations,
-              Key: { conversation_id: seen.conversationId },
-              UpdateExpression:
-                'SET #status = :to, updated_at = :updated, metadata = :metadata' +
-                (changes.completedAt ? ', completed_at = :completed' : ''),
-              // No turn committed since `seen`, so completed_at follows every message.
-              ConditionExpression:
-                '#status = :from AND (attribute_not_exists(turn_count) OR turn_count = :turns)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':to': to,
-                ':from': seen.status,
-                ':turns': seen.turnCount,
-                ':updated': changes.updatedAt,
-                ':metadata': changes.metadata,
-                ...(changes.completedAt ? { ':completed': changes.completedAt } : {}),
-              },
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const changed = await ifCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: conversations,
+            Key: { conversation_id: seen.conversationId },
+            UpdateExpression:
+              'SET #status = :to, updated_at = :updated, metadata = :metadata' +
+              (changes.completedAt ? ', completed_at = :completed' : ''),
+            // No turn committed since `seen`, so completed_at follows every message.
+            ConditionExpression:
+              '#status = :from AND (attribute_not_exists(turn_count) OR turn_count = :turns)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ':from': seen.status,
+              ':turns': seen.turnCount,
+              ':updated': changes.updatedAt,
+              ':metadata': changes.metadata,
+              ...(changes.completedAt ? { ':completed': changes.completedAt } : {}),
+            },
+          }),
+        ),
+      );
+      return changed !== undefined;
     },
 
     ...createConversationErasure(doc, tableNames),

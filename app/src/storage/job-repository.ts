@@ -15,12 +15,13 @@ import type {
   JobKeyRecord,
   JobRepository,
   JobResult,
-  JobStatus,
   JobWork,
 } from '../jobs/job-records.js';
-import { JOB_KEPT_MS } from '../jobs/job-deps.js';
-import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
+import { jobStatuses } from '../domain/vocabulary.js';
+import { JOB_KEPT_MS } from '../jobs/job-timing.js';
+import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
+import { eraseConversationJobs } from './job-erasure.js';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -34,7 +35,6 @@ const attributeNames = {
   '#result': 'result',
   '#work': 'work',
 };
-const statuses: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
 
 function jobItem(job: Job): Item {
   return {
@@ -58,7 +58,7 @@ function jobItem(job: Job): Item {
 }
 
 function jobOf(item: Item): Job {
-  const status = statuses.find((s) => s === item.status) ?? 'failed';
+  const status = jobStatuses.find((s) => s === item.status) ?? 'failed';
   return {
     jobId: asString(item.job_id),
     kind: item.kind === 'analysis' ? 'analysis' : 'message',
@@ -91,30 +91,25 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       values: Record<string, unknown>;
     },
   ): Promise<Item | undefined> {
-    try {
-      const result = await storageCall(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { job_id: jobId },
-            UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
-            ConditionExpression: `record_kind = :job AND ${input.condition}`,
-            // DynamoDB refuses a name the expressions do not use.
-            ExpressionAttributeNames: Object.fromEntries(
-              Object.entries(attributeNames).filter(([name]) =>
-                `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
-              ),
+    const result = await ifCondition(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { job_id: jobId },
+          UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
+          ConditionExpression: `record_kind = :job AND ${input.condition}`,
+          // DynamoDB refuses a name the expressions do not use.
+          ExpressionAttributeNames: Object.fromEntries(
+            Object.entries(attributeNames).filter(([name]) =>
+              `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
             ),
-            ExpressionAttributeValues: { ':job': 'job', ...input.values },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return result.Attributes ?? {};
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+          ),
+          ExpressionAttributeValues: { ':job': 'job', ...input.values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return result && (result.Attributes ?? {});
   }
 
   return {
@@ -205,33 +200,28 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
     },
 
     async claimKey(scope, record, replacing) {
-      try {
-        await storageCall(() =>
-          doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: {
-                job_id: keyId(scope),
-                record_kind: 'key',
-                points_to: record.jobId,
-                body_hash: record.bodyHash,
-                expires_ms: record.expiresAt,
-                expire_at: expireAt(record.expiresAt),
-              },
-              ConditionExpression:
-                replacing === undefined
-                  ? 'attribute_not_exists(job_id)'
-                  : 'attribute_not_exists(job_id) OR points_to = :replacing',
-              ExpressionAttributeValues:
-                replacing === undefined ? undefined : { ':replacing': replacing },
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const claimed = await ifCondition(() =>
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              job_id: keyId(scope),
+              record_kind: 'key',
+              points_to: record.jobId,
+              body_hash: record.bodyHash,
+              expires_ms: record.expiresAt,
+              expire_at: expireAt(record.expiresAt),
+            },
+            ConditionExpression:
+              replacing === undefined
+                ? 'attribute_not_exists(job_id)'
+                : 'attribute_not_exists(job_id) OR points_to = :replacing',
+            ExpressionAttributeValues:
+              replacing === undefined ? undefined : { ':replacing': replacing },
+          }),
+        ),
+      );
+      return claimed !== undefined;
     },
 
     async unfinished() {
@@ -258,5 +248,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       } while (start);
       return jobs;
     },
+
+    eraseConversation: (conversationId) => eraseConversationJobs(doc, table, conversationId),
   };
 }

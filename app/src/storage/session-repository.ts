@@ -15,7 +15,7 @@ import type {
   SessionRepository,
 } from '../coaching/session-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
-import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
 
 /** A session item as the use cases see it (also read in a batch: conversation-history.ts). */
 export function sessionFromItem(i: Record<string, unknown>): CoachingSession {
@@ -138,13 +138,14 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
     },
 
     async erase(sessionId, at) {
-      await update(sessionId, {
-        UpdateExpression:
-          'SET erased_at = :at, updated_at = :at REMOVE user_id, conversation_id, outcome',
-        ExpressionAttributeValues: { ':at': at },
-      }).catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+      // A session that is not there has nothing to erase.
+      await ifCondition(() =>
+        update(sessionId, {
+          UpdateExpression:
+            'SET erased_at = :at, updated_at = :at REMOVE user_id, conversation_id, outcome',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
     },
 
     async get(sessionId) {

@@ -27,7 +27,7 @@ import {
 } from '../budgets/spend-records.js';
 import { dayOf, monthOf } from '../domain/budget-periods.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { isConditionFailure, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
 
 type Item = Record<string, unknown>;
 type Key = { readonly pk: string; readonly sk: string };
@@ -268,23 +268,19 @@ async function addOnce(
   };
   // A slot another add moves on in between is tried again in the first form.
   for (const form of [forms.sameMinute, forms.newMinute, forms.sameMinute]) {
-    try {
-      await storageCall(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: key,
-            UpdateExpression: form.update,
-            ConditionExpression: form.condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: form.values,
-          }),
-        ),
-      );
-      return 'added';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const written = await ifCondition(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: form.update,
+          ConditionExpression: form.condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: form.values,
+        }),
+      ),
+    );
+    if (written) return 'added';
   }
   const found = await storageCall(() =>
     doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),

@@ -5,7 +5,7 @@ import type { InputOf } from '../analysis-input.js';
 import type { AlignmentOutput, Priority } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { statedIntent } from './business-context.js';
-import { hasAnyStem, listing, mentions, quoted, words } from './text.js';
+import { hasAnyStem, listing, mentions, quoted, words } from '../../domain/text.js';
 
 const measurableSignals: readonly RegExp[] = [
   /\d/,

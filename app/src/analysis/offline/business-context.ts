@@ -1,7 +1,7 @@
 // What an offline analysis reads out of the owner's business context: lists given as arrays
 // or as comma-separated text, and the stated values, purpose words and goals.
 import type { BusinessContext } from '../analysis-input.js';
-import { contentWords, quote } from './text.js';
+import { contentWords, quote } from '../../domain/text.js';
 
 /** Strings from a context entry: a list of strings, or one string split at commas. */
 export function listFrom(value: unknown): string[] {

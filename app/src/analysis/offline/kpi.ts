@@ -4,7 +4,7 @@ import type { InputOf } from '../analysis-input.js';
 import type { KpiOutput, Priority } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { statedIntent } from './business-context.js';
-import { contentWords, hasAnyStem, listing, mentions, quote, words } from './text.js';
+import { contentWords, hasAnyStem, listing, mentions, quote, words } from '../../domain/text.js';
 
 interface KpiArea {
   readonly name: string;

@@ -3,7 +3,7 @@
 import type { BusinessContext, InputOf } from '../analysis-input.js';
 import type { OperationsOutput, OperationsType, Priority } from '../outputs.js';
 import { listFrom, textFrom } from './business-context.js';
-import { hasAnyStem, quote, sentences, words } from './text.js';
+import { hasAnyStem, quote, sentences, words } from '../../domain/text.js';
 
 const cues = {
   threat: [

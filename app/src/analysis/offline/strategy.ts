@@ -4,7 +4,15 @@ import type { InputOf } from '../analysis-input.js';
 import type { StrategyOutput } from '../outputs.js';
 import { OFFLINE_NOTE, clampScore } from './assessment.js';
 import { listFrom, statedIntent } from './business-context.js';
-import { hasAnyStem, listing, mentions, quote, quoted, sentences, words } from './text.js';
+import {
+  hasAnyStem,
+  listing,
+  mentions,
+  quote,
+  quoted,
+  sentences,
+  words,
+} from '../../domain/text.js';
 
 interface StrategyElement {
   readonly name: string;

@@ -1,6 +1,6 @@
 // Child-process entry: builds one stack under mocks and prints its whole plan as JSON.
 // Usage: print-plan.ts <stack> [config overrides as JSON]
-import { planStack } from '../../../scripts/plan';
+import { planStack } from '../../scripts/plan';
 
 // `mocha test/infra` loads every file below it; only a direct run builds a stack.
 if (require.main === module) {

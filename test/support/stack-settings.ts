@@ -1,6 +1,6 @@
 // A coherent set of stack settings (infra/config.ts) for the config checks to start from; a test
 // changes the one part it is about.
-import type { StackConfig } from '../../../infra/config';
+import type { StackConfig } from '../../infra/config';
 
 export const validSettings: StackConfig = {
   project: 'purposepath-coaching',

@@ -1,6 +1,6 @@
 // Plain-text helpers of the offline answers: words and the words worth matching, stems that
-// find a word's relatives, sentences, short quotes and "a, b and c" listings. The offline
-// analyses and the offline onboarding suggestion read the owner's text with these.
+// find a word's relatives, sentences, short quotes and "a, b and c" listings. The offline coach,
+// the offline analyses and the offline onboarding suggestion read the user's text with these.
 
 const stopWords = new Set(
   'a an and are as at be but by for from has have in into is it its of on or our that the their this to was we were will with you your who what when where which while than then they them there these those about over also more most very just only can could should would'.split(

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { resultStatuses } from '../domain/vocabulary.js';
 
-export const coachingTurnSchema = z.strictObject({
+export const coachAnswerSchema = z.strictObject({
   ai_response: z.string().trim().min(1).max(8000).describe('What the coach says to the user now'),
   follow_up_question: z
     .string()
@@ -31,4 +31,4 @@ export const coachingTurnSchema = z.strictObject({
       'exploring; proposed when the coach has put the result to the user; agreed when the user confirmed it',
     ),
 });
-export type CoachingTurn = z.infer<typeof coachingTurnSchema>;
+export type CoachAnswer = z.infer<typeof coachAnswerSchema>;

@@ -2,7 +2,7 @@
 // state), once per test run, and offers small lookups over the result.
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import type { PlannedResource, StackPlan } from '../../../scripts/plan';
+import type { PlannedResource, StackPlan } from '../../scripts/plan';
 
 const printPlan = path.join(__dirname, 'print-plan.ts');
 const builds = new Map<string, Promise<StackPlan>>();

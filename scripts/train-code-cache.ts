@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { httpApiEvent, type HttpApiEventOptions } from '../../../support/apigw-events.js';
+import { httpApiEvent, type HttpApiEventOptions } from './apigw-events.js';
 
 const SECRET = 'code-cache-training-secret-of-32-bytes-or-more';
 // Port 9 (discard) on loopback: nothing listens there during a docker build.

@@ -3,7 +3,7 @@
 // REST API events and read back the bytes its response stream received.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { RestApiEvent } from './apigw-events.js';
+import type { RestApiEvent } from '../../scripts/apigw-events.js';
 
 const RUNNER = `
 const runtime = require(process.env.RUNTIME_PATH);

@@ -1,11 +1,12 @@
 // What the model is asked on each coaching turn: the prompt (the template's system prompt with
 // what holds for the whole conversation, the recent turns, then this turn's state and the
-// user's message), the answer's schema and the offline coach's answer.
+// user's message), the answer's schema and the offline coach's answer, within the turn's budget
+// and until the turn stops it.
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { coachingTurnSchema, type CoachingTurn } from './coaching-turn.js';
+import { coachAnswerSchema, type CoachAnswer } from './coach-answer.js';
 import type { Conversation, Message } from './conversation-entity.js';
-import { offlineCoachingTurn } from './offline-coach.js';
+import { offlineCoachAnswer } from './offline-coach.js';
 
 /** Heads the turn's state, which travels in the user's turn: the model must not take it as theirs. */
 export const TURN_STATE_NOTE =
@@ -29,13 +30,17 @@ function cacheableHistory(conversation: Conversation): readonly Message[] {
   return recent.slice(start - firstPlace);
 }
 
-export function coachingTurnRequest(
+export function coachRequest(
   conversation: Conversation,
   template: CoachingTemplate,
   userMessage: string,
-  /** The turn's model budget when it is not the adapter's default (a job's). */
-  timeoutMs?: number,
-): StructuredRequest<CoachingTurn> {
+  limits: {
+    /** The turn's model budget: its delivery's (LLM_TIMEOUT_MS, LLM_STREAM_… or LLM_ASYNC_…). */
+    readonly timeoutMs: number;
+    /** Aborted when the turn can no longer commit (its lease was lost): the call stops. */
+    readonly signal: AbortSignal;
+  },
+): StructuredRequest<CoachAnswer> {
   // What holds for the whole conversation goes with the system prompt; what each turn changes
   // comes after the history, so the system prompt and the history stay a prefix the next turn
   // resends unchanged and a model's prompt cache can serve (llm/prompt-cache.ts).
@@ -69,18 +74,19 @@ export function coachingTurnRequest(
     output: {
       name: 'coaching_turn',
       description: `The coach's next turn in a ${template.title} conversation`,
-      schema: coachingTurnSchema,
+      schema: coachAnswerSchema,
       streamedField: 'ai_response',
     },
     offline: () =>
-      offlineCoachingTurn({
+      offlineCoachAnswer({
         template,
         userMessage,
         userTurns: conversation.userTurns + 1,
         identifiedValues: conversation.identifiedValues,
         resultStatus: conversation.resultStatus,
       }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    timeoutMs: limits.timeoutMs,
+    signal: limits.signal,
     attribution: {
       tenantId: conversation.tenantId,
       userId: conversation.userId,

@@ -1,0 +1,230 @@
+// A turn's lease on its conversation: the conditional update that lets exactly one turn proceed,
+// short and renewed by its live holder while the turn works, so a second caller is told a real,
+// short wait and a holder that died frees the conversation within seconds. Everything that can
+// refuse a turn is decided when the lease is asked for: a refusal becomes the contract's answer
+// (the key's stored answer, the key's job still running, or the error that says why). A lease let
+// go unused leaves the conversation exactly as before.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Principal } from '../domain/principal.js';
+import {
+  type AppError,
+  ConversationBusyError,
+  ConversationLimitReachedError,
+  ConversationNotActiveError,
+  ConversationNotFoundError,
+  IdempotencyKeyReusedError,
+} from '../errors.js';
+import { authorize, type CoachingDeps } from './coaching-deps.js';
+import { coachingLog } from './coaching-log.js';
+import type { StoredConversation, StoredLease, TurnLease } from './conversation-records.js';
+import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
+
+export interface LeaseTiming {
+  /** How long a lease holds unrenewed: a holder that died frees the conversation by then. */
+  readonly ttlMs: number;
+  /** How often its live holder renews it. */
+  readonly renewEveryMs: number;
+}
+
+/**
+ * The contract asks that a holder that died free the conversation within 15 s; a live holder
+ * renews its lease three times within its lifetime, so one slow renewal never loses it. A turn
+ * that ends within the first period (the common, fast one) writes no renewal at all.
+ */
+export const LEASE_TIMING: LeaseTiming = { ttlMs: 10_000, renewEveryMs: 3_000 };
+
+/** What a second caller is told to wait while the holder is alive (the contract: at most 2). */
+const LIVE_HOLDER_WAIT_SECONDS = 1;
+
+/**
+ * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
+ * the client chooses a key's text (`__proto__`, `constructor`, …), so it never becomes a name.
+ */
+const digest = (text: string): string =>
+  createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+/** A lease that was won, with the conversation as it stood then. */
+export interface WonLease extends LeasedTurn {
+  readonly conversation: StoredConversation;
+}
+
+export type LeaseOutcome =
+  | { readonly won: WonLease }
+  /** The key's turn was answered before: its stored answer, and the job that ran it, if any. */
+  | { readonly replay: TurnResult; readonly jobId?: string }
+  /** A job asked with the key of a job still running: that job. */
+  | { readonly runningJob: string };
+
+export interface Holder {
+  /** The job that asks for the lease, when the turn runs as one. */
+  readonly jobId?: string;
+  /** How long the lease holds before its first renewal. */
+  readonly holdMs: number;
+}
+
+/** Only a job joins the job its key already names; any other turn is told the key is busy. */
+export function takeLease(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: TurnInput,
+  holder: { readonly holdMs: number },
+): Promise<Exclude<LeaseOutcome, { readonly runningJob: string }>>;
+export function takeLease(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: TurnInput,
+  holder: Holder,
+): Promise<LeaseOutcome>;
+export async function takeLease(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: TurnInput,
+  holder: Holder,
+): Promise<LeaseOutcome> {
+  const now = deps.now().getTime();
+  const lease: TurnLease = {
+    leaseId: randomUUID(),
+    now,
+    expiresAt: now + holder.holdMs,
+    keyDigest: input.idempotencyKey === undefined ? undefined : digest(input.idempotencyKey),
+    bodyHash: digest(JSON.stringify([input.userMessage, input.metadata])),
+    jobId: holder.jobId,
+    maxUserTurns: deps.maxTurns,
+  };
+  const begun = await deps.conversations.beginTurn(
+    conversationId,
+    principal.userId,
+    principal.tenantId,
+    lease,
+  );
+  if (begun.ok) {
+    const startedAt = deps.now().getTime();
+    return {
+      won: { conversationId, conversation: begun.conversation, lease: begun.lease, startedAt },
+    };
+  }
+  const conversation = authorize(principal, conversationId, begun.current);
+  return refusal(deps, conversation, lease);
+}
+
+/** Explains why a turn's lease was refused: an answer for the same request, or the error. */
+async function refusal(
+  deps: CoachingDeps,
+  conversation: StoredConversation,
+  lease: TurnLease,
+): Promise<LeaseOutcome> {
+  const { conversationId } = conversation;
+  const { keyDigest, bodyHash } = lease;
+  if (keyDigest !== undefined) {
+    const record = Object.hasOwn(conversation.idempotency, keyDigest)
+      ? conversation.idempotency[keyDigest]
+      : undefined;
+    if (record && record.expiresAt >= lease.now) {
+      if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+      const replay = await deps.conversations.turnResponse(conversationId, record.turn);
+      if (replay) return { replay: replay as TurnResult, jobId: record.jobId };
+    }
+    const held = conversation.lease;
+    if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {
+      if (held.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+      if (lease.jobId !== undefined && held.jobId !== undefined) return { runningJob: held.jobId };
+    }
+  }
+  if (conversation.status !== 'active') {
+    throw new ConversationNotActiveError(conversationId, conversation.status, 'send a message');
+  }
+  if (conversation.userTurns >= deps.maxTurns) {
+    throw new ConversationLimitReachedError(conversationId, deps.maxTurns);
+  }
+  throw busy(deps, conversationId, conversation.lease);
+}
+
+/**
+ * 409 busy, with the real wait. A live holder renews every period, so its lease always has more
+ * than `ttlMs - renewEveryMs` left: then the wait is a short poll, since nobody knows when the
+ * holder's model will answer. Less than that, allowing for one late renewal, and the holder has
+ * stopped renewing: the wait is the time until its lease lapses.
+ */
+export function busy(
+  deps: Pick<CoachingDeps, 'now' | 'leases'>,
+  conversationId: string,
+  held: StoredLease | undefined,
+): ConversationBusyError {
+  const left = (held?.expiresAt ?? 0) - deps.now().getTime();
+  const live = left > deps.leases.ttlMs - 2 * deps.leases.renewEveryMs;
+  const waitSeconds = live ? LIVE_HOLDER_WAIT_SECONDS : Math.max(1, Math.ceil(left / 1000));
+  return new ConversationBusyError(conversationId, waitSeconds, held?.jobId);
+}
+
+/** A lease kept alive while its turn works. */
+export interface KeptLease {
+  /** Aborted once a renewal finds the lease lost: the turn can no longer commit. */
+  readonly lost: AbortSignal;
+  /** Stops renewing, once a renewal in flight has settled. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Renews the lease every period until stopped. A renewal refused (the lease taken over or let
+ * go, the conversation paused, completed or erased) marks it lost; one the store did not answer
+ * is tried again next period, while the commit's own condition still keeps a lapsed lease from
+ * committing.
+ */
+export function keepLease(deps: CoachingDeps, turn: LeasedTurn): KeptLease {
+  const lost = new AbortController();
+  const { conversationId, lease } = turn;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let renewal: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    try {
+      const expiresAt = deps.now().getTime() + deps.leases.ttlMs;
+      const held = await deps.conversations.renewLease(conversationId, lease.leaseId, expiresAt);
+      if (!held) lost.abort();
+    } catch (error) {
+      coachingLog(deps.logger).notRecorded('turn_lease_not_renewed', conversationId, error);
+    }
+  };
+  const schedule = () => {
+    if (stopped || lost.signal.aborted) return;
+    timer = setTimeout(() => {
+      renewal = renew().then(schedule);
+    }, deps.leases.renewEveryMs);
+  };
+  schedule();
+  return {
+    lost: lost.signal,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await renewal;
+    },
+  };
+}
+
+/**
+ * Why a leased turn cannot commit: the conversation was erased (404), paused or completed
+ * (409 not active), or another turn holds it now (409 busy).
+ */
+export async function lostTurn(deps: CoachingDeps, turn: LeasedTurn): Promise<AppError> {
+  const { conversationId } = turn;
+  const current = await deps.conversations.get(conversationId);
+  if (!current) return new ConversationNotFoundError(conversationId);
+  if (current.status !== 'active') {
+    return new ConversationNotActiveError(conversationId, current.status, 'send a message');
+  }
+  return busy(deps, conversationId, current.lease);
+}
+
+/** Frees the conversation for the next turn; a store that cannot be reached lets it lapse. */
+export async function releaseLease(deps: CoachingDeps, turn: LeasedTurn): Promise<void> {
+  const { conversationId } = turn;
+  await deps.conversations
+    .releaseTurn(conversationId, turn.lease.leaseId)
+    .catch((error: Error) =>
+      coachingLog(deps.logger).notRecorded('turn_lease_not_released', conversationId, error),
+    );
+}

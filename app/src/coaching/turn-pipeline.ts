@@ -1,0 +1,405 @@
+// How a coaching turn works. However its answer is delivered (buffered: the response; stream: the
+// coach's words as the model writes them; job: run by a worker and polled), a turn is one
+// pipeline of steps, each one call down:
+//
+//   lease    the conversation is this turn's alone (conversation-lease.ts); everything that can
+//            refuse the turn is decided here, before the model is asked: a replayed key, busy,
+//            not active, the turn limit. A job's turn is leased when the job is accepted, and its
+//            worker resumes it under that lease.
+//   ask      the coach answers (coach-request.ts) within the delivery's budget, while the lease
+//            is renewed; a renewal that finds the lease lost stops the model.
+//   apply    the answer becomes the turn's two messages and the conversation's next state
+//            (the entity's rules: conversation-entity.ts).
+//   commit   one conditional write, for the lease's holder only, while the conversation is
+//            active; a turn that lost it to a pause, complete, erasure or takeover says which.
+//   record   the call's tokens and cost on the session, the metrics, the log line.
+//   release  a turn that did not commit lets the conversation go, exactly as it was.
+import type { AcceptedJob } from '../domain/accepted-job.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
+import type { TokenUsage } from '../domain/usage.js';
+import type { Delivery } from '../domain/vocabulary.js';
+import { asAppError } from '../errors.js';
+import type { StreamSink, StructuredResult } from '../llm/port.js';
+import { estimateCostUsd } from '../llm/pricing.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import type { CoachAnswer } from './coach-answer.js';
+import { coachRequest } from './coach-request.js';
+import { modelFor, type CoachingDeps } from './coaching-deps.js';
+import { coachingLog } from './coaching-log.js';
+import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
+import type { CommittedTurn } from './conversation-records.js';
+import { isComplete, phaseProgress } from './phases.js';
+import {
+  busy,
+  keepLease,
+  lostTurn,
+  releaseLease,
+  takeLease,
+  type KeptLease,
+  type WonLease,
+} from './conversation-lease.js';
+import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
+
+export type TurnOutcome =
+  | { readonly delivery: 'buffered'; readonly result: TurnResult }
+  /** The turn may go ahead; `answer` runs it, its words going to the sink as they come. */
+  | { readonly delivery: 'stream'; readonly answer: (sink: StreamSink) => Promise<TurnResult> }
+  | { readonly delivery: 'job'; readonly job: AcceptedJob };
+
+/** A message sent to a conversation, answered the way the client asked. */
+export async function sendMessage(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: TurnInput,
+  delivery: Delivery,
+  requestId: string,
+): Promise<TurnOutcome> {
+  if (delivery === 'job') {
+    return { delivery, job: await queueTurn(deps, principal, conversationId, input, requestId) };
+  }
+  const start = await takeLease(deps, principal, conversationId, input, {
+    holdMs: deps.leases.ttlMs,
+  });
+  if ('replay' in start) {
+    const { replay } = start;
+    if (delivery === 'buffered') return { delivery, result: replay };
+    return {
+      delivery,
+      answer: (sink) => {
+        sink.delta(replay.aiResponse);
+        return Promise.resolve(replay);
+      },
+    };
+  }
+  const turn = start.won;
+  const run = { principal, turn, template: await leasedTemplate(deps, turn), input, delivery };
+  if (delivery === 'buffered') return { delivery, result: await runTurn(deps, run) };
+  return { delivery, answer: (sink) => runTurn(deps, run, sink) };
+}
+
+/**
+ * The job delivery: the turn is leased now, for as long as its job may wait for a worker, and
+ * handed to the job. A key whose turn was answered names the job that answered it (or a job that
+ * is that answer); a key whose job still runs names that job.
+ */
+async function queueTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  conversationId: string,
+  input: TurnInput,
+  requestId: string,
+): Promise<AcceptedJob> {
+  const jobId = newId('job');
+  const start = await takeLease(deps, principal, conversationId, input, {
+    jobId,
+    holdMs: deps.jobs.startWithinMs + deps.leases.ttlMs,
+  });
+  if ('runningJob' in start) {
+    const running = await deps.jobs.find(start.runningJob);
+    if (running) return running;
+    throw busy(deps, conversationId, undefined);
+  }
+  if ('replay' in start) {
+    const answeredBy = start.jobId === undefined ? undefined : await deps.jobs.find(start.jobId);
+    return (
+      answeredBy ??
+      deps.jobs.answered({ principal, conversationId, result: start.replay, requestId })
+    );
+  }
+  // The job keeps the leased turn, not the conversation as it reads now: its worker reads it
+  // again under the lease.
+  const { conversation: _readAgainByTheWorker, ...turn } = start.won;
+  try {
+    return await deps.jobs.queue({ jobId, principal, turn, input, requestId });
+  } catch (error) {
+    await releaseLease(deps, turn);
+    throw error;
+  }
+}
+
+/**
+ * A job's worker picks its turn up. The lease held unrenewed while the job waited; renewing it
+ * now reads the conversation under it. A pause, complete or erasure that landed meanwhile wins:
+ * the lease goes and the job fails with what the turn would have answered.
+ */
+export async function resumeTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: LeasedTurn,
+  input: TurnInput,
+): Promise<TurnResult> {
+  const { conversationId, lease } = turn;
+  const expiresAt = deps.now().getTime() + deps.leases.ttlMs;
+  const conversation = await deps.conversations.renewLease(
+    conversationId,
+    lease.leaseId,
+    expiresAt,
+  );
+  if (!conversation) {
+    const lost = await lostTurn(deps, turn);
+    await releaseLease(deps, turn);
+    throw lost;
+  }
+  const resumed = { ...turn, conversation };
+  const template = await leasedTemplate(deps, resumed);
+  return runTurn(deps, { principal, turn: resumed, template, input, delivery: 'job' });
+}
+
+/** The conversation's template, read under the lease; a failed read lets the lease go. */
+async function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<CoachingTemplate> {
+  try {
+    return await deps.templates.coaching(turn.conversation.topic);
+  } catch (error) {
+    await releaseLease(deps, turn);
+    throw error;
+  }
+}
+
+/** A leased turn on its way to the model: for whom, on what, with which template, delivered how. */
+interface LeasedRun {
+  readonly principal: Principal;
+  readonly turn: WonLease;
+  readonly template: CoachingTemplate;
+  readonly input: TurnInput;
+  readonly delivery: Delivery;
+}
+
+/** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
+async function runTurn(deps: CoachingDeps, run: LeasedRun, sink?: StreamSink): Promise<TurnResult> {
+  const { principal, turn, template, input } = run;
+  const lease = keepLease(deps, turn);
+  let committed = false;
+  try {
+    const answer = await ask(deps, run, lease, sink);
+    const applied = applyAnswer(turn, template, input, answer, deps.now());
+    committed =
+      !lease.lost.aborted &&
+      (await deps.conversations.commitTurn(
+        turn.conversation,
+        applied.after,
+        turn.lease,
+        committedTurn(turn, applied),
+      ));
+    if (!committed) {
+      await recordUncommitted(deps, turn, answer);
+      throw await lostTurn(deps, turn);
+    }
+    await recordTurn(deps, principal, turn, applied.after, answer);
+    return applied.result;
+  } finally {
+    await lease.stop();
+    if (!committed) await releaseLease(deps, turn);
+  }
+}
+
+/** The coach's answer, within the delivery's budget and only while the lease holds. */
+async function ask(
+  deps: CoachingDeps,
+  { principal, turn, template, input, delivery }: LeasedRun,
+  lease: KeptLease,
+  sink: StreamSink | undefined,
+): Promise<StructuredResult<CoachAnswer>> {
+  const request = coachRequest(turn.conversation, template, input.userMessage, {
+    timeoutMs: deps.budgets[delivery],
+    signal: lease.lost,
+  });
+  try {
+    return await (sink ? deps.llm.stream(request, sink) : deps.llm.generate(request));
+  } catch (thrown) {
+    // A lost lease stopped the call: the turn says why it cannot commit, not how the call ended.
+    const error = lease.lost.aborted ? await lostTurn(deps, turn) : thrown;
+    await recordFailedCall(deps, principal, turn, template, error);
+    throw error;
+  }
+}
+
+// ---- apply: the answer becomes the turn's two messages and the conversation's next state ----
+
+/** How long an Idempotency-Key replays its turn's answer. */
+const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
+
+/** The later of two ISO-8601 UTC timestamps of the same format. */
+const later = (a: string, b: string): string => (a > b ? a : b);
+
+interface AppliedTurn {
+  /** The conversation as it stands once the turn is committed. */
+  readonly after: Conversation;
+  readonly messages: readonly [Message, Message];
+  readonly result: TurnResult;
+}
+
+function applyAnswer(
+  turn: WonLease,
+  template: CoachingTemplate,
+  input: TurnInput,
+  answer: StructuredResult<CoachAnswer>,
+  now: Date,
+): AppliedTurn {
+  const reply = answer.output;
+  // Never before the conversation's last change, whatever the clock of the instance behind it.
+  const userMessage: Message = {
+    role: 'user',
+    content: input.userMessage,
+    timestamp: later(new Date(turn.startedAt).toISOString(), turn.conversation.updatedAt),
+    metadata: input.metadata,
+  };
+  const assistantMessage: Message = {
+    role: 'assistant',
+    content: reply.ai_response,
+    timestamp: later(now.toISOString(), userMessage.timestamp),
+    metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
+  };
+  const after = applyTurn(
+    turn.conversation,
+    userMessage,
+    assistantMessage,
+    {
+      aiResponse: reply.ai_response,
+      followUpQuestion: reply.follow_up_question,
+      insights: reply.insights,
+      identifiedValues: reply.identified_values,
+      resultStatus: reply.result_status,
+    },
+    template,
+  );
+  const result: TurnResult = {
+    conversationId: turn.conversationId,
+    aiResponse: reply.ai_response,
+    followUpQuestion: reply.follow_up_question,
+    phase: after.phase,
+    progress: phaseProgress[after.phase],
+    isComplete: isComplete(after),
+    insights: after.insights,
+    identifiedValues: after.identifiedValues,
+    nextSteps: reply.next_steps,
+  };
+  return { after, messages: [userMessage, assistantMessage], result };
+}
+
+/** The turn item to write: its number, its messages and, with a key, the answer to replay. */
+function committedTurn(turn: WonLease, applied: AppliedTurn): CommittedTurn {
+  const number = turn.conversation.turnCount + 1;
+  const { keyDigest, bodyHash, jobId } = turn.lease;
+  return {
+    turn: number,
+    messages: applied.messages,
+    idempotency:
+      keyDigest === undefined
+        ? undefined
+        : {
+            keyDigest,
+            record: { turn: number, bodyHash, expiresAt: turn.startedAt + IDEMPOTENCY_MS, jobId },
+            response: applied.result,
+          },
+  };
+}
+
+// ---- record: the call's tokens and cost on the session, the metrics and the log line ----
+// A call that failed, or whose turn could not commit, was still paid for, so it is booked too.
+// Bookkeeping never fails the turn: the user's answer matters more.
+
+interface ModelCall {
+  readonly model: string;
+  readonly provider: string;
+  readonly usage: TokenUsage;
+  readonly failed: boolean;
+}
+
+const callOf = (answer: StructuredResult<CoachAnswer>, failed: boolean): ModelCall => ({
+  model: answer.model,
+  provider: answer.provider,
+  usage: answer.usage,
+  failed,
+});
+
+/** After the commit: the call on the session, the metrics and the log line. */
+async function recordTurn(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: WonLease,
+  after: Conversation,
+  answer: StructuredResult<CoachAnswer>,
+): Promise<void> {
+  await recordCall(deps, after, callOf(answer, false));
+  deps.metrics.add('MessageProcessed', 1, 'Count');
+  coachingLog(deps.logger).messageProcessed(
+    principal,
+    turn.conversation,
+    { outcome: 'ok' },
+    {
+      phase: after.phase,
+      model: answer.model,
+      input_tokens: answer.usage.inputTokens,
+      output_tokens: answer.usage.outputTokens,
+      duration_ms: deps.now().getTime() - turn.startedAt,
+    },
+  );
+}
+
+/** An answer whose turn could not commit: the model was paid for all the same. */
+function recordUncommitted(
+  deps: CoachingDeps,
+  turn: WonLease,
+  answer: StructuredResult<CoachAnswer>,
+): Promise<void> {
+  return recordCall(deps, turn.conversation, callOf(answer, true));
+}
+
+/** A model call that failed: the tokens it used, and the turn's log line with its error. */
+async function recordFailedCall(
+  deps: CoachingDeps,
+  principal: Principal,
+  turn: WonLease,
+  template: CoachingTemplate,
+  error: unknown,
+): Promise<void> {
+  const usage = (error as { usage?: TokenUsage }).usage;
+  const model = modelFor(deps.llm, template);
+  if (usage) {
+    await recordCall(deps, turn.conversation, {
+      model,
+      provider: deps.llm.name,
+      usage,
+      failed: true,
+    });
+  }
+  coachingLog(deps.logger).messageProcessed(
+    principal,
+    turn.conversation,
+    { outcome: 'failed', error: asAppError(error).code },
+    {
+      model,
+      input_tokens: usage?.inputTokens ?? 0,
+      output_tokens: usage?.outputTokens ?? 0,
+      duration_ms: deps.now().getTime() - turn.startedAt,
+    },
+  );
+}
+
+/** Books one model call: token metrics always, the session's totals when it has one. */
+async function recordCall(
+  deps: CoachingDeps,
+  conversation: Conversation,
+  call: ModelCall,
+): Promise<void> {
+  deps.metrics.add('LLMInputTokens', call.usage.inputTokens, 'Count');
+  deps.metrics.add('LLMOutputTokens', call.usage.outputTokens, 'Count');
+  if (!conversation.sessionId) return;
+  try {
+    const costUsd = estimateCostUsd(call.model, call.usage) ?? 0;
+    await deps.sessions.recordCall(
+      conversation.sessionId,
+      { ...call, costUsd },
+      deps.now().toISOString(),
+    );
+  } catch (error) {
+    // Usage is bookkeeping: the user's turn is already decided, so it must not fail now.
+    coachingLog(deps.logger).notRecorded(
+      'session_usage_not_recorded',
+      conversation.conversationId,
+      error,
+    );
+  }
+}

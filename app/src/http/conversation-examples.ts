@@ -1,0 +1,55 @@
+// The conversation routes' examples in the OpenAPI document: one conversation, seen as it is
+// started, answered, listed and read.
+import type { z } from 'zod';
+import type {
+  conversationSummary,
+  initiateResponse,
+  messageResponse,
+} from './conversation-schemas.js';
+
+const CONVERSATION_ID = 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e';
+export const AT = '2026-01-31T12:00:00.000Z';
+
+export const initiateExample: z.infer<typeof initiateResponse> = {
+  conversation_id: CONVERSATION_ID,
+  user_id: 'user_123',
+  tenant_id: 'tenant_abc',
+  topic: 'core_values',
+  status: 'active',
+  current_phase: 'introduction',
+  initial_message: "Let's explore the values that guide your decisions. What matters most to you?",
+  progress: 0.1,
+  created_at: AT,
+};
+
+export const turnExample: z.infer<typeof messageResponse> = {
+  conversation_id: CONVERSATION_ID,
+  ai_response: 'Integrity clearly matters to you. Can you tell me about a time it was tested?',
+  follow_up_question: 'What did you do when it was tested?',
+  current_phase: 'exploration',
+  progress: 0.3,
+  is_complete: false,
+  insights: ['Honesty shows up in how you describe work'],
+  identified_values: ['integrity'],
+  next_steps: null,
+};
+
+export const summaryExample: z.infer<typeof conversationSummary> = {
+  conversation_id: CONVERSATION_ID,
+  user_id: 'user_123',
+  tenant_id: 'tenant_abc',
+  topic: 'core_values',
+  status: 'active',
+  current_phase: 'exploration',
+  progress: 0.3,
+  message_count: 3,
+  created_at: AT,
+  updated_at: AT,
+  completed_at: null,
+};
+
+const { message_count: _count, ...conversationExample } = summaryExample;
+export { conversationExample };
+
+/** What every route on one conversation can answer when it is not the caller's. */
+export const notTheirs = { 403: ['permission_denied'], 404: ['conversation_not_found'] };
