@@ -340,6 +340,7 @@ export function composeDependencies(
     jobs: jobs.turnJobs,
     templates,
     llm,
+    spendBudgets: budgets,
     metrics,
     logger,
     maxTurns: config.maxTurns,

@@ -18,6 +18,11 @@ export interface QueuedAnalysis {
   /** Names the job, scoped to the user and the analysis type, until it fails. */
   readonly idempotencyKey?: string;
   readonly requestId: string;
+  /**
+   * The last check before the job is stored, once its key names no job (a replay is never
+   * refused): the budgets. Its refusal is the request's answer; nothing is stored.
+   */
+  readonly admit: () => Promise<void>;
 }
 
 /** Where an analysis goes to be run by a job's worker (jobs/ implements this). */
@@ -30,7 +35,7 @@ export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
   readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
   readonly llm: LlmProvider;
-  /** Checked before a synchronous analysis asks the model; one run as a job is not checked. */
+  /** Checked last before the model: a synchronous analysis's, and a job's at accept and at run. */
   readonly budgets: BudgetGate;
   readonly jobs: AnalysisJobs;
   readonly metrics: Metrics;

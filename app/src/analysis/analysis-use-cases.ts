@@ -1,7 +1,8 @@
 // The analysis use cases bound to their dependencies: what the HTTP routes call, and what a job's
-// worker runs. Asking for an analysis answers it the way the client asked, at once (once the
-// budgets allow it) or as a job (run-analysis.ts runs it); reading one back (read-analysis.ts),
-// and a tenant's usage report.
+// worker runs. Asking for an analysis answers it the way the client asked, at once or as a job
+// (run-analysis.ts runs it), once the budgets allow it: a job is checked when accepted and again
+// when its worker starts, since the budget is the last check before the model. Reading one back
+// (read-analysis.ts), and a tenant's usage report.
 import type { AcceptedJob } from '../domain/accepted-job.js';
 import type { Principal } from '../domain/principal.js';
 import type { Delivery } from '../domain/vocabulary.js';
@@ -26,15 +27,18 @@ export function createAnalyses(deps: AnalysisDeps) {
       delivery: AnalysisDelivery,
       options: { readonly idempotencyKey?: string; readonly requestId: string },
     ): Promise<AnalysisReply> => {
+      const admit = () => deps.budgets.assertWithinBudget(principal);
       if (delivery === 'job') {
-        return { delivery, job: await deps.jobs.queue({ principal, input, ...options }) };
+        return { delivery, job: await deps.jobs.queue({ principal, input, ...options, admit }) };
       }
-      await deps.budgets.assertWithinBudget(principal);
+      await admit();
       return { delivery, analysis: await runAnalysis(deps, principal, input) };
     },
-    /** A job's worker: the analysis, within the job's budget. */
-    run: (principal: Principal, input: AnalysisInput, timeoutMs: number) =>
-      runAnalysis(deps, principal, input, { timeoutMs }),
+    /** A job's worker: the analysis, if the budgets still allow it, within the job's timeout. */
+    run: async (principal: Principal, input: AnalysisInput, timeoutMs: number) => {
+      await deps.budgets.assertWithinBudget(principal);
+      return runAnalysis(deps, principal, input, { timeoutMs });
+    },
     get: (principal: Principal, analysisId: string) => readAnalysis(deps, principal, analysisId),
     /** Every usage record of the tenant in the period, oldest first. */
     usage: (query: UsageQuery): Promise<UsageRecord[]> => deps.repository.usage(query),

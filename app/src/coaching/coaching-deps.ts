@@ -1,7 +1,8 @@
-// What the coaching use cases work with: the storage, template and model ports, the port to the
-// jobs a turn can run as, metrics, the logger, the turn limit, each delivery's model budget, the
-// lease's timing and the clock; and the two rules several of them apply (who owns a
+// What the coaching use cases work with: the storage, template and model ports, the spend
+// budgets, the port to the jobs a turn can run as, metrics, the logger, the turn limit, each
+// delivery's model budget, the lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
+import type { BudgetGate } from '../budgets/budgets.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic, Delivery } from '../domain/vocabulary.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface CoachingDeps {
   readonly jobs: TurnJobs;
   readonly templates: { coaching(topic: CoachingTopic): Promise<CoachingTemplate> };
   readonly llm: LlmProvider;
+  /** The tenant's and the user's spend budgets, checked as the last step before the model. */
+  readonly spendBudgets: BudgetGate;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxTurns: number;

@@ -6,6 +6,10 @@
 //            refuse the turn is decided here, before the model is asked: a replayed key, busy,
 //            not active, the turn limit. A job's turn is leased when the job is accepted, and its
 //            worker resumes it under that lease.
+//   budget   the tenant and the user have budget left (budgets/budgets.ts): the last check before
+//            the model, after the lease decided a replay (which is never refused); a spent budget
+//            is the 429, the lease let go and nothing stored. A job is checked when accepted (no
+//            202, no job) and again by its worker, whose job then fails with that 429.
 //   ask      the coach answers (coach-request.ts) within the delivery's budget, while the lease
 //            is renewed; a renewal that finds the lease lost stops the model.
 //   apply    the answer becomes the turn's two messages and the conversation's next state
@@ -74,7 +78,9 @@ export async function sendMessage(
     };
   }
   const turn = start.won;
-  const run = { principal, turn, template: await leasedTemplate(deps, turn), input, delivery };
+  const template = await leasedTemplate(deps, turn);
+  await budgetLeft(deps, principal, turn);
+  const run = { principal, turn, template, input, delivery };
   if (delivery === 'buffered') return { delivery, result: await runTurn(deps, run) };
   return { delivery, answer: (sink) => runTurn(deps, run, sink) };
 }
@@ -111,12 +117,10 @@ async function queueTurn(
   // The job keeps the leased turn, not the conversation as it reads now: its worker reads it
   // again under the lease.
   const { conversation: _readAgainByTheWorker, ...turn } = start.won;
-  try {
-    return await deps.jobs.queue({ jobId, principal, turn, input, requestId });
-  } catch (error) {
-    await releaseLease(deps, turn);
-    throw error;
-  }
+  await budgetLeft(deps, principal, turn);
+  return underLease(deps, turn, () =>
+    deps.jobs.queue({ jobId, principal, turn, input, requestId }),
+  );
 }
 
 /**
@@ -144,17 +148,32 @@ export async function resumeTurn(
   }
   const resumed = { ...turn, conversation };
   const template = await leasedTemplate(deps, resumed);
+  await budgetLeft(deps, principal, resumed);
   return runTurn(deps, { principal, turn: resumed, template, input, delivery: 'job' });
 }
 
-/** The conversation's template, read under the lease; a failed read lets the lease go. */
-async function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<CoachingTemplate> {
+/** A step under the lease before the model: if it throws, the lease goes, the conversation as it was. */
+async function underLease<T>(
+  deps: CoachingDeps,
+  turn: LeasedTurn,
+  step: () => Promise<T>,
+): Promise<T> {
   try {
-    return await deps.templates.coaching(turn.conversation.topic);
+    return await step();
   } catch (error) {
     await releaseLease(deps, turn);
     throw error;
   }
+}
+
+/** The conversation's template, read under the lease. */
+function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<CoachingTemplate> {
+  return underLease(deps, turn, () => deps.templates.coaching(turn.conversation.topic));
+}
+
+/** The budget step: a tenant or user whose budget is spent gets the 429, and the lease goes. */
+function budgetLeft(deps: CoachingDeps, principal: Principal, turn: LeasedTurn): Promise<void> {
+  return underLease(deps, turn, () => deps.spendBudgets.assertWithinBudget(principal));
 }
 
 /** A leased turn on its way to the model: for whom, on what, with which template, delivered how. */

@@ -52,7 +52,7 @@ function runRoute<S extends z.ZodType>(spec: {
       operationId: spec.operationId,
       tag,
       summary: spec.summary,
-      description: `${spec.description} The result is stored; Location names it for a later GET. With \`Prefer: respond-async\` it runs as a job (202).`,
+      description: `${spec.description} The result is stored; Location names it for a later GET. With \`Prefer: respond-async\` it runs as a job (202). A spent budget is 429 quota_exceeded, for a job instead of the 202.`,
       auth: true,
       headers: asyncHeaders(
         'Used with respond-async only (and checked always): the same key and body name the same job (kept 24 h); a key is the user’s own for this analysis type',

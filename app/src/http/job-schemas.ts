@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { analysisResponse } from './analysis-schemas.js';
 import { messageResponse } from './conversation-schemas.js';
-import { standardErrorBody } from './error-schemas.js';
+import { spentQuota, standardErrorBody } from './error-schemas.js';
 
 const jobId = z
   .string()
@@ -26,6 +26,12 @@ export const jobAccepted = z.object({
 export const jobErrorBody = standardErrorBody
   .extend({
     status: z.number().int().describe('The HTTP status the synchronous call would have answered'),
+    retry_after: z
+      .number()
+      .int()
+      .optional()
+      .describe('With 429 quota_exceeded: seconds until the spent budget resets'),
+    quota: spentQuota.optional(),
     current_status: z.string().optional().describe('With 409 conversation_not_active'),
     job_id: z
       .string()

@@ -38,7 +38,10 @@ export const sendMessageRoute = route({
         '`Idempotency-Key`, a retry with the same body returns the first answer and calls the ' +
         'model once; the same key with another body is 422 idempotency_key_reused. With ' +
         '`Prefer: respond-async` the turn runs as a job (202) that holds the conversation as ' +
-        'the turn would; the same key and body name the same job.\n\n' +
+        'the turn would; the same key and body name the same job. A spent budget (the ' +
+        'tenant’s month, the user’s day) is 429 quota_exceeded, the last check before the ' +
+        'model: for a job instead of the 202, for a stream instead of the event stream; a ' +
+        'retry of a stored key is never refused.\n\n' +
         'With `Accept: text/event-stream` (and no `Prefer: respond-async`, which wins) the ' +
         'answer is streamed: everything decided before the model is asked (401, 404, 409, 413, ' +
         '415, 422, 429 …) is still the ordinary JSON error; otherwise 200 `text/event-stream` ' +
@@ -81,6 +84,7 @@ export const sendMessageRoute = route({
         ...notTheirs,
         409: ['conversation_not_active', 'conversation_busy', 'conversation_limit_reached'],
         422: ['idempotency_key_reused'],
+        429: ['quota_exceeded'],
         502: ['llm_bad_response'],
       },
     };

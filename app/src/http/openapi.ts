@@ -10,7 +10,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { standardErrorBody } from './error-schemas.js';
+import { spentQuota, standardErrorBody } from './error-schemas.js';
 import { errorExample, errorText } from './openapi-errors.js';
 import { pathIds } from './path-ids.js';
 
@@ -178,17 +178,7 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
         .describe(
           'With 409 conversation_busy: the job that holds the conversation, when a job does',
         ),
-      quota: z
-        .object({
-          scope: z
-            .enum(['tenant', 'user'])
-            .describe('The tenant’s monthly or the user’s daily budget'),
-          limit_usd: z.number().describe('The budget, in US dollars'),
-          spent_usd: z.number().describe('What its period has spent so far'),
-          resets_at: z.string().describe('When its period ends (UTC): the next month or day'),
-        })
-        .optional()
-        .describe('With 429 quota_exceeded: the budget that is spent'),
+      quota: spentQuota.optional(),
     }),
   );
 

@@ -1,11 +1,12 @@
 // Accepting work as a job (`Prefer: respond-async`): the job is stored, then handed to the
 // dispatcher, and the caller gets it back to answer 202. Everything a synchronous call decides
-// before the model is asked has been decided by then: a message's turn comes here leased (the
-// turn pipeline took its conversation's lease, and its Idempotency-Key is the conversation's);
-// an analysis's Idempotency-Key names its job here, until that job fails (then the key is free,
-// as for a failed turn).
+// before the model is asked has been decided by then: a message's turn comes here leased and
+// within its budgets (the turn pipeline took its conversation's lease, and its Idempotency-Key
+// is the conversation's); an analysis's Idempotency-Key names its job here, until that job fails
+// (then the key is free, as for a failed turn), and its budgets are checked once the key names
+// no job.
 import { createHash } from 'node:crypto';
-import type { AnalysisInput } from '../analysis/analysis-input.js';
+import type { QueuedAnalysis } from '../analysis/analysis-deps.js';
 import type { AnsweredTurn, QueuedTurn } from '../coaching/turn-records.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
@@ -114,20 +115,19 @@ async function keyState(deps: JobDeps, scope: string, bodyHash: string): Promise
   return { job };
 }
 
-/** An analysis's job, or the job its Idempotency-Key (scoped to the user and the type) names. */
-export async function queueAnalysis(
-  deps: JobDeps,
-  principal: Principal,
-  input: AnalysisInput,
-  idempotencyKey: string | undefined,
-  requestId: string,
-): Promise<Job> {
+/**
+ * An analysis's job, or the job its Idempotency-Key (scoped to the user and the type) names. The
+ * request's last check (`admit`) comes once the key names no job, before anything is stored.
+ */
+export async function queueAnalysis(deps: JobDeps, queued: QueuedAnalysis): Promise<Job> {
+  const { principal, input, idempotencyKey, requestId } = queued;
   const job = newJob(deps, {
     principal,
     requestId,
     content: { work: { kind: 'analysis', input } },
   });
   if (idempotencyKey === undefined) {
+    await queued.admit();
     await deps.jobs.create(job);
     return dispatch(deps, job);
   }
@@ -141,6 +141,7 @@ export async function queueAnalysis(
   ]);
   const state = await keyState(deps, scope, bodyHash);
   if ('job' in state) return state.job;
+  await queued.admit();
   // The job is written before its key, so a request that loses the race for the key always
   // finds the winner's job.
   await deps.jobs.create(job);

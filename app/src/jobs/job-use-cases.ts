@@ -25,14 +25,7 @@ export function createJobs(deps: JobDeps) {
     eraseConversation: (conversationId) => deps.jobs.eraseConversation(conversationId),
   };
   const analysisJobs: AnalysisJobs = {
-    queue: (request) =>
-      queueAnalysis(
-        deps,
-        request.principal,
-        request.input,
-        request.idempotencyKey,
-        request.requestId,
-      ),
+    queue: (request) => queueAnalysis(deps, request),
   };
   return {
     turnJobs,
