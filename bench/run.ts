@@ -587,9 +587,7 @@ function table(r: {
     '| route | DynamoDB calls | target |',
     '|---|---|---|',
     ...Object.entries(r.dynamodb_calls).map(([route, n]) => {
-      // The issue's ≤ 6 for message_with_budgets applies once the turn checks budgets; today
-      // only analyses and suggestions do, so that row counts a turn's adds alone.
-      const limit = { get: 2, get_long: 2, list: 2, message: 4 }[route];
+      const limit = { get: 2, get_long: 2, list: 2, message: 4, message_with_budgets: 6 }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),
     '',
@@ -601,7 +599,7 @@ function table(r: {
       return `| ${j.model_ms} | ${j.buffered_ms} | ${j.accepted_ms} | ${j.ratio} | ≤ ${target}: ${check(j.ratio <= target)} |`;
     }),
     '',
-    `A job's DynamoDB calls end to end: job_*_accept (the 202), job_*_worker (the run), job_*_poll (one GET that reads the result), job_*_total. \`*_with_budgets\`: the same with both budgets set; an analysis checks them before the model (one read), a coaching turn does not yet, so its row has the spend adds alone. Job timing: median of ${r.settings.job_rounds} alternating calls, each on its own conversation.`,
+    `A job's DynamoDB calls end to end: job_*_accept (the 202), job_*_worker (the run), job_*_poll (one GET that reads the result), job_*_total. \`*_with_budgets\`: the same with both budgets set, checked before the model (one read of the counters; a job's at its accept and again when its worker starts). Job timing: median of ${r.settings.job_rounds} alternating calls, each on its own conversation.`,
     '',
     '| measure | with cache points | without | ratio | target |',
     '|---|---|---|---|---|',

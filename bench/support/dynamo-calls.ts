@@ -91,12 +91,10 @@ async function countedApp(env: NodeJS.ProcessEnv, secret: string) {
   };
 }
 
-export async function countDynamoCalls(
-  env: NodeJS.ProcessEnv,
-  secret: string,
-): Promise<Record<string, number>> {
-  const app = await countedApp(env, secret);
-  const counts: Record<string, number> = {};
+type CountedApp = Awaited<ReturnType<typeof countedApp>>;
+
+/** Counting on one app into `counts`: one request, or a job end to end. */
+function meter(app: CountedApp, counts: Record<string, number>) {
   async function measure(
     name: string,
     method: string,
@@ -122,6 +120,16 @@ export async function countDynamoCalls(
       (counts[`${name}_worker`] ?? 0) +
       (counts[`${name}_poll`] ?? 0);
   }
+  return { measure, measureJob };
+}
+
+export async function countDynamoCalls(
+  env: NodeJS.ProcessEnv,
+  secret: string,
+): Promise<Record<string, number>> {
+  const app = await countedApp(env, secret);
+  const counts: Record<string, number> = {};
+  const { measure, measureJob } = meter(app, counts);
 
   try {
     const created = await measure('initiate', 'POST', '/api/v1/conversations/initiate', {
@@ -163,24 +171,33 @@ export async function countDynamoCalls(
   } finally {
     app.close();
   }
-  // The same turns with both budgets set (the check reads the counters before the model).
+  // The same turns and jobs with both budgets set (each checks them before the model: the
+  // counters read once; a job at its accept and again when its worker starts).
   const budgeted = await countedApp(
     { ...env, TENANT_MONTHLY_BUDGET_USD: '1000', USER_DAILY_BUDGET_USD: '100' },
     secret,
   );
   try {
+    const withBudgets = meter(budgeted, counts);
     const created = await budgeted.send('POST', '/api/v1/conversations/initiate', {
       topic: 'purpose',
     });
     const path = `/api/v1/conversations/${String(created.answer.conversation_id)}/message`;
     for (let i = 0; i < 3; i++) {
-      const { counted } = await budgeted.send('POST', path, {
+      await withBudgets.measure('message_with_budgets', 'POST', path, {
         user_message: `Making things people keep matters to me (${i}).`,
       });
-      counts.message_with_budgets = counted;
     }
-    const { counted } = await budgeted.send('POST', '/api/v1/analysis/kpi', analyses.kpi);
-    counts.analysis_kpi_with_budgets = counted;
+    await withBudgets.measureJob('job_message_with_budgets', path, {
+      user_message: 'Patience matters to me too.',
+    });
+    await withBudgets.measure(
+      'analysis_kpi_with_budgets',
+      'POST',
+      '/api/v1/analysis/kpi',
+      analyses.kpi,
+    );
+    await withBudgets.measureJob('job_analysis_with_budgets', '/api/v1/analysis/kpi', analyses.kpi);
   } finally {
     budgeted.close();
   }

@@ -3,7 +3,9 @@
 // accept: no 202, no job) with the contract's 429, the model not asked, nothing stored and the
 // conversation free at once; a replay of a stored Idempotency-Key is never refused; and a job
 // whose budget is spent between its 202 and its worker's start fails with that 429, storing
-// nothing. Jobs are run when the test says (the dispatcher only records them).
+// nothing. The budget comes after the lease (a slow turn's conversation is busy first), and a
+// call in flight when the budget is reached finishes. Jobs are run when the test says (the
+// dispatcher only records them).
 import { expect } from 'chai';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { budgetEnv, expectQuotaExceeded, seedSpend, usageOf } from '../support/budgets.js';
@@ -11,6 +13,7 @@ import { openEventStream } from '../support/event-stream.js';
 import { analysisAnswers } from '../support/fake-answers.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, type Response } from '../support/harness.js';
+import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
 const USER_DAILY_USD = 1;
@@ -184,6 +187,33 @@ describe('budgets in the turn pipeline: buffered, streamed and job turns, and an
       const analyses = await api.items('analyses');
       expect(analyses.filter((item) => item.tenant_id === 'analysis-co')).to.deep.equal([]);
       expect(refusals()).to.equal(2);
+    });
+  });
+
+  describe('the budget comes last, after the lease', () => {
+    it('when a budget is spent while a slow turn holds the conversation, then another message is 409 busy, not 429; the turn in flight finishes and is counted; the next is 429', async () => {
+      const token = await api.token('kit', 'inflight-co');
+      const id = await initiate(api, token);
+      const model = slowModel(fake);
+      const first = send(token, id, 'Loyalty.');
+      await model.reached;
+      await seedSpend(api, { tenantId: 'inflight-co', userId: 'kit', usd: USER_DAILY_USD });
+
+      const meanwhile = await send(token, id, 'Loyalty, again.');
+      expect(meanwhile.status, meanwhile.text).to.equal(409);
+      expect(meanwhile.body.error).to.equal('conversation_busy');
+      model.answer();
+      expect((await first).status).to.equal(200);
+      const usage = await usageOf(api, token);
+      expect(usage.day.calls).to.equal(2);
+      expect(usage.day.cost_usd).to.be.above(USER_DAILY_USD);
+
+      expectQuotaExceeded(await send(token, id, 'Loyalty, once more.'), {
+        scope: 'user',
+        limitUsd: USER_DAILY_USD,
+      });
+      expect(fake.requests).to.have.length(1);
+      expect(refusals()).to.equal(1);
     });
   });
 
