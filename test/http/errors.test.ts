@@ -205,6 +205,25 @@ describe('errors and the order of checks', () => {
     expect(await messageCount()).to.equal(1);
   });
 
+  for (const [name, value] of [
+    ['Idempotency-Key', 'caf\u00e9-1'],
+    ['Prefer', 'respond-async; note=caf\u00e9'],
+  ] as const) {
+    it(`when ${name} holds a character that is not printable ASCII, then it is 422 naming the header and nothing is stored`, async () => {
+      const response = await api.request<ErrorBody>('POST', `/api/v1/conversations/${id}/message`, {
+        token,
+        body: { user_message: 'hello' },
+        headers: { [name]: value },
+      });
+      expect(response.status).to.equal(422);
+      expect((response.body.detail as { loc: unknown[] }[])[0]?.loc).to.deep.equal([
+        'header',
+        name.toLowerCase(),
+      ]);
+      expect(await messageCount()).to.equal(1);
+    });
+  }
+
   it('when a conversation id does not exist, then it is 404 conversation_not_found naming it', async () => {
     const response = await api.request<ErrorBody>('GET', '/api/v1/conversations/conv_missing', {
       token,

@@ -146,6 +146,82 @@ describe('the OpenAPI document', () => {
     expectDocumented('get', '/api/v1/health', health);
   });
 
+  it('when a path of the same shape exists for other methods, then the operation documents 405 with Allow, and the 405 answered has that shape', async () => {
+    const token = await api.token('abe', 'acme');
+    const item = '/api/v1/conversations/{id}';
+    for (const [method, path] of [
+      ['get', item],
+      ['delete', item],
+      ['get', '/api/v1/analysis/{analysis_id}'],
+    ] as const) {
+      const responses = doc.paths[path]?.[method]?.responses as Record<
+        string,
+        { headers?: Record<string, unknown> }
+      >;
+      expect(responses, `${method} ${path}`).to.have.property('405');
+      expect(responses['405']?.headers, `${method} ${path}`).to.have.property('Allow');
+    }
+    // No sibling path answers these operations' shapes with other methods.
+    expect(doc.paths['/api/v1/jobs/{job_id}']?.get?.responses).not.to.have.property('405');
+    expect(doc.paths['/api/v1/conversations/initiate']?.post?.responses).not.to.have.property(
+      '405',
+    );
+    const answered = await api.request('GET', '/api/v1/conversations/initiate', { token });
+    expect(answered.status).to.equal(405);
+    expectDocumented('get', item, answered);
+  });
+
+  it('when a route’s body can be any JSON object, then the document promises no 422 for it, and the route indeed answers 204 for an object with unknown fields', async () => {
+    const conversation = '/api/v1/conversations/{id}';
+    expect(doc.paths[`${conversation}/resume`]?.post?.responses).not.to.have.property('422');
+    expect(doc.paths[`${conversation}/resume`]?.post?.responses).to.have.property('400');
+    expect(doc.paths[`${conversation}/pause`]?.post?.responses).to.have.property('422');
+    const token = await api.token('ria', 'acme');
+    const id = await initiate(api, token);
+    const resumed = await api.request('POST', `/api/v1/conversations/${id}/resume`, {
+      token,
+      body: { anything: ['at', 'all'], reason: 42 },
+    });
+    expect(resumed.status).to.equal(204);
+  });
+
+  it('when a route reads Idempotency-Key or Prefer, then the document gives both the printable-characters pattern', () => {
+    type Parameter = { name: string; in: string; schema: { pattern?: string } };
+    const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
+    const headers = operations.flatMap((operation) =>
+      ((operation as { parameters?: Parameter[] }).parameters ?? []).filter(
+        (p) => p.in === 'header' && ['Idempotency-Key', 'Prefer'].includes(p.name),
+      ),
+    );
+    expect(headers.length).to.be.greaterThan(4);
+    for (const parameter of headers) {
+      const pattern = new RegExp(parameter.schema.pattern ?? '.*', 'u');
+      expect(pattern.test('k-1 respond-async'), parameter.name).to.equal(true);
+      expect(pattern.test('caf\u00e9'), parameter.name).to.equal(false);
+    }
+  });
+
+  it('when a schema has a type and alternatives, then every alternative has that type (Redoc merges them and warns "Incompatible types in allOf" otherwise)', () => {
+    const clashes: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      const schema = node as Record<string, unknown>;
+      const type = JSON.stringify(schema.type);
+      for (const key of ['allOf', 'anyOf', 'oneOf']) {
+        const branches = schema[key];
+        if (schema.type === undefined || !Array.isArray(branches)) continue;
+        for (const branch of branches as { type?: unknown }[]) {
+          if (branch.type !== undefined && JSON.stringify(branch.type) !== type) {
+            clashes.push(`${at}/${key}: ${type} vs ${JSON.stringify(branch.type)}`);
+          }
+        }
+      }
+      for (const [key, value] of Object.entries(schema)) walk(value, `${at}/${key}`);
+    };
+    walk(doc, '');
+    expect(clashes).to.deep.equal([]);
+  });
+
   it('when a route answers an error, then the error is documented for that route in that shape', async () => {
     const token = await api.token('pam', 'acme');
     expectDocumented(

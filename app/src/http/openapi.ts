@@ -111,6 +111,7 @@ const retryAfter = (required: boolean, description = 'Seconds to wait before ret
 /** Headers an error status carries besides the request id. */
 function errorHeaders(status: number): Headers {
   if (status === 401) return { 'WWW-Authenticate': header('Always `Bearer`') };
+  if (status === 405) return { Allow: header('The methods the path answers') };
   if (status === 429 || status === 503) return retryAfter(true);
   if (status === 409) {
     return retryAfter(
@@ -153,6 +154,40 @@ function idParamSchema(name: string): z.ZodType {
 }
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/**
+ * A body schema with no fields of its own that drops unknown ones: any JSON object passes, so
+ * the route can answer 400 for a body that is not an object but never 422.
+ */
+function acceptsEveryObject(schema: z.ZodType): boolean {
+  return (
+    schema instanceof z.ZodObject &&
+    Object.keys(schema.shape).length === 0 &&
+    schema.def.catchall === undefined
+  );
+}
+
+/**
+ * Whether a request that fits the route's path except for its parameters' patterns can reach
+ * another path of the document with other methods: `GET /conversations/initiate` has the shape
+ * of `GET /conversations/{id}`, matches the initiate route and answers 405 with its `Allow`.
+ */
+function answersOtherMethods(route: DocumentedRoute, all: readonly DocumentedRoute[]): boolean {
+  const segments = route.path.split('/');
+  if (!segments.some((s) => s.startsWith(':'))) return false;
+  const fits = (other: DocumentedRoute) => {
+    const theirs = other.path.split('/');
+    return (
+      other.path !== route.path &&
+      theirs.length === segments.length &&
+      segments.every((s, i) => s.startsWith(':') || s === theirs[i])
+    );
+  };
+  const siblingPaths = new Set(all.filter(fits).map((other) => other.path));
+  return [...siblingPaths].some(
+    (path) => !all.some((other) => other.path === path && other.method === route.method),
+  );
+}
 
 /** Collects contributions and generates the document; call `document` once per server URL. */
 export function buildOpenApi(prefix: string, contributions: readonly DocsContribution[]) {
@@ -248,7 +283,7 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
   }
 
   /** Every error the route can answer with: the edge's, by what the route reads, and its own. */
-  function errorsOf(route: DocumentedRoute): Map<number, string[]> {
+  function errorsOf(route: DocumentedRoute, otherMethods: boolean): Map<number, string[]> {
     const errors = new Map<number, string[]>();
     const add = (status: number, ...codes: string[]) =>
       errors.set(status, [...(errors.get(status) ?? []), ...codes]);
@@ -257,7 +292,10 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
       add(413, 'payload_too_large');
       add(415, 'unsupported_media_type');
     }
-    if (route.body || route.query || route.headers) add(422, 'validation_error');
+    if ((route.body && !acceptsEveryObject(route.body.schema)) || route.query || route.headers) {
+      add(422, 'validation_error');
+    }
+    if (otherMethods) add(405, 'method_not_allowed');
     if (route.auth) {
       add(401, 'missing_token', 'token_expired', 'missing_claims', 'invalid_token');
       add(503, 'service_unavailable');
@@ -269,54 +307,55 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
   }
 
   const tags = new Set<string>();
+  const documented: DocumentedRoute[] = [];
   const docs: ApiDocs = {
     prefix,
     schema: (name, schema) => registry.register(name, openApiCapable(schema)),
-    route(route) {
-      tags.add(route.tag);
-      const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
-      const params = Object.fromEntries(
-        pathParams.map((p) => [p, route.params?.[p] ?? idParamSchema(p)]),
-      );
-      const config: RouteConfig = {
-        method: route.method,
-        path: toOpenApiPath(route.path),
-        operationId: route.operationId,
-        summary: route.summary,
-        description: route.description,
-        tags: [route.tag],
-        deprecated: route.deprecated,
-        security: route.auth ? [{ [bearer.name]: [] }] : [],
-        request: {
-          params: pathParams.length > 0 ? z.object(params) : undefined,
-          query: route.query,
-          headers: route.headers,
-          body: route.body && {
-            required: route.body.required ?? true,
-            content: {
-              'application/json': { schema: route.body.schema, example: route.body.example },
-            },
-          },
-        },
-        responses: {
-          ...Object.fromEntries(
-            Object.entries(route.responses).map(([status, r]) => [
-              status,
-              successResponse(route, r),
-            ]),
-          ),
-          ...Object.fromEntries(
-            [...errorsOf(route)].map(([status, codes]) => [
-              status,
-              errorResponse(status, codes, route),
-            ]),
-          ),
-        },
-      };
-      registry.registerPath(config);
-    },
+    route: (route) => documented.push(route),
   };
   for (const contribute of contributions) contribute(docs);
+  for (const route of documented) register(route, answersOtherMethods(route, documented));
+
+  function register(route: DocumentedRoute, otherMethods: boolean): void {
+    tags.add(route.tag);
+    const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
+    const params = Object.fromEntries(
+      pathParams.map((p) => [p, route.params?.[p] ?? idParamSchema(p)]),
+    );
+    const config: RouteConfig = {
+      method: route.method,
+      path: toOpenApiPath(route.path),
+      operationId: route.operationId,
+      summary: route.summary,
+      description: route.description,
+      tags: [route.tag],
+      deprecated: route.deprecated,
+      security: route.auth ? [{ [bearer.name]: [] }] : [],
+      request: {
+        params: pathParams.length > 0 ? z.object(params) : undefined,
+        query: route.query,
+        headers: route.headers,
+        body: route.body && {
+          required: route.body.required ?? true,
+          content: {
+            'application/json': { schema: route.body.schema, example: route.body.example },
+          },
+        },
+      },
+      responses: {
+        ...Object.fromEntries(
+          Object.entries(route.responses).map(([status, r]) => [status, successResponse(route, r)]),
+        ),
+        ...Object.fromEntries(
+          [...errorsOf(route, otherMethods)].map(([status, codes]) => [
+            status,
+            errorResponse(status, codes, route),
+          ]),
+        ),
+      },
+    };
+    registry.registerPath(config);
+  }
 
   const base = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

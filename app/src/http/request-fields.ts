@@ -89,14 +89,11 @@ export function booleanQuery(what: string, byDefault: boolean) {
     .transform((v) => (truthy as readonly string[]).includes(v))
     .default(byDefault)
     .meta({
-      // Clients that read it as a boolean send `true`/`false`; the other spellings are
-      // strings. A `type` replaces the generated schema, so the default is given here.
-      type: ['boolean', 'string'],
-      default: byDefault,
-      anyOf: [
-        { type: 'boolean' },
-        { type: 'string', pattern: anyCasePattern([...truthy, ...falsy]) },
-      ],
+      // On the wire a query value is a string, so the document says so: one type, no
+      // alternatives of other types (Redoc cannot merge those), the spellings as a pattern.
+      type: 'string',
+      default: String(byDefault),
+      pattern: anyCasePattern([...truthy, ...falsy]),
       description:
         `${what}. \`true\` or \`false\`; also \`1\`/\`0\`, \`yes\`/\`no\` and \`on\`/\`off\`, ` +
         'in any case.',

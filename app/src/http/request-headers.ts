@@ -9,16 +9,23 @@ import type { Delivery } from '../domain/vocabulary.js';
 import type { AppContext } from './middleware.js';
 import { validate } from './validate.js';
 
+/** Printable ASCII: what a header value may hold here (Node would also pass latin-1 bytes). */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+/** RFC 7240 allows tabs as whitespace between a preference's parts. */
+const PRINTABLE_OR_TAB = /^[\t\x20-\x7e]*$/;
+
 export const idempotencyKeyHeader = z
   .string()
   .min(1)
   .max(128)
+  .regex(PRINTABLE, 'Must be printable ASCII characters')
   .describe(
     'Makes a retry safe: the same key with the same body returns the first answer (kept 24 h)',
   );
 
 export const preferHeader = z
   .string()
+  .regex(PRINTABLE_OR_TAB, 'Must be printable ASCII characters')
   .optional()
   .describe(
     '`respond-async`: accept the work and answer 202 with a job to poll (RFC 7240). Other ' +
@@ -64,7 +71,8 @@ export function deliveryOf(
   options: { readonly streams: false },
 ): Exclude<Delivery, 'stream'>;
 export function deliveryOf(ctx: AppContext, options: { readonly streams: boolean }): Delivery {
-  if (preferenceNames(ctx.get('Prefer')).includes('respond-async')) return 'job';
+  const prefer = validate('header', preferHeader, ctx.get('Prefer'), 'prefer') ?? '';
+  if (preferenceNames(prefer).includes('respond-async')) return 'job';
   if (options.streams && ctx.accepts('application/json', EVENT_STREAM) === EVENT_STREAM) {
     return 'stream';
   }
