@@ -7,6 +7,7 @@ import type { AnalysisType } from '../domain/vocabulary.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Served } from '../prompts/catalog.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisInput } from './analysis-input.js';
 import type { AnalysisRepository } from './analysis-records.js';
@@ -28,7 +29,8 @@ export interface AnalysisJobs {
 
 export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
-  readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
+  /** Each template as served, with the version it came from (which every analysis records). */
+  readonly templates: { analysis(type: AnalysisType): Promise<Served<AnalysisTemplate>> };
   readonly llm: LlmProvider;
   /** Checked before a synchronous analysis asks the model; one run as a job is not checked. */
   readonly budgets: BudgetGate;

@@ -22,7 +22,9 @@ import type { Delivery } from '../domain/vocabulary.js';
 import { asAppError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
+import type { Served } from '../prompts/catalog.js';
 import type { CoachingTemplate } from '../prompts/template.js';
+import { answerMetadata } from './answer-provenance.js';
 import type { CoachAnswer } from './coach-answer.js';
 import { coachRequest } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
@@ -148,7 +150,10 @@ export async function resumeTurn(
 }
 
 /** The conversation's template, read under the lease; a failed read lets the lease go. */
-async function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<CoachingTemplate> {
+async function leasedTemplate(
+  deps: CoachingDeps,
+  turn: WonLease,
+): Promise<Served<CoachingTemplate>> {
   try {
     return await deps.templates.coaching(turn.conversation.topic);
   } catch (error) {
@@ -161,7 +166,7 @@ async function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<Coach
 interface LeasedRun {
   readonly principal: Principal;
   readonly turn: WonLease;
-  readonly template: CoachingTemplate;
+  readonly template: Served<CoachingTemplate>;
   readonly input: TurnInput;
   readonly delivery: Delivery;
 }
@@ -232,7 +237,7 @@ interface AppliedTurn {
 
 function applyAnswer(
   turn: WonLease,
-  template: CoachingTemplate,
+  template: Served<CoachingTemplate>,
   input: TurnInput,
   answer: StructuredResult<CoachAnswer>,
   now: Date,
@@ -249,7 +254,7 @@ function applyAnswer(
     role: 'assistant',
     content: reply.ai_response,
     timestamp: later(now.toISOString(), userMessage.timestamp),
-    metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
+    metadata: answerMetadata(answer.model, template.promptVersion),
   };
   const after = applyTurn(
     turn.conversation,

@@ -10,6 +10,7 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
+import { recordedPromptVersion } from './prompt-version-schema.js';
 import { anyCaseChoice, clientJson, trimmedText } from './request-fields.js';
 
 const businessContext = clientJson(
@@ -52,6 +53,7 @@ const analysisMetadata = z.object({
   tenant_id: z.string(),
   analysis_version: z.literal('1.0'),
   model: z.string().describe('The model that answered; "offline" for the offline provider'),
+  prompt_version: recordedPromptVersion,
 });
 
 const analysisEnvelope = {
