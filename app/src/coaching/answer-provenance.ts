@@ -14,9 +14,9 @@ export interface AnswerProvenance {
 }
 
 /** The metadata an assistant message is stored with. */
-export const answerMetadata = (model: string | null, promptVersion: PromptVersionRef) => ({
+export const answerMetadata = (model: string | null, promptVersion: PromptVersionRef | null) => ({
   model,
-  prompt_version: promptVersionJson(promptVersion),
+  prompt_version: promptVersion && promptVersionJson(promptVersion),
 });
 
 export function answerProvenance(metadata: Readonly<Record<string, unknown>>): AnswerProvenance {

@@ -4,7 +4,7 @@
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
-import type { Served } from '../prompts/catalog.js';
+import type { PromptVersionRef } from '../domain/prompt-version.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { answerMetadata } from './answer-provenance.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
@@ -23,18 +23,21 @@ export interface InitiateInput {
  * own words, recording the version they came from) is the first of its history. What initiate
  * stores, and what a template's preview takes its turn on.
  */
-export function openConversation(
-  template: Served<CoachingTemplate>,
-  principal: Principal,
-  input: InitiateInput,
-  at: string,
-  sessionId?: string,
-): { readonly conversation: Conversation; readonly opening: Message } {
+export function openConversation(start: {
+  readonly template: CoachingTemplate;
+  /** The version the template is; null for a preview of content not saved as one. */
+  readonly promptVersion: PromptVersionRef | null;
+  readonly principal: Principal;
+  readonly input: InitiateInput;
+  readonly at: string;
+  readonly sessionId?: string;
+}): { readonly conversation: Conversation; readonly opening: Message } {
+  const { template, principal, input, at } = start;
   const opening: Message = {
     role: 'assistant',
     content: template.initial_message.trim(),
     timestamp: at,
-    metadata: answerMetadata(null, template.promptVersion),
+    metadata: answerMetadata(null, start.promptVersion),
   };
   const conversation: Conversation = {
     conversationId: newId('conv'),
@@ -51,7 +54,7 @@ export function openConversation(
     recentMessages: [opening],
     context: input.context,
     language: input.language,
-    sessionId,
+    sessionId: start.sessionId,
     metadata: {},
     createdAt: at,
     updatedAt: at,
@@ -68,7 +71,14 @@ export async function initiateConversation(
   const template = await deps.templates.coaching(input.topic);
   const at = deps.now().toISOString();
   const sessionId = newId('sess');
-  const { conversation, opening } = openConversation(template, principal, input, at, sessionId);
+  const { conversation, opening } = openConversation({
+    template,
+    promptVersion: template.promptVersion,
+    principal,
+    input,
+    at,
+    sessionId,
+  });
   await deps.sessions.create({
     sessionId,
     conversationId: conversation.conversationId,

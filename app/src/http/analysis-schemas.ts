@@ -1,6 +1,7 @@
 // Request and response schemas of the analysis routes. The same objects validate requests,
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
+import type { AnalysisInput } from '../analysis/analysis-input.js';
 import {
   actionPlanOutput,
   alignmentOutput,
@@ -45,6 +46,43 @@ export const operationsBody = z.object({
   description: textToAnalyse('The situation to analyse'),
   context: businessContext,
 });
+
+/** Each analysis's body, and the input it is read as: what its route takes, and a preview. */
+export const analysisBodies = {
+  alignment: {
+    schema: alignmentBody,
+    read: (body: z.output<typeof alignmentBody>): AnalysisInput => ({
+      type: 'alignment',
+      textToAnalyze: body.text_to_analyze,
+      context: body.context,
+    }),
+  },
+  strategy: {
+    schema: strategyBody,
+    read: (body: z.output<typeof strategyBody>): AnalysisInput => ({
+      type: 'strategy',
+      currentStrategy: body.current_strategy,
+      context: body.context,
+    }),
+  },
+  kpi: {
+    schema: kpiBody,
+    read: (body: z.output<typeof kpiBody>): AnalysisInput => ({
+      type: 'kpi',
+      currentKpis: body.current_kpis,
+      context: body.context,
+    }),
+  },
+  operations: {
+    schema: operationsBody,
+    read: (body: z.output<typeof operationsBody>): AnalysisInput => ({
+      type: 'operations',
+      specificType: body.analysis_type,
+      description: body.description,
+      context: body.context,
+    }),
+  },
+};
 
 // ---- responses ----
 

@@ -11,7 +11,7 @@ import {
 } from '../errors.js';
 import { isPromptKey, type PromptKey } from './prompt-keys.js';
 import type { PromptHistory, PromptVersion, PromptVersionInfo, VersionPage } from './prompt-store.js';
-import { checkTemplate, wellFormed, type TemplateRules } from './template-check.js';
+import { checkTemplate, wellFormed, type TemplateOf, type TemplateRules } from './template-check.js';
 import { metadataFits } from './version-metadata.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -34,6 +34,13 @@ export interface PublishInput {
   /** The version the edit started from (the If-Match header's); required. */
   readonly ifMatch?: string;
   readonly updatedBy: string;
+}
+
+/** A template ready to render, and the version it is (null: content not saved as one). */
+export interface CheckedTemplate {
+  readonly key: PromptKey;
+  readonly versionId: string | null;
+  readonly template: TemplateOf<PromptKey>;
 }
 
 export interface RollbackInput {
@@ -68,6 +75,19 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     if (raw !== undefined && !wellFormed(raw)) refuse('not well-formed Unicode');
     if (!metadataFits(updatedBy, raw ?? null)) refuse('too long to be stored with the version');
     return raw === undefined || raw === '' ? null : raw;
+  }
+
+  /** A stored version, checked as the service reads it; a refusal names the version. */
+  function usable(version: PromptVersion): TemplateOf<PromptKey> {
+    try {
+      return checkTemplate(version.key, version.content, deps.rules);
+    } catch (error) {
+      if (!(error instanceof InvalidTemplateError)) throw error;
+      throw new InvalidTemplateError(
+        version.key,
+        error.issues.map((issue) => ({ ...issue, msg: `version ${version.versionId}: ${issue.msg}` })),
+      );
+    }
   }
 
   function announce(version: PromptVersion): PromptVersion {
@@ -113,15 +133,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     async rollback(rawKey: string, input: RollbackInput): Promise<PromptVersion> {
       const key = promptKey(rawKey);
       const target = await history.get(key, versionId(key, input.versionId));
-      try {
-        checkTemplate(key, target.content, deps.rules);
-      } catch (error) {
-        if (!(error instanceof InvalidTemplateError)) throw error;
-        throw new InvalidTemplateError(
-          key,
-          error.issues.map((issue) => ({ ...issue, msg: `version ${target.versionId}: ${issue.msg}` })),
-        );
-      }
+      usable(target);
       const defaultNote = `rollback to ${target.versionId}`;
       const change = {
         ifMatch: input.ifMatch === undefined ? undefined : versionId(key, input.ifMatch),
@@ -134,6 +146,23 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
               : 'rollback',
       };
       return announce(await history.rollback(key, target.versionId, change));
+    },
+
+    /**
+     * The template a preview renders, checked as the service reads it: unsaved content, a stored
+     * version, or by default the current one. Nothing is written.
+     */
+    async template(
+      rawKey: string,
+      from: { readonly content?: string; readonly versionId?: string } = {},
+    ): Promise<CheckedTemplate> {
+      const key = promptKey(rawKey);
+      if (from.content !== undefined) {
+        return { key, versionId: null, template: checkTemplate(key, from.content, deps.rules) };
+      }
+      const id = from.versionId === undefined ? undefined : versionId(key, from.versionId);
+      const version = await history.get(key, id);
+      return { key, versionId: version.versionId, template: usable(version) };
     },
   };
 }

@@ -90,6 +90,7 @@ export function checkTemplate<K extends PromptKey>(
   const template = (parsed as { data: TemplateOf<K> }).data;
   const issues = [
     ...keyMismatch(key, template),
+    ...escapedSurrogates(template),
     ...modelIssues(template, rules),
     ...placeholderIssues(key, template),
   ].map((found) => ({ ...found, msg: `${found.msg}${lineOf(doc, lines, found.loc)}` }));
@@ -176,6 +177,13 @@ function* textsOf(value: unknown, path: string[] = []): Generator<[string[], str
   } else if (value && typeof value === 'object') {
     for (const [name, item] of Object.entries(value)) yield* textsOf(item, [...path, name]);
   }
+}
+
+/** A YAML escape (`"\ud800"`) can write a lone surrogate into well-formed text; no model takes it. */
+function escapedSurrogates(template: TemplateOf<PromptKey>): ValidationIssue[] {
+  return [...textsOf(template)]
+    .filter(([, text]) => !wellFormed(text))
+    .map(([path]) => issue(path, 'an escape makes text that is not well-formed Unicode', 'encoding'));
 }
 
 /** Anything written as `{{…}}`, well-formed or not, since none of it may reach the model. */
