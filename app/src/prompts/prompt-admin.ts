@@ -4,6 +4,7 @@
 // as the service reads a template, and nothing is written when a check fails.
 import {
   InvalidTemplateError,
+  PreconditionFailedError,
   PreconditionRequiredError,
   PromptNotFoundError,
   ValidationError,
@@ -62,6 +63,12 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
   function versionId(key: PromptKey, raw: string): string {
     if (!VERSION_ID.test(raw)) throw new VersionNotFoundError(key, raw);
     return raw;
+  }
+
+  /** The version an edit starts from; one no store could have written is not the current one. */
+  async function startedFrom(key: PromptKey, raw: string): Promise<string> {
+    if (VERSION_ID.test(raw)) return raw;
+    throw new PreconditionFailedError(key, (await history.get(key)).versionId);
   }
 
   /** The note to store with a version: refused when S3 could not keep it (version-metadata.ts). */
@@ -124,7 +131,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     async publish(rawKey: string, input: PublishInput): Promise<PromptVersion> {
       const key = promptKey(rawKey);
       if (input.ifMatch === undefined) throw new PreconditionRequiredError(key);
-      const ifMatch = versionId(key, input.ifMatch);
+      const ifMatch = await startedFrom(key, input.ifMatch);
       const change = { ifMatch, updatedBy: input.updatedBy, note: note(input.updatedBy, input.note) };
       checkTemplate(key, input.content, deps.rules);
       return announce(await history.publish(key, input.content, change));
@@ -136,7 +143,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
       usable(target);
       const defaultNote = `rollback to ${target.versionId}`;
       const change = {
-        ifMatch: input.ifMatch === undefined ? undefined : versionId(key, input.ifMatch),
+        ifMatch: input.ifMatch === undefined ? undefined : await startedFrom(key, input.ifMatch),
         updatedBy: input.updatedBy,
         note:
           input.note !== undefined
