@@ -7,6 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { adminRouteTable } from '../../app/src/http/admin-routes.js';
 import { ifMatchVersion } from '../../app/src/http/prompt-admin-handlers.js';
+import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import { startApi, type Response, type TestApi } from '../support/harness.js';
 
@@ -425,6 +426,71 @@ describe('the prompt admin routes', () => {
         model: null,
         prompt_version: { key: 'coaching/goals', version_id: published.body.version_id },
       });
+    });
+  });
+
+  describe('which version said what', () => {
+    it('when a turn is answered before and after a publish, then each assistant message records the model and the version that wrote it', async () => {
+      const user = await api.token('bea', 'home-co');
+      const before = await current();
+      const id = (
+        await api.request<{ conversation_id: string }>('POST', '/api/v1/conversations/initiate', {
+          token: user,
+          body: { topic: 'goals' },
+        })
+      ).body.conversation_id;
+      const say = async (text: string) => {
+        fake.script({ tool: coachingTurn() });
+        const reply = await api.request('POST', `/api/v1/conversations/${id}/message`, {
+          token: user,
+          body: { user_message: text },
+        });
+        expect(reply.status, reply.text).to.equal(200);
+      };
+      await say('First answer');
+      const published = await publish(goalsTitled('Second wording'), `"${before.version_id}"`);
+      expect(published.status).to.equal(200);
+      await say('Second answer');
+      const history = await api.request<{
+        messages: { role: string; metadata: Record<string, unknown> }[];
+      }>('GET', `/api/v1/conversations/${id}`, { token: user });
+      const written = (versionId: string, model: string | null) => ({
+        model,
+        prompt_version: { key: 'coaching/goals', version_id: versionId },
+      });
+      expect(
+        history.body.messages.filter((m) => m.role === 'assistant').map((m) => m.metadata),
+      ).to.deep.equal([
+        written(before.version_id, null),
+        written(before.version_id, MODEL),
+        written(published.body.version_id, MODEL),
+      ]);
+    });
+
+    it('when an analysis runs on a published version, then its response and its stored copy name that version', async () => {
+      const kpiKey = '/api/v1/admin/prompts/analysis/kpi';
+      const start = await current(kpiKey);
+      const published = await publish(
+        start.content.replace(/^system_prompt: \|\n/m, 'system_prompt: |\n  Be brief.\n'),
+        `"${start.version_id}"`,
+        { key: kpiKey },
+      );
+      expect(published.status, published.text).to.equal(200);
+      const user = await api.token('bea', 'home-co');
+      fake.script({ tool: analysisAnswers.kpi });
+      const analysis = await api.request<{
+        analysis_id: string;
+        metadata: Record<string, unknown>;
+      }>('POST', '/api/v1/analysis/kpi', { token: user, body: { current_kpis: ['Revenue'] } });
+      expect(analysis.status, analysis.text).to.equal(201);
+      const recorded = { key: 'analysis/kpi', version_id: published.body.version_id };
+      expect(analysis.body.metadata).to.deep.include({ model: MODEL, prompt_version: recorded });
+      const again = await api.request<{ metadata: Record<string, unknown> }>(
+        'GET',
+        `/api/v1/analysis/${analysis.body.analysis_id}`,
+        { token: user },
+      );
+      expect(again.body.metadata.prompt_version).to.deep.equal(recorded);
     });
   });
 
