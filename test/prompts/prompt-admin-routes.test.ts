@@ -228,6 +228,17 @@ describe('the prompt admin routes', () => {
       }
     });
 
+    it('when a template is published, then its admin_action line names the key and the version it started from, and no log line holds its text', async () => {
+      const { version_id } = await current();
+      const marker = 'UNLOGGED-TEMPLATE-WORDS-7f3a';
+      const response = await publish(goalsTitled(marker), `"${version_id}"`);
+      expect(response.status).to.equal(200);
+      const line = api.logger.lines.filter((l) => l.event === 'admin_action').at(-1);
+      expect(line).to.include({ operation: 'publishPrompt', user_id: 'root', status: 200 });
+      expect(line?.target).to.deep.equal({ key: 'coaching/goals', if_match: version_id });
+      expect(JSON.stringify(api.logger.lines)).to.not.include(marker);
+    });
+
     it('when If-Match is missing, `*` or a list, then 428 precondition_required and nothing is written', async () => {
       const { version_id } = await current();
       for (const ifMatch of [undefined, '*', `"${version_id}", "other"`, '']) {
