@@ -3,6 +3,7 @@
 // analysis the text its route takes (checked by that route's own body schema), the onboarding
 // suggestion the current draft. A refusal names the preview's own field, `user_message`.
 import type { z } from 'zod';
+import type { AnalysisInput } from '../analysis/analysis-input.js';
 import { PromptNotFoundError, ValidationError } from '../errors.js';
 import type { PreviewInput, PreviewRequest } from '../previews/preview-template.js';
 import { isPromptKey, kindOf } from '../prompts/prompt-keys.js';
@@ -29,54 +30,40 @@ function asFeature<S extends z.ZodType>(schema: S, body: unknown, field: string)
   }
 }
 
+/** An analysis's input, read by its route's own schema from what the preview sent. */
+function asAnalysis<S extends z.ZodType>(
+  route: { readonly schema: S; readonly read: (body: z.output<S>) => AnalysisInput },
+  body: unknown,
+  field: string,
+): PreviewInput {
+  return { kind: 'analysis', input: route.read(asFeature(route.schema, body, field)) };
+}
+
 function analysisInput(name: string, body: PreviewBody): PreviewInput {
-  const { context } = body;
-  const text = body.user_message;
+  const { context, user_message: text } = body;
   switch (name) {
     case 'alignment':
-      return {
-        kind: 'analysis',
-        input: analysisBodies.alignment.read(
-          asFeature(
-            analysisBodies.alignment.schema,
-            { text_to_analyze: text, context },
-            'text_to_analyze',
-          ),
-        ),
-      };
+      return asAnalysis(
+        analysisBodies.alignment,
+        { text_to_analyze: text, context },
+        'text_to_analyze',
+      );
     case 'strategy':
-      return {
-        kind: 'analysis',
-        input: analysisBodies.strategy.read(
-          asFeature(
-            analysisBodies.strategy.schema,
-            { current_strategy: text, context },
-            'current_strategy',
-          ),
-        ),
-      };
-    case 'kpi':
-      return {
-        kind: 'analysis',
-        input: analysisBodies.kpi.read(
-          asFeature(
-            analysisBodies.kpi.schema,
-            { current_kpis: text?.split('\n').filter((line) => line.trim() !== ''), context },
-            'current_kpis',
-          ),
-        ),
-      };
+      return asAnalysis(
+        analysisBodies.strategy,
+        { current_strategy: text, context },
+        'current_strategy',
+      );
+    case 'kpi': {
+      const kpis = text?.split('\n').filter((line) => line.trim() !== '');
+      return asAnalysis(analysisBodies.kpi, { current_kpis: kpis, context }, 'current_kpis');
+    }
     default:
-      return {
-        kind: 'analysis',
-        input: analysisBodies.operations.read(
-          asFeature(
-            analysisBodies.operations.schema,
-            { analysis_type: body.analysis_type ?? 'swot', description: text, context },
-            'description',
-          ),
-        ),
-      };
+      return asAnalysis(
+        analysisBodies.operations,
+        { analysis_type: body.analysis_type ?? 'swot', description: text, context },
+        'description',
+      );
   }
 }
 

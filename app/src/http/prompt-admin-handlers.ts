@@ -36,8 +36,12 @@ export function ifMatchVersion(header: string | undefined): string | undefined {
   return tag;
 }
 
-const ifMatchOf = (ctx: AppContext) =>
-  ifMatchVersion(ctx.headers['if-match'] === undefined ? undefined : ctx.get('If-Match'));
+/** Who edits which template, from which version. */
+const editOf = (ctx: AppContext) => ({
+  key: keyOf(ctx),
+  ifMatch: ifMatchVersion(ctx.headers['if-match'] === undefined ? undefined : ctx.get('If-Match')),
+  updatedBy: principalOf(ctx).userId,
+});
 
 const versionView = (version: PromptVersion): z.infer<typeof promptVersionResponse> => ({
   key: version.key,
@@ -121,35 +125,19 @@ export const promptAdminHandlers = {
   },
 
   async publishPrompt(ctx, { promptAdmin }, target) {
-    const key = keyOf(ctx);
-    const ifMatch = ifMatchOf(ctx);
-    target({ key, ...(ifMatch ? { if_match: ifMatch } : {}) });
-    const body = validate('body', publishBody, ctx.request.body);
-    const version = await (
-      await promptAdmin()
-    ).publish(key, {
-      content: body.content,
-      note: body.note,
-      ifMatch,
-      updatedBy: principalOf(ctx).userId,
-    });
-    answerVersion(ctx, version);
+    const edit = editOf(ctx);
+    target({ key: edit.key, ...(edit.ifMatch ? { if_match: edit.ifMatch } : {}) });
+    const { content, note } = validate('body', publishBody, ctx.request.body);
+    const admin = await promptAdmin();
+    answerVersion(ctx, await admin.publish(edit.key, { ...edit, content, note }));
   },
 
   async rollbackPrompt(ctx, { promptAdmin }, target) {
-    const key = keyOf(ctx);
-    const ifMatch = ifMatchOf(ctx);
-    const body = validate('body', rollbackBody, ctx.request.body);
-    target({ key, version_id: body.version_id });
-    const version = await (
-      await promptAdmin()
-    ).rollback(key, {
-      versionId: body.version_id,
-      note: body.note,
-      ifMatch,
-      updatedBy: principalOf(ctx).userId,
-    });
-    answerVersion(ctx, version);
+    const edit = editOf(ctx);
+    const { version_id, note } = validate('body', rollbackBody, ctx.request.body);
+    target({ key: edit.key, version_id });
+    const admin = await promptAdmin();
+    answerVersion(ctx, await admin.rollback(edit.key, { ...edit, versionId: version_id, note }));
   },
 
   async previewPrompt(ctx, { promptPreview }, target) {
