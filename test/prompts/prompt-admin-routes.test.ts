@@ -308,6 +308,27 @@ describe('the prompt admin routes', () => {
       }
     });
 
+    it('when the body’s bytes are not UTF-8 inside the template, then 422 invalid_template and nothing is written', async () => {
+      const { version_id } = await current();
+      const json = JSON.stringify({ content: goalsTitled('Bad BYTES here') });
+      const [before, after] = json.split('BYTES');
+      const raw = Buffer.concat([
+        Buffer.from(before ?? ''),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from(after ?? ''),
+      ]);
+      const response = await unchanged(() =>
+        api.request<VersionBody>('PUT', GOALS, {
+          token: admin,
+          rawBody: raw,
+          headers: { 'Content-Type': 'application/json', 'If-Match': `"${version_id}"` },
+        }),
+      );
+      expect(response.status, response.text).to.equal(422);
+      expect(response.body.error).to.equal('invalid_template');
+      expect(response.body.message).to.match(/UTF-8/);
+    });
+
     it('when the body is too large for the API or the note too long, then 413 or 422 and nothing is written', async () => {
       const { version_id } = await current();
       const huge = await unchanged(() =>

@@ -57,6 +57,10 @@ export function checkTemplate<K extends PromptKey>(
     throw new InvalidTemplateError(key, issues);
   };
   const text = decoded(content) ?? fail([issue([], 'not UTF-8 text', 'encoding')]);
+  // U+FFFD is what a lenient reader (a JSON body's) makes of bytes that were not UTF-8.
+  if (text.includes('\uFFFD')) {
+    fail([issue([], 'not UTF-8 text: it holds U+FFFD, the mark of undecodable bytes', 'encoding')]);
+  }
   const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
   if (bytes > MAX_TEMPLATE_BYTES) {
     fail([issue([], `${bytes} bytes, over the limit of ${MAX_TEMPLATE_BYTES}`, 'too_large')]);
