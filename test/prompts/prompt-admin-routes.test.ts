@@ -1,14 +1,17 @@
 // The prompt templates' admin routes over HTTP, as a platform admin's client calls them: the key
 // as two path segments, If-Match in the forms clients send, every refusal a clear 4xx that
 // leaves the history as it was, two admins racing from the same version, and a version
-// published here reaching the next conversation, which records it.
+// published here reaching the next conversation, which records it. The whole suite runs on the
+// embedded history and on the S3 adapter against a versioned bucket over HTTP.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { adminRouteTable } from '../../app/src/http/admin-routes.js';
 import { ifMatchVersion } from '../../app/src/http/prompt-admin-handlers.js';
+import { fileOf, promptKeys } from '../../app/src/prompts/prompt-keys.js';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
+import { startFakeS3, type FakeS3 } from '../support/fake-s3.js';
 import { startApi, type Response, type TestApi } from '../support/harness.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
@@ -39,18 +42,47 @@ interface VersionPage {
 const goalsTitled = (title: string) =>
   shippedGoals.replace(/^title: .*$/m, `title: ${JSON.stringify(title)}`);
 
-describe('the prompt admin routes', () => {
+interface Store {
+  readonly env: Record<string, string>;
+  /** The bucket, when the store is S3. */
+  readonly s3?: FakeS3;
+  close(): Promise<void>;
+}
+
+const stores: [string, () => Promise<Store>][] = [
+  ['the embedded history', async () => ({ env: {}, close: async () => {} })],
+  [
+    'the S3 adapter on a versioned bucket',
+    async () => {
+      const s3 = await startFakeS3();
+      for (const key of promptKeys) {
+        const text = readFileSync(path.join(promptsDir, fileOf(key)), 'utf8');
+        await s3.put(fileOf(key), text, { 'updated-by': 'deploy' });
+      }
+      return {
+        env: { PROMPTS_S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint },
+        s3,
+        close: () => s3.close(),
+      };
+    },
+  ],
+];
+
+for (const [storeName, openStore] of stores) describe(`the prompt admin routes, on ${storeName}`, () => {
   let fake: FakeBedrock;
+  let store: Store;
   let api: TestApi;
   let admin: string;
 
   before(async () => {
     fake = await startFakeBedrock();
-    api = await startApi({ env: fakeBedrockEnv(fake, MODEL) });
+    store = await openStore();
+    api = await startApi({ env: { ...fakeBedrockEnv(fake, MODEL), ...store.env } });
     admin = await api.token('root', 'home-co', { roles: ['platform_admin'] });
   });
   after(async () => {
     await api.close();
+    await store.close();
     await fake.close();
   });
 
@@ -371,6 +403,31 @@ describe('the prompt admin routes', () => {
       expect(after[0]?.version_id).to.equal(winner?.body.version_id);
       expect((await current()).content).to.equal(winner?.body.content);
     });
+
+    if (storeName.startsWith('the S3')) {
+      it('when a publish is held between the service’s check and S3’s write while another lands, then S3’s conditional write refuses it: 412, and the history holds the other only', async () => {
+        const s3 = store.s3!;
+        const start = await current();
+        const before = await history();
+        const held = s3.hold(
+          (method, url) => method === 'PUT' && url.pathname.endsWith('/coaching/goals.yaml'),
+        );
+        const slow = publish(goalsTitled('Held at the write'), `"${start.version_id}"`);
+        await held.reached;
+        const fast = await publish(goalsTitled('Landed first'), `"${start.version_id}"`);
+        expect(fast.status, fast.text).to.equal(200);
+        held.release();
+        const late = await slow;
+        expect(late.status, late.text).to.equal(412);
+        expect(late.body.current_version_id).to.equal(fast.body.version_id);
+        const after = await history();
+        expect(after.map((v) => v.version_id)).to.deep.equal([
+          fast.body.version_id,
+          ...before.map((v) => v.version_id),
+        ]);
+        expect((await current()).content).to.equal(goalsTitled('Landed first'));
+      });
+    }
 
     it('when a rollback races a publish from the same version, then one lands and the other is 412, nothing lost', async () => {
       const start = await current();
