@@ -8,6 +8,7 @@ import type { Coaching } from './coaching/coaching-use-cases.js';
 import type { Config } from './config.js';
 import { adminDocs, adminRoutes } from './http/admin-routes.js';
 import type { PromptAdmin } from './prompts/prompt-admin.js';
+import type { PromptPreview } from './previews/preview-template.js';
 import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
 import { jobDocs, jobRoutes } from './http/job-routes.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   readonly rateLimiters: RateLimiters;
   /** The prompt templates' admin use cases, loaded on first use. */
   readonly promptAdmin: () => Promise<PromptAdmin>;
+  /** A template's preview, loaded on first use. */
+  readonly promptPreview: () => Promise<PromptPreview>;
   /** A streamed turn's keep-alive interval (tests shorten it); the contract's 15 s by default. */
   readonly keepAliveMs?: number;
 }
@@ -135,6 +138,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
   const admin = adminRoutes({
     budgets: deps.budgets,
+    promptAdmin: deps.promptAdmin,
+    promptPreview: deps.promptPreview,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,

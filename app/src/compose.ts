@@ -16,6 +16,7 @@ import { createRateLimiters, type RateLimiters } from './http/rate-limit.js';
 import { noMetrics, type Metrics } from './observability/metrics.js';
 import { deferredEmfMetrics } from './observability/metrics-deferred.js';
 import { TemplateCatalog } from './prompts/catalog.js';
+import type { PromptPreview } from './previews/preview-template.js';
 import type { PromptAdmin } from './prompts/prompt-admin.js';
 import type { PromptSource } from './prompts/prompt-store.js';
 import { promptStores, type PromptStores } from './prompts/prompt-stores.js';
@@ -299,6 +300,12 @@ export function composeDependencies(
     rules,
   });
   let promptAdmin: Promise<PromptAdmin> | undefined;
+  const loadPromptAdmin = () =>
+    (promptAdmin ??= Promise.all([import('./prompts/prompt-admin.js'), stores.history()]).then(
+      ([{ createPromptAdmin }, history]) =>
+        createPromptAdmin({ history, rules, changed: (key) => templates.forget(key) }),
+    ));
+  let promptPreview: Promise<PromptPreview> | undefined;
   const metrics = overrides.metrics ?? metricsFor(config);
   const now = overrides.now ?? (() => new Date());
   const budgets = createBudgets({
@@ -387,11 +394,21 @@ export function composeDependencies(
     jobs,
     budgets,
     rateLimiters: rateLimiters(config, logger, metrics, instrument),
-    // The admin use cases and the history's adapter load with the first admin call.
-    promptAdmin: () =>
-      (promptAdmin ??= Promise.all([import('./prompts/prompt-admin.js'), stores.history()]).then(
-        ([{ createPromptAdmin }, history]) =>
-          createPromptAdmin({ history, rules, changed: (key) => templates.forget(key) }),
+    // The admin use cases, the history's adapter and the preview load with the first admin call.
+    promptAdmin: loadPromptAdmin,
+    promptPreview: () =>
+      (promptPreview ??= Promise.all([
+        import('./previews/preview-template.js'),
+        loadPromptAdmin(),
+      ]).then(([{ createPromptPreview }, admin]) =>
+        createPromptPreview({
+          admin,
+          llm,
+          budgets,
+          metrics,
+          timeoutMs: config.llm.timeoutMs,
+          now,
+        }),
       )),
     keepAliveMs: overrides.keepAliveMs,
     checks: {

@@ -105,12 +105,16 @@ describe('analysis routes', () => {
       expect(body.analysis_id).to.match(/^anls_[0-9a-f]{32}$/);
       expect(response.headers.get('location')).to.equal(`/api/v1/analysis/${body.analysis_id}`);
       expect(body.analysis_type).to.equal('alignment');
-      expect(body.metadata).to.deep.equal({
+      const { prompt_version: version, ...metadata } = body.metadata;
+      expect(metadata).to.deep.equal({
         user_id: 'alice',
         tenant_id: 'acme',
         analysis_version: '1.0',
         model: 'offline',
       });
+      // The first version of the embedded history, seeded from prompts/.
+      expect(version?.key).to.equal('analysis/alignment');
+      expect(version?.version_id).to.match(/^1\.[0-9a-f]{12}$/);
       expect(Date.parse(body.created_at)).to.be.closeTo(Date.now(), 60_000);
       const strengths = body.strengths.join(' ');
       expect(strengths).to.include('Integrity').and.include('Craftsmanship');

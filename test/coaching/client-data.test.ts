@@ -207,10 +207,12 @@ describe('client data', () => {
         }),
       );
     }
+    // The user's metadata as stored; the assistant's say who wrote them, which these never kept.
+    const unrecorded = { model: null, prompt_version: null };
     expect((await read(id)).messages.map((m) => m.metadata)).to.deep.equal([
-      {},
+      unrecorded,
       { via: 'app' },
-      {},
+      unrecorded,
     ]);
     fake.reset();
     fake.otherwise({ tool: coachingTurn() });

@@ -67,6 +67,12 @@ const fuzzedOperations = [
   'getTenantUsage',
   'getTenantBudget',
   'setTenantBudget',
+  'listPrompts',
+  'getPrompt',
+  'publishPrompt',
+  'listPromptVersions',
+  'rollbackPrompt',
+  'previewPrompt',
   'getOpenApiDocument',
   'getSwaggerUi',
   'getRedoc',
@@ -75,6 +81,37 @@ const fuzzedOperations = [
 ] as const;
 
 type IdKind = 'own' | 'unknown' | 'misfit';
+
+/**
+ * What the schema cannot tell: a request it admits may still name no such template or version,
+ * start an edit from a version that is not current, or carry YAML the service cannot use. Each
+ * operation's answers of that kind, by status and code; any other is still a failure.
+ */
+const semanticOutcomes: Readonly<Record<string, readonly (readonly [number, string])[]>> = {
+  getPrompt: [
+    [404, 'prompt_not_found'],
+    [404, 'version_not_found'],
+  ],
+  listPromptVersions: [[404, 'prompt_not_found']],
+  publishPrompt: [
+    [404, 'prompt_not_found'],
+    [412, 'precondition_failed'],
+    [422, 'invalid_template'],
+    [422, 'validation_error'],
+    [428, 'precondition_required'],
+  ],
+  rollbackPrompt: [
+    [404, 'prompt_not_found'],
+    [404, 'version_not_found'],
+    [412, 'precondition_failed'],
+  ],
+  previewPrompt: [
+    [404, 'prompt_not_found'],
+    [404, 'version_not_found'],
+    [422, 'invalid_template'],
+    [422, 'validation_error'],
+  ],
+};
 
 /** The first frame of a stack inside the app's own code, to say where a 500 came from. */
 const whereIn = (stack: unknown) => {
@@ -181,8 +218,11 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
       .map((p) =>
         fc
           .oneof(
-            fc.constantFrom(...((p.schema.enum as string[] | undefined) ?? ['x'])),
-            fc.constantFrom('nope.js', 'swagger-ui.css.map', 'a%2Fb'),
+            fc.constantFrom(
+              ...((p.schema.enum as string[] | undefined) ??
+                (typeof p.schema.example === 'string' ? [p.schema.example] : ['x'])),
+            ),
+            fc.constantFrom('nope.js', 'swagger-ui.css.map', 'a%2Fb', 'x'),
           )
           .map((v) => [p.name, v] as const),
       );
@@ -247,6 +287,18 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
       const parameter = operation.parameters?.find((p) => p.in === 'path' && p.schema.enum);
       if (parameter && !(parameter.schema.enum as string[]).includes(value)) {
         return { status: 404, why: 'not a documented file' };
+      }
+    }
+    for (const parameter of operation.parameters ?? []) {
+      const value = request.pathValues[parameter.name];
+      const pattern = parameter.schema.pattern;
+      const decoded = value === undefined ? undefined : decodeURIComponent(value);
+      if (
+        decoded !== undefined &&
+        typeof pattern === 'string' &&
+        !new RegExp(pattern, 'u').test(decoded)
+      ) {
+        return { status: 404, why: `${parameter.name} is not of its form` };
       }
     }
     if (text !== undefined && Buffer.byteLength(text) > api.config.maxBodyBytes) {
@@ -314,7 +366,13 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
             ...(text === undefined ? {} : { 'Content-Type': 'application/json' }),
           },
         });
-        if (response.status >= 500 || response.status !== expected.status) {
+        const semantic = (semanticOutcomes[operation.operationId] ?? []).some(
+          ([status, code]) =>
+            expected.status < 300 &&
+            response.status === status &&
+            (response.body as { error?: unknown }).error === code,
+        );
+        if (response.status >= 500 || (response.status !== expected.status && !semantic)) {
           // The server's own account of a 5xx, so a failure names its cause.
           const requestId = response.headers.get('x-request-id');
           const cause = api.logger.lines.find(

@@ -7,6 +7,7 @@ import type { AnalysisType } from '../domain/vocabulary.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Served } from '../prompts/catalog.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisInput } from './analysis-input.js';
 import type { AnalysisRepository } from './analysis-records.js';
@@ -33,7 +34,8 @@ export interface AnalysisJobs {
 
 export interface AnalysisDeps {
   readonly repository: AnalysisRepository;
-  readonly templates: { analysis(type: AnalysisType): Promise<AnalysisTemplate> };
+  /** Each template as served, with the version it came from (which every analysis records). */
+  readonly templates: { analysis(type: AnalysisType): Promise<Served<AnalysisTemplate>> };
   readonly llm: LlmProvider;
   /** Checked last before the model: a synchronous analysis's, and a job's at accept and at run. */
   readonly budgets: BudgetGate;

@@ -1,6 +1,7 @@
 // What every model call for an analysis or a suggestion leaves behind: a usage record (model,
 // tokens, estimated cost), and for a completed analysis its outcome; and what the use cases
 // need from the storage that keeps them (storage/analysis-repository.ts, the analyses table).
+import type { PromptVersionRef } from '../domain/prompt-version.js';
 import type { TokenUsage } from '../domain/usage.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
 import { estimateCostUsd } from '../llm/pricing.js';
@@ -44,6 +45,8 @@ export interface StoredAnalysis extends UsageRecord {
   readonly kind: 'analysis';
   readonly status: 'completed';
   readonly outcome: AnalysisOutcome;
+  /** The template version that asked for it; absent on analyses stored before versions were. */
+  readonly promptVersion?: PromptVersionRef;
 }
 
 export const ANALYSIS_VERSION = '1.0';

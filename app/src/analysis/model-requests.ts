@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { StructuredRequest } from '../llm/port.js';
 import { fillPlaceholders, type AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisInput, BusinessContext, InputOf } from './analysis-input.js';
+import type { AnalysisOutcome } from './analysis-records.js';
 import { offlineAlignment } from './offline/alignment.js';
 import { offlineKpi } from './offline/kpi.js';
 import { offlineOperations } from './offline/operations.js';
@@ -100,4 +101,21 @@ export function operationsRequest(
     { name: `${input.specificType}_analysis`, schema },
     () => offlineOperations(input),
   );
+}
+
+/** The request of the input's analysis, whichever its type: what a run asks, and a preview. */
+export function analysisRequest(
+  template: AnalysisTemplate,
+  input: AnalysisInput,
+): StructuredRequest<AnalysisOutcome['output']> {
+  switch (input.type) {
+    case 'alignment':
+      return alignmentRequest(template, input);
+    case 'strategy':
+      return strategyRequest(template, input);
+    case 'kpi':
+      return kpiRequest(template, input);
+    case 'operations':
+      return operationsRequest(template, input);
+  }
 }

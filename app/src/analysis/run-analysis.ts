@@ -4,17 +4,12 @@
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
-import type { StructuredRequest, StructuredResult } from '../llm/port.js';
+import type { StructuredResult } from '../llm/port.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisDeps } from './analysis-deps.js';
 import type { AnalysisInput } from './analysis-input.js';
 import { modelUsage, type AnalysisOutcome, type StoredAnalysis } from './analysis-records.js';
-import {
-  alignmentRequest,
-  kpiRequest,
-  operationsRequest,
-  strategyRequest,
-} from './model-requests.js';
+import { analysisRequest } from './model-requests.js';
 
 interface Answer {
   readonly outcome: AnalysisOutcome;
@@ -64,6 +59,7 @@ export async function runAnalysis(
     detail: input.type === 'operations' ? input.specificType : undefined,
     usage: modelUsage(result.model, result.provider, result.usage, durationMs),
     outcome,
+    promptVersion: template.promptVersion,
   };
   await deps.repository.save(analysis);
   countTokens(deps, result.usage);
@@ -83,61 +79,20 @@ export async function runAnalysis(
   return analysis;
 }
 
-async function ask<T>(
-  deps: AnalysisDeps,
-  request: StructuredRequest<T>,
-  tag: (output: T) => AnalysisOutcome,
-  { timeoutMs, attribution }: AskOptions,
-): Promise<Answer> {
-  const result = await deps.llm.generate({
-    ...request,
-    attribution,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  });
-  return { outcome: tag(result.output), result };
-}
-
 /** The model's answer for the input's type, tagged with the analysis it answers. */
 async function answer(
   deps: AnalysisDeps,
   template: AnalysisTemplate,
   input: AnalysisInput,
-  options: AskOptions,
+  { timeoutMs, attribution }: AskOptions,
 ): Promise<Answer> {
-  switch (input.type) {
-    case 'alignment':
-      return ask(
-        deps,
-        alignmentRequest(template, input),
-        (output) => ({
-          type: 'alignment',
-          output,
-        }),
-        options,
-      );
-    case 'strategy':
-      return ask(
-        deps,
-        strategyRequest(template, input),
-        (output) => ({
-          type: 'strategy',
-          output,
-        }),
-        options,
-      );
-    case 'kpi':
-      return ask(deps, kpiRequest(template, input), (output) => ({ type: 'kpi', output }), options);
-    case 'operations':
-      return ask(
-        deps,
-        operationsRequest(template, input),
-        (output) => ({
-          type: 'operations',
-          output,
-        }),
-        options,
-      );
-  }
+  const result = await deps.llm.generate({
+    ...analysisRequest(template, input),
+    attribution,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  // The output passed the schema of the input's type, so it is that type's outcome.
+  return { outcome: { type: input.type, output: result.output } as AnalysisOutcome, result };
 }
 
 function countTokens(deps: AnalysisDeps, tokens: TokenUsage): void {

@@ -9,6 +9,7 @@ import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Served } from '../prompts/catalog.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { LeaseTiming } from './conversation-lease.js';
 import type { ConversationRepository, StoredConversation } from './conversation-records.js';
@@ -19,7 +20,8 @@ export interface CoachingDeps {
   readonly conversations: ConversationRepository;
   readonly sessions: SessionRepository;
   readonly jobs: TurnJobs;
-  readonly templates: { coaching(topic: CoachingTopic): Promise<CoachingTemplate> };
+  /** Each template as served, with the version it came from (which every answer records). */
+  readonly templates: { coaching(topic: CoachingTopic): Promise<Served<CoachingTemplate>> };
   readonly llm: LlmProvider;
   /** The tenant's and the user's spend budgets, checked as the last step before the model. */
   readonly spendBudgets: BudgetGate;

@@ -4,6 +4,9 @@
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
+import type { PromptVersionRef } from '../domain/prompt-version.js';
+import type { CoachingTemplate } from '../prompts/template.js';
+import { answerMetadata } from './answer-provenance.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { Conversation, Message } from './conversation-entity.js';
@@ -15,14 +18,27 @@ export interface InitiateInput {
   readonly language: string;
 }
 
-export async function initiateConversation(
-  deps: CoachingDeps,
-  principal: Principal,
-  input: InitiateInput,
-) {
-  const template = await deps.templates.coaching(input.topic);
-  const at = deps.now().toISOString();
-  const sessionId = newId('sess');
+/**
+ * A new conversation on the template, before its first turn: the opening message (the template's
+ * own words, recording the version they came from) is the first of its history. What initiate
+ * stores, and what a template's preview takes its turn on.
+ */
+export function openConversation(start: {
+  readonly template: CoachingTemplate;
+  /** The version the template is; null for a preview of content not saved as one. */
+  readonly promptVersion: PromptVersionRef | null;
+  readonly principal: Principal;
+  readonly input: InitiateInput;
+  readonly at: string;
+  readonly sessionId?: string;
+}): { readonly conversation: Conversation; readonly opening: Message } {
+  const { template, principal, input, at } = start;
+  const opening: Message = {
+    role: 'assistant',
+    content: template.initial_message.trim(),
+    timestamp: at,
+    metadata: answerMetadata(null, start.promptVersion),
+  };
   const conversation: Conversation = {
     conversationId: newId('conv'),
     userId: principal.userId,
@@ -35,21 +51,34 @@ export async function initiateConversation(
     identifiedValues: [],
     userTurns: 0,
     turnCount: 0,
-    recentMessages: [],
+    recentMessages: [opening],
     context: input.context,
     language: input.language,
-    sessionId,
+    sessionId: start.sessionId,
     metadata: {},
     createdAt: at,
     updatedAt: at,
     completedAt: null,
   };
-  const opening: Message = {
-    role: 'assistant',
-    content: template.initial_message.trim(),
-    timestamp: at,
-    metadata: { phase: 'introduction', template_version: template.version },
-  };
+  return { conversation, opening };
+}
+
+export async function initiateConversation(
+  deps: CoachingDeps,
+  principal: Principal,
+  input: InitiateInput,
+) {
+  const template = await deps.templates.coaching(input.topic);
+  const at = deps.now().toISOString();
+  const sessionId = newId('sess');
+  const { conversation, opening } = openConversation({
+    template,
+    promptVersion: template.promptVersion,
+    principal,
+    input,
+    at,
+    sessionId,
+  });
   await deps.sessions.create({
     sessionId,
     conversationId: conversation.conversationId,
@@ -67,9 +96,8 @@ export async function initiateConversation(
     outputTokens: 0,
     estimatedCostUsd: 0,
   });
-  const stored = { ...conversation, recentMessages: [opening] };
   try {
-    await deps.conversations.create(stored, opening);
+    await deps.conversations.create(conversation, opening);
   } catch (error) {
     await deps.sessions
       .remove(sessionId)
@@ -85,7 +113,7 @@ export async function initiateConversation(
   deps.metrics.add('ConversationInitiated', 1, 'Count');
   coachingLog(deps.logger).event('conversation_initiated', principal, conversation);
   return {
-    conversation: stored,
+    conversation,
     initialMessage: opening.content,
     progress: phaseProgress.introduction,
   };

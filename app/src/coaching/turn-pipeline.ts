@@ -26,7 +26,9 @@ import type { Delivery } from '../domain/vocabulary.js';
 import { asAppError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
+import type { Served } from '../prompts/catalog.js';
 import type { CoachingTemplate } from '../prompts/template.js';
+import { answerMetadata } from './answer-provenance.js';
 import type { CoachAnswer } from './coach-answer.js';
 import { coachRequest } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
@@ -167,7 +169,7 @@ async function underLease<T>(
 }
 
 /** The conversation's template, read under the lease. */
-function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<CoachingTemplate> {
+function leasedTemplate(deps: CoachingDeps, turn: WonLease): Promise<Served<CoachingTemplate>> {
   return underLease(deps, turn, () => deps.templates.coaching(turn.conversation.topic));
 }
 
@@ -180,7 +182,7 @@ function budgetLeft(deps: CoachingDeps, principal: Principal, turn: LeasedTurn):
 interface LeasedRun {
   readonly principal: Principal;
   readonly turn: WonLease;
-  readonly template: CoachingTemplate;
+  readonly template: Served<CoachingTemplate>;
   readonly input: TurnInput;
   readonly delivery: Delivery;
 }
@@ -251,7 +253,7 @@ interface AppliedTurn {
 
 function applyAnswer(
   turn: WonLease,
-  template: CoachingTemplate,
+  template: Served<CoachingTemplate>,
   input: TurnInput,
   answer: StructuredResult<CoachAnswer>,
   now: Date,
@@ -268,7 +270,7 @@ function applyAnswer(
     role: 'assistant',
     content: reply.ai_response,
     timestamp: later(now.toISOString(), userMessage.timestamp),
-    metadata: { model: answer.model, follow_up_question: reply.follow_up_question },
+    metadata: answerMetadata(answer.model, template.promptVersion),
   };
   const after = applyTurn(
     turn.conversation,

@@ -11,6 +11,7 @@ import {
   tenantUsageResponse,
 } from './admin-schemas.js';
 import type { ApiDocs, DocsContribution, DocumentedRoute } from './openapi.js';
+import { promptAdminDocumented } from './prompt-admin-docs.js';
 
 const TENANT = 'tenant_abc';
 const spend = {
@@ -56,11 +57,11 @@ const rolesOf = (operationId: AdminOperation) =>
   adminRouteTable.find((route) => route.operationId === operationId)?.roles ?? [];
 
 /** Each route of the table, documented; its roles come from the table itself. */
-const documented = (
-  docs: ApiDocs,
-): Readonly<
+export type AdminDocumented = Readonly<
   Record<AdminOperation, Omit<DocumentedRoute, 'method' | 'path' | 'operationId' | 'auth'>>
-> => {
+>;
+
+const documented = (docs: ApiDocs): AdminDocumented => {
   const budget = docs.schema('TenantBudget', tenantBudgetResponse);
   return {
     getOwnUsage: {
@@ -121,6 +122,7 @@ const documented = (
       },
       errors: { 403: ['permission_denied'] },
     },
+    ...promptAdminDocumented(docs),
   };
 };
 

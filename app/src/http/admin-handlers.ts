@@ -1,5 +1,6 @@
 // The admin module's handlers (admin-routes.ts names the routes and roles), loaded with the
-// first request that runs one: the caller's own usage, a tenant's usage, a tenant's budget.
+// first request that runs one: the caller's own usage, a tenant's usage, a tenant's budget,
+// and the prompt templates' (prompt-admin-handlers.ts).
 import type { z } from 'zod';
 import { hasAnyRole } from '../auth/roles.js';
 import type { TenantBudget } from '../budgets/budgets.js';
@@ -15,6 +16,7 @@ import {
 } from './admin-schemas.js';
 import type { AdminHandler, AdminOperation } from './admin-routes.js';
 import { principalOf, type AppContext } from './middleware.js';
+import { promptAdminHandlers } from './prompt-admin-handlers.js';
 import { validate } from './validate.js';
 
 const spendBody = ({ costUsd, ...tokens }: SpendView) => ({
@@ -93,4 +95,6 @@ export const adminHandlers: Readonly<Record<AdminOperation, AdminHandler>> = {
     const { monthly_usd } = validate('body', budgetBody, ctx.request.body);
     ctx.body = budgetView(await budgets.setTenantBudget(principalOf(ctx), tenant, monthly_usd));
   },
+
+  ...promptAdminHandlers,
 };

@@ -14,6 +14,8 @@ import { hasAnyRole, type Role } from '../auth/roles.js';
 import type { Budgets } from '../budgets/budgets.js';
 import { AppError, MissingRoleError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { PromptPreview } from '../previews/preview-template.js';
+import type { PromptAdmin } from '../prompts/prompt-admin.js';
 import {
   jsonBody,
   principalOf,
@@ -54,6 +56,37 @@ export const adminRouteTable = [
     roles: ['platform_admin'],
     operationId: 'setTenantBudget',
   },
+  { method: 'get', path: '/admin/prompts', roles: ['platform_admin'], operationId: 'listPrompts' },
+  {
+    method: 'get',
+    path: '/admin/prompts/:kind/:name',
+    roles: ['platform_admin'],
+    operationId: 'getPrompt',
+  },
+  {
+    method: 'put',
+    path: '/admin/prompts/:kind/:name',
+    roles: ['platform_admin'],
+    operationId: 'publishPrompt',
+  },
+  {
+    method: 'get',
+    path: '/admin/prompts/:kind/:name/versions',
+    roles: ['platform_admin'],
+    operationId: 'listPromptVersions',
+  },
+  {
+    method: 'post',
+    path: '/admin/prompts/:kind/:name/rollback',
+    roles: ['platform_admin'],
+    operationId: 'rollbackPrompt',
+  },
+  {
+    method: 'post',
+    path: '/admin/prompts/:kind/:name/preview',
+    roles: ['platform_admin'],
+    operationId: 'previewPrompt',
+  },
 ] as const satisfies readonly {
   readonly method: AdminRoute['method'];
   readonly path: string;
@@ -90,9 +123,24 @@ const tenantCodePoint = [
  */
 export const TENANT_SEGMENT = `^(?:${tenantCodePoint}){1,256}$`;
 
+/**
+ * Each half of a template key in a path (`coaching/goals` is `/coaching/goals`): letters,
+ * digits, `_` and `-`, so `..`, an encoded slash or any other text matches no route, while a
+ * key-shaped pair that is not one of the nine is 404 prompt_not_found.
+ */
+export const PROMPT_KEY_SEGMENT = '^[A-Za-z0-9_-]{1,64}$';
+
+const segmentPatterns: Readonly<Record<string, string>> = {
+  tenant_id: TENANT_SEGMENT,
+  kind: PROMPT_KEY_SEGMENT,
+  name: PROMPT_KEY_SEGMENT,
+};
+
 /** What the handlers work with. */
 export interface AdminDeps {
   readonly budgets: Budgets;
+  readonly promptAdmin: () => Promise<PromptAdmin>;
+  readonly promptPreview: () => Promise<PromptPreview>;
 }
 
 /** A handler: answers the request, naming what it acted on for the admin_action line. */
@@ -181,5 +229,5 @@ export function adminRoutes(options: AdminRoutesOptions): Router<AppState> {
       run,
     );
   }
-  return constrainParams(router, (param) => (param === 'tenant_id' ? TENANT_SEGMENT : undefined));
+  return constrainParams(router, (param) => segmentPatterns[param]);
 }

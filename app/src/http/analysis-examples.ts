@@ -1,6 +1,7 @@
 // The analysis routes' examples in the OpenAPI document: each analysis's request and the stored
 // analysis it answers with.
 import { ANALYSIS_VERSION } from '../analysis/analysis-records.js';
+import { promptVersionExample } from './prompt-version-schema.js';
 
 const AT = '2026-01-31T12:00:00.000Z';
 const exampleMetadata = {
@@ -18,7 +19,10 @@ const envelopeExample = (type: string) => ({
   analysis_id: 'anls_5f0c3a9e2b7d4c1a8e6f9b0d2c4a6e8f',
   analysis_type: type,
   created_at: AT,
-  metadata: exampleMetadata,
+  metadata: {
+    ...exampleMetadata,
+    prompt_version: promptVersionExample(`analysis/${type}`),
+  },
 });
 
 export const analysisExamples = {

@@ -8,14 +8,11 @@ import type { Analyses } from '../analysis/analysis-use-cases.js';
 import type { AnalysisType } from '../domain/vocabulary.js';
 import { analysisExamples } from './analysis-examples.js';
 import {
-  alignmentBody,
   alignmentResponse,
+  analysisBodies,
   analysisResponse,
-  kpiBody,
   kpiResponse,
-  operationsBody,
   operationsResponse,
-  strategyBody,
   strategyResponse,
 } from './analysis-schemas.js';
 import { acceptedResponse, answerAccepted } from './job-accepted.js';
@@ -86,7 +83,7 @@ const alignmentRoute = runRoute({
   description:
     'Scores (0–100) for purpose, values and goal clarity, with strengths, misalignments and ' +
     'prioritised recommendations.',
-  body: alignmentBody,
+  body: analysisBodies.alignment.schema,
   response: alignmentResponse,
 });
 
@@ -97,7 +94,7 @@ const strategyRoute = runRoute({
   description:
     'An effectiveness score with strengths, weaknesses, opportunities and categorised ' +
     'recommendations.',
-  body: strategyBody,
+  body: analysisBodies.strategy.schema,
   response: strategyResponse,
 });
 
@@ -107,7 +104,7 @@ const kpiRoute = runRoute({
   summary: 'Evaluate a set of key performance indicators',
   description:
     'Each KPI assessed as written, the areas none of them covers, and KPIs worth adding.',
-  body: kpiBody,
+  body: analysisBodies.kpi.schema,
   response: kpiResponse,
 });
 
@@ -118,7 +115,7 @@ const operationsRoute = runRoute({
   description:
     'The findings of the chosen method (`analysis_type`), recommendations and up to five ' +
     'priority actions.',
-  body: operationsBody,
+  body: analysisBodies.operations.schema,
   response: operationsResponse,
 });
 
@@ -194,27 +191,10 @@ export function analysisRoutes(options: AnalysisRoutesOptions): Router<AppState>
       ctx.body = analysisView(reply.analysis);
     });
 
-  run(alignmentRoute, (input) => ({
-    type: 'alignment',
-    textToAnalyze: input.text_to_analyze,
-    context: input.context,
-  }));
-  run(strategyRoute, (input) => ({
-    type: 'strategy',
-    currentStrategy: input.current_strategy,
-    context: input.context,
-  }));
-  run(kpiRoute, (input) => ({
-    type: 'kpi',
-    currentKpis: input.current_kpis,
-    context: input.context,
-  }));
-  run(operationsRoute, (input) => ({
-    type: 'operations',
-    specificType: input.analysis_type,
-    description: input.description,
-    context: input.context,
-  }));
+  run(alignmentRoute, analysisBodies.alignment.read);
+  run(strategyRoute, analysisBodies.strategy.read);
+  run(kpiRoute, analysisBodies.kpi.read);
+  run(operationsRoute, analysisBodies.operations.read);
 
   mount(on, readRoute, options.guard('default'), async (ctx) => {
     const analysis = await analyses.get(principalOf(ctx), ctx.params.analysis_id ?? '');

@@ -1,6 +1,7 @@
 // Request and response schemas of the analysis routes. The same objects validate requests,
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
+import type { AnalysisInput } from '../analysis/analysis-input.js';
 import {
   actionPlanOutput,
   alignmentOutput,
@@ -10,6 +11,7 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
+import { recordedPromptVersion } from './prompt-version-schema.js';
 import { anyCaseChoice, clientJson, trimmedText } from './request-fields.js';
 
 const businessContext = clientJson(
@@ -45,6 +47,43 @@ export const operationsBody = z.object({
   context: businessContext,
 });
 
+/** Each analysis's body, and the input it is read as: what its route takes, and a preview. */
+export const analysisBodies = {
+  alignment: {
+    schema: alignmentBody,
+    read: (body: z.output<typeof alignmentBody>): AnalysisInput => ({
+      type: 'alignment',
+      textToAnalyze: body.text_to_analyze,
+      context: body.context,
+    }),
+  },
+  strategy: {
+    schema: strategyBody,
+    read: (body: z.output<typeof strategyBody>): AnalysisInput => ({
+      type: 'strategy',
+      currentStrategy: body.current_strategy,
+      context: body.context,
+    }),
+  },
+  kpi: {
+    schema: kpiBody,
+    read: (body: z.output<typeof kpiBody>): AnalysisInput => ({
+      type: 'kpi',
+      currentKpis: body.current_kpis,
+      context: body.context,
+    }),
+  },
+  operations: {
+    schema: operationsBody,
+    read: (body: z.output<typeof operationsBody>): AnalysisInput => ({
+      type: 'operations',
+      specificType: body.analysis_type,
+      description: body.description,
+      context: body.context,
+    }),
+  },
+};
+
 // ---- responses ----
 
 const analysisMetadata = z.object({
@@ -52,6 +91,7 @@ const analysisMetadata = z.object({
   tenant_id: z.string(),
   analysis_version: z.literal('1.0'),
   model: z.string().describe('The model that answered; "offline" for the offline provider'),
+  prompt_version: recordedPromptVersion,
 });
 
 const analysisEnvelope = {

@@ -2,10 +2,12 @@
 // started, answered, listed and read.
 import type { z } from 'zod';
 import type {
+  conversationMessage,
   conversationSummary,
   initiateResponse,
   messageResponse,
 } from './conversation-schemas.js';
+import { promptVersionExample } from './prompt-version-schema.js';
 
 const CONVERSATION_ID = 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e';
 export const AT = '2026-01-31T12:00:00.000Z';
@@ -47,6 +49,30 @@ export const summaryExample: z.infer<typeof conversationSummary> = {
   updated_at: AT,
   completed_at: null,
 };
+
+const opening = promptVersionExample('coaching/core_values');
+
+/** The history of the conversation above: the opening, the user's answer, the coach's reply. */
+export const historyExample: z.infer<typeof conversationMessage>[] = [
+  {
+    role: 'assistant',
+    content: initiateExample.initial_message,
+    timestamp: AT,
+    metadata: { model: null, prompt_version: opening },
+  },
+  {
+    role: 'user',
+    content: 'Honesty, even when it costs me.',
+    timestamp: AT,
+    metadata: { client: 'web' },
+  },
+  {
+    role: 'assistant',
+    content: turnExample.ai_response,
+    timestamp: AT,
+    metadata: { model: 'us.anthropic.claude-sonnet-4-6', prompt_version: opening },
+  },
+];
 
 const { message_count: _count, ...conversationExample } = summaryExample;
 export { conversationExample };

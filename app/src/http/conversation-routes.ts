@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
 import type { Logger } from '../observability/logger.js';
 import {
-  AT,
   conversationExample,
+  historyExample,
   initiateExample,
   notTheirs,
   summaryExample,
@@ -89,14 +89,7 @@ const readRoute = route({
         schema: docs.schema('Conversation', conversationResponse),
         example: {
           ...conversationExample,
-          messages: [
-            {
-              role: 'assistant',
-              content: initiateExample.initial_message,
-              timestamp: AT,
-              metadata: {},
-            },
-          ],
+          messages: historyExample,
           insights: [],
           identified_values: [],
           metadata: {},

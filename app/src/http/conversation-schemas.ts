@@ -2,6 +2,7 @@
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
 import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
+import { recordedPromptVersion } from './prompt-version-schema.js';
 import { booleanQuery, clientJson, trimmedText } from './request-fields.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -86,12 +87,27 @@ export const messageResponse = z.object({
   next_steps: z.array(z.string()).nullable(),
 });
 
-export const conversationMessage = z.object({
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
-  timestamp,
-  metadata: jsonObject,
+const messageText = { content: z.string(), timestamp };
+
+/** Who wrote an assistant message: the model and the template version. */
+export const assistantMetadata = z.object({
+  model: z
+    .string()
+    .nullable()
+    .describe(
+      'The model that wrote it; null for the opening message, which is the template’s own words, and for answers stored without one',
+    ),
+  prompt_version: recordedPromptVersion,
 });
+
+export const conversationMessage = z.discriminatedUnion('role', [
+  z.object({
+    role: z.literal('user'),
+    ...messageText,
+    metadata: jsonObject.describe('The client’s own metadata, as sent with the message'),
+  }),
+  z.object({ role: z.literal('assistant'), ...messageText, metadata: assistantMetadata }),
+]);
 
 export const conversationSummary = z.object({
   conversation_id: z.string(),

@@ -7,6 +7,8 @@ export const errorText: Readonly<Record<number, string>> = {
   403: 'The resource belongs to another user of the same tenant, or the token lacks the role the route needs',
   404: 'Not found',
   409: 'The resource is in a state that does not allow this',
+  412: 'If-Match names a version that is no longer the current one',
+  428: 'The edit needs If-Match with the version it started from',
   413: 'The body is larger than MAX_BODY_BYTES',
   415: 'The body is not application/json',
   422: 'The request does not match the schema',
@@ -25,6 +27,14 @@ const errorMessages: Readonly<Record<string, string>> = {
   permission_denied: 'You do not have access to conversation conv_123',
   conversation_not_found: 'Conversation conv_123 not found',
   analysis_not_found: 'Analysis anls_123 not found',
+  prompt_not_found: 'Prompt template coaching/careers not found',
+  version_not_found: 'Prompt template coaching/goals has no version kQ9e2mV7xT4r',
+  precondition_failed:
+    'Prompt template coaching/goals has changed: its current version is 3LgZ0b8mZpT.1sPz0qkF5dE6cV2hYw',
+  precondition_required:
+    'An edit of prompt template coaching/goals needs If-Match with the version it started from',
+  invalid_template:
+    'Prompt template coaching/goals cannot be used: model.model_id: model gpt-2 is not one of the allowed models (line 12)',
   not_found: 'No route for GET /nowhere',
   conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
   conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',
@@ -60,22 +70,32 @@ export function errorExample(code: string, legacy: boolean): Record<string, unkn
   const detail =
     code === 'validation_error'
       ? [{ loc: ['body', 'topic'], msg: 'Invalid option', type: 'enum' }]
-      : message;
+      : code === 'invalid_template'
+        ? [
+            {
+              loc: ['model', 'model_id'],
+              msg: 'model gpt-2 is not one of the allowed models (line 12)',
+              type: 'model_not_allowed',
+            },
+          ]
+        : message;
   const extra =
     code === 'rate_limit_exceeded'
       ? { retry_after: 7 }
       : code === 'conversation_not_active'
         ? { current_status: 'completed' }
-        : code === 'quota_exceeded'
-          ? {
-              retry_after: 86_400,
-              quota: {
-                scope: 'tenant',
-                limit_usd: 500,
-                spent_usd: 500.0213,
-                resets_at: '2026-12-01T00:00:00.000Z',
-              },
-            }
-          : {};
+        : code === 'precondition_failed'
+          ? { current_version_id: '3LgZ0b8mZpT.1sPz0qkF5dE6cV2hYw' }
+          : code === 'quota_exceeded'
+            ? {
+                retry_after: 86_400,
+                quota: {
+                  scope: 'tenant',
+                  limit_usd: 500,
+                  spent_usd: 500.0213,
+                  resets_at: '2026-12-01T00:00:00.000Z',
+                },
+              }
+            : {};
   return { error: code, message, detail, request_id: REQUEST_ID, ...extra };
 }

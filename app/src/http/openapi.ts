@@ -138,7 +138,8 @@ const tagDescriptions: Readonly<Record<string, string>> = {
   jobs: 'Work accepted with `Prefer: respond-async`, polled until it succeeds or fails',
   suggestions: 'Legacy onboarding suggestions, with their own envelope',
   usage: 'What the caller’s model calls cost, and what is left of the budgets',
-  admin: 'For tenant and platform admins: a tenant’s usage, a tenant’s budget',
+  admin:
+    'For tenant and platform admins: a tenant’s usage, a tenant’s budget, the prompt templates and their versions',
   docs: 'This document and its two readers (no token)',
 };
 
@@ -207,6 +208,10 @@ export function buildOpenApi(prefix: string, contributions: readonly DocsContrib
         .optional()
         .describe('With 429: seconds until the window resets'),
       current_status: z.string().optional().describe('With 409 conversation_not_active'),
+      current_version_id: z
+        .string()
+        .optional()
+        .describe('With 412 precondition_failed: the template’s current version, to edit from'),
       job_id: z
         .string()
         .optional()

@@ -3,13 +3,16 @@
 // whether it is answered (201), read back or a job's result.
 import type { z } from 'zod';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
+import { answerProvenance } from '../coaching/answer-provenance.js';
 import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
 import { phaseProgress } from '../coaching/phases.js';
 import type { TurnResult } from '../coaching/turn-records.js';
+import { promptVersionJson, type PromptVersionRef } from '../domain/prompt-version.js';
 import type { Job } from '../jobs/job-records.js';
 import type { analysisResponse } from './analysis-schemas.js';
 import type {
+  conversationMessage,
   conversationResponse,
   conversationSummary,
   messageResponse,
@@ -46,12 +49,20 @@ export function summaryView(c: StoredConversation): z.infer<typeof conversationS
   };
 }
 
-const messageView = (m: Message) => ({
-  role: m.role,
-  content: m.content,
-  timestamp: m.timestamp,
-  metadata: m.metadata,
-});
+const recordedVersion = (ref: PromptVersionRef | null | undefined) =>
+  ref ? promptVersionJson(ref) : null;
+
+/** A user message's metadata is the client's own; an assistant's says who wrote it. */
+function messageView(m: Message): z.infer<typeof conversationMessage> {
+  const text = { content: m.content, timestamp: m.timestamp };
+  if (m.role === 'user') return { role: 'user', ...text, metadata: m.metadata };
+  const { model, promptVersion } = answerProvenance(m.metadata);
+  return {
+    role: 'assistant',
+    ...text,
+    metadata: { model, prompt_version: recordedVersion(promptVersion) },
+  };
+}
 
 /** The list's summary fields, without its message count, plus the whole history. */
 export function conversationView(
@@ -77,6 +88,7 @@ export function analysisView(analysis: StoredAnalysis): z.infer<typeof analysisR
       tenant_id: analysis.tenantId,
       analysis_version: ANALYSIS_VERSION,
       model: analysis.usage.model,
+      prompt_version: recordedVersion(analysis.promptVersion),
     },
   } as const;
   const { outcome } = analysis;

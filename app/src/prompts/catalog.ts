@@ -9,6 +9,7 @@ import {
   ServiceUnavailableError,
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { PromptVersionRef } from '../domain/prompt-version.js';
 import type { AnalysisType, CoachingTopic } from '../domain/vocabulary.js';
 import { promptKeys, type PromptKey } from './prompt-keys.js';
 import type { PromptObject, PromptSource } from './prompt-store.js';
@@ -17,12 +18,6 @@ import { templateKeys } from './template.js';
 
 /** The validator, loaded with the first template read. */
 const checker = () => import('./template-check.js');
-
-/** Which version of which template produced an answer. */
-export interface PromptVersionRef {
-  readonly key: PromptKey;
-  readonly versionId: string;
-}
 
 /** A template as served: its content and the version it came from. */
 export type Served<T> = T & { readonly promptVersion: PromptVersionRef };

@@ -4,6 +4,7 @@
 // as the service reads a template, and nothing is written when a check fails.
 import {
   InvalidTemplateError,
+  PreconditionFailedError,
   PreconditionRequiredError,
   PromptNotFoundError,
   ValidationError,
@@ -11,7 +12,7 @@ import {
 } from '../errors.js';
 import { isPromptKey, type PromptKey } from './prompt-keys.js';
 import type { PromptHistory, PromptVersion, PromptVersionInfo, VersionPage } from './prompt-store.js';
-import { checkTemplate, wellFormed, type TemplateRules } from './template-check.js';
+import { checkTemplate, wellFormed, type TemplateOf, type TemplateRules } from './template-check.js';
 import { metadataFits } from './version-metadata.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -36,6 +37,13 @@ export interface PublishInput {
   readonly updatedBy: string;
 }
 
+/** A template ready to render, and the version it is (null: content not saved as one). */
+export interface CheckedTemplate {
+  readonly key: PromptKey;
+  readonly versionId: string | null;
+  readonly template: TemplateOf<PromptKey>;
+}
+
 export interface RollbackInput {
   readonly versionId: string;
   readonly note?: string;
@@ -57,6 +65,12 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     return raw;
   }
 
+  /** The version an edit starts from; one no store could have written is not the current one. */
+  async function startedFrom(key: PromptKey, raw: string): Promise<string> {
+    if (VERSION_ID.test(raw)) return raw;
+    throw new PreconditionFailedError(key, (await history.get(key)).versionId);
+  }
+
   /** The note to store with a version: refused when S3 could not keep it (version-metadata.ts). */
   function note(updatedBy: string, raw: string | undefined): string | null {
     const refuse = (msg: string): never => {
@@ -68,6 +82,19 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     if (raw !== undefined && !wellFormed(raw)) refuse('not well-formed Unicode');
     if (!metadataFits(updatedBy, raw ?? null)) refuse('too long to be stored with the version');
     return raw === undefined || raw === '' ? null : raw;
+  }
+
+  /** A stored version, checked as the service reads it; a refusal names the version. */
+  function usable(version: PromptVersion): TemplateOf<PromptKey> {
+    try {
+      return checkTemplate(version.key, version.content, deps.rules);
+    } catch (error) {
+      if (!(error instanceof InvalidTemplateError)) throw error;
+      throw new InvalidTemplateError(
+        version.key,
+        error.issues.map((issue) => ({ ...issue, msg: `version ${version.versionId}: ${issue.msg}` })),
+      );
+    }
   }
 
   function announce(version: PromptVersion): PromptVersion {
@@ -104,7 +131,7 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     async publish(rawKey: string, input: PublishInput): Promise<PromptVersion> {
       const key = promptKey(rawKey);
       if (input.ifMatch === undefined) throw new PreconditionRequiredError(key);
-      const ifMatch = versionId(key, input.ifMatch);
+      const ifMatch = await startedFrom(key, input.ifMatch);
       const change = { ifMatch, updatedBy: input.updatedBy, note: note(input.updatedBy, input.note) };
       checkTemplate(key, input.content, deps.rules);
       return announce(await history.publish(key, input.content, change));
@@ -113,18 +140,10 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
     async rollback(rawKey: string, input: RollbackInput): Promise<PromptVersion> {
       const key = promptKey(rawKey);
       const target = await history.get(key, versionId(key, input.versionId));
-      try {
-        checkTemplate(key, target.content, deps.rules);
-      } catch (error) {
-        if (!(error instanceof InvalidTemplateError)) throw error;
-        throw new InvalidTemplateError(
-          key,
-          error.issues.map((issue) => ({ ...issue, msg: `version ${target.versionId}: ${issue.msg}` })),
-        );
-      }
+      usable(target);
       const defaultNote = `rollback to ${target.versionId}`;
       const change = {
-        ifMatch: input.ifMatch === undefined ? undefined : versionId(key, input.ifMatch),
+        ifMatch: input.ifMatch === undefined ? undefined : await startedFrom(key, input.ifMatch),
         updatedBy: input.updatedBy,
         note:
           input.note !== undefined
@@ -134,6 +153,23 @@ export function createPromptAdmin(deps: PromptAdminDeps) {
               : 'rollback',
       };
       return announce(await history.rollback(key, target.versionId, change));
+    },
+
+    /**
+     * The template a preview renders, checked as the service reads it: unsaved content, a stored
+     * version, or by default the current one. Nothing is written.
+     */
+    async template(
+      rawKey: string,
+      from: { readonly content?: string; readonly versionId?: string } = {},
+    ): Promise<CheckedTemplate> {
+      const key = promptKey(rawKey);
+      if (from.content !== undefined) {
+        return { key, versionId: null, template: checkTemplate(key, from.content, deps.rules) };
+      }
+      const id = from.versionId === undefined ? undefined : versionId(key, from.versionId);
+      const version = await history.get(key, id);
+      return { key, versionId: version.versionId, template: usable(version) };
     },
   };
 }

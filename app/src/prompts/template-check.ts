@@ -57,6 +57,10 @@ export function checkTemplate<K extends PromptKey>(
     throw new InvalidTemplateError(key, issues);
   };
   const text = decoded(content) ?? fail([issue([], 'not UTF-8 text', 'encoding')]);
+  // U+FFFD is what a lenient reader (a JSON body's) makes of bytes that were not UTF-8.
+  if (text.includes('\uFFFD')) {
+    fail([issue([], 'not UTF-8 text: it holds U+FFFD, the mark of undecodable bytes', 'encoding')]);
+  }
   const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
   if (bytes > MAX_TEMPLATE_BYTES) {
     fail([issue([], `${bytes} bytes, over the limit of ${MAX_TEMPLATE_BYTES}`, 'too_large')]);
@@ -90,6 +94,7 @@ export function checkTemplate<K extends PromptKey>(
   const template = (parsed as { data: TemplateOf<K> }).data;
   const issues = [
     ...keyMismatch(key, template),
+    ...escapedSurrogates(template),
     ...modelIssues(template, rules),
     ...placeholderIssues(key, template),
   ].map((found) => ({ ...found, msg: `${found.msg}${lineOf(doc, lines, found.loc)}` }));
@@ -176,6 +181,13 @@ function* textsOf(value: unknown, path: string[] = []): Generator<[string[], str
   } else if (value && typeof value === 'object') {
     for (const [name, item] of Object.entries(value)) yield* textsOf(item, [...path, name]);
   }
+}
+
+/** A YAML escape (`"\ud800"`) can write a lone surrogate into well-formed text; no model takes it. */
+function escapedSurrogates(template: TemplateOf<PromptKey>): ValidationIssue[] {
+  return [...textsOf(template)]
+    .filter(([, text]) => !wellFormed(text))
+    .map(([path]) => issue(path, 'an escape makes text that is not well-formed Unicode', 'encoding'));
 }
 
 /** Anything written as `{{…}}`, well-formed or not, since none of it may reach the model. */

@@ -13,6 +13,7 @@ import {
   kpiOutput,
   strategyOutput,
 } from '../analysis/outputs.js';
+import { promptVersionJson, promptVersionOf } from '../domain/prompt-version.js';
 import { queryAll, storageCall, type Dynamo } from './dynamo.js';
 import { tables } from './tables.js';
 
@@ -95,7 +96,12 @@ export function createAnalysisRepository(dynamo: Dynamo, table: string): Analysi
   }
 
   return {
-    save: (analysis) => put({ ...usageItem(analysis), result: analysis.outcome.output }),
+    save: (analysis) =>
+      put({
+        ...usageItem(analysis),
+        result: analysis.outcome.output,
+        prompt_version: analysis.promptVersion && promptVersionJson(analysis.promptVersion),
+      }),
 
     recordUsage: (record) => put(usageItem(record)),
 
@@ -107,11 +113,13 @@ export function createAnalysisRepository(dynamo: Dynamo, table: string): Analysi
         return undefined;
       }
       const record = usageRecord(item);
+      const promptVersion = promptVersionOf(item.prompt_version);
       return {
         ...record,
         kind: 'analysis',
         status: 'completed',
         outcome: outcomeOf(record.subject, record.detail, item.result),
+        ...(promptVersion ? { promptVersion } : {}),
       };
     },
 
