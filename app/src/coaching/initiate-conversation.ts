@@ -7,6 +7,7 @@ import type { CoachingTopic } from '../domain/vocabulary.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { Conversation, Message } from './conversation-entity.js';
+import { mintMessageId } from './message-ids.js';
 import { phaseProgress } from './phases.js';
 
 export interface InitiateInput {
@@ -45,6 +46,7 @@ export async function initiateConversation(
     completedAt: null,
   };
   const opening: Message = {
+    messageId: mintMessageId(0, 0),
     role: 'assistant',
     content: template.initial_message.trim(),
     timestamp: at,

@@ -22,8 +22,13 @@ export const initiateExample: z.infer<typeof initiateResponse> = {
   created_at: AT,
 };
 
+/** The opening message's id, and the first answer's. */
+export const OPENING_ID = 'msg_t0s0_7c1e9a3b5d2f4e6a8b0c1d3e5f7a9b2c';
+export const ANSWER_ID = 'msg_t1s1_2b4d6f8a0c1e3a5c7e9b1d3f5a7c9e0b';
+
 export const turnExample: z.infer<typeof messageResponse> = {
   conversation_id: CONVERSATION_ID,
+  message_id: ANSWER_ID,
   ai_response: 'Integrity clearly matters to you. Can you tell me about a time it was tested?',
   follow_up_question: 'What did you do when it was tested?',
   current_phase: 'exploration',

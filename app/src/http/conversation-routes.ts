@@ -9,6 +9,7 @@ import {
   conversationExample,
   initiateExample,
   notTheirs,
+  OPENING_ID,
   summaryExample,
 } from './conversation-examples.js';
 import {
@@ -91,10 +92,17 @@ const readRoute = route({
           ...conversationExample,
           messages: [
             {
+              message_id: OPENING_ID,
               role: 'assistant',
               content: initiateExample.initial_message,
               timestamp: AT,
               metadata: {},
+              feedback: {
+                rating: 'up',
+                tags: ['clear'],
+                comment: 'A good way to start',
+                updated_at: AT,
+              },
             },
           ],
           insights: [],

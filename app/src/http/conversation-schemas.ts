@@ -1,7 +1,13 @@
 // Request and response schemas of the conversation routes. The same objects validate requests,
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
-import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
+import {
+  coachingTopics,
+  conversationStatuses,
+  feedbackRatings,
+  phases,
+} from '../domain/vocabulary.js';
+import { pathId } from './path-ids.js';
 import { booleanQuery, clientJson, trimmedText } from './request-fields.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -74,8 +80,15 @@ export const initiateResponse = z.object({
   created_at: timestamp,
 });
 
+/** A message's id, as the history shows it and the feedback routes take it. */
+const messageId = z
+  .string()
+  .regex(new RegExp(pathId('msg', 'message').pattern))
+  .describe('The message’s id (`msg_…`), stable across reads');
+
 export const messageResponse = z.object({
   conversation_id: z.string(),
+  message_id: messageId.describe('The coach’s answer’s id, as the history shows it'),
   ai_response: z.string(),
   follow_up_question: z.string().nullable(),
   current_phase: phase,
@@ -86,11 +99,26 @@ export const messageResponse = z.object({
   next_steps: z.array(z.string()).nullable(),
 });
 
+export const messageFeedback = z
+  .object({
+    rating: z.enum(feedbackRatings),
+    tags: z.array(z.string()),
+    comment: z.string().nullable(),
+    updated_at: timestamp,
+  })
+  .describe('The user’s feedback on an answer of the coach');
+
 export const conversationMessage = z.object({
+  message_id: messageId,
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   timestamp,
-  metadata: jsonObject,
+  metadata: jsonObject.describe(
+    'A user message’s: the client’s own; an answer’s: what produced it (e.g. `model`)',
+  ),
+  feedback: messageFeedback
+    .nullable()
+    .describe('The user’s feedback on this answer; null for none, and for a user message'),
 });
 
 export const conversationSummary = z.object({

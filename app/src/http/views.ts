@@ -3,8 +3,8 @@
 // whether it is answered (201), read back or a job's result.
 import type { z } from 'zod';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
-import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
+import type { Feedback, HistoryMessage } from '../coaching/feedback-records.js';
 import { phaseProgress } from '../coaching/phases.js';
 import type { TurnResult } from '../coaching/turn-records.js';
 import type { Job } from '../jobs/job-records.js';
@@ -12,6 +12,7 @@ import type { analysisResponse } from './analysis-schemas.js';
 import type {
   conversationResponse,
   conversationSummary,
+  messageFeedback,
   messageResponse,
 } from './conversation-schemas.js';
 import type { jobResponse } from './job-schemas.js';
@@ -19,6 +20,7 @@ import type { jobResponse } from './job-schemas.js';
 export function turnView(result: TurnResult): z.infer<typeof messageResponse> {
   return {
     conversation_id: result.conversationId,
+    message_id: result.messageId,
     ai_response: result.aiResponse,
     follow_up_question: result.followUpQuestion,
     current_phase: result.phase,
@@ -46,17 +48,26 @@ export function summaryView(c: StoredConversation): z.infer<typeof conversationS
   };
 }
 
-const messageView = (m: Message) => ({
+export const feedbackView = (f: Feedback): z.infer<typeof messageFeedback> => ({
+  rating: f.rating,
+  tags: [...f.tags],
+  comment: f.comment,
+  updated_at: f.updatedAt,
+});
+
+const messageView = (m: HistoryMessage) => ({
+  message_id: m.messageId,
   role: m.role,
   content: m.content,
   timestamp: m.timestamp,
   metadata: m.metadata,
+  feedback: m.feedback && feedbackView(m.feedback),
 });
 
 /** The list's summary fields, without its message count, plus the whole history. */
 export function conversationView(
   c: StoredConversation,
-  messages: readonly Message[],
+  messages: readonly HistoryMessage[],
 ): z.infer<typeof conversationResponse> {
   const { message_count: _count, ...summary } = summaryView(c);
   return {
