@@ -1,9 +1,10 @@
 // The coaching use cases bound to their dependencies: what the HTTP routes call, and the narrow
 // part of the turn pipeline a job's worker calls. Each story has its own file:
-// initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations
-// and erase-conversation.
+// initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations,
+// erase-conversation and answer-feedback.
 import type { Principal } from '../domain/principal.js';
 import type { Delivery } from '../domain/vocabulary.js';
+import { giveFeedback, removeFeedback, type FeedbackInput } from './answer-feedback.js';
 import { completeConversation, pauseConversation, resumeConversation } from './change-status.js';
 import type { CoachingDeps } from './coaching-deps.js';
 import { releaseLease } from './conversation-lease.js';
@@ -41,6 +42,14 @@ export function createCoaching(deps: CoachingDeps) {
       completeConversation(deps, principal, conversationId, feedback, rating),
     erase: (principal: Principal, conversationId: string) =>
       eraseConversation(deps, principal, conversationId),
+    giveFeedback: (
+      principal: Principal,
+      conversationId: string,
+      messageId: string,
+      input: FeedbackInput,
+    ) => giveFeedback(deps, principal, conversationId, messageId, input),
+    removeFeedback: (principal: Principal, conversationId: string, messageId: string) =>
+      removeFeedback(deps, principal, conversationId, messageId),
     leasedTurns,
   };
 }

@@ -46,6 +46,17 @@ export const listQuery = z.object({
     .describe('`next_cursor` of the previous page, to read on from there'),
 });
 
+/** Unknown fields are refused: a misspelt `comment` must not vanish while the rating is kept. */
+export const feedbackBody = z.strictObject({
+  rating: z.enum(feedbackRatings).describe('Whether the answer helped: `up` or `down`'),
+  tags: z
+    .array(z.string().min(1).max(40))
+    .max(10)
+    .default([])
+    .describe('At most 10 labels of 1 to 40 characters, e.g. `too_long`'),
+  comment: z.string().max(1000).optional().describe('In the user’s words, at most 1000 characters'),
+});
+
 export const pauseBody = z.object({
   reason: z.string().max(500).optional().describe('Why the user pauses, at most 500 characters'),
 });

@@ -25,6 +25,7 @@ const errorMessages: Readonly<Record<string, string>> = {
   permission_denied: 'You do not have access to conversation conv_123',
   conversation_not_found: 'Conversation conv_123 not found',
   analysis_not_found: 'Analysis anls_123 not found',
+  message_not_found: 'Message msg_t1s1 not found',
   not_found: 'No route for GET /nowhere',
   conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
   conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',
