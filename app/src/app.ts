@@ -135,6 +135,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const jobs = jobRoutes({ jobs: deps.jobs, prefix: config.apiPrefix, guard });
   const admin = adminRoutes({
     budgets: deps.budgets,
+    coaching: deps.coaching,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,

@@ -69,6 +69,7 @@ const fuzzedOperations = [
   'getTenantUsage',
   'getTenantBudget',
   'setTenantBudget',
+  'exportFeedback',
   'getOpenApiDocument',
   'getSwaggerUi',
   'getRedoc',

@@ -10,6 +10,7 @@ import type { CoachingDeps } from './coaching-deps.js';
 import { releaseLease } from './conversation-lease.js';
 import type { ListQuery } from './conversation-records.js';
 import { eraseConversation } from './erase-conversation.js';
+import type { FeedbackQuery } from './feedback-records.js';
 import { initiateConversation, type InitiateInput } from './initiate-conversation.js';
 import { listConversations, readConversation } from './read-conversations.js';
 import { resumeTurn, sendMessage } from './turn-pipeline.js';
@@ -50,6 +51,8 @@ export function createCoaching(deps: CoachingDeps) {
     ) => giveFeedback(deps, principal, conversationId, messageId, input),
     removeFeedback: (principal: Principal, conversationId: string, messageId: string) =>
       removeFeedback(deps, principal, conversationId, messageId),
+    /** A tenant's feedback for the export; who may read which tenant is the admin route's rule. */
+    exportFeedback: (query: FeedbackQuery) => deps.feedback.export(query),
     leasedTurns,
   };
 }

@@ -12,6 +12,7 @@
 import Router from '@koa/router';
 import { hasAnyRole, type Role } from '../auth/roles.js';
 import type { Budgets } from '../budgets/budgets.js';
+import type { Coaching } from '../coaching/coaching-use-cases.js';
 import { AppError, MissingRoleError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -54,6 +55,13 @@ export const adminRouteTable = [
     roles: ['platform_admin'],
     operationId: 'setTenantBudget',
   },
+  // Feedback on the coach's answers.
+  {
+    method: 'get',
+    path: '/admin/feedback',
+    roles: ['tenant_admin', 'platform_admin'],
+    operationId: 'exportFeedback',
+  },
 ] as const satisfies readonly {
   readonly method: AdminRoute['method'];
   readonly path: string;
@@ -93,6 +101,7 @@ export const TENANT_SEGMENT = `^(?:${tenantCodePoint}){1,256}$`;
 /** What the handlers work with. */
 export interface AdminDeps {
   readonly budgets: Budgets;
+  readonly coaching: Pick<Coaching, 'exportFeedback'>;
 }
 
 /** A handler: answers the request, naming what it acted on for the admin_action line. */

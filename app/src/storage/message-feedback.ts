@@ -9,6 +9,7 @@
 //   one transaction with the check that the conversation's turn 0 holds no tombstone: an erasure
 //   writes that tombstone before it lists the items to erase, so either the feedback is listed
 //   and erased, or it is refused.
+// The export (a tenant's feedback, newest first) is feedback-export.ts.
 import {
   DeleteCommand,
   TransactWriteCommand,
@@ -25,6 +26,7 @@ import type {
 import { locateMessageId } from '../coaching/message-ids.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { ifCondition, storageCall } from './dynamo.js';
+import { exportFeedback } from './feedback-export.js';
 import { FEEDBACK_ATTRIBUTES, feedbackAttributes, inlineFeedbackTurn } from './feedback-items.js';
 import { asRecord, type Item } from './item-values.js';
 
@@ -59,7 +61,7 @@ function refusedItem(error: unknown): Item | undefined | 'not refused' {
 
 export function createFeedbackRepository(
   doc: DynamoDBDocumentClient,
-  tables: { readonly messages: string },
+  tables: { readonly messages: string; readonly conversations: string },
 ): FeedbackRepository {
   /** An update of the answer's turn item, only while its place holds the answer. */
   async function updateTurn(
@@ -165,5 +167,7 @@ export function createFeedbackRepository(
       );
       return 'done';
     },
+
+    export: (query) => exportFeedback(doc, tables, query),
   };
 }
