@@ -589,7 +589,14 @@ function table(r: {
     ...Object.entries(r.dynamodb_calls).map(([route, n]) => {
       // The issue's ≤ 6 for message_with_budgets applies once the turn checks budgets; today
       // only analyses and suggestions do, so that row counts a turn's adds alone.
-      const limit = { get: 2, get_long: 2, list: 2, message: 4 }[route];
+      const limit = {
+        get: 2,
+        get_long: 2,
+        list: 2,
+        message: 4,
+        feedback_put: 2,
+        feedback_delete: 2,
+      }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),
     '',

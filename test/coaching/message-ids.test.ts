@@ -71,6 +71,35 @@ describe('message ids', () => {
     expect((await history(id)).at(-1)?.message_id).to.equal(first.body.message_id);
   });
 
+  it('when a keyed turn stored before ids were minted is retried, then the replay names the answer by its place, as the history does', async () => {
+    const id = await initiate(api, token);
+    const headers = { 'Idempotency-Key': 'ids-before' };
+    expect((await send(id, 'Kindness.', headers)).status).to.equal(200);
+    // The turn item as the version before ids wrote it: no ids, and an answer to replay without one.
+    const key = { conversation_id: id, turn: 1 };
+    const [item] = (await api.items('messages')).filter(
+      (i) => i.conversation_id === id && i.turn === 1,
+    );
+    const { messageId: _minted, ...stored } = JSON.parse(String(item?.response)) as Record<
+      string,
+      unknown
+    >;
+    await api.dynamo.doc.send(
+      new UpdateCommand({
+        TableName: api.config.tables.messages,
+        Key: key,
+        UpdateExpression:
+          'SET #response = :response REMOVE messages[0].message_id, messages[1].message_id',
+        ExpressionAttributeNames: { '#response': 'response' },
+        ExpressionAttributeValues: { ':response': JSON.stringify(stored) },
+      }),
+    );
+    const replay = await send(id, 'Kindness.', headers);
+    expect(replay.status).to.equal(200);
+    expect(replay.body.message_id).to.equal('msg_t1s1');
+    expect((await history(id)).at(-1)?.message_id).to.equal('msg_t1s1');
+  });
+
   it('when a turn is streamed, then its `turn` event names the answer id the history shows', async () => {
     const id = await initiate(api, token);
     const opened = await openEventStream(api, `${path(id)}/message`, {
