@@ -2,10 +2,10 @@
 // tenant's for a platform admin), with each answer's model and prompt version, its text only
 // with include_text, filters, a cursor that reads each item once, every bad parameter refused,
 // and a deleted conversation's feedback gone from it.
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { useApi } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
+import { putOriginalConversation } from '../support/original-conversation.js';
 
 interface Item {
   conversation_id: string;
@@ -210,25 +210,12 @@ describe('the feedback export', () => {
   it('when an answer stored by the original service is rated, then the export names it with its texts', async () => {
     const t = await tenant();
     const legacyId = `conv_export_legacy_${tenants}`;
-    await api.dynamo.doc.send(
-      new PutCommand({
-        TableName: api.config.tables.conversations,
-        Item: {
-          conversation_id: legacyId,
-          user_id: 'ann',
-          tenant_id: t.name,
-          topic: 'core_values',
-          status: 'completed',
-          messages: [
-            { role: 'assistant', content: 'Welcome', timestamp: '2025-10-10T09:00:00Z' },
-            { role: 'user', content: 'I value honesty', timestamp: '2025-10-10T09:01:00Z' },
-            { role: 'assistant', content: 'Tell me more', timestamp: '2025-10-10T09:01:05Z' },
-          ],
-          created_at: '2025-10-10T09:00:00+00:00',
-          updated_at: '2025-10-10T09:01:05+00:00',
-        },
-      }),
-    );
+    await putOriginalConversation(api, {
+      conversationId: legacyId,
+      userId: 'ann',
+      tenantId: t.name,
+      status: 'completed',
+    });
     await rate(t.users[0]!, legacyId, 'msg_i2', { rating: 'up' });
     const page = await exported(t.admin, '?include_text=true');
     expect(page.body.items).to.have.length(1);

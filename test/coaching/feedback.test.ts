@@ -2,12 +2,12 @@
 // status, shown in the history, refused as the contract says (a user's message, an id the
 // conversation lacks, another user's or tenant's conversation, a bad body) with nothing stored,
 // and erased with the conversation, also when it is written while the DELETE runs.
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createEmfMetrics } from '../../app/src/observability/metrics-emf.js';
 import { on } from '../support/dynamo-hooks.js';
 import { useApi } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
+import { putOriginalConversation } from '../support/original-conversation.js';
 
 interface HistoryMessage {
   message_id: string;
@@ -199,35 +199,14 @@ describe('feedback on answers', () => {
 
   describe('a conversation stored by the original service', () => {
     const legacyId = 'conv_feedback_legacy';
-    const inline = (role: string, content: string) => ({
-      role,
-      content,
-      timestamp: '2025-10-10T09:00:00+00:00',
-      metadata: {},
-    });
-
-    before(async () => {
-      await api.dynamo.doc.send(
-        new PutCommand({
-          TableName: api.config.tables.conversations,
-          Item: {
-            conversation_id: legacyId,
-            user_id: 'fay',
-            tenant_id: 'acme',
-            topic: 'core_values',
-            status: 'completed',
-            messages: [
-              inline('assistant', 'Welcome'),
-              inline('user', 'I value honesty'),
-              inline('assistant', 'Tell me more'),
-            ],
-            context: { current_phase: 'exploration', response_count: 1 },
-            created_at: '2025-10-10T09:00:00+00:00',
-            updated_at: '2025-10-10T09:01:05+00:00',
-          },
-        }),
-      );
-    });
+    before(() =>
+      putOriginalConversation(api, {
+        conversationId: legacyId,
+        userId: 'fay',
+        tenantId: 'acme',
+        status: 'completed',
+      }),
+    );
 
     it('when an inline answer is rated, then the history shows it; a user message is 422; an index past the list is 404', async () => {
       expect((await put(legacyId, 'msg_i2', { rating: 'up', comment: 'Kind' })).status).to.equal(
@@ -300,23 +279,12 @@ describe('feedback on answers', () => {
 
     it('when feedback on an inline answer is written while the DELETE runs, then it is 404 and none of it survives', async () => {
       const legacyId = 'conv_feedback_race';
-      await api.dynamo.doc.send(
-        new PutCommand({
-          TableName: api.config.tables.conversations,
-          Item: {
-            conversation_id: legacyId,
-            user_id: 'fay',
-            tenant_id: 'acme',
-            topic: 'core_values',
-            status: 'active',
-            messages: [
-              { role: 'assistant', content: 'Welcome', timestamp: '2025-10-10T09:00:00Z' },
-            ],
-            created_at: '2025-10-10T09:00:00+00:00',
-            updated_at: '2025-10-10T09:00:00+00:00',
-          },
-        }),
-      );
+      await putOriginalConversation(api, {
+        conversationId: legacyId,
+        userId: 'fay',
+        tenantId: 'acme',
+        messages: [['assistant', 'Welcome']],
+      });
       const given = await writeAfterTombstones(
         legacyId,
         (name) => name === 'TransactWriteItemsCommand',

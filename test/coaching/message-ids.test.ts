@@ -4,11 +4,12 @@
 // original service's inline messages, turns stored before ids were minted), stable across reads
 // and distinct from minted ones.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { openEventStream } from '../support/event-stream.js';
 import { useApi } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
+import { putOriginalConversation } from '../support/original-conversation.js';
 
 interface HistoryMessage {
   message_id: string;
@@ -139,32 +140,11 @@ describe('message ids', () => {
 
   it('when a conversation was stored by the original service, then its inline messages are named by their place, stably, and later turns get minted ids', async () => {
     const legacyId = 'conv_ids_legacy';
-    const inline = (role: string, content: string) => ({
-      role,
-      content,
-      timestamp: '2025-10-10T09:00:00+00:00',
-      metadata: {},
+    await putOriginalConversation(api, {
+      conversationId: legacyId,
+      userId: 'mia',
+      tenantId: 'acme',
     });
-    await api.dynamo.doc.send(
-      new PutCommand({
-        TableName: api.config.tables.conversations,
-        Item: {
-          conversation_id: legacyId,
-          user_id: 'mia',
-          tenant_id: 'acme',
-          topic: 'core_values',
-          status: 'active',
-          messages: [
-            inline('assistant', 'Welcome'),
-            inline('user', 'I value honesty'),
-            inline('assistant', 'Tell me more'),
-          ],
-          context: { current_phase: 'exploration', response_count: 1 },
-          created_at: '2025-10-10T09:00:00+00:00',
-          updated_at: '2025-10-10T09:01:05+00:00',
-        },
-      }),
-    );
     const before = await history(legacyId);
     expect(before.map((m) => m.message_id)).to.deep.equal(['msg_i0', 'msg_i1', 'msg_i2']);
     const answer = await send(legacyId, 'And family too');
