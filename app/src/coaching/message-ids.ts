@@ -52,10 +52,3 @@ export function locateMessageId(id: string): LocatedId | undefined {
   if (inline) return { location: { kind: 'inline', index: Number(inline[1]) }, minted: false };
   return undefined;
 }
-
-/**
- * Who speaks at a turn item's place: the opening turn holds the coach's first message, every
- * later turn the user's message and the coach's answer, in that order.
- */
-export const speakerAt = (turn: number, slot: 0 | 1): 'user' | 'assistant' =>
-  turn > 0 && slot === 0 ? 'user' : 'assistant';

@@ -48,7 +48,7 @@ export function summaryView(c: StoredConversation): z.infer<typeof conversationS
   };
 }
 
-export const feedbackView = (f: Feedback): z.infer<typeof messageFeedback> => ({
+const feedbackView = (f: Feedback): z.infer<typeof messageFeedback> => ({
   rating: f.rating,
   tags: [...f.tags],
   comment: f.comment,
