@@ -587,7 +587,15 @@ function table(r: {
     '| route | DynamoDB calls | target |',
     '|---|---|---|',
     ...Object.entries(r.dynamodb_calls).map(([route, n]) => {
-      const limit = { get: 2, get_long: 2, list: 2, message: 4, message_with_budgets: 6 }[route];
+      const limit = {
+        get: 2,
+        get_long: 2,
+        list: 2,
+        message: 4,
+        message_with_budgets: 6,
+        feedback_put: 2,
+        feedback_delete: 2,
+      }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),
     '',

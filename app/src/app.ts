@@ -140,6 +140,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     budgets: deps.budgets,
     promptAdmin: deps.promptAdmin,
     promptPreview: deps.promptPreview,
+    coaching: deps.coaching,
     prefix: config.apiPrefix,
     maxBodyBytes: config.maxBodyBytes,
     guard,

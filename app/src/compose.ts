@@ -22,6 +22,7 @@ import type { PromptSource } from './prompts/prompt-store.js';
 import { promptStores, type PromptStores } from './prompts/prompt-stores.js';
 import { createAnalysisRepository } from './storage/analysis-repository.js';
 import { createConversationRepository } from './storage/conversation-repository.js';
+import { createFeedbackRepository } from './storage/message-feedback.js';
 import { createDynamo, storageCall, type Dynamo } from './storage/dynamo.js';
 import { createSessionRepository } from './storage/session-repository.js';
 import { createSuggestions } from './suggestions/suggest-onboarding.js';
@@ -343,6 +344,7 @@ export function composeDependencies(
   });
   const coaching = createCoaching({
     conversations,
+    feedback: createFeedbackRepository(dynamo.doc, config.tables),
     sessions,
     jobs: jobs.turnJobs,
     templates,

@@ -57,6 +57,12 @@ export class ConversationNotFoundError extends AppError {
   }
 }
 
+export class MessageNotFoundError extends AppError {
+  constructor(messageId: string) {
+    super(404, 'message_not_found', `Message ${messageId} not found`);
+  }
+}
+
 export class AnalysisNotFoundError extends AppError {
   constructor(analysisId: string) {
     super(404, 'analysis_not_found', `Analysis ${analysisId} not found`);

@@ -151,6 +151,14 @@ export async function countDynamoCalls(
       });
     }
     await measure('get_long', 'GET', conversation);
+    // Feedback on the last answer: the conversation's read, then one conditional write.
+    const read = await app.send('GET', conversation);
+    const messages = read.answer.messages as { message_id: string }[];
+    const feedback = `${conversation}/messages/${messages.at(-1)?.message_id ?? ''}/feedback`;
+    await measure('feedback_put', 'PUT', feedback, { rating: 'down', tags: ['too_long'] });
+    await measure('feedback_delete', 'DELETE', feedback);
+    await measure('feedback_put', 'PUT', feedback, { rating: 'up' });
+    await measure('admin_feedback', 'GET', '/api/v1/admin/feedback?include_text=true');
     await measureJob('job_message', `${conversation}/message`, {
       user_message: 'Patience matters to me too.',
     });

@@ -1,7 +1,7 @@
 // The stored items stay within DynamoDB's 400 KB whatever the client sends within the body
 // limit: the worst a client and a model can do (every body at the largest MAX_BODY_BYTES, in
-// three-byte characters; every answer at its schema's limits) for more turns than the recent
-// window holds, with the guard in front of dynalite counting bytes as DynamoDB does.
+// three-byte characters; every answer at its schema's limits, with the largest feedback) for
+// more turns than the recent window holds, with the guard in front of dynalite counting bytes as DynamoDB does.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
@@ -85,13 +85,34 @@ describe('the byte budget of stored items', function () {
       sent.push(body.filled);
     }
 
-    const read = await api.request<{ messages: { metadata: Record<string, unknown> }[] }>(
+    // The largest feedback on every answer, the opening message's included.
+    const history = await api.request<{ messages: { message_id: string; role: string }[] }>(
       'GET',
       `/api/v1/conversations/${id}`,
       { token },
     );
+    const feedback = {
+      rating: 'down',
+      tags: Array.from({ length: 10 }, (_, i) => wide(40, `${i} `)),
+      comment: wide(1000),
+    };
+    for (const { message_id, role } of history.body.messages) {
+      if (role !== 'assistant') continue;
+      const given = await api.request(
+        'PUT',
+        `/api/v1/conversations/${id}/messages/${message_id}/feedback`,
+        { token, body: feedback },
+      );
+      expect(given.status, given.text).to.equal(204);
+    }
+
+    const read = await api.request<{
+      messages: { metadata: Record<string, unknown>; feedback: unknown }[];
+    }>('GET', `/api/v1/conversations/${id}`, { token });
     const users = read.body.messages.filter((_, i) => i % 2 === 1);
     expect(users.map((m) => m.metadata)).to.deep.equal(sent);
+    const answers = read.body.messages.filter((_, i) => i % 2 === 0);
+    for (const answer of answers) expect(answer.feedback).to.deep.include(feedback);
     // The guard already refused anything over 400 KB; these are the margins docs/storage.md gives.
     expect(await largestItem('conversations')).to.be.below(360 * 1024);
     expect(await largestItem('messages')).to.be.below(300 * 1024);

@@ -101,17 +101,22 @@ describe('jobs: Prefer: respond-async', () => {
       const other = await initiate(api, token);
       const buffered = await send(other, 'Honesty matters most to me.', {});
       expect(buffered.status).to.equal(200);
-      expect(done.body.result).to.deep.equal({ ...buffered.body, conversation_id: id });
-      const conversation = await api.request<{ messages: { content: string }[] }>(
-        'GET',
-        `/api/v1/conversations/${id}`,
-        { token },
-      );
+      // The same body but for the conversation and the answer's own id.
+      const result = done.body.result ?? {};
+      expect(result).to.deep.equal({
+        ...buffered.body,
+        conversation_id: id,
+        message_id: result.message_id,
+      });
+      const conversation = await api.request<{
+        messages: { message_id: string; content: string }[];
+      }>('GET', `/api/v1/conversations/${id}`, { token });
       expect(conversation.body.messages.map((m) => m.content)).to.deep.equal([
         conversation.body.messages[0]?.content,
         'Honesty matters most to me.',
         'Honesty clearly matters to you.',
       ]);
+      expect(conversation.body.messages[2]?.message_id).to.equal(result.message_id);
     });
 
     it('when the model throttles, then the job fails with the 503 envelope and its status, nothing of the turn is stored, and the conversation takes messages again', async () => {

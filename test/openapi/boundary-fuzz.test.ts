@@ -56,6 +56,8 @@ const fuzzedOperations = [
   'pauseConversation',
   'resumeConversation',
   'completeConversation',
+  'giveFeedback',
+  'removeFeedback',
   'analyzeAlignment',
   'analyzeStrategy',
   'analyzeKpis',
@@ -73,6 +75,7 @@ const fuzzedOperations = [
   'listPromptVersions',
   'rollbackPrompt',
   'previewPrompt',
+  'exportFeedback',
   'getOpenApiDocument',
   'getSwaggerUi',
   'getRedoc',
@@ -213,8 +216,9 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
     const idParam = parameters.find(
       (p) => p.in === 'path' && /^(id|analysis_id|job_id)$/.test(p.name),
     );
+    // A message id goes with its conversation's (messageIdFor).
     const pathValues = parameters
-      .filter((p) => p.in === 'path' && p !== idParam)
+      .filter((p) => p.in === 'path' && p !== idParam && p.name !== 'message_id')
       .map((p) =>
         fc
           .oneof(
@@ -272,6 +276,18 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
     if (kind === 'unknown') return `${prefix}_${tail}`;
     if (kind === 'misfit') return `${prefix}${misfit}`;
     return prefix === 'anls' ? analysisId : prefix === 'job' ? jobId : initiate(api, token);
+  }
+
+  /** A message of the conversation: its opening message, when the conversation is the caller's. */
+  async function messageIdFor(path: string, kind: IdKind, tail: string) {
+    if (kind !== 'own') return `msg_${tail}`;
+    const conversation = /\/conversations\/([^/]+)/.exec(path)?.[1] ?? '';
+    const read = await api.request<{ messages: { message_id: string }[] }>(
+      'GET',
+      `/api/v1/conversations/${conversation}`,
+      { token },
+    );
+    return read.body.messages[0]?.message_id ?? '';
   }
 
   /** What the document says this request deserves. */
@@ -352,6 +368,9 @@ describe('boundary fuzzing from the served OpenAPI document', () => {
           /\{(id|analysis_id|job_id)\}/,
           await idFor(template, request.idKind, tail, misfit),
         );
+      }
+      if (path.includes('{message_id}')) {
+        path = path.replace('{message_id}', await messageIdFor(path, request.idKind, tail));
       }
       const query = request.query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
       const url = query ? `${path}?${query}` : path;

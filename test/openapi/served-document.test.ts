@@ -119,6 +119,7 @@ describe('every response is checked against the served /openapi.json', () => {
     });
     const turn = {
       conversation_id: id,
+      message_id: 'msg_t1s1_0123456789abcdef0123456789abcdef',
       ai_response: 'Hi.',
       follow_up_question: null,
       current_phase: 'exploration',

@@ -88,7 +88,12 @@ describe('streamed turns through Bedrock ConverseStream', () => {
       body: { user_message: 'Loyalty.' },
     });
     expect(buffered.status).to.equal(200);
-    expect({ ...lastTurn(events), conversation_id: bufferedId }).to.deep.equal(buffered.body);
+    // The same body but for the conversation and the answer's own id.
+    expect({
+      ...lastTurn(events),
+      conversation_id: bufferedId,
+      message_id: buffered.body.message_id,
+    }).to.deep.equal(buffered.body);
   });
 
   it('when Bedrock throttles mid-stream, then an `error` event with status 503 ends the stream and nothing is stored', async () => {

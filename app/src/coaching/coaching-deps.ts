@@ -1,6 +1,6 @@
-// What the coaching use cases work with: the storage, template and model ports, the spend
-// budgets, the port to the jobs a turn can run as, metrics, the logger, the turn limit, each
-// delivery's model budget, the lease's timing and the clock; and the two rules several of them apply (who owns a
+// What the coaching use cases work with: the storage ports (conversations, feedback on answers,
+// sessions), the template and model ports, the spend budgets, the port to the jobs a turn can
+// run as, metrics, the logger, the turn limit, each delivery's model budget, the lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
 import type { BudgetGate } from '../budgets/budgets.js';
 import type { Principal } from '../domain/principal.js';
@@ -13,11 +13,13 @@ import type { Served } from '../prompts/catalog.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import type { LeaseTiming } from './conversation-lease.js';
 import type { ConversationRepository, StoredConversation } from './conversation-records.js';
+import type { FeedbackRepository } from './feedback-records.js';
 import type { SessionRepository } from './session-records.js';
 import type { TurnJobs } from './turn-records.js';
 
 export interface CoachingDeps {
   readonly conversations: ConversationRepository;
+  readonly feedback: FeedbackRepository;
   readonly sessions: SessionRepository;
   readonly jobs: TurnJobs;
   /** Each template as served, with the version it came from (which every answer records). */

@@ -1,14 +1,16 @@
 // The coaching use cases bound to their dependencies: what the HTTP routes call, and the narrow
 // part of the turn pipeline a job's worker calls. Each story has its own file:
-// initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations
-// and erase-conversation.
+// initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations,
+// erase-conversation and answer-feedback.
 import type { Principal } from '../domain/principal.js';
 import type { Delivery } from '../domain/vocabulary.js';
+import { giveFeedback, removeFeedback, type FeedbackInput } from './answer-feedback.js';
 import { completeConversation, pauseConversation, resumeConversation } from './change-status.js';
 import type { CoachingDeps } from './coaching-deps.js';
 import { releaseLease } from './conversation-lease.js';
 import type { ListQuery } from './conversation-records.js';
 import { eraseConversation } from './erase-conversation.js';
+import type { FeedbackQuery } from './feedback-records.js';
 import { initiateConversation, type InitiateInput } from './initiate-conversation.js';
 import { listConversations, readConversation } from './read-conversations.js';
 import { resumeTurn, sendMessage } from './turn-pipeline.js';
@@ -41,6 +43,16 @@ export function createCoaching(deps: CoachingDeps) {
       completeConversation(deps, principal, conversationId, feedback, rating),
     erase: (principal: Principal, conversationId: string) =>
       eraseConversation(deps, principal, conversationId),
+    giveFeedback: (
+      principal: Principal,
+      conversationId: string,
+      messageId: string,
+      input: FeedbackInput,
+    ) => giveFeedback(deps, principal, conversationId, messageId, input),
+    removeFeedback: (principal: Principal, conversationId: string, messageId: string) =>
+      removeFeedback(deps, principal, conversationId, messageId),
+    /** A tenant's feedback for the export; who may read which tenant is the admin route's rule. */
+    exportFeedback: (query: FeedbackQuery) => deps.feedback.export(query),
     leasedTurns,
   };
 }

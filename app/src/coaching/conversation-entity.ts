@@ -10,6 +10,8 @@ import type { CoachingTemplate } from '../prompts/template.js';
 import { nextPhase } from './phases.js';
 
 export interface Message {
+  /** Stable, `msg_…`: minted when the message is stored, or derived from where it is kept (message-ids.ts). */
+  readonly messageId: string;
   readonly role: 'user' | 'assistant';
   readonly content: string;
   readonly timestamp: string;

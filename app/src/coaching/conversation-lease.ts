@@ -17,6 +17,7 @@ import {
 import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { StoredConversation, StoredLease, TurnLease } from './conversation-records.js';
+import { placeMessageId } from './message-ids.js';
 import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
 
 export interface LeaseTiming {
@@ -125,7 +126,7 @@ async function refusal(
     if (record && record.expiresAt >= lease.now) {
       if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
       const replay = await deps.conversations.turnResponse(conversationId, record.turn);
-      if (replay) return { replay: replay as TurnResult, jobId: record.jobId };
+      if (replay) return { replay: storedAnswer(replay, record.turn), jobId: record.jobId };
     }
     const held = conversation.lease;
     if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {
@@ -141,6 +142,16 @@ async function refusal(
   }
   throw busy(deps, conversationId, conversation.lease);
 }
+
+/**
+ * A keyed turn's stored answer, to replay. One stored before messages had ids names none: its
+ * answer is the turn item's second message, whose id is then derived from that place.
+ */
+const storedAnswer = (stored: unknown, turn: number): TurnResult =>
+  ({
+    messageId: placeMessageId({ kind: 'turn', turn, slot: 1 }),
+    ...(stored as Partial<TurnResult>),
+  }) as TurnResult;
 
 /**
  * 409 busy, with the real wait. A live holder renews every period, so its lease always has more

@@ -3,6 +3,7 @@
 // in storage/ implements it; nothing here knows how.
 import type { ConversationStatus } from '../domain/vocabulary.js';
 import type { Conversation, Message } from './conversation-entity.js';
+import type { HistoryMessage } from './feedback-records.js';
 import type { CoachingSession } from './session-records.js';
 
 export interface IdempotencyRecord {
@@ -96,15 +97,14 @@ export interface ListPage {
 export interface ConversationRepository {
   create(conversation: Conversation, opening: Message): Promise<void>;
   get(conversationId: string): Promise<StoredConversation | undefined>;
-  /** The whole history in order: inline (original format) messages, then committed turns. */
-  messages(conversation: StoredConversation): Promise<Message[]>;
   /**
-   * The history and the run's session (when it has one and it can be read), in one round trip
-   * and, for a history of up to 98 turns, at most one call besides the conversation's own read.
+   * The whole history in order (inline, original format, messages, then committed turns), each
+   * answer with its feedback, and the run's session (when it has one and it can be read): in one
+   * round trip and, for a history of up to 98 turns, one call besides the conversation's own read.
    */
   history(
     conversation: StoredConversation,
-  ): Promise<{ messages: Message[]; session?: CoachingSession }>;
+  ): Promise<{ messages: HistoryMessage[]; session?: CoachingSession }>;
   /** One page; a cursor the repository did not write is an InvalidCursorError. */
   list(query: ListQuery): Promise<ListPage>;
   beginTurn(

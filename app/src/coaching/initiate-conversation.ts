@@ -10,6 +10,7 @@ import { answerMetadata } from './answer-provenance.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { Conversation, Message } from './conversation-entity.js';
+import { mintMessageId } from './message-ids.js';
 import { phaseProgress } from './phases.js';
 
 export interface InitiateInput {
@@ -34,6 +35,7 @@ export function openConversation(start: {
 }): { readonly conversation: Conversation; readonly opening: Message } {
   const { template, principal, input, at } = start;
   const opening: Message = {
+    messageId: mintMessageId(0, 0),
     role: 'assistant',
     content: template.initial_message.trim(),
     timestamp: at,

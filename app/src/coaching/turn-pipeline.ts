@@ -35,6 +35,7 @@ import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
 import type { CommittedTurn } from './conversation-records.js';
+import { mintMessageId } from './message-ids.js';
 import { isComplete, phaseProgress } from './phases.js';
 import {
   busy,
@@ -245,6 +246,8 @@ const IDEMPOTENCY_MS = 24 * 60 * 60 * 1000;
 const later = (a: string, b: string): string => (a > b ? a : b);
 
 interface AppliedTurn {
+  /** The turn item's number. */
+  readonly number: number;
   /** The conversation as it stands once the turn is committed. */
   readonly after: Conversation;
   readonly messages: readonly [Message, Message];
@@ -259,14 +262,18 @@ function applyAnswer(
   now: Date,
 ): AppliedTurn {
   const reply = answer.output;
+  // The turn item this turn writes holds the user's message, then the coach's answer.
+  const number = turn.conversation.turnCount + 1;
   // Never before the conversation's last change, whatever the clock of the instance behind it.
   const userMessage: Message = {
+    messageId: mintMessageId(number, 0),
     role: 'user',
     content: input.userMessage,
     timestamp: later(new Date(turn.startedAt).toISOString(), turn.conversation.updatedAt),
     metadata: input.metadata,
   };
   const assistantMessage: Message = {
+    messageId: mintMessageId(number, 1),
     role: 'assistant',
     content: reply.ai_response,
     timestamp: later(now.toISOString(), userMessage.timestamp),
@@ -287,6 +294,7 @@ function applyAnswer(
   );
   const result: TurnResult = {
     conversationId: turn.conversationId,
+    messageId: assistantMessage.messageId,
     aiResponse: reply.ai_response,
     followUpQuestion: reply.follow_up_question,
     phase: after.phase,
@@ -296,12 +304,12 @@ function applyAnswer(
     identifiedValues: after.identifiedValues,
     nextSteps: reply.next_steps,
   };
-  return { after, messages: [userMessage, assistantMessage], result };
+  return { number, after, messages: [userMessage, assistantMessage], result };
 }
 
 /** The turn item to write: its number, its messages and, with a key, the answer to replay. */
 function committedTurn(turn: WonLease, applied: AppliedTurn): CommittedTurn {
-  const number = turn.conversation.turnCount + 1;
+  const { number } = applied;
   const { keyDigest, bodyHash, jobId } = turn.lease;
   return {
     turn: number,

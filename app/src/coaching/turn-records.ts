@@ -16,6 +16,8 @@ export interface TurnInput {
 
 export interface TurnResult {
   readonly conversationId: string;
+  /** The coach's answer's id, as the history shows it. */
+  readonly messageId: string;
   readonly aiResponse: string;
   readonly followUpQuestion: string | null;
   readonly phase: Phase;

@@ -25,6 +25,10 @@ export type Phase = (typeof phases)[number];
 export const conversationStatuses = ['active', 'paused', 'completed', 'abandoned'] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
 
+/** What a user says of one of the coach's answers: it helped, or it did not. */
+export const feedbackRatings = ['up', 'down'] as const;
+export type FeedbackRating = (typeof feedbackRatings)[number];
+
 /** Where the coach and the user stand on the conversation's result. */
 export const resultStatuses = ['exploring', 'proposed', 'agreed'] as const;
 export type ResultStatus = (typeof resultStatuses)[number];

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import { adminRouteTable, type AdminOperation } from './admin-routes.js';
 import {
   budgetBody,
+  feedbackQuery,
+  feedbackResponse,
   ownUsageResponse,
   tenantBudgetResponse,
   tenantId,
@@ -53,6 +55,26 @@ const budgetExample: z.infer<typeof tenantBudgetResponse> = {
   source: 'tenant',
 };
 
+const feedbackExample: z.infer<typeof feedbackResponse> = {
+  items: [
+    {
+      conversation_id: 'conv_3f9a1c2e4b6d8f0a1c3e5b7d9f1a2c4e',
+      message_id: 'msg_t1s1_2b4d6f8a0c1e3a5c7e9b1d3f5a7c9e0b',
+      topic: 'core_values',
+      rating: 'down',
+      tags: ['too_long'],
+      comment: 'I wanted one question',
+      updated_at: '2026-11-30T12:00:00.000Z',
+      model: 'us.anthropic.claude-sonnet-4-6',
+      prompt_version: {
+        key: 'coaching/core_values',
+        version_id: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
+      },
+    },
+  ],
+  next_cursor: null,
+};
+
 const rolesOf = (operationId: AdminOperation) =>
   adminRouteTable.find((route) => route.operationId === operationId)?.roles ?? [];
 
@@ -92,6 +114,26 @@ const documented = (docs: ApiDocs): AdminDocumented => {
           description: 'The tenant’s month',
           schema: docs.schema('TenantUsage', tenantUsageResponse),
           example: tenantExample,
+        },
+      },
+      errors: { 403: ['permission_denied'] },
+    },
+    exportFeedback: {
+      tag: 'admin',
+      summary: 'A tenant’s feedback on the coach’s answers (tenant_admin, platform_admin)',
+      description:
+        'Every rated answer of the tenant’s conversations, newest feedback first, with the model ' +
+        'and prompt template version that wrote it, so a prompt version can be judged by its ' +
+        'ratings. Filters: when the feedback was last given (`from`, `to`), the topic, the ' +
+        'rating; a page of `page_size`, then `next_cursor`. The users’ words (the answer and ' +
+        'the message it answered) only with `include_text=true`. A tenant admin reads its own ' +
+        'tenant; a platform admin any, by `tenant_id`. A deleted conversation’s feedback is gone.',
+      query: feedbackQuery,
+      responses: {
+        200: {
+          description: 'A page of the tenant’s feedback',
+          schema: docs.schema('FeedbackExport', feedbackResponse),
+          example: feedbackExample,
         },
       },
       errors: { 403: ['permission_denied'] },

@@ -1,13 +1,17 @@
 // The admin module's handlers (admin-routes.ts names the routes and roles), loaded with the
 // first request that runs one: the caller's own usage, a tenant's usage, a tenant's budget,
-// and the prompt templates' (prompt-admin-handlers.ts).
+// the prompt templates' (prompt-admin-handlers.ts), a tenant's feedback on the coach's answers.
 import type { z } from 'zod';
 import { hasAnyRole } from '../auth/roles.js';
 import type { TenantBudget } from '../budgets/budgets.js';
 import type { SpendView } from '../budgets/usage-reports.js';
-import { MissingRoleError } from '../errors.js';
+import type { ExportedFeedback } from '../coaching/feedback-records.js';
+import type { Principal } from '../domain/principal.js';
+import { MissingRoleError, ValidationError } from '../errors.js';
 import {
   budgetBody,
+  feedbackQuery,
+  type feedbackResponse,
   tenantId,
   tenantUsageQuery,
   type ownUsageResponse,
@@ -40,6 +44,34 @@ const budgetView = (budget: TenantBudget): z.infer<typeof tenantBudgetResponse> 
   source: budget.source,
 });
 
+/** The tenant a report is for: a tenant admin reads its own; any other is for a platform admin. */
+function reportedTenant(principal: Principal, asked: string | undefined): string {
+  const tenant = asked ?? principal.tenantId;
+  if (tenant !== principal.tenantId && !hasAnyRole(principal, ['platform_admin'])) {
+    throw new MissingRoleError(['platform_admin']);
+  }
+  return tenant;
+}
+
+const exportedView = (
+  item: ExportedFeedback,
+  includeText: boolean,
+): z.infer<typeof feedbackResponse>['items'][number] => ({
+  conversation_id: item.conversationId,
+  message_id: item.messageId,
+  topic: item.topic,
+  rating: item.feedback.rating,
+  tags: [...item.feedback.tags],
+  comment: item.feedback.comment,
+  updated_at: item.feedback.updatedAt,
+  model: item.model,
+  prompt_version: item.promptVersion && {
+    key: item.promptVersion.key,
+    version_id: item.promptVersion.versionId,
+  },
+  ...(includeText ? { ai_response: item.aiResponse, user_message: item.userMessage } : {}),
+});
+
 const pathTenant = (ctx: AppContext) =>
   validate('path', tenantId, ctx.params.tenant_id ?? '', 'tenant_id');
 
@@ -64,12 +96,11 @@ export const adminHandlers: Readonly<Record<AdminOperation, AdminHandler>> = {
   async getTenantUsage(ctx, { budgets }, target) {
     const principal = principalOf(ctx);
     const query = validate('query', tenantUsageQuery, ctx.query);
-    const tenant = query.tenant_id ?? principal.tenantId;
-    target({ tenant_id: tenant, ...(query.month ? { month: query.month } : {}) });
-    // A tenant admin reads its own tenant; any other is for a platform admin.
-    if (tenant !== principal.tenantId && !hasAnyRole(principal, ['platform_admin'])) {
-      throw new MissingRoleError(['platform_admin']);
-    }
+    target({
+      tenant_id: query.tenant_id ?? principal.tenantId,
+      ...(query.month ? { month: query.month } : {}),
+    });
+    const tenant = reportedTenant(principal, query.tenant_id);
     const usage = await budgets.tenantUsage(tenant, query.month);
     const body: z.infer<typeof tenantUsageResponse> = {
       tenant_id: usage.tenantId,
@@ -79,6 +110,32 @@ export const adminHandlers: Readonly<Record<AdminOperation, AdminHandler>> = {
       by_topic: usage.byTopic.map((r) => ({ key: r.key, ...tallyBody(r) })),
       by_model: usage.byModel.map((r) => ({ key: r.key, ...tallyBody(r) })),
       budget: { monthly_usd: usage.budget.monthlyUsd, remaining_usd: usage.budget.remainingUsd },
+    };
+    ctx.body = body;
+  },
+
+  async exportFeedback(ctx, { coaching }, target) {
+    const principal = principalOf(ctx);
+    const query = validate('query', feedbackQuery, ctx.query);
+    target({ tenant_id: query.tenant_id ?? principal.tenantId });
+    const tenantId = reportedTenant(principal, query.tenant_id);
+    if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+      throw new ValidationError([
+        { loc: ['query', 'to'], msg: 'must not be before from', type: 'value_error' },
+      ]);
+    }
+    const page = await coaching.exportFeedback({
+      tenantId,
+      from: query.from,
+      to: query.to,
+      topic: query.topic,
+      rating: query.rating,
+      pageSize: query.page_size,
+      cursor: query.cursor,
+    });
+    const body: z.infer<typeof feedbackResponse> = {
+      items: page.items.map((item) => exportedView(item, query.include_text)),
+      next_cursor: page.nextCursor,
     };
     ctx.body = body;
   },

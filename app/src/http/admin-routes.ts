@@ -12,6 +12,7 @@
 import Router from '@koa/router';
 import { hasAnyRole, type Role } from '../auth/roles.js';
 import type { Budgets } from '../budgets/budgets.js';
+import type { Coaching } from '../coaching/coaching-use-cases.js';
 import { AppError, MissingRoleError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { PromptPreview } from '../previews/preview-template.js';
@@ -87,6 +88,13 @@ export const adminRouteTable = [
     roles: ['platform_admin'],
     operationId: 'previewPrompt',
   },
+  // Feedback on the coach's answers.
+  {
+    method: 'get',
+    path: '/admin/feedback',
+    roles: ['tenant_admin', 'platform_admin'],
+    operationId: 'exportFeedback',
+  },
 ] as const satisfies readonly {
   readonly method: AdminRoute['method'];
   readonly path: string;
@@ -141,6 +149,7 @@ export interface AdminDeps {
   readonly budgets: Budgets;
   readonly promptAdmin: () => Promise<PromptAdmin>;
   readonly promptPreview: () => Promise<PromptPreview>;
+  readonly coaching: Pick<Coaching, 'exportFeedback'>;
 }
 
 /** A handler: answers the request, naming what it acted on for the admin_action line. */

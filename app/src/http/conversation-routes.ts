@@ -1,5 +1,6 @@
 // The conversation routes, each declared once with its body's schema and its description:
-// start, send a message (message-route.ts), read, list, pause, resume, complete and erase.
+// start, send a message (message-route.ts), read, list, pause, resume, complete and erase, and
+// feedback on an answer (feedback-routes.ts).
 import Router from '@koa/router';
 import type { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
@@ -21,6 +22,7 @@ import {
   pauseBody,
   resumeBody,
 } from './conversation-schemas.js';
+import { giveFeedbackRoute, mountFeedback, removeFeedbackRoute } from './feedback-routes.js';
 import { mountSendMessage, sendMessageRoute } from './message-route.js';
 import {
   jsonBody,
@@ -208,6 +210,8 @@ const routes: readonly RouteSpec[] = [
   resumeRoute,
   completeRoute,
   eraseRoute,
+  giveFeedbackRoute,
+  removeFeedbackRoute,
 ];
 
 export const conversationDocs = describeRoutes(routes);
@@ -296,6 +300,8 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
     await coaching.erase(principalOf(ctx), ctx.params.id ?? '');
     ctx.status = 204;
   });
+
+  mountFeedback(on, guard, coaching);
 
   return matchOnlyIds(router);
 }

@@ -1,7 +1,13 @@
 // Request and response schemas of the conversation routes. The same objects validate requests,
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
-import { coachingTopics, conversationStatuses, phases } from '../domain/vocabulary.js';
+import {
+  coachingTopics,
+  conversationStatuses,
+  feedbackRatings,
+  phases,
+} from '../domain/vocabulary.js';
+import { pathId } from './path-ids.js';
 import { recordedPromptVersion } from './prompt-version-schema.js';
 import { booleanQuery, clientJson, trimmedText } from './request-fields.js';
 
@@ -41,6 +47,17 @@ export const listQuery = z.object({
     .describe('`next_cursor` of the previous page, to read on from there'),
 });
 
+/** Unknown fields are refused: a misspelt `comment` must not vanish while the rating is kept. */
+export const feedbackBody = z.strictObject({
+  rating: z.enum(feedbackRatings).describe('Whether the answer helped: `up` or `down`'),
+  tags: z
+    .array(z.string().min(1).max(40))
+    .max(10)
+    .default([])
+    .describe('At most 10 labels of 1 to 40 characters, e.g. `too_long`'),
+  comment: z.string().max(1000).optional().describe('In the user’s words, at most 1000 characters'),
+});
+
 export const pauseBody = z.object({
   reason: z.string().max(500).optional().describe('Why the user pauses, at most 500 characters'),
 });
@@ -75,8 +92,15 @@ export const initiateResponse = z.object({
   created_at: timestamp,
 });
 
+/** A message's id, as the history shows it and the feedback routes take it. */
+const messageId = z
+  .string()
+  .regex(new RegExp(pathId('msg', 'message').pattern))
+  .describe('The message’s id (`msg_…`), stable across reads');
+
 export const messageResponse = z.object({
   conversation_id: z.string(),
+  message_id: messageId.describe('The coach’s answer’s id, as the history shows it'),
   ai_response: z.string(),
   follow_up_question: z.string().nullable(),
   current_phase: phase,
@@ -87,7 +111,16 @@ export const messageResponse = z.object({
   next_steps: z.array(z.string()).nullable(),
 });
 
-const messageText = { content: z.string(), timestamp };
+export const messageFeedback = z
+  .object({
+    rating: z.enum(feedbackRatings),
+    tags: z.array(z.string()),
+    comment: z.string().nullable(),
+    updated_at: timestamp,
+  })
+  .describe('The user’s feedback on an answer of the coach');
+
+const messageText = { message_id: messageId, content: z.string(), timestamp };
 
 /** Who wrote an assistant message: the model and the template version. */
 export const assistantMetadata = z.object({
@@ -105,8 +138,16 @@ export const conversationMessage = z.discriminatedUnion('role', [
     role: z.literal('user'),
     ...messageText,
     metadata: jsonObject.describe('The client’s own metadata, as sent with the message'),
+    feedback: z.null().describe('Always null: feedback is given on the coach’s answers'),
   }),
-  z.object({ role: z.literal('assistant'), ...messageText, metadata: assistantMetadata }),
+  z.object({
+    role: z.literal('assistant'),
+    ...messageText,
+    metadata: assistantMetadata,
+    feedback: messageFeedback
+      .nullable()
+      .describe('The user’s feedback on this answer; null for none'),
+  }),
 ]);
 
 export const conversationSummary = z.object({

@@ -35,6 +35,7 @@ const errorMessages: Readonly<Record<string, string>> = {
     'An edit of prompt template coaching/goals needs If-Match with the version it started from',
   invalid_template:
     'Prompt template coaching/goals cannot be used: model.model_id: model gpt-2 is not one of the allowed models (line 12)',
+  message_not_found: 'Message msg_t1s1 not found',
   not_found: 'No route for GET /nowhere',
   conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
   conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',

@@ -27,6 +27,7 @@ export const pathIds: Readonly<Record<string, PathId>> = {
   id: pathId('conv', 'conversation'),
   analysis_id: pathId('anls', 'analysis'),
   job_id: pathId('job', 'job'),
+  message_id: pathId('msg', 'message'),
 };
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

@@ -4,8 +4,8 @@
 import type { z } from 'zod';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
 import { answerProvenance } from '../coaching/answer-provenance.js';
-import type { Message } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
+import type { Feedback, HistoryMessage } from '../coaching/feedback-records.js';
 import { phaseProgress } from '../coaching/phases.js';
 import type { TurnResult } from '../coaching/turn-records.js';
 import { promptVersionJson, type PromptVersionRef } from '../domain/prompt-version.js';
@@ -15,6 +15,7 @@ import type {
   conversationMessage,
   conversationResponse,
   conversationSummary,
+  messageFeedback,
   messageResponse,
 } from './conversation-schemas.js';
 import type { jobResponse } from './job-schemas.js';
@@ -22,6 +23,7 @@ import type { jobResponse } from './job-schemas.js';
 export function turnView(result: TurnResult): z.infer<typeof messageResponse> {
   return {
     conversation_id: result.conversationId,
+    message_id: result.messageId,
     ai_response: result.aiResponse,
     follow_up_question: result.followUpQuestion,
     current_phase: result.phase,
@@ -52,22 +54,30 @@ export function summaryView(c: StoredConversation): z.infer<typeof conversationS
 const recordedVersion = (ref: PromptVersionRef | null | undefined) =>
   ref ? promptVersionJson(ref) : null;
 
+const feedbackView = (f: Feedback): z.infer<typeof messageFeedback> => ({
+  rating: f.rating,
+  tags: [...f.tags],
+  comment: f.comment,
+  updated_at: f.updatedAt,
+});
+
 /** A user message's metadata is the client's own; an assistant's says who wrote it. */
-function messageView(m: Message): z.infer<typeof conversationMessage> {
-  const text = { content: m.content, timestamp: m.timestamp };
-  if (m.role === 'user') return { role: 'user', ...text, metadata: m.metadata };
+function messageView(m: HistoryMessage): z.infer<typeof conversationMessage> {
+  const text = { message_id: m.messageId, content: m.content, timestamp: m.timestamp };
+  if (m.role === 'user') return { role: 'user', ...text, metadata: m.metadata, feedback: null };
   const { model, promptVersion } = answerProvenance(m.metadata);
   return {
     role: 'assistant',
     ...text,
     metadata: { model, prompt_version: recordedVersion(promptVersion) },
+    feedback: m.feedback && feedbackView(m.feedback),
   };
 }
 
 /** The list's summary fields, without its message count, plus the whole history. */
 export function conversationView(
   c: StoredConversation,
-  messages: readonly Message[],
+  messages: readonly HistoryMessage[],
 ): z.infer<typeof conversationResponse> {
   const { message_count: _count, ...summary } = summaryView(c);
   return {

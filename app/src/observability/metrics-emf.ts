@@ -5,7 +5,13 @@ import { MetricsLogger } from 'aws-embedded-metrics';
 import type { IEnvironment } from 'aws-embedded-metrics/lib/environment/IEnvironment.js';
 import type { MetricsContext } from 'aws-embedded-metrics/lib/logger/MetricsContext.js';
 import { LogSerializer } from 'aws-embedded-metrics/lib/serializers/LogSerializer.js';
-import { METRICS_NAMESPACE, type Metrics, type MetricName, type MetricUnit } from './metrics.js';
+import {
+  METRICS_NAMESPACE,
+  type MetricName,
+  type MetricProperties,
+  type Metrics,
+  type MetricUnit,
+} from './metrics.js';
 
 export interface FlushableMetrics extends Metrics {
   /** Writes what was recorded since the last flush; nothing when nothing was. */
@@ -26,6 +32,7 @@ interface Recorded {
   readonly name: MetricName;
   readonly value: number;
   readonly unit: MetricUnit;
+  readonly properties?: MetricProperties;
 }
 
 /**
@@ -59,11 +66,22 @@ export function createEmfMetrics(options: EmfOptions): FlushableMetrics {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const logger = new MetricsLogger(() => Promise.resolve(environment));
-    logger.setNamespace(METRICS_NAMESPACE);
-    logger.setDimensions({ Stage: options.stage });
-    for (const { name, value, unit } of batch) logger.putMetric(name, value, unit);
-    await logger.flush();
+    // Properties belong to a whole EMF line: a value with its own goes on a line of its own.
+    const plain = batch.filter((r) => r.properties === undefined);
+    const lines = [
+      ...(plain.length > 0 ? [plain] : []),
+      ...batch.flatMap((r) => (r.properties ? [[r]] : [])),
+    ];
+    for (const line of lines) {
+      const logger = new MetricsLogger(() => Promise.resolve(environment));
+      logger.setNamespace(METRICS_NAMESPACE);
+      logger.setDimensions({ Stage: options.stage });
+      for (const { name, value, unit, properties } of line) {
+        logger.putMetric(name, value, unit);
+        for (const [key, text] of Object.entries(properties ?? {})) logger.setProperty(key, text);
+      }
+      await logger.flush();
+    }
   }
 
   const timer =
@@ -73,8 +91,8 @@ export function createEmfMetrics(options: EmfOptions): FlushableMetrics {
   timer?.unref();
 
   return {
-    add(name, value, unit) {
-      pending.push({ name, value, unit });
+    add(name, value, unit, properties) {
+      pending.push({ name, value, unit, properties });
     },
     flush,
     async close() {

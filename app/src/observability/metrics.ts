@@ -28,14 +28,19 @@ export const metricNames = [
   'JobFailed',
   /** An asynchronous job that no worker finished before its deadline (read as failed, 503). */
   'JobExpired',
+  /** Feedback given on an answer (a PUT); its rating rides along as a property, not a dimension. */
+  'FeedbackRecorded',
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];
 
 export type MetricUnit = 'Count' | 'Milliseconds';
 
+/** Values a metric's record carries beside it, searchable in its log line but not dimensions. */
+export type MetricProperties = Readonly<Record<string, string>>;
+
 export interface Metrics {
-  add(name: MetricName, value: number, unit: MetricUnit): void;
+  add(name: MetricName, value: number, unit: MetricUnit, properties?: MetricProperties): void;
 }
 
 export const noMetrics: Metrics = { add: () => undefined };

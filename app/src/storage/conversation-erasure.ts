@@ -1,16 +1,23 @@
 // Erasing a conversation (the user's right), in an order that leaves nothing behind whatever is
 // in flight and wherever it stops. First the conversation item is marked `erasing` and stripped
 // of every text it holds: from then on it reads as gone, and its conditional writes refuse any
-// turn or status change. Then every turn item, and the key the next turn would write, is
-// replaced by a tombstone that carries a fence higher than any lease handed out before, so a
-// turn still in flight can neither commit nor write its item after it; tombstones hold no text
-// and expire by TTL. The item itself goes last (after the conversation's jobs, which the use
+// turn or status change. Then every item of the messages table (turns, with the feedback on their
+// answers, and the items keeping feedback on the original format's inline answers), and the key
+// the next turn would write, is replaced by a tombstone that carries a fence higher than any
+// lease handed out before, so a turn still in flight can neither commit nor write its item after
+// it, and feedback still in flight finds no answer to rate; tombstones hold no text and expire
+// by TTL. The item itself goes last (after the conversation's jobs, which the use
 // case erases between the two). Cut short, the erasure is resumed by the next DELETE, which
 // finds the marked item.
-import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ConversationRepository } from '../coaching/conversation-records.js';
 import { LEASE_ATTRIBUTES, storableKey } from './conversation-items.js';
-import { ifCondition, queryAll, writeInBatches } from './dynamo.js';
+import { ifCondition, queryAll, storageCall, writeInBatches } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
 import { tables } from './tables.js';
 
@@ -90,24 +97,27 @@ export function createConversationErasure(
     },
 
     async completeErasure(erasure, at) {
+      const expires = Math.floor(new Date(at).getTime() / 1000) + TOMBSTONE_SECONDS;
+      const tombstone = (turn: number) => ({
+        conversation_id: erasure.conversationId,
+        turn,
+        lease_seq: erasure.fence,
+        erased_at: at,
+        [TTL]: expires,
+      });
+      // Turn 0's tombstone first: feedback on an original-format inline answer is written only
+      // while it is absent (message-feedback.ts), so none lands after the keys are listed.
+      await storageCall(() =>
+        doc.send(new PutCommand({ TableName: names.messages, Item: tombstone(0) })),
+      );
       const turns = new Set(await turnNumbers(erasure.conversationId));
       // The key the turn in flight (if any) would write, so it finds a tombstone there too.
       turns.add(erasure.turnCount + 1);
-      const expires = Math.floor(new Date(at).getTime() / 1000) + TOMBSTONE_SECONDS;
+      turns.delete(0);
       await writeInBatches(
         doc,
         names.messages,
-        [...turns].map((turn) => ({
-          PutRequest: {
-            Item: {
-              conversation_id: erasure.conversationId,
-              turn,
-              lease_seq: erasure.fence,
-              erased_at: at,
-              [TTL]: expires,
-            },
-          },
-        })),
+        [...turns].map((turn) => ({ PutRequest: { Item: tombstone(turn) } })),
       );
       // Already gone when a concurrent DELETE finished first.
       await ifCondition(() =>

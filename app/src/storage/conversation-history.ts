@@ -1,20 +1,21 @@
-// A conversation's whole history and its run's session, read in one round trip of at most one
-// call when the history needs turn items: a BatchGetItem of the turn items by key (turn 0, the
-// opening, through the committed count; items beyond it are never asked for) together with the
-// session item. The turn numbers are known from the conversation item, so no Query is needed.
-// A history too long for one batch is queried, the session read beside it.
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// A conversation's whole history, each answer with the feedback given on it, and its run's
+// session, read in one round trip: a BatchGetItem of the history's items by key together with
+// the session item. The keys are known from the conversation item: turn 0 (the opening) through
+// the committed count (items beyond it are never asked for) and, for the original service's
+// format, the items that keep feedback on its inline answers. Feedback lives on those items, so
+// the history is always read from them, never from the conversation item's recent window. A
+// history too long for one batch is queried, the session read beside it.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredConversation } from '../coaching/conversation-records.js';
-import type { Message } from '../coaching/conversation-entity.js';
+import type { Feedback, HistoryMessage } from '../coaching/feedback-records.js';
 import type { CoachingSession } from '../coaching/session-records.js';
-import { storageCall } from './dynamo.js';
+import { batchGetAll, queryAll } from './dynamo.js';
+import { feedbackOf, inlineFeedbackTurn } from './feedback-items.js';
 import { messageOf, type Item } from './item-values.js';
 import { sessionFromItem } from './session-repository.js';
 
 /** BatchGetItem's own limit on keys a call. */
 const KEYS_PER_BATCH = 100;
-/** Rounds for keys left unprocessed, each after a longer pause, before the read fails. */
-const UNPROCESSED_ROUNDS = 5;
 
 export interface HistoryTables {
   readonly messages: string;
@@ -22,64 +23,98 @@ export interface HistoryTables {
 }
 
 export interface History {
-  readonly messages: Message[];
+  readonly messages: HistoryMessage[];
   readonly session?: CoachingSession;
 }
 
-/** Turn items' messages, in turn order, after the inline (original format) ones. */
-export function historyOf(conversation: StoredConversation, turns: readonly Item[]): Message[] {
-  const ordered = [...turns].sort((a, b) => Number(a.turn) - Number(b.turn));
-  return [
-    ...conversation.inlineMessages,
-    ...ordered.flatMap((t) => (Array.isArray(t.messages) ? t.messages.map(messageOf) : [])),
-  ];
+/** The items a history reads: its turns, and those keeping feedback on inline answers. */
+function historyKeys(conversation: StoredConversation): number[] {
+  const inline = conversation.inlineMessages.flatMap((m, index) =>
+    m.role === 'assistant' ? [inlineFeedbackTurn(index)] : [],
+  );
+  return [...inline, ...Array.from({ length: conversation.turnCount + 1 }, (_, turn) => turn)];
 }
 
-/** Whether the turn items and the session fit one BatchGetItem. */
-export const fitsOneBatch = (conversation: StoredConversation) =>
-  conversation.turnCount + 2 <= KEYS_PER_BATCH;
-
 /**
- * Reads turns 0..turnCount and the session in one BatchGetItem (plus a call for any keys
- * DynamoDB leaves unprocessed, which it does only past 16 MB or under throttling).
+ * The inline (original format) messages, then the turn items' in turn order, each answer with
+ * the feedback whose message id is its own.
  */
+function historyOf(conversation: StoredConversation, items: readonly Item[]): HistoryMessage[] {
+  const feedback = new Map<string, Feedback>();
+  for (const item of items) {
+    const given = feedbackOf(item);
+    if (given) feedback.set(given.messageId, given.feedback);
+  }
+  const turns = items
+    .map((item) => ({ turn: Number(item.turn), messages: item.messages }))
+    .filter((t) => t.turn >= 0 && Array.isArray(t.messages))
+    .sort((a, b) => a.turn - b.turn);
+  const messages = [
+    ...conversation.inlineMessages,
+    ...turns.flatMap(({ turn, messages }) =>
+      (messages as unknown[]).map((raw, slot) =>
+        messageOf(raw, { kind: 'turn', turn, slot: slot === 0 ? 0 : 1 }),
+      ),
+    ),
+  ];
+  return messages.map((m) => ({
+    ...m,
+    feedback: m.role === 'assistant' ? (feedback.get(m.messageId) ?? null) : null,
+  }));
+}
+
+/** Whether the history's items and the session fit one BatchGetItem. */
+export const fitsOneBatch = (conversation: StoredConversation) =>
+  historyKeys(conversation).length + 1 <= KEYS_PER_BATCH;
+
+const projection = {
+  ProjectionExpression: '#turn, #messages, #feedback',
+  ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages', '#feedback': 'feedback' },
+};
+
+/** The history's items and the session, in one BatchGetItem. */
 export async function batchHistory(
   doc: DynamoDBDocumentClient,
   tables: HistoryTables,
   conversation: StoredConversation & { readonly sessionId: string },
 ): Promise<History> {
-  const turnKeys = Array.from({ length: conversation.turnCount + 1 }, (_, turn) => ({
-    conversation_id: conversation.conversationId,
-    turn,
-  }));
-  let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; [k: string]: unknown }> = {
+  const found = await batchGetAll(doc, {
     [tables.messages]: {
-      Keys: turnKeys,
+      Keys: historyKeys(conversation).map((turn) => ({
+        conversation_id: conversation.conversationId,
+        turn,
+      })),
       ConsistentRead: true,
-      ProjectionExpression: '#turn, #messages',
-      ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages' },
+      ...projection,
     },
     [tables.coachingSessions]: {
       Keys: [{ session_id: conversation.sessionId }],
       ConsistentRead: true,
     },
-  };
-  const turns: Item[] = [];
-  let session: Item | undefined;
-  for (let round = 1; ; round++) {
-    const result = await storageCall(() =>
-      doc.send(new BatchGetCommand({ RequestItems: request })),
-    );
-    turns.push(...(result.Responses?.[tables.messages] ?? []));
-    session ??= result.Responses?.[tables.coachingSessions]?.[0];
-    const unprocessed = result.UnprocessedKeys ?? {};
-    if (Object.keys(unprocessed).length === 0) break;
-    if (round === UNPROCESSED_ROUNDS) throw new Error('BatchGetItem left keys unprocessed');
-    await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
-    request = unprocessed as typeof request;
-  }
+  });
+  const session = found[tables.coachingSessions]?.[0];
   return {
-    messages: historyOf(conversation, turns),
+    messages: historyOf(conversation, found[tables.messages] ?? []),
     session: session ? sessionFromItem(session) : undefined,
   };
+}
+
+/** The history's items by a query: every key from the first to the committed count. */
+export async function queryHistory(
+  doc: DynamoDBDocumentClient,
+  messagesTable: string,
+  conversation: StoredConversation,
+): Promise<HistoryMessage[]> {
+  const items = await queryAll(doc, {
+    TableName: messagesTable,
+    KeyConditionExpression: 'conversation_id = :c AND turn BETWEEN :first AND :n',
+    ExpressionAttributeValues: {
+      ':c': conversation.conversationId,
+      ':first': Math.min(...historyKeys(conversation)),
+      ':n': conversation.turnCount,
+    },
+    ConsistentRead: true,
+    ...projection,
+  });
+  return historyOf(conversation, items);
 }

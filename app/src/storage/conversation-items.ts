@@ -1,8 +1,9 @@
 // The conversation item and the domain's conversation, both ways: the attributes a new
 // conversation and a committed turn write, and the stored conversation read back from an item
 // in either format (this service's, or the original's through original-items.ts). The item
-// stays within a byte budget whatever the client sends: its recent-message window is cut to
-// WINDOW_BYTES, and a message's metadata rides in it only when small (the turn item has it all).
+// stays within a byte budget whatever the client sends: its recent-message window, which only
+// the model reads (the history is read from the turn items), holds no metadata and is cut to
+// WINDOW_BYTES.
 import { phaseProgress } from '../coaching/phases.js';
 import { RECENT_WINDOW, type Conversation, type Message } from '../coaching/conversation-entity.js';
 import type {
@@ -10,6 +11,7 @@ import type {
   StoredConversation,
   StoredLease,
 } from '../coaching/conversation-records.js';
+import type { MessageLocation } from '../coaching/message-ids.js';
 import {
   coachingTopics,
   phases,
@@ -32,46 +34,49 @@ import { originalState } from './original-items.js';
 
 /** The recent window's share of the conversation item (messages of the newest turns first). */
 export const WINDOW_BYTES = 64 * 1024;
-/** A message's metadata travels in the window up to this size; an assistant's always does. */
-const WINDOW_METADATA_BYTES = 2 * 1024;
-
-/**
- * The metadata of a window message whose metadata is only in its turn item. Read back, such a
- * message carries this very object (an empty one to any reader), so the next commit keeps it
- * marked and a read knows the window alone cannot answer with the whole history.
- */
-const METADATA_ELSEWHERE: Readonly<Record<string, unknown>> = Object.freeze({});
-
-/** True when every message of the window carries its metadata. */
-export const windowHoldsMetadata = (messages: readonly Message[]): boolean =>
-  messages.every((m) => m.metadata !== METADATA_ELSEWHERE);
 
 /** The newest messages that fit WINDOW_BYTES, as the item stores them. */
 function windowItems(messages: readonly Message[]): Item[] {
   const kept: Item[] = [];
   let bytes = 0;
   for (const message of [...messages].reverse()) {
-    const metadata = clientJsonText(message.metadata);
-    const carried =
-      message.metadata !== METADATA_ELSEWHERE &&
-      Buffer.byteLength(metadata, 'utf8') <= WINDOW_METADATA_BYTES;
-    bytes += Buffer.byteLength(message.content, 'utf8') + (carried ? metadata.length : 0) + 100;
+    bytes += Buffer.byteLength(message.content, 'utf8') + 150;
     if (bytes > WINDOW_BYTES && kept.length > 0) break;
     kept.unshift({
+      message_id: message.messageId,
       role: message.role,
       content: message.content,
       timestamp: message.timestamp,
-      ...(carried ? { metadata_json: metadata } : { metadata_elsewhere: true }),
     });
   }
   return kept;
 }
 
-function windowMessage(raw: unknown): Message {
-  const message = messageOf(raw);
-  return asRecord(raw).metadata_elsewhere === true
-    ? { ...message, metadata: METADATA_ELSEWHERE }
-    : message;
+/**
+ * Where the history's message number `position` (from 0) is kept. `ahead` messages come before
+ * the first turn item: the original service's inline messages, or the opening message (turn 0).
+ */
+function placeInHistory(position: number, ahead: number, inline: boolean): MessageLocation {
+  if (position < ahead) {
+    return inline ? { kind: 'inline', index: position } : { kind: 'turn', turn: 0, slot: 0 };
+  }
+  const after = position - ahead;
+  return { kind: 'turn', turn: Math.floor(after / 2) + 1, slot: after % 2 === 0 ? 0 : 1 };
+}
+
+/**
+ * The recent window: the history's newest messages. A window written before messages had ids
+ * names them by their place, counted back from the end of the history.
+ */
+function windowOf(
+  raw: readonly unknown[],
+  messageCount: number,
+  turnCount: number,
+  inline: boolean,
+) {
+  const first = messageCount - raw.length;
+  const ahead = messageCount - 2 * turnCount;
+  return raw.map((message, i) => messageOf(message, placeInHistory(first + i, ahead, inline)));
 }
 
 /** DynamoDB refuses a partition key over 2048 bytes; such an id names no conversation. */
@@ -133,6 +138,7 @@ export function fromItem(item: Item): StoredConversation {
   const original = originalState(item);
   const inline = original.inlineMessages;
   const turnCount = asNumber(item.turn_count);
+  const messageCount = asNumber(item.message_count, inline.length + 2 * turnCount);
   const phase = asString(item.current_phase, asString(original.phase, 'introduction'));
   const topic = asString(item.topic);
   return {
@@ -150,7 +156,7 @@ export function fromItem(item: Item): StoredConversation {
     userTurns: asNumber(item.user_turns, original.userTurns),
     turnCount,
     recentMessages: Array.isArray(item.recent_messages)
-      ? item.recent_messages.map(windowMessage)
+      ? windowOf(item.recent_messages, messageCount, turnCount, inline.length > 0)
       : inline.slice(-RECENT_WINDOW),
     context: clientJsonObject(item.initial_context_json, item.initial_context),
     language: asString(item.language, 'en'),
@@ -161,7 +167,7 @@ export function fromItem(item: Item): StoredConversation {
     completedAt: normalizeTimestamp(item.completed_at),
     idempotency: toIdempotency(item.idempotency),
     lease: leaseOf(item),
-    messageCount: asNumber(item.message_count, inline.length + 2 * turnCount),
+    messageCount,
     inlineMessages: inline,
   };
 }

@@ -10,17 +10,12 @@ import type {
   StoredConversation,
 } from '../coaching/conversation-records.js';
 import type { SessionRepository } from '../coaching/session-records.js';
-import {
-  fromItem,
-  newConversationItem,
-  storableKey,
-  windowHoldsMetadata,
-} from './conversation-items.js';
+import { fromItem, newConversationItem, storableKey } from './conversation-items.js';
 import { createConversationErasure, ERASING } from './conversation-erasure.js';
-import { batchHistory, fitsOneBatch, historyOf } from './conversation-history.js';
+import { batchHistory, fitsOneBatch, queryHistory } from './conversation-history.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
-import { ifCondition, queryAll, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
 import { messageItem } from './item-values.js';
 
 export function createConversationRepository(
@@ -46,27 +41,6 @@ export function createConversationRepository(
     );
     // A conversation whose erasure has begun is gone to every reader.
     return result.Item && result.Item.status !== ERASING ? fromItem(result.Item) : undefined;
-  }
-
-  /** A short conversation lies wholly in the item's recent window: no turn item to read. */
-  const windowHoldsAll = (conversation: StoredConversation) =>
-    conversation.inlineMessages.length === 0 &&
-    conversation.recentMessages.length === conversation.messageCount &&
-    windowHoldsMetadata(conversation.recentMessages);
-
-  async function queryTurns(conversation: StoredConversation) {
-    const turns = await queryAll(doc, {
-      TableName: messagesTable,
-      KeyConditionExpression: 'conversation_id = :c AND turn <= :n',
-      ExpressionAttributeValues: {
-        ':c': conversation.conversationId,
-        ':n': conversation.turnCount,
-      },
-      ProjectionExpression: '#turn, #messages',
-      ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages' },
-      ConsistentRead: true,
-    });
-    return historyOf(conversation, turns);
   }
 
   const repository: ConversationRepository = {
@@ -106,25 +80,23 @@ export function createConversationRepository(
 
     get: getItem,
 
-    messages: (conversation) =>
-      windowHoldsAll(conversation)
-        ? Promise.resolve([...conversation.recentMessages])
-        : queryTurns(conversation),
-
     async history(conversation) {
       const sessionId = conversation.sessionId;
       // The usage summary is the client's extra: a session that cannot be read leaves it out.
       const session = () =>
         sessionId ? sessions.get(sessionId).catch(() => undefined) : Promise.resolve(undefined);
-      if (windowHoldsAll(conversation) || !sessionId || !fitsOneBatch(conversation)) {
-        const [messages, found] = await Promise.all([repository.messages(conversation), session()]);
+      if (!sessionId || !fitsOneBatch(conversation)) {
+        const [messages, found] = await Promise.all([
+          queryHistory(doc, messagesTable, conversation),
+          session(),
+        ]);
         return { messages, session: found };
       }
       try {
         return await batchHistory(doc, tableNames, { ...conversation, sessionId });
       } catch {
         // The batch also failed for the session's sake, perhaps: the history alone, as above.
-        return { messages: await queryTurns(conversation) };
+        return { messages: await queryHistory(doc, messagesTable, conversation) };
       }
     },
 

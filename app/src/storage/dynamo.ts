@@ -2,8 +2,10 @@
 // failures are a dependency being down (503) rather than a bug.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
+  type BatchGetCommandInput,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -99,6 +101,32 @@ export async function queryAll(
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/** Rounds for keys left unprocessed, each after a longer pause, before the read fails. */
+const UNPROCESSED_ROUNDS = 5;
+
+/**
+ * Every item a BatchGetItem asks for (at most 100 keys), by table: a call, plus one for keys
+ * DynamoDB leaves unprocessed, which it does only past 16 MB or under throttling.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  request: NonNullable<BatchGetCommandInput['RequestItems']>,
+): Promise<Record<string, Record<string, unknown>[]>> {
+  const found: Record<string, Record<string, unknown>[]> = {};
+  let asking = request;
+  for (let round = 1; ; round++) {
+    const result = await storageCall(() => doc.send(new BatchGetCommand({ RequestItems: asking })));
+    for (const [table, items] of Object.entries(result.Responses ?? {})) {
+      (found[table] ??= []).push(...items);
+    }
+    const unprocessed = result.UnprocessedKeys ?? {};
+    if (Object.keys(unprocessed).length === 0) return found;
+    if (round === UNPROCESSED_ROUNDS) throw new Error('BatchGetItem left keys unprocessed');
+    await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+    asking = unprocessed;
+  }
 }
 
 /** One put or delete of a batch write. */

@@ -2,6 +2,7 @@
 // (items written by the original service, by hand, or by an older version): each falls back
 // when absent or of another type, and timestamps and messages come back in one shape.
 import type { Message } from '../coaching/conversation-entity.js';
+import { placeMessageId, type MessageLocation } from '../coaching/message-ids.js';
 import { clientJsonObject, clientJsonText } from './client-json.js';
 
 export type Item = Record<string, unknown>;
@@ -23,10 +24,17 @@ export function normalizeTimestamp(value: unknown): string | null {
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 
-/** A message as stored: in a turn item, the recent window or the original's inline list. */
-export function messageOf(raw: unknown): Message {
+/**
+ * A message as stored: in a turn item, the recent window or the original's inline list. One
+ * stored without an id (before ids were minted, or by the original service) is named by its place.
+ */
+export function messageOf(raw: unknown, place: MessageLocation): Message {
   const m = asRecord(raw);
   return {
+    messageId:
+      typeof m.message_id === 'string' && m.message_id !== ''
+        ? m.message_id
+        : placeMessageId(place),
     role: m.role === 'user' ? 'user' : 'assistant',
     content: asString(m.content),
     timestamp: normalizeTimestamp(m.timestamp) ?? '',
@@ -36,6 +44,7 @@ export function messageOf(raw: unknown): Message {
 
 /** A message to store; its metadata, the client's JSON for a user message, as JSON text. */
 export const messageItem = (m: Message) => ({
+  message_id: m.messageId,
   role: m.role,
   content: m.content,
   timestamp: m.timestamp,

@@ -17,7 +17,9 @@ export interface OriginalState {
 
 export function originalState(item: Item): OriginalState {
   const legacy = asRecord(item.context);
-  const inline = Array.isArray(item.messages) ? item.messages.map(messageOf) : [];
+  const inline = Array.isArray(item.messages)
+    ? item.messages.map((raw, index) => messageOf(raw, { kind: 'inline', index }))
+    : [];
   return {
     phase: legacy.current_phase,
     insights: legacy.insights,

@@ -91,10 +91,21 @@ export const tables: Readonly<Record<TableId, TableDefinition>> = {
     baseName: 'purposepath-conversation-messages',
     envVar: 'MESSAGES_TABLE',
     description:
-      'One item per committed turn of a conversation, so history has no item-size ceiling.',
+      'One item per committed turn of a conversation, so history has no item-size ceiling; feedback on its answer.',
     hashKey: S('conversation_id'),
     rangeKey: N('turn'),
-    indexes: [],
+    // Sparse: only an item with feedback on its answer carries the keys (a turn item, or the
+    // item at turn −1 − index that keeps the feedback on an original-format inline message).
+    // A tenant's feedback, newest first, is the export; what it shows of the answer itself
+    // (the text, the model, the prompt version) is read from the turn items of a page.
+    indexes: [
+      {
+        name: 'feedback_tenant-feedback_at-index',
+        hashKey: S('feedback_tenant'),
+        rangeKey: S('feedback_at'),
+        projection: include('feedback', 'feedback_topic'),
+      },
+    ],
     // Only an erased conversation's tombstones carry it.
     ttlAttribute: 'expire_at',
   },
