@@ -9,12 +9,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ServiceUnavailableError } from '../errors.js';
+import { budgetedRetries, CALL_TIMING, type CallTiming } from './dynamo-retries.js';
 
 export interface DynamoOptions {
   readonly region: string;
   readonly endpoint?: string;
   /** Fixed credentials for a stand-in (dynalite, DynamoDB Local), which accepts any key. */
   readonly localCredentials?: boolean;
+  /** An attempt's and a call's deadlines (dynamo-retries.ts); a test may shorten them. */
+  readonly timing?: CallTiming;
 }
 
 export interface Dynamo {
@@ -23,11 +26,17 @@ export interface Dynamo {
 }
 
 export function createDynamo(options: DynamoOptions): Dynamo {
+  const timing = options.timing ?? CALL_TIMING;
   const client = new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 3000 }),
+    retryStrategy: budgetedRetries(timing),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: Math.min(1000, timing.attemptMs),
+      requestTimeout: timing.attemptMs,
+      // Without it a request past requestTimeout is only logged, and waits on.
+      throwOnRequestTimeout: true,
+    }),
     ...(options.localCredentials
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
@@ -46,6 +55,7 @@ const unavailableNames = new Set([
   'ServiceUnavailable',
   'ResourceNotFoundException',
   'TimeoutError',
+  'AbortError',
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
