@@ -2,6 +2,7 @@
 // jobs a turn can run as, metrics, the logger, the turn limit, each delivery's model budget, the
 // lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
+import type { SpendPricing } from '../budgets/record-spend.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic, Delivery } from '../domain/vocabulary.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
@@ -19,7 +20,13 @@ export interface CoachingDeps {
   readonly sessions: SessionRepository;
   readonly jobs: TurnJobs;
   readonly templates: { coaching(topic: CoachingTopic): Promise<CoachingTemplate> };
+  /**
+   * The model, unmetered: a turn books its own calls, with what they produced (the commit), so
+   * that a turn and its spend are counted together, once.
+   */
   readonly llm: LlmProvider;
+  /** Prices a finished call into its add to the usage counters (budgets/record-spend.ts). */
+  readonly priceSpend: SpendPricing;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxTurns: number;

@@ -2,7 +2,11 @@
 // job (queued → running, a conditional write, so a retried or redelivered worker finds it taken
 // and does nothing), run the same use case a synchronous call runs, and record the outcome
 // (running → succeeded | failed, again conditional). A job that can no longer start in time
-// fails, and a message job's conversation is let go.
+// fails, and a message job's conversation is let go. Each run has an id of its own, left on the
+// job by its claim, so a claim whose answer was lost is known as this run's when read back. A
+// message job's success is written by its turn's commit, with the turn, so it never reads
+// failed while its turn is in the history.
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/principal.js';
 import type { JobDeps } from './job-deps.js';
 import { expiredError, jobError } from './job-errors.js';
@@ -11,13 +15,16 @@ import type { Job, JobOutcome, JobResult } from './job-records.js';
 export type RunReport = 'succeeded' | 'failed' | 'not_run';
 
 export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
-  const job = await deps.jobs.start(jobId, deps.now());
+  const workerId = randomUUID();
+  const job = await deps.jobs.start(jobId, deps.now(), workerId);
   if (!job) {
     await refuseLate(deps, jobId);
     return 'not_run';
   }
   const outcome = await outcomeOf(deps, job);
-  const recorded = await deps.jobs.finish(jobId, outcome, deps.now());
+  const committedWithTurn = outcome.status === 'succeeded' && outcome.result.kind === 'message';
+  const recorded =
+    committedWithTurn || (await deps.jobs.finish(jobId, outcome, deps.now(), workerId));
   countOutcome(deps, job, outcome, recorded);
   deps.logger.info({
     event: 'job_finished',
