@@ -102,7 +102,10 @@ async function queueTurn(
   });
   if ('runningJob' in start) {
     const running = await deps.jobs.find(start.runningJob);
-    if (running) return running;
+    if (running && running.status !== 'failed') return running;
+    // The key's job failed, and its worker could not let the lease go (the store failed it):
+    // nothing of that turn was stored, so its lease goes now and the client's retry runs anew.
+    if (running) await deps.conversations.releaseTurn(conversationId, start.leaseId);
     throw busy(deps, conversationId, undefined);
   }
   if ('replay' in start) {
