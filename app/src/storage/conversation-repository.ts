@@ -34,9 +34,6 @@ import { messageItem } from './item-values.js';
 import { newSessionPut } from './session-repository.js';
 import type { TableId } from './tables.js';
 
-/** How long an initiate is sent again when the store does not answer it. */
-const CREATE_RESOLVE_MS = 6000;
-
 export function createConversationRepository(
   dynamo: Dynamo,
   tableNames: Pick<
@@ -119,12 +116,7 @@ export function createConversationRepository(
         },
       ];
       try {
-        const outcome = await transactOnce(
-          doc,
-          items,
-          requestToken('initiate', id),
-          Date.now() + CREATE_RESOLVE_MS,
-        );
+        const outcome = await transactOnce(doc, items, requestToken('initiate', id));
         if (outcome !== 'written') throw new Error(`the new conversation ${id} was refused`);
       } catch (error) {
         if (!(error instanceof ServiceUnavailableError)) throw error;
@@ -162,7 +154,7 @@ export function createConversationRepository(
 
     list: (query) => queryConversationPage(doc, conversations, query),
 
-    ...createTurnWrites(doc, tableNames),
+    ...createTurnWrites(doc, tableNames, readItem),
 
     async updateStatus(seen, to, changes) {
       // The change's own id: a change whose answer was lost, refused on its own retry, is known.

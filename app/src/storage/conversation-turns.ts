@@ -54,9 +54,6 @@ type Item = Record<string, NativeAttributeValue>;
 /** Removes every attribute of a turn's lease (in an UpdateExpression's REMOVE clause). */
 const REMOVE_LEASE = LEASE_ATTRIBUTES.join(', ');
 
-/** How long a booking no commit carries is sent again when the store does not answer it. */
-const BOOKING_RESOLVE_MS = 6000;
-
 /** The item as a reader sees it: one whose erasure has begun is gone. */
 const visible = (item: Item | undefined): StoredConversation | undefined =>
   item && item.status !== ERASING ? fromItem(item) : undefined;
@@ -67,20 +64,9 @@ export function createTurnWrites(
     Readonly<Record<TableId, string>>,
     'conversations' | 'messages' | 'coachingSessions' | 'usageCounters' | 'jobs'
   >,
+  /** The conversation item as stored (erasing or not), read consistently. */
+  readItem: (conversationId: string) => Promise<Item | undefined>,
 ): TurnWrites {
-  const readItem = async (conversationId: string): Promise<Item | undefined> =>
-    (
-      await storageCall(() =>
-        doc.send(
-          new GetCommand({
-            TableName: tables.conversations,
-            Key: { conversation_id: conversationId },
-            ConsistentRead: true,
-          }),
-        ),
-      )
-    ).Item;
-
   /** True when the turn item at `turn` is this lease's: only its commit writes it. */
   async function turnItemIsOurs(conversationId: string, turn: number, fence: number) {
     const { Item: item } = await storageCall(() =>
@@ -289,7 +275,6 @@ export function createTurnWrites(
         doc,
         bookingItems(booking),
         requestToken('booking', lease.leaseId),
-        Date.now() + BOOKING_RESOLVE_MS,
       );
       if (outcome !== 'written') throw new Error('a booking has no condition to refuse it');
     },

@@ -141,19 +141,26 @@ export interface Refused {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * How long a write whose answer was lost is sent again by default: a store back within it takes
+ * the write, and a route still answers well within API Gateway's 30 s.
+ */
+const RESEND_MS = 6000;
+
+/**
  * A transaction sent until the store answers it, all under one ClientRequestToken, so that
  * within DynamoDB's ten minutes a repeat of one that landed is a success that writes nothing:
  * however often it is sent (by the SDK's retries, then by these), it is written once. A refusal
  * by a condition is an answer (`Refused`, with the items a failed action asked for); a conflict
  * with another writer of one of its items wrote nothing and is tried again. Once `deadline`
- * (epoch ms) leaves no room for another call, the last failure is thrown: the transaction may
- * or may not have landed, and only the caller knows how to read which.
+ * (epoch ms; RESEND_MS from now by default) leaves no room for another call, the last failure
+ * is thrown: the transaction may or may not have landed, and only the caller knows how to read
+ * which.
  */
 export async function transactOnce(
   doc: DynamoDBDocumentClient,
   items: readonly TransactItem[],
   token: string,
-  deadline: number,
+  deadline = Date.now() + RESEND_MS,
 ): Promise<'written' | Refused> {
   for (let attempt = 1; ; attempt++) {
     let failure: Error;
