@@ -133,11 +133,6 @@ export function requestToken(...parts: readonly string[]): string {
 /** One action of a transaction, as the document client takes it. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A transaction refused by a condition: for each action in order, the item it was refused on. */
-export interface Refused {
-  readonly refused: readonly (Item | undefined)[];
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -150,7 +145,7 @@ const RESEND_MS = 6000;
  * A transaction sent until the store answers it, all under one ClientRequestToken, so that
  * within DynamoDB's ten minutes a repeat of one that landed is a success that writes nothing:
  * however often it is sent (by the SDK's retries, then by these), it is written once. A refusal
- * by a condition is an answer (`Refused`, with the items a failed action asked for); a conflict
+ * by a condition is an answer (`refused`: nothing was written); a conflict
  * with another writer of one of its items wrote nothing and is tried again. Once `deadline`
  * (epoch ms; RESEND_MS from now by default) leaves no room for another call, the last failure
  * is thrown: the transaction may or may not have landed, and only the caller knows how to read
@@ -161,7 +156,7 @@ export async function transactOnce(
   items: readonly TransactItem[],
   token: string,
   deadline = Date.now() + RESEND_MS,
-): Promise<'written' | Refused> {
+): Promise<'written' | 'refused'> {
   for (let attempt = 1; ; attempt++) {
     let failure: Error;
     try {
@@ -172,15 +167,9 @@ export async function transactOnce(
       );
       return 'written';
     } catch (error) {
-      const reasons = (
-        error as {
-          CancellationReasons?: { Code?: string; Item?: Record<string, AttributeValue> }[];
-        }
-      ).CancellationReasons;
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
       if ((error as Error).name === 'TransactionCanceledException' && reasons) {
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          return { refused: reasons.map((r) => itemOf(r.Item)) };
-        }
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return 'refused';
         if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
         failure = new ServiceUnavailableError('dynamodb', 1, 'a transaction conflict');
       } else if (error instanceof ServiceUnavailableError) failure = error;
