@@ -316,8 +316,10 @@ export function composeDependencies(
     logger,
     now,
   });
-  // Every model call, whichever feature makes it, adds its spend to the counters as it finishes.
-  const llm = meteredLlm(overrides.llm ?? createLlm(config, instrument), budgets.recordSpend, {
+  // Every model call adds its spend to the counters as it finishes: a turn's with its commit
+  // (coaching/turn-pipeline.ts), every other feature's through the metered port.
+  const model = overrides.llm ?? createLlm(config, instrument);
+  const llm = meteredLlm(model, budgets.recordSpend, {
     logger,
     now,
   });
@@ -348,8 +350,9 @@ export function composeDependencies(
     sessions,
     jobs: jobs.turnJobs,
     templates,
-    llm,
+    llm: model,
     spendBudgets: budgets,
+    priceSpend: budgets.priceSpend,
     metrics,
     logger,
     maxTurns: config.maxTurns,

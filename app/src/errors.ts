@@ -301,6 +301,20 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/**
+ * A write the store never answered, which could be neither confirmed nor kept from landing (the
+ * store stayed out of reach while it was read back). Answered as any 503; logged apart, since
+ * only here can a 503 come with something stored (docs/reliability.md).
+ */
+export class UnresolvedWriteError extends ServiceUnavailableError {
+  constructor(
+    readonly write: string,
+    causeText?: string,
+  ) {
+    super('dynamodb', 2, causeText);
+  }
+}
+
 /** A template with no version the service can use: the detail names it and its problem. */
 export class PromptTemplateUnusableError extends ServiceUnavailableError {
   constructor(

@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { clientJsonText } from '../../app/src/storage/client-json.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { on } from '../support/dynamo-hooks.js';
 import { initiate } from '../support/harness.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
@@ -135,16 +134,30 @@ describe('client data', () => {
     expect(issue?.loc).to.deep.equal(['body', 'metadata', 'far', 1]);
   });
 
-  it('when storage fails while initiating, then it is 503 and neither a session, an opening turn nor a conversation is left', async () => {
+  it('when storage keeps failing while initiating, then it is 503 and neither a session, an opening turn nor a conversation is left', async () => {
     const before = await ownRows();
-    const held = api.hooks.hold(on('PutItemCommand', api.config.tables.conversations));
-    const response = api.request('POST', '/api/v1/conversations/initiate', {
-      token,
-      body: { topic: 'vision' },
-    });
-    await held.reached;
-    held.fail(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    expect((await response).status).to.equal(503);
+    // Every attempt at the initiate's one write is throttled, the app's own retries included.
+    let refused = 0;
+    api.dynamo.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') {
+          refused++;
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttleInitiate' },
+    );
+    try {
+      const response = await api.request('POST', '/api/v1/conversations/initiate', {
+        token,
+        body: { topic: 'vision' },
+      });
+      expect(response.status).to.equal(503);
+    } finally {
+      api.dynamo.client.middlewareStack.remove('throttleInitiate');
+    }
+    expect(refused).to.be.greaterThan(1);
     expect(await ownRows()).to.deep.equal(before);
   });
 

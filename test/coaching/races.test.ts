@@ -18,8 +18,10 @@ interface Conversation {
 
 const isLease = (_name: string, input: Record<string, unknown>) =>
   String(input.UpdateExpression).includes('lease_id = :lease');
-const isCommit = (_name: string, input: Record<string, unknown>) =>
-  String(input.UpdateExpression).includes('message_count = :count');
+/** A turn's commit: the transaction that writes the turn item and moves the conversation on. */
+const isCommit = (name: string, input: Record<string, unknown>) =>
+  name === 'TransactWriteItemsCommand' &&
+  JSON.stringify(input.TransactItems).includes('message_count = :count');
 const isCompletion = (_name: string, input: Record<string, unknown>) =>
   String(input.UpdateExpression).includes('completed_at = :completed');
 
@@ -78,13 +80,9 @@ describe('races with a slow model', () => {
       expect(retry.status).to.equal(404);
     });
 
-    it('when the turn writes its item only after the erasure, then the write is refused, so even a turn that crashed next leaves nothing', async () => {
+    it('when the turn commits only after the erasure, then the whole commit is refused: neither its item nor its words are left', async () => {
       const id = await initiate(api, token);
-      const write = api.hooks.hold(
-        on('PutItemCommand', api.config.tables.messages, (_n, input) => {
-          return (input.Item as { turn?: number } | undefined)?.turn === 1;
-        }),
-      );
+      const write = api.hooks.hold(isCommit);
       const turn = send(id, 'a late secret');
       await write.reached;
       expect(
@@ -172,9 +170,7 @@ describe('races with a slow model', () => {
 
   it('when a commit is lost to another turn, then the loser is 409 busy and stores nothing', async () => {
     const id = await initiate(api, token);
-    const commit = api.hooks.hold(
-      on('UpdateItemCommand', api.config.tables.conversations, isCommit),
-    );
+    const commit = api.hooks.hold(isCommit);
     const loser = send(id, 'the loser');
     await commit.reached;
     // Its lease lapses meanwhile: another turn takes over and commits.

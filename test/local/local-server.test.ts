@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import dynalite from 'dynalite';
 import { startLocalServer, type LocalServer } from '../../app/src/server.js';
+import { createEmbeddedDynamoServer } from '../../app/src/storage/embedded/embedded-server.js';
 import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import { runChild, startChild, stopChild } from '../support/child-processes.js';
 import { runServer, stopServer } from '../support/server-process.js';
@@ -117,8 +117,9 @@ describe('the local server as npm start runs it', () => {
 
   it('when DYNAMODB_ENDPOINT is a fresh store that creates tables as DynamoDB does, then the first start waits for them and serves', async function () {
     this.timeout(60_000);
-    // dynalite's own default keeps a new table CREATING for 500 ms; DynamoDB takes longer.
-    const store = dynalite({ createTableMs: 1500 });
+    // dynalite's own default keeps a new table CREATING for 500 ms; DynamoDB takes longer. The
+    // embedded store's server: a fresh DynamoDB has transactions, which plain dynalite lacks.
+    const store = createEmbeddedDynamoServer({ createTableMs: 1500 });
     store.listen(0, '127.0.0.1');
     await once(store, 'listening');
     const endpoint = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;

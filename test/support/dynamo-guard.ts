@@ -11,6 +11,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
   checkTransaction,
   guardedTransaction,
@@ -63,6 +64,8 @@ export function guardLikeDynamoDb<C extends object>(client: C): C {
         endpoint: url,
         credentials: await client.config.credentials(),
         maxAttempts: 1,
+        // A store that never answers (a fault test's) fails the guard's own reads too.
+        requestHandler: new NodeHttpHandler({ requestTimeout: 5000, throwOnRequestTimeout: true }),
       });
     })());
   const described = new Map<string, Promise<TableKeys>>();

@@ -11,6 +11,7 @@ import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies, type Overrides } from '../../app/src/compose.js';
 import { loadConfig, type Config } from '../../app/src/config.js';
 import type { LogFields, Logger } from '../../app/src/observability/logger.js';
+import type { CallTiming } from '../../app/src/storage/dynamo-retries.js';
 import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
 import {
   ensureTables,
@@ -18,6 +19,7 @@ import {
   type EmbeddedDynamo,
 } from '../../app/src/storage/local-dynamo.js';
 import type { TableId } from '../../app/src/storage/tables.js';
+import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamo-fault-proxy.js';
 import { guardLikeDynamoDb } from './dynamo-guard.js';
 import { installDynamoHooks, type DynamoHooks } from './dynamo-hooks.js';
 import {
@@ -55,7 +57,10 @@ export function memoryLogger(): Logger & { lines: LogFields[] } {
 export interface TestApi {
   readonly url: string;
   readonly config: Config;
+  /** The test's own client: straight to the store, past any fault proxy. */
   readonly dynamo: Dynamo;
+  /** The proxy between the app and its store, when started with `faults`. */
+  readonly proxy?: DynamoFaultProxy;
   readonly logger: ReturnType<typeof memoryLogger>;
   /** Holds or fails the app's next matching storage call. */
   readonly hooks: DynamoHooks;
@@ -80,6 +85,11 @@ export interface StartOptions {
   readonly overrides?: Overrides;
   /** Reuse one embedded store across apps (e.g. a restart test); otherwise one is started. */
   readonly embedded?: EmbeddedDynamo;
+  /**
+   * Puts a fault proxy (dynamo-fault-proxy.ts) between the app's data client and the store, with
+   * this seed; `timing` replaces that client's deadlines. The test's own reads go straight.
+   */
+  readonly faults?: { readonly seed: number; readonly timing?: CallTiming };
 }
 
 export async function startApi(options: StartOptions = {}): Promise<TestApi> {
@@ -102,13 +112,24 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     localCredentials: true,
   });
   await ensureTables(dynamo.client, config.tables);
-  const hooks = installDynamoHooks(dynamo.client);
+  const proxy = options.faults
+    ? await startDynamoFaultProxy(embedded.endpoint, { seed: options.faults.seed })
+    : undefined;
+  const appDynamo = proxy
+    ? createDynamo({
+        region: config.region,
+        endpoint: proxy.endpoint,
+        localCredentials: true,
+        timing: options.faults?.timing,
+      })
+    : dynamo;
+  const hooks = installDynamoHooks(appDynamo.client);
   const logger = memoryLogger();
   // Tests that exercise Secrets Manager name JWT_SECRET_ARN; the rest sign with TEST_SECRET.
   const secretSource = config.auth.secretArn ? undefined : fixedSecret(TEST_SECRET);
   const instrument = options.overrides?.instrument;
   const deps = composeDependencies(config, logger, {
-    dynamo,
+    dynamo: appDynamo,
     secretSource,
     ...options.overrides,
     // Every DynamoDB client the app builds (its data and its limiter store) meets DynamoDB's limits.
@@ -129,6 +150,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     url,
     config,
     dynamo,
+    proxy,
     logger,
     hooks,
     async items(table) {
@@ -182,6 +204,8 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
       await deps.jobs.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await proxy?.close();
+      if (appDynamo !== dynamo) appDynamo.client.destroy();
       dynamo.client.destroy();
       if (!options.embedded) await embedded.close();
     },

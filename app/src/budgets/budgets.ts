@@ -10,7 +10,7 @@ import { QuotaExceededError, type SpentBudget } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SpendCounters, SpendSnapshot } from './spend-records.js';
-import { spendRecorder } from './record-spend.js';
+import { spendPricing, spendRecorder } from './record-spend.js';
 import type { OwnUsage, TenantUsage } from './usage-reports.js';
 
 /**
@@ -52,6 +52,7 @@ export interface BudgetGate {
 const nanos = (usd: number) => Math.round(usd * 1e9);
 
 export function createBudgets(deps: BudgetDeps) {
+  const price = spendPricing(deps);
   const known = new Map<string, { readonly usd: number | null; readonly readAt: number }>();
   const remember = (tenantId: string, usd: number | null, at: Date) => {
     if (known.size >= REMEMBERED_TENANTS) known.clear();
@@ -148,7 +149,10 @@ export function createBudgets(deps: BudgetDeps) {
     },
 
     /** Adds a finished model call to the counters (see record-spend.ts). */
-    recordSpend: spendRecorder(deps),
+    recordSpend: spendRecorder({ ...deps, price }),
+
+    /** Prices a finished call, for a feature that adds it with what it bought (a turn). */
+    priceSpend: price,
 
     tenantBudget,
 

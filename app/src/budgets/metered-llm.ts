@@ -1,7 +1,8 @@
 // The model port, metered: every request that names whose spend it is (its `attribution`) is
 // recorded where its call finishes, answered or failed with the tokens it used, whichever
-// feature or delivery made it (a buffered or streamed turn, a job, an analysis, a suggestion).
-// A request that names no one is still answered, and the miss is logged.
+// feature or delivery made it (an analysis, a suggestion, a job's). A coaching turn books its
+// own calls with its commit instead (coaching/turn-pipeline.ts). A request that names no one is
+// still answered, and the miss is logged.
 import type { TokenUsage } from '../domain/usage.js';
 import type { LlmProvider, StructuredRequest, StructuredResult } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';

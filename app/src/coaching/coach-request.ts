@@ -2,6 +2,7 @@
 // what holds for the whole conversation, the recent turns, then this turn's state and the
 // user's message), the answer's schema and the offline coach's answer, within the turn's budget
 // and until the turn stops it.
+import type { SpendAttribution } from '../domain/usage.js';
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { coachAnswerSchema, type CoachAnswer } from './coach-answer.js';
@@ -87,11 +88,16 @@ export function coachRequest(
       }),
     timeoutMs: limits.timeoutMs,
     signal: limits.signal,
-    attribution: {
-      tenantId: conversation.tenantId,
-      userId: conversation.userId,
-      subject: `coaching/${conversation.topic}`,
-      kind: 'turn',
-    },
+    attribution: turnAttribution(conversation),
+  };
+}
+
+/** Whose spend a turn's model call is: the conversation's owner's, on its topic's template. */
+export function turnAttribution(conversation: Conversation): SpendAttribution {
+  return {
+    tenantId: conversation.tenantId,
+    userId: conversation.userId,
+    subject: `coaching/${conversation.topic}`,
+    kind: 'turn',
   };
 }

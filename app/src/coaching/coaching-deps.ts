@@ -3,6 +3,7 @@
 // run as, metrics, the logger, the turn limit, each delivery's model budget, the lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
 import type { BudgetGate } from '../budgets/budgets.js';
+import type { SpendPricing } from '../budgets/record-spend.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic, Delivery } from '../domain/vocabulary.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
@@ -24,9 +25,15 @@ export interface CoachingDeps {
   readonly jobs: TurnJobs;
   /** Each template as served, with the version it came from (which every answer records). */
   readonly templates: { coaching(topic: CoachingTopic): Promise<Served<CoachingTemplate>> };
+  /**
+   * The model, unmetered: a turn books its own calls, with what they produced (the commit), so
+   * that a turn and its spend are counted together, once.
+   */
   readonly llm: LlmProvider;
   /** The tenant's and the user's spend budgets, checked as the last step before the model. */
   readonly spendBudgets: BudgetGate;
+  /** Prices a finished call into its add to the usage counters (budgets/record-spend.ts). */
+  readonly priceSpend: SpendPricing;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxTurns: number;

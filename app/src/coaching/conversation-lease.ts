@@ -53,8 +53,8 @@ export type LeaseOutcome =
   | { readonly won: WonLease }
   /** The key's turn was answered before: its stored answer, and the job that ran it, if any. */
   | { readonly replay: TurnResult; readonly jobId?: string }
-  /** A job asked with the key of a job still running: that job. */
-  | { readonly runningJob: string };
+  /** A job asked with the key of a job still running: that job, and the lease it holds. */
+  | { readonly runningJob: string; readonly leaseId: string };
 
 export interface Holder {
   /** The job that asks for the lease, when the turn runs as one. */
@@ -70,7 +70,7 @@ export function takeLease(
   conversationId: string,
   input: TurnInput,
   holder: { readonly holdMs: number },
-): Promise<Exclude<LeaseOutcome, { readonly runningJob: string }>>;
+): Promise<Exclude<LeaseOutcome, { readonly runningJob: string; readonly leaseId: string }>>;
 export function takeLease(
   deps: CoachingDeps,
   principal: Principal,
@@ -131,7 +131,9 @@ async function refusal(
     const held = conversation.lease;
     if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {
       if (held.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
-      if (lease.jobId !== undefined && held.jobId !== undefined) return { runningJob: held.jobId };
+      if (lease.jobId !== undefined && held.jobId !== undefined) {
+        return { runningJob: held.jobId, leaseId: held.id };
+      }
     }
   }
   if (conversation.status !== 'active') {

@@ -1,10 +1,11 @@
 // A conversation as the coaching use cases keep it, and what they need from its storage:
 // the turn's lease and commit, the history, the list, status changes. The DynamoDB adapter
 // in storage/ implements it; nothing here knows how.
+import type { SpendAdd } from '../budgets/spend-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
 import type { Conversation, Message } from './conversation-entity.js';
 import type { HistoryMessage } from './feedback-records.js';
-import type { CoachingSession } from './session-records.js';
+import type { CoachingSession, ModelCall } from './session-records.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;
@@ -63,17 +64,41 @@ export type BeginTurnResult =
   /** The lease was refused; `current` is the item as it stands (undefined when it is gone). */
   | { readonly ok: false; readonly current?: StoredConversation };
 
+/**
+ * A model call's bookkeeping: its line on the conversation's coaching session and its spend on
+ * the usage counters. Written with the turn it answered (the commit), or on its own when no
+ * turn commits; either way under a token of the lease's, so it is counted once.
+ */
+export interface CallBooking {
+  /** The session and the call's line on it, when the conversation has a session. */
+  readonly session?: { readonly sessionId: string; readonly call: ModelCall; readonly at: string };
+  readonly spend: SpendAdd;
+}
+
 export interface CommittedTurn {
   readonly turn: number;
   readonly messages: readonly [Message, Message];
-  /** The response to replay for this Idempotency-Key, when the request had one. */
+  /** The turn's answer: replayed for its Idempotency-Key, and its job's result. */
+  readonly response: unknown;
+  /** The Idempotency-Key's record, when the request had one. */
   readonly idempotency?: {
     /** The digest of the Idempotency-Key. */
     readonly keyDigest: string;
     readonly record: IdempotencyRecord;
-    readonly response: unknown;
   };
+  /** The model call that answered, booked with the turn. */
+  readonly booking: CallBooking;
+  /** The job that ran the turn, when one did: it succeeds with the commit, or not at all. */
+  readonly job?: { readonly jobId: string; readonly at: Date };
 }
+
+/**
+ * How a commit ended: written, or refused because the conversation moved on (erased, paused,
+ * completed, taken over; or the turn's job past its deadline or gone). A commit the store could
+ * not be made to answer throws a ServiceUnavailableError instead, once the lease is let go so
+ * that the turn can no longer land; only when even that cannot be done is its outcome unknown.
+ */
+export type CommitOutcome = 'committed' | 'refused';
 
 export interface ListQuery {
   readonly userId: string;
@@ -95,7 +120,8 @@ export interface ListPage {
 }
 
 export interface ConversationRepository {
-  create(conversation: Conversation, opening: Message): Promise<void>;
+  /** The conversation, its opening message and its session, all or none. */
+  create(conversation: Conversation, opening: Message, session: CoachingSession): Promise<void>;
   get(conversationId: string): Promise<StoredConversation | undefined>;
   /**
    * The whole history in order (inline, original format, messages, then committed turns), each
@@ -114,15 +140,19 @@ export interface ConversationRepository {
     lease: TurnLease,
   ): Promise<BeginTurnResult>;
   /**
-   * Writes the turn and commits it, only if the lease is still held and the conversation still
-   * active at that point; false when not, with nothing of the turn left behind.
+   * Writes the turn, its booking and its job's success as one, only if the lease is still held
+   * and the conversation still active: nothing of the turn is left behind otherwise. An answer
+   * the store lost is resolved (sent again, read back) until `resolveBy` (epoch ms).
    */
   commitTurn(
     before: StoredConversation,
     after: Conversation,
     lease: HeldLease,
     turn: CommittedTurn,
-  ): Promise<boolean>;
+    resolveBy: number,
+  ): Promise<CommitOutcome>;
+  /** Books a call that no commit carries (it failed, or its turn lost): once per lease. */
+  bookCall(lease: HeldLease, booking: CallBooking): Promise<void>;
   /**
    * Moves the lease's expiry on, only while this lease holds the conversation and it is still
    * active: the conversation as it stands, or undefined when the lease is no longer this one's
@@ -133,10 +163,14 @@ export interface ConversationRepository {
     leaseId: string,
     expiresAt: number,
   ): Promise<StoredConversation | undefined>;
-  releaseTurn(conversationId: string, leaseId: string): Promise<void>;
+  /** Lets the lease go; false when it was no longer this one's (committed, lapsed, erased). */
+  releaseTurn(conversationId: string, leaseId: string): Promise<boolean>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;
-  /** Changes the status only if neither the status nor the committed turns changed since `seen`. */
+  /**
+   * Changes the status only if neither the status nor the committed turns changed since `seen`;
+   * a change whose answer was lost is recognised as this one's when it landed.
+   */
   updateStatus(
     seen: StoredConversation,
     to: ConversationStatus,

@@ -1,6 +1,6 @@
 // Starting a conversation: the topic's template opens it, a coaching session begins beside it
 // (the run's model, tokens and cost), and the opening message is the first of its history.
-// An initiate that fails leaves neither behind.
+// The three are written as one (conversation-records.ts): an initiate that fails leaves none.
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { CoachingTopic } from '../domain/vocabulary.js';
@@ -12,6 +12,7 @@ import { coachingLog } from './coaching-log.js';
 import type { Conversation, Message } from './conversation-entity.js';
 import { mintMessageId } from './message-ids.js';
 import { phaseProgress } from './phases.js';
+import type { CoachingSession } from './session-records.js';
 
 export interface InitiateInput {
   readonly topic: CoachingTopic;
@@ -81,7 +82,7 @@ export async function initiateConversation(
     at,
     sessionId,
   });
-  await deps.sessions.create({
+  const session: CoachingSession = {
     sessionId,
     conversationId: conversation.conversationId,
     tenantId: principal.tenantId,
@@ -97,21 +98,8 @@ export async function initiateConversation(
     inputTokens: 0,
     outputTokens: 0,
     estimatedCostUsd: 0,
-  });
-  try {
-    await deps.conversations.create(conversation, opening);
-  } catch (error) {
-    await deps.sessions
-      .remove(sessionId)
-      .catch((removal: Error) =>
-        coachingLog(deps.logger).notRecorded(
-          'session_not_removed',
-          conversation.conversationId,
-          removal,
-        ),
-      );
-    throw error;
-  }
+  };
+  await deps.conversations.create(conversation, opening, session);
   deps.metrics.add('ConversationInitiated', 1, 'Count');
   coachingLog(deps.logger).event('conversation_initiated', principal, conversation);
   return {

@@ -48,10 +48,11 @@ export type SessionQuery =
       readonly to: string;
     };
 
+/**
+ * A session's storage, once it exists: it is created with its conversation, and a model call is
+ * added to it with what the call produced (conversation-records.ts).
+ */
 export interface SessionRepository {
-  create(session: CoachingSession): Promise<void>;
-  /** Removes a session whose conversation was never created. */
-  remove(sessionId: string): Promise<void>;
   /**
    * After its conversation's erasure: keeps the tenant's usage (tenant, topic, model, token
    * totals, cost, dates) and drops the user id, the conversation and the outcome.
@@ -60,7 +61,6 @@ export interface SessionRepository {
   get(sessionId: string): Promise<CoachingSession | undefined>;
   /** At most `limit` sessions matching the query, from its GSI (never a Scan). */
   list(query: SessionQuery, limit?: number): Promise<CoachingSession[]>;
-  recordCall(sessionId: string, call: ModelCall, at: string): Promise<void>;
   updateStatus(
     sessionId: string,
     status: ConversationStatus,

@@ -14,27 +14,31 @@
 //            is renewed; a renewal that finds the lease lost stops the model.
 //   apply    the answer becomes the turn's two messages and the conversation's next state
 //            (the entity's rules: conversation-entity.ts).
-//   commit   one conditional write, for the lease's holder only, while the conversation is
-//            active; a turn that lost it to a pause, complete, erasure or takeover says which.
-//   record   the call's tokens and cost on the session, the metrics, the log line.
+//   commit   one transaction, for the lease's holder only, while the conversation is active:
+//            the turn, the call's line on the session and its spend on the usage counters, and
+//            a job's success, all or none; a turn that lost to a pause, complete, erasure or
+//            takeover says which. An answer the store lost is resolved before anyone is told:
+//            the turn landed (its answer), or it never will (503, nothing stored).
+//   record   the metrics and the log line; a call no commit carries is booked on its own.
 //   release  a turn that did not commit lets the conversation go, exactly as it was.
 import type { AcceptedJob } from '../domain/accepted-job.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { TokenUsage } from '../domain/usage.js';
 import type { Delivery } from '../domain/vocabulary.js';
-import { asAppError } from '../errors.js';
+import { asAppError, UnresolvedWriteError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { Served } from '../prompts/catalog.js';
+import { spendFields } from '../budgets/record-spend.js';
 import type { CoachingTemplate } from '../prompts/template.js';
 import { answerMetadata } from './answer-provenance.js';
 import type { CoachAnswer } from './coach-answer.js';
-import { coachRequest } from './coach-request.js';
+import { coachRequest, turnAttribution } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
-import type { CommittedTurn } from './conversation-records.js';
+import type { CallBooking, CommitOutcome, CommittedTurn } from './conversation-records.js';
 import { mintMessageId } from './message-ids.js';
 import { isComplete, phaseProgress } from './phases.js';
 import {
@@ -107,7 +111,10 @@ async function queueTurn(
   });
   if ('runningJob' in start) {
     const running = await deps.jobs.find(start.runningJob);
-    if (running) return running;
+    if (running && running.status !== 'failed') return running;
+    // The key's job failed, and its worker could not let the lease go (the store failed it):
+    // nothing of that turn was stored, so its lease goes now and the client's retry runs anew.
+    if (running) await deps.conversations.releaseTurn(conversationId, start.leaseId);
     throw busy(deps, conversationId, undefined);
   }
   if ('replay' in start) {
@@ -196,23 +203,51 @@ async function runTurn(deps: CoachingDeps, run: LeasedRun, sink?: StreamSink): P
   try {
     const answer = await ask(deps, run, lease, sink);
     const applied = applyAnswer(turn, template, input, answer, deps.now());
-    committed =
-      !lease.lost.aborted &&
-      (await deps.conversations.commitTurn(
-        turn.conversation,
-        applied.after,
-        turn.lease,
-        committedTurn(turn, applied),
-      ));
-    if (!committed) {
-      await recordUncommitted(deps, turn, answer);
+    const outcome = lease.lost.aborted ? 'refused' : await commit(deps, turn, applied, answer);
+    if (outcome === 'refused') {
+      await bookCall(deps, turn, bookingOf(deps, turn, answerCall(answer), true));
       throw await lostTurn(deps, turn);
     }
-    await recordTurn(deps, principal, turn, applied.after, answer);
+    committed = true;
+    recordTurn(deps, principal, turn, applied.after, answer);
     return applied.result;
   } finally {
     await lease.stop();
     if (!committed) await releaseLease(deps, turn);
+  }
+}
+
+/**
+ * How long a commit whose answer was lost is sent again before it is read back: a store that
+ * recovers within it stores the turn, and the route still answers within API Gateway's 30 s.
+ */
+const COMMIT_RESOLVE_MS = 6000;
+
+/**
+ * The turn, its call's booking and its job's success, as one. A commit that did not land (the
+ * store's failure, resolved) leaves its call to be booked on its own; one whose outcome stayed
+ * unknown may have carried it, so it is only logged.
+ */
+async function commit(
+  deps: CoachingDeps,
+  turn: WonLease,
+  applied: AppliedTurn,
+  answer: StructuredResult<CoachAnswer>,
+): Promise<CommitOutcome> {
+  const call = answerCall(answer);
+  try {
+    return await deps.conversations.commitTurn(
+      turn.conversation,
+      applied.after,
+      turn.lease,
+      committedTurn(turn, applied, bookingOf(deps, turn, call, false), deps.now()),
+      deps.now().getTime() + COMMIT_RESOLVE_MS,
+    );
+  } catch (error) {
+    if (error instanceof UnresolvedWriteError) {
+      coachingLog(deps.logger).notRecorded('turn_outcome_unknown', turn.conversationId, error);
+    } else await bookCall(deps, turn, bookingOf(deps, turn, call, true));
+    throw error;
   }
 }
 
@@ -232,7 +267,12 @@ async function ask(
   } catch (thrown) {
     // A lost lease stopped the call: the turn says why it cannot commit, not how the call ended.
     const error = lease.lost.aborted ? await lostTurn(deps, turn) : thrown;
-    await recordFailedCall(deps, principal, turn, template, error);
+    recordFailedCall(deps, principal, turn, template, error);
+    const usage = (error as { usage?: TokenUsage }).usage;
+    if (usage) {
+      const call = { model: modelFor(deps.llm, template), provider: deps.llm.name, usage };
+      await bookCall(deps, turn, bookingOf(deps, turn, { ...call, answered: false }, true));
+    }
     throw error;
   }
 }
@@ -307,51 +347,110 @@ function applyAnswer(
   return { number, after, messages: [userMessage, assistantMessage], result };
 }
 
-/** The turn item to write: its number, its messages and, with a key, the answer to replay. */
-function committedTurn(turn: WonLease, applied: AppliedTurn): CommittedTurn {
+/**
+ * What the commit writes: the turn's number, its messages and answer, the key's record, the
+ * call's booking and, for a job's turn, the job's success.
+ */
+function committedTurn(
+  turn: WonLease,
+  applied: AppliedTurn,
+  booking: CallBooking,
+  at: Date,
+): CommittedTurn {
   const { number } = applied;
   const { keyDigest, bodyHash, jobId } = turn.lease;
   return {
     turn: number,
     messages: applied.messages,
+    response: applied.result,
     idempotency:
       keyDigest === undefined
         ? undefined
         : {
             keyDigest,
             record: { turn: number, bodyHash, expiresAt: turn.startedAt + IDEMPOTENCY_MS, jobId },
-            response: applied.result,
           },
+    booking,
+    job: jobId === undefined ? undefined : { jobId, at },
   };
 }
 
-// ---- record: the call's tokens and cost on the session, the metrics and the log line ----
+// ---- record: the call's booking, the metrics and the log line ----
 // A call that failed, or whose turn could not commit, was still paid for, so it is booked too.
 // Bookkeeping never fails the turn: the user's answer matters more.
 
-interface ModelCall {
+/** A finished model call, as its booking needs it. */
+interface FinishedModelCall {
   readonly model: string;
   readonly provider: string;
   readonly usage: TokenUsage;
-  readonly failed: boolean;
+  /** Whether the model answered (an answer counts as a turn on the usage counters). */
+  readonly answered: boolean;
 }
 
-const callOf = (answer: StructuredResult<CoachAnswer>, failed: boolean): ModelCall => ({
+const answerCall = (answer: StructuredResult<CoachAnswer>): FinishedModelCall => ({
   model: answer.model,
   provider: answer.provider,
   usage: answer.usage,
-  failed,
+  answered: true,
 });
 
-/** After the commit: the call on the session, the metrics and the log line. */
-async function recordTurn(
+/**
+ * A call's booking: its line on the session (a turn, or a failed call when no turn came of it)
+ * and its spend, priced now. The token metrics are counted here, once per call.
+ */
+function bookingOf(
+  deps: CoachingDeps,
+  turn: WonLease,
+  call: FinishedModelCall,
+  failed: boolean,
+): CallBooking {
+  const { conversation } = turn;
+  const at = deps.now();
+  deps.metrics.add('LLMInputTokens', call.usage.inputTokens, 'Count');
+  deps.metrics.add('LLMOutputTokens', call.usage.outputTokens, 'Count');
+  const spend = deps.priceSpend({
+    attribution: turnAttribution(conversation),
+    model: call.model,
+    usage: call.usage,
+    answered: call.answered,
+    at,
+  });
+  const costUsd = estimateCostUsd(call.model, call.usage) ?? 0;
+  return {
+    session: conversation.sessionId
+      ? {
+          sessionId: conversation.sessionId,
+          call: { model: call.model, provider: call.provider, usage: call.usage, costUsd, failed },
+          at: at.toISOString(),
+        }
+      : undefined,
+    spend,
+  };
+}
+
+/** Books a call no commit carries; a store that cannot take it gets the numbers logged. */
+async function bookCall(deps: CoachingDeps, turn: WonLease, booking: CallBooking): Promise<void> {
+  try {
+    await deps.conversations.bookCall(turn.lease, booking);
+  } catch (error) {
+    deps.logger.warn({
+      event: 'spend_not_recorded',
+      conversation_id: turn.conversationId,
+      ...spendFields(booking.spend),
+      reason: (error as Error).message,
+    });
+  }
+}
+
+/** After the commit: the metrics and the log line. */
+function recordTurn(
   deps: CoachingDeps,
   principal: Principal,
   turn: WonLease,
   after: Conversation,
   answer: StructuredResult<CoachAnswer>,
-): Promise<void> {
-  await recordCall(deps, after, callOf(answer, false));
+): void {
   deps.metrics.add('MessageProcessed', 1, 'Count');
   coachingLog(deps.logger).messageProcessed(
     principal,
@@ -367,68 +466,24 @@ async function recordTurn(
   );
 }
 
-/** An answer whose turn could not commit: the model was paid for all the same. */
-function recordUncommitted(
-  deps: CoachingDeps,
-  turn: WonLease,
-  answer: StructuredResult<CoachAnswer>,
-): Promise<void> {
-  return recordCall(deps, turn.conversation, callOf(answer, true));
-}
-
-/** A model call that failed: the tokens it used, and the turn's log line with its error. */
-async function recordFailedCall(
+/** A model call that failed: the turn's log line with its error. */
+function recordFailedCall(
   deps: CoachingDeps,
   principal: Principal,
   turn: WonLease,
   template: CoachingTemplate,
   error: unknown,
-): Promise<void> {
+): void {
   const usage = (error as { usage?: TokenUsage }).usage;
-  const model = modelFor(deps.llm, template);
-  if (usage) {
-    await recordCall(deps, turn.conversation, {
-      model,
-      provider: deps.llm.name,
-      usage,
-      failed: true,
-    });
-  }
   coachingLog(deps.logger).messageProcessed(
     principal,
     turn.conversation,
     { outcome: 'failed', error: asAppError(error).code },
     {
-      model,
+      model: modelFor(deps.llm, template),
       input_tokens: usage?.inputTokens ?? 0,
       output_tokens: usage?.outputTokens ?? 0,
       duration_ms: deps.now().getTime() - turn.startedAt,
     },
   );
-}
-
-/** Books one model call: token metrics always, the session's totals when it has one. */
-async function recordCall(
-  deps: CoachingDeps,
-  conversation: Conversation,
-  call: ModelCall,
-): Promise<void> {
-  deps.metrics.add('LLMInputTokens', call.usage.inputTokens, 'Count');
-  deps.metrics.add('LLMOutputTokens', call.usage.outputTokens, 'Count');
-  if (!conversation.sessionId) return;
-  try {
-    const costUsd = estimateCostUsd(call.model, call.usage) ?? 0;
-    await deps.sessions.recordCall(
-      conversation.sessionId,
-      { ...call, costUsd },
-      deps.now().toISOString(),
-    );
-  } catch (error) {
-    // Usage is bookkeeping: the user's turn is already decided, so it must not fail now.
-    coachingLog(deps.logger).notRecorded(
-      'session_usage_not_recorded',
-      conversation.conversationId,
-      error,
-    );
-  }
 }

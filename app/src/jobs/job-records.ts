@@ -67,13 +67,19 @@ export type JobOutcome =
   | { readonly status: 'failed'; readonly error: JobError };
 
 export interface JobRepository {
-  /** Stores a new queued job; an existing id is a bug, refused. */
+  /** Stores a new queued job; an existing id is a bug, refused. A lost answer is read back. */
   create(job: Job): Promise<void>;
   get(jobId: string): Promise<Job | undefined>;
-  /** queued → running, only before `startBy`; undefined when it was not queued or is too late. */
-  start(jobId: string, now: Date): Promise<Job | undefined>;
-  /** running → succeeded | failed, only before the deadline; false when that did not apply. */
-  finish(jobId: string, outcome: JobOutcome, now: Date): Promise<boolean>;
+  /**
+   * queued → running for this worker, only before `startBy`; undefined when it was not queued
+   * or is too late. A claim sent again after its answer was lost knows the job as its own.
+   */
+  start(jobId: string, now: Date, workerId: string): Promise<Job | undefined>;
+  /**
+   * running → succeeded | failed, only before the deadline; false when that did not apply. A
+   * message job's success is written with its turn's commit instead (conversation-records.ts).
+   */
+  finish(jobId: string, outcome: JobOutcome, now: Date, workerId: string): Promise<boolean>;
   /**
    * From one of `from` to failed, whatever the deadline (a stop, a start-up, a lost dispatch,
    * a start too late); false when it had moved on.

@@ -2,8 +2,13 @@
 // job (queued → running, a conditional write, so a retried or redelivered worker finds it taken
 // and does nothing), run the same use case a synchronous call runs, and record the outcome
 // (running → succeeded | failed, again conditional). A job that can no longer start in time
-// fails, and a message job's conversation is let go.
+// fails, and a message job's conversation is let go. Each run has an id of its own, left on the
+// job by its claim, so a claim whose answer was lost is known as this run's when read back. A
+// message job's success is written by its turn's commit, with the turn, so it never reads
+// failed while its turn is in the history.
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/principal.js';
+import { ServiceUnavailableError } from '../errors.js';
 import type { JobDeps } from './job-deps.js';
 import { expiredError, jobError } from './job-errors.js';
 import type { Job, JobOutcome, JobResult } from './job-records.js';
@@ -11,13 +16,17 @@ import type { Job, JobOutcome, JobResult } from './job-records.js';
 export type RunReport = 'succeeded' | 'failed' | 'not_run';
 
 export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
-  const job = await deps.jobs.start(jobId, deps.now());
+  const workerId = randomUUID();
+  const job = await persisted(() => deps.jobs.start(jobId, deps.now(), workerId));
   if (!job) {
     await refuseLate(deps, jobId);
     return 'not_run';
   }
   const outcome = await outcomeOf(deps, job);
-  const recorded = await deps.jobs.finish(jobId, outcome, deps.now());
+  const committedWithTurn = outcome.status === 'succeeded' && outcome.result.kind === 'message';
+  const recorded =
+    committedWithTurn ||
+    (await persisted(() => deps.jobs.finish(jobId, outcome, deps.now(), workerId)));
   countOutcome(deps, job, outcome, recorded);
   deps.logger.info({
     event: 'job_finished',
@@ -31,6 +40,26 @@ export async function runJob(deps: JobDeps, jobId: string): Promise<RunReport> {
     recorded,
   });
   return outcome.status;
+}
+
+/** Attempts of a job's own write, and the pause before the next (times the attempt). */
+const JOB_WRITE_ATTEMPTS = 4;
+const JOB_WRITE_PAUSE_MS = 250;
+
+/**
+ * A job's claim or outcome, sent again while the store fails it: a job left queued or running
+ * for one failed write would read so until its deadline, and its turn would wait as long. Each
+ * is safe to repeat: it carries this run's id, and knows its own earlier success.
+ */
+async function persisted<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError) || attempt >= JOB_WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, JOB_WRITE_PAUSE_MS * attempt));
+    }
+  }
 }
 
 /**

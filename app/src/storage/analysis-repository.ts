@@ -14,7 +14,7 @@ import {
   strategyOutput,
 } from '../analysis/outputs.js';
 import { promptVersionJson, promptVersionOf } from '../domain/prompt-version.js';
-import { queryAll, storageCall, type Dynamo } from './dynamo.js';
+import { ownWrite, queryAll, storageCall, type Dynamo } from './dynamo.js';
 import { tables } from './tables.js';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -83,16 +83,38 @@ function outcomeOf(subject: string, detail: string | undefined, result: unknown)
 export function createAnalysisRepository(dynamo: Dynamo, table: string): AnalysisRepository {
   const { doc } = dynamo;
 
+  /**
+   * A record under a fresh id: one already there under it is this very put's, sent again after
+   * its answer was lost (dynamo.ts, ownWrite), never another's.
+   */
   async function put(item: Item): Promise<void> {
-    await storageCall(() =>
-      doc.send(
-        new PutCommand({
-          TableName: table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(analysis_id)',
-        }),
-      ),
+    const mine = (found: Item) =>
+      found.user_id === item.user_id && found.created_at === item.created_at;
+    const { written } = await ownWrite(
+      () =>
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(analysis_id)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      mine,
+      async () =>
+        (
+          await storageCall(() =>
+            doc.send(
+              new GetCommand({
+                TableName: table,
+                Key: { analysis_id: item.analysis_id },
+                ConsistentRead: true,
+              }),
+            ),
+          )
+        ).Item,
     );
+    if (!written) throw new Error(`analysis id ${String(item.analysis_id)} is taken`);
   }
 
   return {

@@ -1,24 +1,28 @@
 // A turn's writes: the lease a turn takes on the conversation item (a conditional update that
 // also checks owner, status, the turn limit and the Idempotency-Key, and hands out a fencing
-// number), its renewal while the turn works, the turn item and the conditional update that
-// commits it, and the lease's release.
-// The conversation item's update is the turn's single commit point: it succeeds only for the
-// lease holder while the conversation is active, so a pause, complete or erasure that lands
-// first wins. Turn items beyond the committed count are invisible; a turn that loses removes
-// its own, and a turn item is written only over one of a lower fence, so a turn whose lease
-// lapsed (or whose conversation is being erased) cannot overwrite a newer one or an erasure.
+// number), its renewal while the turn works, the commit, the lease's release, and the booking
+// of a model call no commit carries.
+// The commit is one transaction: the turn item (only over nothing, or over what a turn of a
+// lower fence left, so never over a newer turn or an erasure's tombstone), the conversation
+// item's new state (only for the lease holder while the conversation is active, so a pause,
+// complete or erasure that lands first wins), the call on the session and the usage counters,
+// and, for a job's turn, the job's success. All or nothing, under a token of the lease's, so a
+// commit sent again after its answer was lost is written once; nothing is ever undone.
 import {
-  DeleteCommand,
   GetCommand,
-  PutCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import type {
   BeginTurnResult,
+  CallBooking,
   ConversationRepository,
+  HeldLease,
   StoredConversation,
 } from '../coaching/conversation-records.js';
+import { ServiceUnavailableError, UnresolvedWriteError } from '../errors.js';
+import { ERASING } from './conversation-erasure.js';
 import {
   fromItem,
   idempotencyRecordItem,
@@ -26,22 +30,73 @@ import {
   stateAttributes,
   storableKey,
 } from './conversation-items.js';
-import { ifCondition, storageCall } from './dynamo.js';
+import {
+  ifCondition,
+  ownWrite,
+  requestToken,
+  storageCall,
+  transactOnce,
+  type TransactItem,
+} from './dynamo.js';
 import { asNumber, messageItem } from './item-values.js';
+import { messageJobSucceeded } from './job-repository.js';
+import { sessionCallUpdate } from './session-repository.js';
+import type { TableId } from './tables.js';
+import { spendUpdates } from './usage-counters.js';
 
 export type TurnWrites = Pick<
   ConversationRepository,
-  'beginTurn' | 'renewLease' | 'commitTurn' | 'releaseTurn' | 'turnResponse'
+  'beginTurn' | 'renewLease' | 'commitTurn' | 'bookCall' | 'releaseTurn' | 'turnResponse'
 >;
+
+type Item = Record<string, NativeAttributeValue>;
 
 /** Removes every attribute of a turn's lease (in an UpdateExpression's REMOVE clause). */
 const REMOVE_LEASE = LEASE_ATTRIBUTES.join(', ');
 
+/** The item as a reader sees it: one whose erasure has begun is gone. */
+const visible = (item: Item | undefined): StoredConversation | undefined =>
+  item && item.status !== ERASING ? fromItem(item) : undefined;
+
 export function createTurnWrites(
   doc: DynamoDBDocumentClient,
-  tables: { readonly conversations: string; readonly messages: string },
-  get: (conversationId: string) => Promise<StoredConversation | undefined>,
+  tables: Pick<
+    Readonly<Record<TableId, string>>,
+    'conversations' | 'messages' | 'coachingSessions' | 'usageCounters' | 'jobs'
+  >,
+  /** The conversation item as stored (erasing or not), read consistently. */
+  readItem: (conversationId: string) => Promise<Item | undefined>,
 ): TurnWrites {
+  /** True when the turn item at `turn` is this lease's: only its commit writes it. */
+  async function turnItemIsOurs(conversationId: string, turn: number, fence: number) {
+    const { Item: item } = await storageCall(() =>
+      doc.send(
+        new GetCommand({
+          TableName: tables.messages,
+          Key: { conversation_id: conversationId, turn },
+          ProjectionExpression: 'lease_seq',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return item !== undefined && asNumber(item.lease_seq) === fence;
+  }
+
+  /** The booking's actions: the call's line on its session and its spend on the counters. */
+  const bookingItems = (booking: CallBooking): TransactItem[] => [
+    ...(booking.session
+      ? [
+          sessionCallUpdate(
+            tables.coachingSessions,
+            booking.session.sessionId,
+            booking.session.call,
+            booking.session.at,
+          ),
+        ]
+      : []),
+    ...spendUpdates(tables.usageCounters, booking.spend),
+  ];
+
   const turns: TurnWrites = {
     async beginTurn(conversationId, userId, tenantId, lease): Promise<BeginTurnResult> {
       if (!storableKey(conversationId)) return { ok: false, current: undefined };
@@ -77,27 +132,33 @@ export function createTurnWrites(
         values[':job'] = lease.jobId;
         sets.push('lease_job = :job');
       } else removes.push('lease_job');
-      const result = await ifCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tables.conversations,
-            Key: { conversation_id: conversationId },
-            UpdateExpression:
-              `SET ${sets.join(', ')} ADD lease_seq :one` +
-              (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''),
-            ConditionExpression:
-              'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
-              ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
-              ' AND (attribute_not_exists(user_turns) OR user_turns < :max)' +
-              keyCondition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+      // A lease id is this request's alone: an item that holds it holds this very lease, taken
+      // by an attempt whose answer was lost.
+      const { written, item } = await ownWrite(
+        () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tables.conversations,
+              Key: { conversation_id: conversationId },
+              UpdateExpression:
+                `SET ${sets.join(', ')} ADD lease_seq :one` +
+                (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''),
+              ConditionExpression:
+                'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
+                ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
+                ' AND (attribute_not_exists(user_turns) OR user_turns < :max)' +
+                keyCondition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        (found) => found.lease_id === lease.leaseId,
+        () => readItem(conversationId),
       );
-      if (!result) return { ok: false, current: await get(conversationId) };
-      const attributes = result.Attributes ?? {};
+      if (!written) return { ok: false, current: visible(item) };
+      const attributes = item ?? {};
       const conversation = fromItem(attributes);
       if (conversation.userTurns >= lease.maxUserTurns) {
         // An original-format item counts its turns inline, which the condition cannot see.
@@ -112,6 +173,7 @@ export function createTurnWrites(
     },
 
     async renewLease(conversationId, leaseId, expiresAt) {
+      // Setting the same expiry again is harmless: a repeat of a renewal changes nothing more.
       const result = await ifCondition(() =>
         doc.send(
           new UpdateCommand({
@@ -132,32 +194,8 @@ export function createTurnWrites(
       return result && fromItem(result.Attributes ?? {});
     },
 
-    async commitTurn(before, after, lease, turn) {
-      const keyDigest = turn.idempotency?.keyDigest;
-      const turnKey = { conversation_id: after.conversationId, turn: turn.turn };
-      const written = await ifCondition(() =>
-        doc.send(
-          new PutCommand({
-            TableName: tables.messages,
-            Item: {
-              ...turnKey,
-              lease_seq: lease.fence,
-              messages: turn.messages.map(messageItem),
-              created_at: turn.messages[1].timestamp,
-              ...(turn.idempotency
-                ? {
-                    idempotency_key: keyDigest,
-                    response: JSON.stringify(turn.idempotency.response),
-                  }
-                : {}),
-            },
-            // Over nothing, or over what a turn with an older lease left: never a newer one's.
-            ConditionExpression: 'attribute_not_exists(turn) OR lease_seq < :fence',
-            ExpressionAttributeValues: { ':fence': lease.fence },
-          }),
-        ),
-      );
-      if (!written) return false;
+    async commitTurn(before, after, lease, turn, resolveBy) {
+      const { conversationId } = after;
       const state = stateAttributes(after);
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {
@@ -171,6 +209,7 @@ export function createTurnWrites(
         return `#a${i} = :a${i}`;
       });
       sets.push('message_count = :count');
+      const keyDigest = turn.idempotency?.keyDigest;
       if (turn.idempotency) {
         names['#key'] = turn.idempotency.keyDigest;
         values[':record'] = idempotencyRecordItem(turn.idempotency.record);
@@ -183,38 +222,66 @@ export function createTurnWrites(
           names[`#old${i}`] = key;
           removes.push(`idempotency.#old${i}`);
         });
-      const committed = await ifCondition(() =>
-        doc.send(
-          new UpdateCommand({
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: tables.messages,
+            Item: {
+              conversation_id: conversationId,
+              turn: turn.turn,
+              lease_seq: lease.fence,
+              messages: turn.messages.map(messageItem),
+              created_at: turn.messages[1].timestamp,
+              ...(keyDigest === undefined
+                ? {}
+                : { idempotency_key: keyDigest, response: JSON.stringify(turn.response) }),
+            },
+            // Over nothing, or over what a turn with an older lease left: never a newer one's.
+            ConditionExpression: 'attribute_not_exists(turn) OR lease_seq < :fence',
+            ExpressionAttributeValues: { ':fence': lease.fence },
+          },
+        },
+        {
+          Update: {
             TableName: tables.conversations,
-            Key: { conversation_id: after.conversationId },
+            Key: { conversation_id: conversationId },
             UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
             ConditionExpression: 'lease_id = :lease AND #status = :active',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      if (!committed) {
-        // The turn lost: its item goes (unless a newer lease or an erasure already replaced it).
-        await doc
-          .send(
-            new DeleteCommand({
-              TableName: tables.messages,
-              Key: turnKey,
-              ConditionExpression: 'lease_seq = :fence',
-              ExpressionAttributeValues: { ':fence': lease.fence },
-            }),
-          )
-          .catch(() => undefined);
-        return false;
+          },
+        },
+        ...bookingItems(turn.booking),
+        ...(turn.job
+          ? [messageJobSucceeded(tables.jobs, turn.job.jobId, turn.response, turn.job.at)]
+          : []),
+      ];
+      try {
+        const outcome = await transactOnce(
+          doc,
+          items,
+          requestToken('commit', lease.leaseId),
+          resolveBy,
+        );
+        return outcome === 'written' ? 'committed' : 'refused';
+      } catch (error) {
+        if (!(error instanceof ServiceUnavailableError)) throw error;
+        return resolveLostCommit(conversationId, turn.turn, lease, error);
       }
-      return true;
+    },
+
+    async bookCall(lease, booking) {
+      const outcome = await transactOnce(
+        doc,
+        bookingItems(booking),
+        requestToken('booking', lease.leaseId),
+      );
+      if (outcome !== 'written') throw new Error('a booking has no condition to refuse it');
     },
 
     async releaseTurn(conversationId, leaseId) {
       // A lease no longer this one's is not this turn's to release.
-      await ifCondition(() =>
+      const released = await ifCondition(() =>
         doc.send(
           new UpdateCommand({
             TableName: tables.conversations,
@@ -225,6 +292,7 @@ export function createTurnWrites(
           }),
         ),
       );
+      return released !== undefined;
     },
 
     async turnResponse(conversationId, turn) {
@@ -243,5 +311,30 @@ export function createTurnWrites(
       return typeof response === 'string' ? (JSON.parse(response) as unknown) : undefined;
     },
   };
+
+  /**
+   * The store never answered the commit: did it land? Its turn item says so (only the commit
+   * writes it). If not, letting the lease go makes sure it never will: the commit's condition
+   * names the lease. A release refused means the lease was no longer there to let go, so the
+   * item is read once more: the commit landed meanwhile, or another change took the lease.
+   */
+  async function resolveLostCommit(
+    conversationId: string,
+    turn: number,
+    lease: HeldLease,
+    lost: ServiceUnavailableError,
+  ): Promise<'committed' | 'refused'> {
+    try {
+      if (await turnItemIsOurs(conversationId, turn, lease.fence)) return 'committed';
+      if (!(await turns.releaseTurn(conversationId, lease.leaseId))) {
+        return (await turnItemIsOurs(conversationId, turn, lease.fence)) ? 'committed' : 'refused';
+      }
+    } catch (error) {
+      throw new UnresolvedWriteError('turn_commit', (error as Error).message);
+    }
+    // Released: the commit, whose condition names the lease, can no longer land.
+    throw lost;
+  }
+
   return turns;
 }

@@ -1,22 +1,31 @@
-// The DynamoDB clients every repository shares, and the one place that decides which storage
-// failures are a dependency being down (503) rather than a bug.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// The DynamoDB clients every repository shares, the one place that decides which storage
+// failures are a dependency being down (503) rather than a bug, and the two ways a write that may
+// be sent more than once stays a single write: a conditional write that recognises its own
+// earlier success, and a transaction under a ClientRequestToken of its own.
+import { createHash } from 'node:crypto';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
   type BatchGetCommandInput,
   QueryCommand,
+  TransactWriteCommand,
   type QueryCommandInput,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ServiceUnavailableError } from '../errors.js';
+import { budgetedRetries, CALL_TIMING, type CallTiming } from './dynamo-retries.js';
 
 export interface DynamoOptions {
   readonly region: string;
   readonly endpoint?: string;
   /** Fixed credentials for a stand-in (dynalite, DynamoDB Local), which accepts any key. */
   readonly localCredentials?: boolean;
+  /** An attempt's and a call's deadlines (dynamo-retries.ts); a test may shorten them. */
+  readonly timing?: CallTiming;
 }
 
 export interface Dynamo {
@@ -25,11 +34,17 @@ export interface Dynamo {
 }
 
 export function createDynamo(options: DynamoOptions): Dynamo {
+  const timing = options.timing ?? CALL_TIMING;
   const client = new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
-    maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 3000 }),
+    retryStrategy: budgetedRetries(timing),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: Math.min(1000, timing.attemptMs),
+      requestTimeout: timing.attemptMs,
+      // Without it a request past requestTimeout is only logged, and waits on.
+      throwOnRequestTimeout: true,
+    }),
     ...(options.localCredentials
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
@@ -48,8 +63,10 @@ const unavailableNames = new Set([
   'ServiceUnavailable',
   'ResourceNotFoundException',
   'TimeoutError',
+  'AbortError',
   'RequestTimeout',
   'RequestTimeoutException',
+  'TransactionInProgressException',
 ]);
 const unavailableCodes = new Set([
   'ECONNREFUSED',
@@ -59,9 +76,15 @@ const unavailableCodes = new Set([
   'EHOSTUNREACH',
 ]);
 
+type Item = Record<string, unknown>;
+
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
+
+/** DynamoDB's attribute form, as an error carries it (the document client leaves errors alone). */
+const itemOf = (raw: Record<string, AttributeValue> | undefined): Item | undefined =>
+  raw ? unmarshall(raw) : undefined;
 
 /**
  * A conditional write: what it answered, or undefined when its condition did not hold (the
@@ -73,6 +96,90 @@ export async function ifCondition<T>(write: () => Promise<T>): Promise<T | undef
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;
+  }
+}
+
+/**
+ * A conditional write that knows its own earlier success. The write asks for the item it may be
+ * refused on (`ReturnValuesOnConditionCheckFailure: ALL_OLD`) and `mine` tells from an item
+ * whether this very write is in it (an id only this write sets). So a write the SDK sent again
+ * after its first attempt landed, and was refused for the change it made itself, is a success;
+ * and one whose every answer was lost is read back (`readBack`) before anyone is told: in it,
+ * a success; not in it, the store's failure stands (503), since nothing was written. The item is
+ * the write's own answer (ReturnValues), the one it was refused on, or the one read back.
+ */
+export async function ownWrite(
+  write: () => Promise<{ readonly Attributes?: Item }>,
+  mine: (item: Item) => boolean,
+  readBack: () => Promise<Item | undefined>,
+): Promise<{ readonly written: boolean; readonly item?: Item }> {
+  try {
+    return { written: true, item: (await storageCall(write)).Attributes };
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      const item = itemOf((error as { Item?: Record<string, AttributeValue> }).Item);
+      return { written: item !== undefined && mine(item), item };
+    }
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    const item = await readBack();
+    if (item && mine(item)) return { written: true, item };
+    throw error;
+  }
+}
+
+/** A ClientRequestToken of at most 36 characters, the same for the same parts. */
+export function requestToken(...parts: readonly string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 36);
+}
+
+/** One action of a transaction, as the document client takes it. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long a write whose answer was lost is sent again by default: a store back within it takes
+ * the write, and a route still answers well within API Gateway's 30 s.
+ */
+const RESEND_MS = 6000;
+
+/**
+ * A transaction sent until the store answers it, all under one ClientRequestToken, so that
+ * within DynamoDB's ten minutes a repeat of one that landed is a success that writes nothing:
+ * however often it is sent (by the SDK's retries, then by these), it is written once. A refusal
+ * by a condition is an answer (`refused`: nothing was written); a conflict
+ * with another writer of one of its items wrote nothing and is tried again. Once `deadline`
+ * (epoch ms; RESEND_MS from now by default) leaves no room for another call, the last failure
+ * is thrown: the transaction may or may not have landed, and only the caller knows how to read
+ * which.
+ */
+export async function transactOnce(
+  doc: DynamoDBDocumentClient,
+  items: readonly TransactItem[],
+  token: string,
+  deadline = Date.now() + RESEND_MS,
+): Promise<'written' | 'refused'> {
+  for (let attempt = 1; ; attempt++) {
+    let failure: Error;
+    try {
+      await storageCall(() =>
+        doc.send(
+          new TransactWriteCommand({ TransactItems: [...items], ClientRequestToken: token }),
+        ),
+      );
+      return 'written';
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if ((error as Error).name === 'TransactionCanceledException' && reasons) {
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return 'refused';
+        if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+        failure = new ServiceUnavailableError('dynamodb', 1, 'a transaction conflict');
+      } else if (error instanceof ServiceUnavailableError) failure = error;
+      else throw error;
+    }
+    const wait = 50 * 2 ** Math.min(attempt, 4) * Math.random();
+    if (Date.now() + wait + CALL_TIMING.callMs > deadline) throw failure;
+    await pause(wait);
   }
 }
 

@@ -2,6 +2,10 @@
 // `key#` and the key's digest, which no job id can be). Every change of a job's status is a
 // conditional update on the status it moves from, so it only ever moves forward, and the work,
 // the result and the error are JSON text (client JSON round-trips whatever its shape).
+// Every write knows its own earlier success (dynamo.ts, ownWrite): a put names a fresh job id,
+// a status change leaves an id of its own (`write_id`), a key's record names its job; so a
+// write sent again after its answer was lost is never taken for a competitor's.
+import { randomUUID } from 'node:crypto';
 import {
   GetCommand,
   PutCommand,
@@ -19,7 +23,7 @@ import type {
 } from '../jobs/job-records.js';
 import { jobStatuses } from '../domain/vocabulary.js';
 import { JOB_KEPT_MS } from '../jobs/job-timing.js';
-import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
+import { ownWrite, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';
 import { eraseConversationJobs } from './job-erasure.js';
 
@@ -77,10 +81,48 @@ function jobOf(item: Item): Job {
   };
 }
 
+/**
+ * A message job's success, written in its turn's commit (conversation-turns.ts): the job and the
+ * turn land together or not at all, and only while the job runs within its deadline.
+ */
+export function messageJobSucceeded(
+  table: string,
+  jobId: string,
+  turn: unknown,
+  at: Date,
+): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { job_id: jobId },
+      UpdateExpression: 'SET #status = :to, updated_at = :now, #result = :out REMOVE #work',
+      ConditionExpression: 'record_kind = :job AND #status = :running AND deadline >= :ms',
+      ExpressionAttributeNames: { '#status': 'status', '#result': 'result', '#work': 'work' },
+      ExpressionAttributeValues: {
+        ':job': 'job',
+        ':to': 'succeeded',
+        ':running': 'running',
+        ':now': at.toISOString(),
+        ':ms': at.getTime(),
+        ':out': JSON.stringify({ kind: 'message', turn }),
+      },
+    },
+  };
+}
+
 export function createJobRepository(dynamo: Dynamo, table: string): JobRepository {
   const { doc } = dynamo;
+  const read = async (id: string): Promise<Item | undefined> =>
+    (
+      await storageCall(() =>
+        doc.send(new GetCommand({ TableName: table, Key: { job_id: id }, ConsistentRead: true })),
+      )
+    ).Item;
 
-  /** A conditional update; false when its condition did not hold. */
+  /**
+   * A conditional change of the job, leaving its own id (`write_id`) on it; false when its
+   * condition did not hold and the change is not this write's own.
+   */
   async function update(
     jobId: string,
     input: {
@@ -89,54 +131,66 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       settles?: boolean;
       condition: string;
       values: Record<string, unknown>;
+      /** This write's id; one is made when the caller has none of its own. */
+      writeId?: string;
     },
   ): Promise<Item | undefined> {
-    const result = await ifCondition(() =>
-      doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { job_id: jobId },
-          UpdateExpression: `SET ${input.set}${input.settles ? ' REMOVE #work' : ''}`,
-          ConditionExpression: `record_kind = :job AND ${input.condition}`,
-          // DynamoDB refuses a name the expressions do not use.
-          ExpressionAttributeNames: Object.fromEntries(
-            Object.entries(attributeNames).filter(([name]) =>
-              `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
+    const writeId = input.writeId ?? randomUUID();
+    const { written, item } = await ownWrite(
+      () =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { job_id: jobId },
+            UpdateExpression: `SET ${input.set}, write_id = :write${input.settles ? ' REMOVE #work' : ''}`,
+            ConditionExpression: `record_kind = :job AND ${input.condition}`,
+            // DynamoDB refuses a name the expressions do not use.
+            ExpressionAttributeNames: Object.fromEntries(
+              Object.entries(attributeNames).filter(([name]) =>
+                `${input.set} ${input.settles ? '#work' : ''} ${input.condition}`.includes(name),
+              ),
             ),
-          ),
-          ExpressionAttributeValues: { ':job': 'job', ...input.values },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+            ExpressionAttributeValues: { ':job': 'job', ':write': writeId, ...input.values },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      (found) => found.write_id === writeId,
+      () => read(jobId),
     );
-    return result && (result.Attributes ?? {});
+    return written ? (item ?? {}) : undefined;
   }
 
-  return {
-    async create(job) {
-      await storageCall(() =>
+  /** A put under a fresh id: an item already there under it is this very put's. */
+  const putNew = (item: Item) =>
+    ownWrite(
+      () =>
         doc.send(
           new PutCommand({
             TableName: table,
-            Item: jobItem(job),
+            Item: item,
             ConditionExpression: 'attribute_not_exists(job_id)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
-      );
+      (found) => found.request_id === item.request_id,
+      () => read(String(item.job_id)),
+    );
+
+  return {
+    async create(job) {
+      await putNew(jobItem(job));
     },
 
     async get(jobId) {
-      const { Item: item } = await storageCall(() =>
-        doc.send(
-          new GetCommand({ TableName: table, Key: { job_id: jobId }, ConsistentRead: true }),
-        ),
-      );
+      const item = await read(jobId);
       return item?.record_kind === 'job' ? jobOf(item) : undefined;
     },
 
-    async start(jobId, now) {
+    async start(jobId, now, workerId) {
       const item = await update(jobId, {
         set: '#status = :running, updated_at = :now',
+        writeId: workerId,
         condition: '#status = :queued AND start_by >= :ms',
         values: {
           ':running': 'running',
@@ -148,7 +202,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       return item ? jobOf(item) : undefined;
     },
 
-    async finish(jobId, outcome, now) {
+    async finish(jobId, outcome, now, workerId) {
       const written =
         outcome.status === 'succeeded'
           ? { set: '#result = :out', values: { ':out': JSON.stringify(outcome.result) } }
@@ -156,6 +210,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       const item = await update(jobId, {
         set: `#status = :to, updated_at = :now, ${written.set}`,
         settles: true,
+        writeId: `${workerId}:finish`,
         // Past the deadline it already reads failed: a late result must not turn it round.
         condition: '#status = :running AND deadline >= :ms',
         values: {
@@ -186,11 +241,7 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
     },
 
     async keyRecord(scope) {
-      const { Item: item } = await storageCall(() =>
-        doc.send(
-          new GetCommand({ TableName: table, Key: { job_id: keyId(scope) }, ConsistentRead: true }),
-        ),
-      );
+      const item = await read(keyId(scope));
       if (item?.record_kind !== 'key') return undefined;
       return {
         jobId: asString(item.points_to),
@@ -200,28 +251,33 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
     },
 
     async claimKey(scope, record, replacing) {
-      const claimed = await ifCondition(() =>
-        doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: {
-              job_id: keyId(scope),
-              record_kind: 'key',
-              points_to: record.jobId,
-              body_hash: record.bodyHash,
-              expires_ms: record.expiresAt,
-              expire_at: expireAt(record.expiresAt),
-            },
-            ConditionExpression:
-              replacing === undefined
-                ? 'attribute_not_exists(job_id)'
-                : 'attribute_not_exists(job_id) OR points_to = :replacing',
-            ExpressionAttributeValues:
-              replacing === undefined ? undefined : { ':replacing': replacing },
-          }),
-        ),
+      // A record that names this request's job is this claim's own.
+      const { written } = await ownWrite(
+        () =>
+          doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: {
+                job_id: keyId(scope),
+                record_kind: 'key',
+                points_to: record.jobId,
+                body_hash: record.bodyHash,
+                expires_ms: record.expiresAt,
+                expire_at: expireAt(record.expiresAt),
+              },
+              ConditionExpression:
+                replacing === undefined
+                  ? 'attribute_not_exists(job_id)'
+                  : 'attribute_not_exists(job_id) OR points_to = :replacing',
+              ExpressionAttributeValues:
+                replacing === undefined ? undefined : { ':replacing': replacing },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        (found) => found.points_to === record.jobId,
+        () => read(keyId(scope)),
       );
-      return claimed !== undefined;
+      return written;
     },
 
     async unfinished() {

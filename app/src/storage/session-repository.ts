@@ -1,9 +1,9 @@
 // Coaching sessions in DynamoDB: one item per coaching run, with the model used, token totals
-// and estimated cost added atomically as calls happen, listed through the table's GSIs.
+// and estimated cost added as calls happen, listed through the table's GSIs. A session is
+// written with its conversation (the initiate's transaction) and a call is added to it in the
+// same transaction as what the call produced (a turn's commit), so neither can be counted twice.
 import {
-  DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
   type QueryCommandInput,
@@ -11,11 +11,72 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type {
   CoachingSession,
+  ModelCall,
   SessionQuery,
   SessionRepository,
 } from '../coaching/session-records.js';
 import type { ConversationStatus } from '../domain/vocabulary.js';
-import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
+
+/** A new session's item, put with its conversation (never over an existing one). */
+export function newSessionPut(table: string, session: CoachingSession): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        session_id: session.sessionId,
+        conversation_id: session.conversationId,
+        tenant_id: session.tenantId,
+        user_id: session.userId,
+        topic: session.topic,
+        status: session.status,
+        started_at: session.startedAt,
+        completed_at: session.completedAt,
+        model: session.model,
+        provider: session.provider,
+        turns: session.turns,
+        failed_calls: session.failedCalls,
+        input_tokens: session.inputTokens,
+        output_tokens: session.outputTokens,
+        estimated_cost_usd: session.estimatedCostUsd,
+        updated_at: session.startedAt,
+      },
+      ConditionExpression: 'attribute_not_exists(session_id)',
+    },
+  };
+}
+
+/**
+ * A model call added to its session: the model, and the tokens, cost and turn (or failed call)
+ * added to the totals. Unconditional, since it travels in a transaction with what the call
+ * produced, which a missing session must not refuse; the transaction's token keeps it single.
+ */
+export function sessionCallUpdate(
+  table: string,
+  sessionId: string,
+  call: ModelCall,
+  at: string,
+): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { session_id: sessionId },
+      UpdateExpression:
+        'SET model = :model, provider = :provider, updated_at = :at ' +
+        'ADD input_tokens :in, output_tokens :out, estimated_cost_usd :cost, turns :turn, failed_calls :failed',
+      ExpressionAttributeValues: {
+        ':model': call.model,
+        ':provider': call.provider,
+        ':at': at,
+        ':in': call.usage.inputTokens,
+        ':out': call.usage.outputTokens,
+        ':cost': call.costUsd,
+        ':turn': call.failed ? 0 : 1,
+        ':failed': call.failed ? 1 : 0,
+      },
+    },
+  };
+}
 
 /** A session item as the use cases see it (also read in a batch: conversation-history.ts). */
 export function sessionFromItem(i: Record<string, unknown>): CoachingSession {
@@ -102,41 +163,6 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
       ),
     );
   return {
-    async create(session) {
-      await storageCall(() =>
-        doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: {
-              session_id: session.sessionId,
-              conversation_id: session.conversationId,
-              tenant_id: session.tenantId,
-              user_id: session.userId,
-              topic: session.topic,
-              status: session.status,
-              started_at: session.startedAt,
-              completed_at: session.completedAt,
-              model: session.model,
-              provider: session.provider,
-              turns: session.turns,
-              failed_calls: session.failedCalls,
-              input_tokens: session.inputTokens,
-              output_tokens: session.outputTokens,
-              estimated_cost_usd: session.estimatedCostUsd,
-              updated_at: session.startedAt,
-            },
-            ConditionExpression: 'attribute_not_exists(session_id)',
-          }),
-        ),
-      );
-    },
-
-    async remove(sessionId) {
-      await storageCall(() =>
-        doc.send(new DeleteCommand({ TableName: table, Key: { session_id: sessionId } })),
-      );
-    },
-
     async erase(sessionId, at) {
       // A session that is not there has nothing to erase.
       await ifCondition(() =>
@@ -180,24 +206,6 @@ export function createSessionRepository(dynamo: Dynamo, table: string): SessionR
             b.startedAt.localeCompare(a.startedAt) || b.sessionId.localeCompare(a.sessionId),
         )
         .slice(0, limit);
-    },
-
-    async recordCall(sessionId, call, at) {
-      await update(sessionId, {
-        UpdateExpression:
-          'SET model = :model, provider = :provider, updated_at = :at ' +
-          'ADD input_tokens :in, output_tokens :out, estimated_cost_usd :cost, turns :turn, failed_calls :failed',
-        ExpressionAttributeValues: {
-          ':model': call.model,
-          ':provider': call.provider,
-          ':at': at,
-          ':in': call.usage.inputTokens,
-          ':out': call.usage.outputTokens,
-          ':cost': call.costUsd,
-          ':turn': call.failed ? 0 : 1,
-          ':failed': call.failed ? 1 : 0,
-        },
-      });
     },
 
     async updateStatus(sessionId, status, at, outcome) {

@@ -21,13 +21,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   noSpend,
+  type SpendAdd,
   type SpendCounters,
   type SpendTotals,
   type TenantMonthSpend,
 } from '../budgets/spend-records.js';
 import { dayOf, monthOf } from '../domain/budget-periods.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { ifCondition, storageCall, type Dynamo } from './dynamo.js';
+import { ifCondition, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 
 type Item = Record<string, unknown>;
 type Key = { readonly pk: string; readonly sk: string };
@@ -93,31 +94,79 @@ function counters(
   );
 }
 
+/** What an add puts on each of its two items: the tenant's month and the user's. */
+function itemAdds(add: SpendAdd) {
+  const month = monthOf(add.at);
+  const day = dayOf(add.at).slice(8);
+  const pk = monthPartition(add.tenantId, month);
+  const identity = { tenant_id: add.tenantId, month };
+  return [
+    {
+      key: { pk, sk: TENANT_ITEM },
+      identity,
+      values: {
+        ...counters(add.spend, ''),
+        ...counters(add.spend, `${SUBJECT}${add.subject}#`),
+        ...counters(add.spend, `${MODEL}${add.model}#`),
+      },
+    },
+    {
+      key: { pk, sk: userItem(add.userId) },
+      identity: { ...identity, user_id: add.userId },
+      values: { ...counters(add.spend, ''), ...counters(add.spend, `${DAY}${day}#`, dayNames) },
+    },
+  ];
+}
+
+/** The parts of an update that sets an item's identity and adds to its counters. */
+function addExpression(identity: Item, values: Record<string, number>) {
+  const names: Record<string, string> = {};
+  const attributeValues: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [i, [name, value]] of Object.entries(identity).entries()) {
+    names[`#i${i}`] = name;
+    attributeValues[`:i${i}`] = value;
+    sets.push(`#i${i} = :i${i}`);
+  }
+  const adds: string[] = [];
+  for (const [i, [name, value]] of Object.entries(values).entries()) {
+    names[`#c${i}`] = name;
+    attributeValues[`:c${i}`] = value;
+    adds.push(`#c${i} :c${i}`);
+  }
+  return { names, values: attributeValues, sets, adds };
+}
+
+/**
+ * An add as actions of a transaction that carries what the spend bought (a turn's commit): the
+ * transaction's own token, not the items' add ids, makes a repeat write nothing, so the adds
+ * are plain (and leave the ids of single adds alone).
+ */
+export function spendUpdates(table: string, add: SpendAdd): TransactItem[] {
+  return itemAdds(add).map(({ key, identity, values }) => {
+    const expression = addExpression(identity, values);
+    return {
+      Update: {
+        TableName: table,
+        Key: key,
+        UpdateExpression: `SET ${expression.sets.join(', ')} ADD ${expression.adds.join(', ')}`,
+        ExpressionAttributeNames: expression.names,
+        ExpressionAttributeValues: expression.values,
+      },
+    };
+  });
+}
+
 export function createUsageCounters(dynamo: Dynamo, table: string): SpendCounters {
   const { doc } = dynamo;
   return {
     async add(add) {
-      const month = monthOf(add.at);
-      const day = dayOf(add.at).slice(8);
-      const pk = monthPartition(add.tenantId, month);
       const minute = Math.floor(add.at.getTime() / 60_000);
-      const identity = { tenant_id: add.tenantId, month };
-      const outcomes = await Promise.all([
-        addOnce(doc, table, { pk, sk: TENANT_ITEM }, identity, add.id, minute, {
-          ...counters(add.spend, ''),
-          ...counters(add.spend, `${SUBJECT}${add.subject}#`),
-          ...counters(add.spend, `${MODEL}${add.model}#`),
-        }),
-        addOnce(
-          doc,
-          table,
-          { pk, sk: userItem(add.userId) },
-          { ...identity, user_id: add.userId },
-          add.id,
-          minute,
-          { ...counters(add.spend, ''), ...counters(add.spend, `${DAY}${day}#`, dayNames) },
+      const outcomes = await Promise.all(
+        itemAdds(add).map(({ key, identity, values }) =>
+          addOnce(doc, table, key, identity, add.id, minute, values),
         ),
-      ]);
+      );
       if (outcomes.includes('too late')) {
         throw new Error(`add ${add.id} of minute ${minute} came after its minute's ids were gone`);
       }
@@ -239,20 +288,11 @@ async function addOnce(
   values: Record<string, number>,
 ): Promise<AddOutcome> {
   const slot = minute % ADD_SLOTS;
-  const names: Record<string, string> = { '#ids': `adds#${slot}`, '#at': `adds#${slot}#at` };
-  const attributeValues: Record<string, unknown> = { ':ids': new Set([id]), ':minute': minute };
-  const sets = ['#at = :minute'];
-  for (const [i, [name, value]] of Object.entries(identity).entries()) {
-    names[`#i${i}`] = name;
-    attributeValues[`:i${i}`] = value;
-    sets.push(`#i${i} = :i${i}`);
-  }
-  const adds: string[] = [];
-  for (const [i, [name, value]] of Object.entries(values).entries()) {
-    names[`#c${i}`] = name;
-    attributeValues[`:c${i}`] = value;
-    adds.push(`#c${i} :c${i}`);
-  }
+  const expression = addExpression(identity, values);
+  const names = { ...expression.names, '#ids': `adds#${slot}`, '#at': `adds#${slot}#at` };
+  const attributeValues = { ...expression.values, ':ids': new Set([id]), ':minute': minute };
+  const sets = ['#at = :minute', ...expression.sets];
+  const adds = expression.adds;
   const forms = {
     sameMinute: {
       update: `SET ${sets.join(', ')} ADD ${[...adds, '#ids :ids'].join(', ')}`,
