@@ -17,15 +17,7 @@ import { createConversationErasure, ERASING } from './conversation-erasure.js';
 import { batchHistory, fitsOneBatch, queryHistory } from './conversation-history.js';
 import { queryConversationPage } from './conversation-list.js';
 import { createTurnWrites } from './conversation-turns.js';
-import {
-  ifCondition,
-  ownWrite,
-  queryAll,
-  requestToken,
-  storageCall,
-  transactOnce,
-  type Dynamo,
-} from './dynamo.js';
+import { ownWrite, requestToken, storageCall, transactOnce, type Dynamo } from './dynamo.js';
 import { messageItem } from './item-values.js';
 import { newSessionPut } from './session-repository.js';
 import type { TableId } from './tables.js';
