@@ -38,15 +38,22 @@ import {
   transactOnce,
   type TransactItem,
 } from './dynamo.js';
-import { asNumber, messageItem } from './item-values.js';
+import { asNumber, messageItem, messageOf } from './item-values.js';
 import { messageJobSucceeded } from './job-repository.js';
 import { sessionCallUpdate } from './session-repository.js';
 import type { TableId } from './tables.js';
+import { turnUndoItem, turnUndoOf } from './turn-undo-items.js';
 import { spendUpdates } from './usage-counters.js';
 
 export type TurnWrites = Pick<
   ConversationRepository,
-  'beginTurn' | 'renewLease' | 'commitTurn' | 'bookCall' | 'releaseTurn' | 'turnResponse'
+  | 'beginTurn'
+  | 'renewLease'
+  | 'commitTurn'
+  | 'bookCall'
+  | 'releaseTurn'
+  | 'replaceableTurn'
+  | 'turnResponse'
 >;
 
 type Item = Record<string, NativeAttributeValue>;
@@ -201,7 +208,8 @@ export function createTurnWrites(
       const values: Record<string, unknown> = {
         ':lease': lease.leaseId,
         ':active': 'active',
-        ':count': before.messageCount + 2,
+        // A regenerate replaces the turn's two messages.
+        ':count': before.messageCount + (turn.replacing ? 0 : 2),
       };
       const sets = Object.entries(state).map(([attribute, value], i) => {
         names[`#a${i}`] = attribute;
@@ -216,8 +224,13 @@ export function createTurnWrites(
         sets.push('idempotency.#key = :record');
       }
       const removes: string[] = [...LEASE_ATTRIBUTES];
+      // Lapsed keys go; so do the keys of a replaced answer, which no longer have it to replay.
       Object.entries(before.idempotency)
-        .filter(([key, record]) => record.expiresAt < lease.now && key !== keyDigest)
+        .filter(
+          ([key, record]) =>
+            key !== keyDigest &&
+            (record.expiresAt < lease.now || (turn.replacing && record.turn === turn.turn)),
+        )
         .forEach(([key], i) => {
           names[`#old${i}`] = key;
           removes.push(`idempotency.#old${i}`);
@@ -231,6 +244,7 @@ export function createTurnWrites(
               turn: turn.turn,
               lease_seq: lease.fence,
               messages: turn.messages.map(messageItem),
+              undo: turnUndoItem(turn.undo),
               created_at: turn.messages[1].timestamp,
               ...(keyDigest === undefined
                 ? {}
@@ -293,6 +307,25 @@ export function createTurnWrites(
         ),
       );
       return released !== undefined;
+    },
+
+    async replaceableTurn(conversationId, turn) {
+      const { Item: item } = await storageCall(() =>
+        doc.send(
+          new GetCommand({
+            TableName: tables.messages,
+            Key: { conversation_id: conversationId, turn },
+            ProjectionExpression: 'messages, undo',
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const messages = Array.isArray(item?.messages) ? item.messages : [];
+      if (messages.length !== 2) return undefined;
+      return {
+        userMessage: messageOf(messages[0], { kind: 'turn', turn, slot: 0 }),
+        undo: turnUndoOf(item?.undo),
+      };
     },
 
     async turnResponse(conversationId, turn) {
