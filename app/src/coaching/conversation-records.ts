@@ -180,8 +180,11 @@ export interface ConversationRepository {
   ): Promise<StoredConversation | undefined>;
   /** Lets the lease go; false when it was no longer this one's (committed, lapsed, erased). */
   releaseTurn(conversationId: string, leaseId: string): Promise<boolean>;
-  /** Turn item `turn`, when it is whole: what a regenerate replaces. */
-  replaceableTurn(conversationId: string, turn: number): Promise<ReplaceableTurn | undefined>;
+  /** Turn item `turn` of the conversation, when it is whole: what a regenerate replaces. */
+  replaceableTurn(
+    conversation: StoredConversation,
+    turn: number,
+  ): Promise<ReplaceableTurn | undefined>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;
   /**

@@ -207,7 +207,7 @@ async function turnBasis(deps: CoachingDeps, turn: WonLease, input: TurnInput): 
     conversation.turnCount === 0
       ? undefined
       : await underLease(deps, turn, () =>
-          deps.conversations.replaceableTurn(turn.conversationId, conversation.turnCount),
+          deps.conversations.replaceableTurn(conversation, conversation.turnCount),
         );
   if (!last?.undo) {
     await releaseLease(deps, turn);

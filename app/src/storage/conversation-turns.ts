@@ -33,6 +33,7 @@ import {
 import {
   ifCondition,
   ownWrite,
+  queryAll,
   requestToken,
   storageCall,
   transactOnce,
@@ -42,7 +43,7 @@ import { asNumber, messageItem, messageOf } from './item-values.js';
 import { messageJobSucceeded } from './job-repository.js';
 import { sessionCallUpdate } from './session-repository.js';
 import type { TableId } from './tables.js';
-import { turnUndoItem, turnUndoOf } from './turn-undo-items.js';
+import { oldestWindowTurn, turnUndoItem, turnUndoOf } from './turn-undo-items.js';
 import { spendUpdates } from './usage-counters.js';
 
 export type TurnWrites = Pick<
@@ -309,22 +310,25 @@ export function createTurnWrites(
       return released !== undefined;
     },
 
-    async replaceableTurn(conversationId, turn) {
-      const { Item: item } = await storageCall(() =>
-        doc.send(
-          new GetCommand({
-            TableName: tables.messages,
-            Key: { conversation_id: conversationId, turn },
-            ProjectionExpression: 'messages, undo',
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      const messages = Array.isArray(item?.messages) ? item.messages : [];
-      if (messages.length !== 2) return undefined;
+    async replaceableTurn(conversation, turn) {
+      // The turn, with the turns whose messages its undo may name.
+      const items = await queryAll(doc, {
+        TableName: tables.messages,
+        KeyConditionExpression: 'conversation_id = :c AND turn BETWEEN :from AND :turn',
+        ExpressionAttributeValues: {
+          ':c': conversation.conversationId,
+          ':from': oldestWindowTurn(turn),
+          ':turn': turn,
+        },
+        ProjectionExpression: 'turn, messages, undo',
+        ConsistentRead: true,
+      });
+      const last = items.find((item) => item.turn === turn);
+      const messages: unknown[] = Array.isArray(last?.messages) ? last.messages : [];
+      if (!last || messages.length !== 2) return undefined;
       return {
         userMessage: messageOf(messages[0], { kind: 'turn', turn, slot: 0 }),
-        undo: turnUndoOf(item?.undo),
+        undo: turnUndoOf(last.undo, items, conversation),
       };
     },
 
