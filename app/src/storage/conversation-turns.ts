@@ -314,13 +314,14 @@ export function createTurnWrites(
       // The turn, with the turns whose messages its undo may name.
       const items = await queryAll(doc, {
         TableName: tables.messages,
-        KeyConditionExpression: 'conversation_id = :c AND turn BETWEEN :from AND :turn',
+        KeyConditionExpression: 'conversation_id = :c AND #turn BETWEEN :from AND :turn',
         ExpressionAttributeValues: {
           ':c': conversation.conversationId,
           ':from': oldestWindowTurn(turn),
           ':turn': turn,
         },
-        ProjectionExpression: 'turn, messages, undo',
+        ProjectionExpression: '#turn, #messages, #undo',
+        ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages', '#undo': 'undo' },
         ConsistentRead: true,
       });
       const last = items.find((item) => item.turn === turn);
