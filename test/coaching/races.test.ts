@@ -258,6 +258,7 @@ describe('races with a slow model', () => {
       const refused = await running;
       expect(refused.status, refused.text).to.equal(409);
       expect(refused.body.error).to.equal('conversation_not_active');
+      expect(refused.body.message).to.match(/cannot regenerate an answer$/);
       expect(await turnsOf(id)).to.deep.equal(before);
       expect(await everything()).to.not.contain('the new answer r2');
       expect((await act(id, 'resume')).status).to.equal(204);

@@ -6,6 +6,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createEmfMetrics } from '../../app/src/observability/metrics-emf.js';
+import { recordsOf } from '../support/emf-records.js';
 import { openEventStream } from '../support/event-stream.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
@@ -402,16 +403,7 @@ describe('regenerating the last answer', () => {
     fake.script(replacement);
     expect((await regenerate(id)).status).to.equal(200);
     await metrics.flush();
-    const recorded = lines
-      .map(
-        (line) =>
-          JSON.parse(line) as Record<string, unknown> & {
-            _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
-          },
-      )
-      .filter((e) =>
-        e._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === 'AnswerRegenerated'),
-      );
+    const recorded = recordsOf(lines, 'AnswerRegenerated');
     expect(recorded).to.have.length(1);
     expect(recorded[0]?._aws.CloudWatchMetrics[0]?.Dimensions).to.deep.equal([['Stage']]);
     expect(recorded[0]).to.include({ AnswerRegenerated: 1, Stage: 'test' });

@@ -244,12 +244,16 @@ export function keepLease(deps: CoachingDeps, turn: LeasedTurn): KeptLease {
  * Why a leased turn cannot commit: the conversation was erased (404), paused or completed
  * (409 not active), or another turn holds it now (409 busy).
  */
-export async function lostTurn(deps: CoachingDeps, turn: LeasedTurn): Promise<AppError> {
+export async function lostTurn(
+  deps: CoachingDeps,
+  turn: LeasedTurn,
+  regenerate: boolean,
+): Promise<AppError> {
   const { conversationId } = turn;
   const current = await deps.conversations.get(conversationId);
   if (!current) return new ConversationNotFoundError(conversationId);
   if (current.status !== 'active') {
-    return new ConversationNotActiveError(conversationId, current.status, 'send a message');
+    return new ConversationNotActiveError(conversationId, current.status, turnAction(regenerate));
   }
   return busy(deps, conversationId, current.lease);
 }

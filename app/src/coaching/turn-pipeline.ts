@@ -163,7 +163,7 @@ export async function resumeTurn(
     expiresAt,
   );
   if (!conversation) {
-    const lost = await lostTurn(deps, turn);
+    const lost = await lostTurn(deps, turn, isRegenerate(input));
     await releaseLease(deps, turn);
     throw lost;
   }
@@ -277,7 +277,7 @@ async function runTurn(deps: CoachingDeps, run: LeasedRun, sink?: StreamSink): P
     const outcome = lease.lost.aborted ? 'refused' : await commit(deps, turn, applied, answer);
     if (outcome === 'refused') {
       await bookCall(deps, turn, bookingOf(deps, turn, answerCall(answer), true));
-      throw await lostTurn(deps, turn);
+      throw await lostTurn(deps, turn, run.replacing);
     }
     committed = true;
     recordTurn(deps, principal, run, applied.after, answer);
@@ -325,7 +325,7 @@ async function commit(
 /** The coach's answer, within the delivery's budget and only while the lease holds. */
 async function ask(
   deps: CoachingDeps,
-  { principal, turn, template, userMessage, delivery }: LeasedRun,
+  { principal, turn, template, userMessage, replacing, delivery }: LeasedRun,
   lease: KeptLease,
   sink: StreamSink | undefined,
 ): Promise<StructuredResult<CoachAnswer>> {
@@ -337,7 +337,7 @@ async function ask(
     return await (sink ? deps.llm.stream(request, sink) : deps.llm.generate(request));
   } catch (thrown) {
     // A lost lease stopped the call: the turn says why it cannot commit, not how the call ended.
-    const error = lease.lost.aborted ? await lostTurn(deps, turn) : thrown;
+    const error = lease.lost.aborted ? await lostTurn(deps, turn, replacing) : thrown;
     recordFailedCall(deps, principal, turn, template, error);
     const usage = (error as { usage?: TokenUsage }).usage;
     if (usage) {
