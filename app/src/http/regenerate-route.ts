@@ -20,24 +20,15 @@ export const regenerateRoute = route({
       tag: 'conversations',
       summary: 'Replace the last answer with a new answer to the last user message',
       description:
-        'Runs the last turn again: the coach answers the last user message anew, and the ' +
-        'answer it replaces leaves the history with its feedback (a feedback PUT on its ' +
-        '`message_id` is then 404 message_not_found, and the export no longer lists it). The ' +
-        'phase, progress, result status, insights and identified values become what they were ' +
-        'before the replaced answer, plus this answer’s effects. The body is the message ' +
-        'route’s, with a new `message_id`. No request body. Only while the conversation is ' +
-        'active (409 conversation_not_active), and only when its last message is the coach’s ' +
-        'answer to a user message (409 nothing_to_regenerate: a conversation holding only the ' +
-        'opening message, one kept by the original service, or one whose last answer was ' +
-        'stored before answers could be regenerated). Leases (409 conversation_busy, with ' +
-        '`job_id` when a job holds it), budgets (429 quota_exceeded, never for a replay), the ' +
-        'model call’s usage and the three deliveries are the message route’s: ' +
-        '`Accept: text/event-stream` streams it, `Prefer: respond-async` runs it as a job ' +
-        '(202) whose result is this body. An `Idempotency-Key` here is the regenerate’s own: ' +
-        'the same key on the message route is another key, so neither route answers with the ' +
-        'other’s turn; a retry with the same key returns the same new answer, even after the ' +
-        'conversation moved on, and a message’s key whose answer a regenerate replaced no ' +
-        'longer replays it (its retry is a new message).',
+        'A new answer to the last user message, replacing the last answer (no body). The ' +
+        'body, stream and job are the message route’s, with a new `message_id`; the replaced ' +
+        'answer leaves the history with its feedback (its id is then 404 message_not_found). ' +
+        'Phase, progress, insights and identified values become what they were before the ' +
+        'replaced answer, plus this answer’s effects. 409 nothing_to_regenerate when the last ' +
+        'message is not an answer this service can replace (only the opening message, an ' +
+        'original-service history, an answer stored before regenerating existed). Leases, ' +
+        'budgets and usage are the message route’s; its `Idempotency-Key`s are its own, never ' +
+        'a message’s.',
       auth: true,
       headers: asyncHeaders(
         'Makes a retry safe: the same key returns the first new answer, or with respond-async the same job (kept 24 h)',
