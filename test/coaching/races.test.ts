@@ -266,6 +266,29 @@ describe('races with a slow model', () => {
       expect((await regenerate(id)).status).to.equal(200);
     });
 
+    it('when a complete decided before a regenerate committed is written after it, then completed_at still follows every message', async () => {
+      const id = await answered('r5');
+      const model = slowModel(fake, newAnswer('r5'));
+      const running = regenerate(id);
+      await model.reached;
+      const completion = api.hooks.hold(
+        on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
+      );
+      const complete = act(id, 'complete');
+      await completion.reached;
+      model.answer();
+      expect((await running).status).to.equal(200);
+      completion.release();
+      expect((await complete).status).to.equal(204);
+      const conversation = (await read(id)).body;
+      expect(conversation.messages.at(-1)?.content).to.equal('the new answer r5');
+      for (const message of conversation.messages) {
+        expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
+          true,
+        );
+      }
+    });
+
     it('when a DELETE lands while the model thinks, then the regenerate is 404 and no item holds any of the conversation’s words', async () => {
       const id = await answered('r3');
       const model = slowModel(fake, newAnswer('r3'));

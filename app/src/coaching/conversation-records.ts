@@ -38,6 +38,11 @@ export interface StoredConversation extends Conversation {
   /** Set while a message is being processed; the turn's exclusive right to commit. */
   readonly lease?: StoredLease;
   readonly messageCount: number;
+  /**
+   * Turns committed on the item, regenerates included (which leave `turnCount` as it was): a
+   * status change decided before one is refused, so `completed_at` follows every message.
+   */
+  readonly commits: number;
   /** Messages stored inline by the original service, before any turn items. */
   readonly inlineMessages: readonly Message[];
 }

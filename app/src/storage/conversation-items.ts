@@ -156,6 +156,7 @@ export function fromItem(item: Item): StoredConversation {
     idempotency: toIdempotency(item.idempotency),
     lease: leaseOf(item),
     messageCount,
+    commits: asNumber(item.commit_seq),
     inlineMessages: inline,
   };
 }

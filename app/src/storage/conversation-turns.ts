@@ -211,13 +211,15 @@ export function createTurnWrites(
         ':active': 'active',
         // A regenerate replaces the turn's two messages.
         ':count': before.messageCount + (turn.replacing ? 0 : 2),
+        ':none': 0,
+        ':one': 1,
       };
       const sets = Object.entries(state).map(([attribute, value], i) => {
         names[`#a${i}`] = attribute;
         values[`:a${i}`] = value;
         return `#a${i} = :a${i}`;
       });
-      sets.push('message_count = :count');
+      sets.push('message_count = :count', 'commit_seq = if_not_exists(commit_seq, :none) + :one');
       const keyDigest = turn.idempotency?.keyDigest;
       if (turn.idempotency) {
         names['#key'] = turn.idempotency.keyDigest;
