@@ -53,6 +53,34 @@ describe('races with a slow model', () => {
       ),
     );
 
+  /**
+   * A complete decided while `turn` waits on the model, and written only once the turn has
+   * committed: it answers 204 and its completed_at follows every message. The conversation then.
+   */
+  async function completeWrittenAfter(
+    id: string,
+    model: ReturnType<typeof slowModel>,
+    turn: Promise<{ status: number }>,
+  ): Promise<Conversation> {
+    await model.reached;
+    const completion = api.hooks.hold(
+      on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
+    );
+    const complete = act(id, 'complete');
+    await completion.reached;
+    model.answer();
+    expect((await turn).status).to.equal(200);
+    completion.release();
+    expect((await complete).status).to.equal(204);
+    const conversation = (await read(id)).body;
+    for (const message of conversation.messages) {
+      expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
+        true,
+      );
+    }
+    return conversation;
+  }
+
   describe('DELETE during a turn', () => {
     it('when the erasure lands while the model thinks, then the turn is 404, no item holds its words, and the session keeps only tenant usage', async () => {
       const id = await initiate(api, token);
@@ -137,24 +165,8 @@ describe('races with a slow model', () => {
     it('when a complete decided before a turn committed is written after it, then completed_at still follows every message', async () => {
       const id = await initiate(api, token);
       const model = slowModel(fake);
-      const turn = send(id, 'just in time');
-      await model.reached;
-      const completion = api.hooks.hold(
-        on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
-      );
-      const complete = act(id, 'complete');
-      await completion.reached;
-      model.answer();
-      expect((await turn).status).to.equal(200);
-      completion.release();
-      expect((await complete).status).to.equal(204);
-      const conversation = (await read(id)).body;
+      const conversation = await completeWrittenAfter(id, model, send(id, 'just in time'));
       expect(conversation.messages.map((m) => m.content)).to.include('just in time');
-      for (const message of conversation.messages) {
-        expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
-          true,
-        );
-      }
     });
   });
 
@@ -269,24 +281,8 @@ describe('races with a slow model', () => {
     it('when a complete decided before a regenerate committed is written after it, then completed_at still follows every message', async () => {
       const id = await answered('r5');
       const model = slowModel(fake, newAnswer('r5'));
-      const running = regenerate(id);
-      await model.reached;
-      const completion = api.hooks.hold(
-        on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
-      );
-      const complete = act(id, 'complete');
-      await completion.reached;
-      model.answer();
-      expect((await running).status).to.equal(200);
-      completion.release();
-      expect((await complete).status).to.equal(204);
-      const conversation = (await read(id)).body;
+      const conversation = await completeWrittenAfter(id, model, regenerate(id));
       expect(conversation.messages.at(-1)?.content).to.equal('the new answer r5');
-      for (const message of conversation.messages) {
-        expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
-          true,
-        );
-      }
     });
 
     it('when a DELETE lands while the model thinks, then the regenerate is 404 and no item holds any of the conversation’s words', async () => {
