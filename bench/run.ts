@@ -595,6 +595,8 @@ function table(r: {
         message_with_budgets: 6,
         feedback_put: 2,
         feedback_delete: 2,
+        // A message's own count, plus one.
+        regenerate: (r.dynamodb_calls.message ?? 0) + 1,
       }[route];
       return `| ${route} | ${n} | ${limit === undefined ? '' : `≤ ${limit}: ${check(n <= limit)}`} |`;
     }),

@@ -106,6 +106,16 @@ export class ConversationNotActiveError extends AppError {
   }
 }
 
+export class NothingToRegenerateError extends AppError {
+  constructor(conversationId: string, why: string) {
+    super(
+      409,
+      'nothing_to_regenerate',
+      `Conversation ${conversationId} has no answer to regenerate: ${why}`,
+    );
+  }
+}
+
 export class ConversationBusyError extends AppError {
   constructor(
     conversationId: string,

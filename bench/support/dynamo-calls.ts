@@ -159,6 +159,8 @@ export async function countDynamoCalls(
     await measure('feedback_delete', 'DELETE', feedback);
     await measure('feedback_put', 'PUT', feedback, { rating: 'up' });
     await measure('admin_feedback', 'GET', '/api/v1/admin/feedback?include_text=true');
+    // A new last answer: a message's calls, plus the read of the turn it replaces.
+    await measure('regenerate', 'POST', `${conversation}/regenerate`);
     await measureJob('job_message', `${conversation}/message`, {
       user_message: 'Patience matters to me too.',
     });

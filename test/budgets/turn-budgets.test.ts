@@ -4,7 +4,8 @@
 // conversation free at once; a replay of a stored Idempotency-Key is never refused; and a job
 // whose budget is spent between its 202 and its worker's start fails with that 429, storing
 // nothing. The budget comes after the lease (a slow turn's conversation is busy first), and a
-// call in flight when the budget is reached finishes. Jobs are run when the test says (the
+// call in flight when the budget is reached finishes. A regenerate is counted, refused and
+// replayed as a message is. Jobs are run when the test says (the
 // dispatcher only records them).
 import { expect } from 'chai';
 import type { MetricName } from '../../app/src/observability/metrics.js';
@@ -281,6 +282,31 @@ describe('budgets in the turn pipeline: buffered, streamed and job turns, and an
       expect(analysisAgain.status, analysisAgain.text).to.equal(202);
       expect(analysisAgain.body).to.deep.include({ job_id: queued.body.job_id, status: 'queued' });
       expect(refusals()).to.equal(0);
+    });
+  });
+
+  describe('a regenerate is a turn like any other', () => {
+    it('when a regenerate answers, then its call counts on the day; once the day is spent, a new one is 429 with nothing stored, and its stored key still replays', async () => {
+      const token = await api.token('ria', 'regen-co');
+      const id = await initiate(api, token);
+      expect((await send(token, id, 'Patience.')).status).to.equal(200);
+      const calls = Number((await usageOf(api, token)).day.calls);
+      const key = { 'Idempotency-Key': 'regen-before' };
+      const regenerate = (headers: Record<string, string> = {}) =>
+        api.request('POST', `/api/v1/conversations/${id}/regenerate`, { token, headers });
+      const first = await regenerate(key);
+      expect(first.status, first.text).to.equal(200);
+      expect(Number((await usageOf(api, token)).day.calls)).to.equal(calls + 1);
+
+      await seedSpend(api, { tenantId: 'regen-co', userId: 'ria', usd: USER_DAILY_USD });
+      const asked = fake.requests.length;
+      const before = await stored(token, id);
+      expectQuotaExceeded(await regenerate(), { scope: 'user', limitUsd: USER_DAILY_USD });
+      expect(await stored(token, id)).to.deep.equal(before);
+      const replay = await regenerate(key);
+      expect(replay.status, replay.text).to.equal(200);
+      expect(replay.body).to.deep.equal(first.body);
+      expect(fake.requests.length).to.equal(asked);
     });
   });
 

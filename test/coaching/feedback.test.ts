@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { createEmfMetrics } from '../../app/src/observability/metrics-emf.js';
 import { on } from '../support/dynamo-hooks.js';
+import { recordsOf } from '../support/emf-records.js';
 import { useApi } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
 import { putOriginalConversation } from '../support/original-conversation.js';
@@ -97,16 +98,7 @@ describe('feedback on answers', () => {
     lines.length = 0;
     await put(id, messages[2]!.message_id, { rating: 'down' });
     await metrics.flush();
-    const recorded = lines
-      .map(
-        (line) =>
-          JSON.parse(line) as Record<string, unknown> & {
-            _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
-          },
-      )
-      .filter((e) =>
-        e._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === 'FeedbackRecorded'),
-      );
+    const recorded = recordsOf(lines, 'FeedbackRecorded');
     expect(recorded).to.have.length(1);
     expect(recorded[0]?._aws.CloudWatchMetrics[0]?.Dimensions).to.deep.equal([['Stage']]);
     expect(recorded[0]).to.include({ FeedbackRecorded: 1, rating: 'down', Stage: 'test' });

@@ -1,11 +1,13 @@
 // Races, with a model that takes its time: a fake Bedrock, through the real SDK, that answers
 // only when the test lets it, and hooks that hold a storage call at the point that matters.
 // A pause, complete or erasure landing during a turn wins and the turn stores nothing; an
-// erasure leaves no text anywhere; history never goes backwards. (A holder that stops renewing
+// erasure leaves no text anywhere; history never goes backwards. A regenerate races as a message
+// does: busy for whoever comes second, lost to a pause or an erasure with nothing half-stored. (A holder that stops renewing
 // its lease: leases.test.ts.)
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { on } from '../support/dynamo-hooks.js';
+import { coachingTurn } from '../support/fake-answers.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
@@ -50,6 +52,34 @@ describe('races with a slow model', () => {
         (['conversations', 'messages', 'coachingSessions'] as const).map((t) => api.items(t)),
       ),
     );
+
+  /**
+   * A complete decided while `turn` waits on the model, and written only once the turn has
+   * committed: it answers 204 and its completed_at follows every message. The conversation then.
+   */
+  async function completeWrittenAfter(
+    id: string,
+    model: ReturnType<typeof slowModel>,
+    turn: Promise<{ status: number }>,
+  ): Promise<Conversation> {
+    await model.reached;
+    const completion = api.hooks.hold(
+      on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
+    );
+    const complete = act(id, 'complete');
+    await completion.reached;
+    model.answer();
+    expect((await turn).status).to.equal(200);
+    completion.release();
+    expect((await complete).status).to.equal(204);
+    const conversation = (await read(id)).body;
+    for (const message of conversation.messages) {
+      expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
+        true,
+      );
+    }
+    return conversation;
+  }
 
   describe('DELETE during a turn', () => {
     it('when the erasure lands while the model thinks, then the turn is 404, no item holds its words, and the session keeps only tenant usage', async () => {
@@ -135,24 +165,8 @@ describe('races with a slow model', () => {
     it('when a complete decided before a turn committed is written after it, then completed_at still follows every message', async () => {
       const id = await initiate(api, token);
       const model = slowModel(fake);
-      const turn = send(id, 'just in time');
-      await model.reached;
-      const completion = api.hooks.hold(
-        on('UpdateItemCommand', api.config.tables.conversations, isCompletion),
-      );
-      const complete = act(id, 'complete');
-      await completion.reached;
-      model.answer();
-      expect((await turn).status).to.equal(200);
-      completion.release();
-      expect((await complete).status).to.equal(204);
-      const conversation = (await read(id)).body;
+      const conversation = await completeWrittenAfter(id, model, send(id, 'just in time'));
       expect(conversation.messages.map((m) => m.content)).to.include('just in time');
-      for (const message of conversation.messages) {
-        expect(message.timestamp <= String(conversation.completed_at), message.content).to.equal(
-          true,
-        );
-      }
     });
   });
 
@@ -190,5 +204,119 @@ describe('races with a slow model', () => {
     const contents = (await read(id)).body.messages.map((m) => m.content);
     expect(contents).to.include('the winner');
     expect(await everything()).to.not.contain('the loser');
+  });
+
+  describe('a regenerate while the model thinks', () => {
+    const regenerate = (id: string, headers: Record<string, string> = {}) =>
+      api.request('POST', `/api/v1/conversations/${id}/regenerate`, { token, headers });
+    /** A conversation with one answered turn, its words marked with `tag` (each test's own). */
+    async function answered(tag: string) {
+      const id = await initiate(api, token);
+      fake.script({ tool: coachingTurn({ ai_response: `the first answer ${tag}` }) });
+      expect((await send(id, `my words ${tag}`)).status).to.equal(200);
+      return id;
+    }
+    const turnsOf = async (id: string) =>
+      (await api.items('messages')).filter((i) => i.conversation_id === id);
+    const newAnswer = (tag: string) => ({
+      tool: coachingTurn({ ai_response: `the new answer ${tag}` }),
+    });
+
+    it('when a message or another regenerate comes while a regenerate runs, then each is 409 busy; the regenerate lands alone', async () => {
+      const id = await answered('r0');
+      const model = slowModel(fake, newAnswer('r0'));
+      const running = regenerate(id, { 'Idempotency-Key': 'regen-race' });
+      await model.reached;
+      const message = await send(id, 'barging in');
+      expect(message.status).to.equal(409);
+      expect(message.body.error).to.equal('conversation_busy');
+      expect((await regenerate(id)).body.error).to.equal('conversation_busy');
+      // The same key while its turn still runs: busy too, as for a message.
+      const sameKey = await regenerate(id, { 'Idempotency-Key': 'regen-race' });
+      expect(sameKey.status).to.equal(409);
+      expect(sameKey.body.error).to.equal('conversation_busy');
+      model.answer();
+      const done = await running;
+      expect(done.status, done.text).to.equal(200);
+      expect(done.body.ai_response).to.equal('the new answer r0');
+      const history = (await read(id)).body.messages.map((m) => m.content);
+      expect(history).to.have.length(3);
+      expect(history.at(-1)).to.equal('the new answer r0');
+      expect(await everything()).to.not.contain('barging in');
+      const replay = await regenerate(id, { 'Idempotency-Key': 'regen-race' });
+      expect(replay.body).to.deep.equal(done.body);
+    });
+
+    it('when a regenerate comes while a message runs as a job, then 409 busy names the job', async () => {
+      const id = await answered('r1');
+      const model = slowModel(fake);
+      const accepted = await send(id, 'queued words', { Prefer: 'respond-async' });
+      expect(accepted.status).to.equal(202);
+      await model.reached;
+      const refused = await regenerate(id);
+      expect(refused.status).to.equal(409);
+      expect(refused.body).to.include({ error: 'conversation_busy', job_id: accepted.body.job_id });
+      model.answer();
+    });
+
+    it('when a pause lands while the model thinks, then the regenerate is 409 not active and the replaced answer is still there, whole', async () => {
+      const id = await answered('r2');
+      const before = await turnsOf(id);
+      const model = slowModel(fake, newAnswer('r2'));
+      const running = regenerate(id);
+      await model.reached;
+      expect((await act(id, 'pause')).status).to.equal(204);
+      model.answer();
+      const refused = await running;
+      expect(refused.status, refused.text).to.equal(409);
+      expect(refused.body.error).to.equal('conversation_not_active');
+      expect(refused.body.message).to.match(/cannot regenerate an answer$/);
+      expect(await turnsOf(id)).to.deep.equal(before);
+      expect(await everything()).to.not.contain('the new answer r2');
+      expect((await act(id, 'resume')).status).to.equal(204);
+      fake.script(newAnswer('r2'));
+      expect((await regenerate(id)).status).to.equal(200);
+    });
+
+    it('when a complete decided before a regenerate committed is written after it, then completed_at still follows every message', async () => {
+      const id = await answered('r5');
+      const model = slowModel(fake, newAnswer('r5'));
+      const conversation = await completeWrittenAfter(id, model, regenerate(id));
+      expect(conversation.messages.at(-1)?.content).to.equal('the new answer r5');
+    });
+
+    it('when a DELETE lands while the model thinks, then the regenerate is 404 and no item holds any of the conversation’s words', async () => {
+      const id = await answered('r3');
+      const model = slowModel(fake, newAnswer('r3'));
+      const running = regenerate(id, { 'Idempotency-Key': 'regen-erased' });
+      await model.reached;
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
+      ).to.equal(204);
+      model.answer();
+      const answered404 = await running;
+      expect(answered404.status, answered404.text).to.equal(404);
+      const stored = await everything();
+      for (const words of ['my words r3', 'the first answer r3', 'the new answer r3']) {
+        expect(stored).to.not.contain(words);
+      }
+      expect(JSON.stringify(await turnsOf(id))).to.not.contain('undo');
+    });
+
+    it('when the regenerate commits only after the erasure, then its commit is refused and leaves nothing', async () => {
+      const id = await answered('r4');
+      const write = api.hooks.hold(isCommit);
+      fake.script(newAnswer('r4'));
+      const running = regenerate(id);
+      await write.reached;
+      expect(
+        (await api.request('DELETE', `/api/v1/conversations/${id}`, { token })).status,
+      ).to.equal(204);
+      write.release();
+      expect((await running).status).to.equal(404);
+      const stored = await everything();
+      expect(stored).to.not.contain('the new answer r4');
+      expect(stored).to.not.contain('my words r4');
+    });
   });
 });

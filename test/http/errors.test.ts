@@ -256,6 +256,25 @@ describe('errors and the order of checks', () => {
     expect(await messageCount(full)).to.equal(7);
   });
 
+  it('when the conversation holds MAX_TURNS user turns, then its last answer can still be regenerated: a regenerate adds no turn', async () => {
+    const full = await initiate(api, token);
+    for (const text of ['one', 'two', 'three']) {
+      const sent = await api.request('POST', `/api/v1/conversations/${full}/message`, {
+        token,
+        body: { user_message: text },
+      });
+      expect(sent.status).to.equal(200);
+    }
+    const regenerated = await api.request<{ message_id: string }>(
+      'POST',
+      `/api/v1/conversations/${full}/regenerate`,
+      { token },
+    );
+    expect(regenerated.status, regenerated.text).to.equal(200);
+    expect(regenerated.body.message_id).to.match(/^msg_t3s1_/);
+    expect(await messageCount(full)).to.equal(7);
+  });
+
   it('when something unexpected fails, then it is a bare 500 with no internals, and the turn is not stored', async () => {
     const other = await initiate(api, token);
     explode = true;

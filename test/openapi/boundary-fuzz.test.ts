@@ -50,6 +50,7 @@ const fuzzedOperations = [
   'getLiveness',
   'initiateConversation',
   'sendMessage',
+  'regenerateAnswer',
   'getConversation',
   'deleteConversation',
   'listConversations',
@@ -87,10 +88,13 @@ type IdKind = 'own' | 'unknown' | 'misfit';
 
 /**
  * What the schema cannot tell: a request it admits may still name no such template or version,
- * start an edit from a version that is not current, or carry YAML the service cannot use. Each
+ * start an edit from a version that is not current, carry YAML the service cannot use, or ask
+ * for a new answer where there is none to replace. Each
  * operation's answers of that kind, by status and code; any other is still a failure.
  */
 const semanticOutcomes: Readonly<Record<string, readonly (readonly [number, string])[]>> = {
+  // A conversation the fuzzer made may hold only its opening message.
+  regenerateAnswer: [[409, 'nothing_to_regenerate']],
   getPrompt: [
     [404, 'prompt_not_found'],
     [404, 'version_not_found'],

@@ -2,7 +2,8 @@
 // store applied it and no answer came back; it never reached the store; it reached the store
 // only after the app had given up on it. Whatever happened, the client is told the truth before
 // it is answered: 200 with a turn stored exactly once, or 503 with nothing of it stored and the
-// conversation free for the retry, which (with the same Idempotency-Key) stores it once.
+// conversation free for the retry, which (with the same Idempotency-Key) stores it once. A
+// regenerate's commit, over the turn it replaces, resolves the same way.
 import { expect } from 'chai';
 import type { FaultKind } from '../support/dynamo-fault-proxy.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
@@ -109,5 +110,61 @@ describe('a turn whose commit answer is lost', function () {
     const retry = await send(id, 'arrived late');
     expect(retry.status, retry.text).to.equal(200);
     expect((await stored(id)).said).to.deep.equal(['arrived late']);
+  });
+
+  describe('a regenerate', () => {
+    const regenerate = (id: string, key: string) =>
+      api.request<{ message_id: string }>('POST', `/api/v1/conversations/${id}/regenerate`, {
+        token,
+        headers: { 'Idempotency-Key': key },
+      });
+    /** The answers' ids in the history. */
+    const answers = async (id: string) =>
+      (
+        await api.request<{ messages: { role: string; message_id: string }[] }>(
+          'GET',
+          `/api/v1/conversations/${id}`,
+          { token },
+        )
+      ).body.messages
+        .filter((m) => m.role === 'assistant')
+        .map((m) => m.message_id);
+
+    it('when the store applies its commit and every answer is dropped, then 200 with the answer replaced once, and its keyed retry replays it', async () => {
+      const id = await initiate(api, token);
+      expect((await send(id, 'to be answered again')).status).to.equal(200);
+      lose('drop-after-apply');
+      const first = await regenerate(id, 'regen-unseen');
+      expect(first.status, first.text).to.equal(200);
+      expect(api.proxy?.faults()['drop-after-apply']).to.be.greaterThan(1);
+      api.proxy?.clear();
+      const retry = await regenerate(id, 'regen-unseen');
+      expect(retry.body).to.deep.equal(first.body);
+      expect((await answers(id)).at(-1)).to.equal(first.body.message_id);
+      // The message's turn and the regenerate's call: two on the session, one turn stored.
+      expect(await stored(id)).to.deep.equal({
+        said: ['to be answered again'],
+        turnCount: 1,
+        sessionTurns: 2,
+        leaseLeft: false,
+      });
+    });
+
+    it('when its commit never reaches the store, then 503 with the replaced answer still there, and the keyed retry replaces it once', async () => {
+      const id = await initiate(api, token);
+      expect((await send(id, 'kept as it was')).status).to.equal(200);
+      const before = await answers(id);
+      lose('reset');
+      const first = await regenerate(id, 'regen-lost');
+      expect(first.status, first.text).to.equal(503);
+      expect(await answers(id)).to.deep.equal(before);
+      expect((await stored(id)).leaseLeft).to.equal(false);
+      api.proxy?.clear();
+      const retry = await regenerate(id, 'regen-lost');
+      expect(retry.status, retry.text).to.equal(200);
+      const after = await answers(id);
+      expect(after).to.have.length(before.length);
+      expect(after.at(-1)).to.equal(retry.body.message_id);
+    });
   });
 });

@@ -45,6 +45,15 @@ export interface Conversation {
 
 /** How many recent messages travel with the conversation item into the model's prompt. */
 export const RECENT_WINDOW = 12;
+/**
+ * The recent window's share of the conversation item, which must stay within DynamoDB's 400 KB
+ * whatever the client sends: the window holds the newest messages that fit, the newest always.
+ * The rule is the entity's, not the store's, so that a turn's undo (turn-undo.ts) sees the window
+ * exactly as it is stored.
+ */
+export const WINDOW_BYTES = 64 * 1024;
+/** What a window message costs besides its text (its id, role and timestamp, stored with it). */
+const WINDOW_MESSAGE_OVERHEAD = 150;
 /** Accumulated lists stay bounded so the conversation item stays small. */
 const MAX_ACCUMULATED = 50;
 
@@ -58,6 +67,18 @@ function mergeDistinct(existing: readonly string[], added: readonly string[]): s
     }
   }
   return merged.slice(-MAX_ACCUMULATED);
+}
+
+/** The newest messages within RECENT_WINDOW and WINDOW_BYTES. */
+function recentWindow(messages: readonly Message[]): Message[] {
+  const kept: Message[] = [];
+  let bytes = 0;
+  for (const message of messages.slice(-RECENT_WINDOW).reverse()) {
+    bytes += Buffer.byteLength(message.content, 'utf8') + WINDOW_MESSAGE_OVERHEAD;
+    if (bytes > WINDOW_BYTES && kept.length > 0) break;
+    kept.unshift(message);
+  }
+  return kept;
 }
 
 export interface TurnOutcome {
@@ -74,7 +95,7 @@ export function applyTurn(
   userMessage: Message,
   assistantMessage: Message,
   outcome: TurnOutcome,
-  template: CoachingTemplate,
+  template: Pick<CoachingTemplate, 'phase_thresholds' | 'completion'>,
 ): Conversation {
   const userTurns = conversation.userTurns + 1;
   const identifiedValues = mergeDistinct(conversation.identifiedValues, outcome.identifiedValues);
@@ -93,9 +114,7 @@ export function applyTurn(
       identifiedValues.length,
       template,
     ),
-    recentMessages: [...conversation.recentMessages, userMessage, assistantMessage].slice(
-      -RECENT_WINDOW,
-    ),
+    recentMessages: recentWindow([...conversation.recentMessages, userMessage, assistantMessage]),
     updatedAt: assistantMessage.timestamp,
   };
 }

@@ -18,7 +18,7 @@ import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { StoredConversation, StoredLease, TurnLease } from './conversation-records.js';
 import { placeMessageId } from './message-ids.js';
-import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
+import { isRegenerate, type LeasedTurn, type TurnInput, type TurnResult } from './turn-records.js';
 
 export interface LeaseTiming {
   /** How long a lease holds unrenewed: a holder that died frees the conversation by then. */
@@ -86,14 +86,24 @@ export async function takeLease(
   holder: Holder,
 ): Promise<LeaseOutcome> {
   const now = deps.now().getTime();
+  const { idempotencyKey } = input;
+  const regenerate = isRegenerate(input);
   const lease: TurnLease = {
     leaseId: randomUUID(),
     now,
     expiresAt: now + holder.holdMs,
-    keyDigest: input.idempotencyKey === undefined ? undefined : digest(input.idempotencyKey),
-    bodyHash: digest(JSON.stringify([input.userMessage, input.metadata])),
+    // A regenerate's keys are its own: its digest can never be a message key's, so neither
+    // route ever answers with the other's turn.
+    keyDigest:
+      idempotencyKey === undefined
+        ? undefined
+        : digest(regenerate ? `${REGENERATE_KEY_SCOPE}${idempotencyKey}` : idempotencyKey),
+    bodyHash: digest(
+      JSON.stringify(regenerate ? ['regenerate'] : [input.userMessage, input.metadata]),
+    ),
     jobId: holder.jobId,
-    maxUserTurns: deps.maxTurns,
+    // A regenerate replaces the last turn and adds none: a conversation at the limit may have it.
+    maxUserTurns: regenerate ? deps.maxTurns + 1 : deps.maxTurns,
   };
   const begun = await deps.conversations.beginTurn(
     conversationId,
@@ -108,14 +118,22 @@ export async function takeLease(
     };
   }
   const conversation = authorize(principal, conversationId, begun.current);
-  return refusal(deps, conversation, lease);
+  return refusal(deps, conversation, lease, regenerate);
 }
+
+/** Heads a regenerate's key before its digest: no message key (printable text) starts so. */
+const REGENERATE_KEY_SCOPE = '\u0000regenerate\u0000';
+
+/** What a refused turn was asked to do, as its error says. */
+export const turnAction = (regenerate: boolean) =>
+  regenerate ? 'regenerate an answer' : 'send a message';
 
 /** Explains why a turn's lease was refused: an answer for the same request, or the error. */
 async function refusal(
   deps: CoachingDeps,
   conversation: StoredConversation,
   lease: TurnLease,
+  regenerate: boolean,
 ): Promise<LeaseOutcome> {
   const { conversationId } = conversation;
   const { keyDigest, bodyHash } = lease;
@@ -137,9 +155,13 @@ async function refusal(
     }
   }
   if (conversation.status !== 'active') {
-    throw new ConversationNotActiveError(conversationId, conversation.status, 'send a message');
+    throw new ConversationNotActiveError(
+      conversationId,
+      conversation.status,
+      turnAction(regenerate),
+    );
   }
-  if (conversation.userTurns >= deps.maxTurns) {
+  if (!regenerate && conversation.userTurns >= deps.maxTurns) {
     throw new ConversationLimitReachedError(conversationId, deps.maxTurns);
   }
   throw busy(deps, conversationId, conversation.lease);
@@ -222,12 +244,16 @@ export function keepLease(deps: CoachingDeps, turn: LeasedTurn): KeptLease {
  * Why a leased turn cannot commit: the conversation was erased (404), paused or completed
  * (409 not active), or another turn holds it now (409 busy).
  */
-export async function lostTurn(deps: CoachingDeps, turn: LeasedTurn): Promise<AppError> {
+export async function lostTurn(
+  deps: CoachingDeps,
+  turn: LeasedTurn,
+  regenerate: boolean,
+): Promise<AppError> {
   const { conversationId } = turn;
   const current = await deps.conversations.get(conversationId);
   if (!current) return new ConversationNotFoundError(conversationId);
   if (current.status !== 'active') {
-    return new ConversationNotActiveError(conversationId, current.status, 'send a message');
+    return new ConversationNotActiveError(conversationId, current.status, turnAction(regenerate));
   }
   return busy(deps, conversationId, current.lease);
 }

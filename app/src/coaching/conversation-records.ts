@@ -6,6 +6,7 @@ import type { ConversationStatus } from '../domain/vocabulary.js';
 import type { Conversation, Message } from './conversation-entity.js';
 import type { HistoryMessage } from './feedback-records.js';
 import type { CoachingSession, ModelCall } from './session-records.js';
+import type { TurnUndo } from './turn-undo.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;
@@ -37,6 +38,11 @@ export interface StoredConversation extends Conversation {
   /** Set while a message is being processed; the turn's exclusive right to commit. */
   readonly lease?: StoredLease;
   readonly messageCount: number;
+  /**
+   * Turns committed on the item, regenerates included (which leave `turnCount` as it was): a
+   * status change decided before one is refused, so `completed_at` follows every message.
+   */
+  readonly commits: number;
   /** Messages stored inline by the original service, before any turn items. */
   readonly inlineMessages: readonly Message[];
 }
@@ -78,6 +84,13 @@ export interface CallBooking {
 export interface CommittedTurn {
   readonly turn: number;
   readonly messages: readonly [Message, Message];
+  /** What the turn changed, kept with it so that a regenerate can give the state before it back. */
+  readonly undo: TurnUndo;
+  /**
+   * Whether the turn replaces the answer of the turn item it writes (a regenerate): the item's
+   * feedback goes with the replaced answer, and so do the Idempotency-Keys that answered with it.
+   */
+  readonly replacing: boolean;
   /** The turn's answer: replayed for its Idempotency-Key, and its job's result. */
   readonly response: unknown;
   /** The Idempotency-Key's record, when the request had one. */
@@ -90,6 +103,13 @@ export interface CommittedTurn {
   readonly booking: CallBooking;
   /** The job that ran the turn, when one did: it succeeds with the commit, or not at all. */
   readonly job?: { readonly jobId: string; readonly at: Date };
+}
+
+/** The last turn, as a regenerate finds it: the user message it answers, and its undo. */
+export interface ReplaceableTurn {
+  readonly userMessage: Message;
+  /** Undefined for a turn stored before turns kept what they changed. */
+  readonly undo?: TurnUndo;
 }
 
 /**
@@ -165,6 +185,11 @@ export interface ConversationRepository {
   ): Promise<StoredConversation | undefined>;
   /** Lets the lease go; false when it was no longer this one's (committed, lapsed, erased). */
   releaseTurn(conversationId: string, leaseId: string): Promise<boolean>;
+  /** Turn item `turn` of the conversation, when it is whole: what a regenerate replaces. */
+  replaceableTurn(
+    conversation: StoredConversation,
+    turn: number,
+  ): Promise<ReplaceableTurn | undefined>;
   /** The stored response of a turn made with an Idempotency-Key. */
   turnResponse(conversationId: string, turn: number): Promise<unknown>;
   /**

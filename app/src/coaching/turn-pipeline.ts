@@ -4,8 +4,9 @@
 //
 //   lease    the conversation is this turn's alone (conversation-lease.ts); everything that can
 //            refuse the turn is decided here, before the model is asked: a replayed key, busy,
-//            not active, the turn limit. A job's turn is leased when the job is accepted, and its
-//            worker resumes it under that lease.
+//            not active, the turn limit, nothing to regenerate. A job's turn is leased when the
+//            job is accepted, and its worker resumes it under that lease. A regenerate reads the
+//            last turn here and builds on the conversation as it was before it (turn-undo.ts).
 //   budget   the tenant and the user have budget left (budgets/budgets.ts): the last check before
 //            the model, after the lease decided a replay (which is never refused); a spent budget
 //            is the 429, the lease let go and nothing stored. A job is checked when accepted (no
@@ -13,9 +14,11 @@
 //   ask      the coach answers (coach-request.ts) within the delivery's budget, while the lease
 //            is renewed; a renewal that finds the lease lost stops the model.
 //   apply    the answer becomes the turn's two messages and the conversation's next state
-//            (the entity's rules: conversation-entity.ts).
+//            (the entity's rules: conversation-entity.ts), and what the turn changed is kept
+//            with it so that a regenerate can undo it.
 //   commit   one transaction, for the lease's holder only, while the conversation is active:
-//            the turn, the call's line on the session and its spend on the usage counters, and
+//            the turn (a regenerate's over the turn it replaces, its feedback going with it),
+//            the call's line on the session and its spend on the usage counters, and
 //            a job's success, all or none; a turn that lost to a pause, complete, erasure or
 //            takeover says which. An answer the store lost is resolved before anyone is told:
 //            the turn landed (its answer), or it never will (503, nothing stored).
@@ -26,7 +29,7 @@ import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { TokenUsage } from '../domain/usage.js';
 import type { Delivery } from '../domain/vocabulary.js';
-import { asAppError, UnresolvedWriteError } from '../errors.js';
+import { asAppError, NothingToRegenerateError, UnresolvedWriteError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { Served } from '../prompts/catalog.js';
@@ -38,7 +41,12 @@ import { coachRequest, turnAttribution } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
-import type { CallBooking, CommitOutcome, CommittedTurn } from './conversation-records.js';
+import type {
+  CallBooking,
+  CommitOutcome,
+  CommittedTurn,
+  StoredConversation,
+} from './conversation-records.js';
 import { mintMessageId } from './message-ids.js';
 import { isComplete, phaseProgress } from './phases.js';
 import {
@@ -50,7 +58,8 @@ import {
   type KeptLease,
   type WonLease,
 } from './conversation-lease.js';
-import type { LeasedTurn, TurnInput, TurnResult } from './turn-records.js';
+import { isRegenerate, type LeasedTurn, type TurnInput, type TurnResult } from './turn-records.js';
+import { turnUndo, undoTurn } from './turn-undo.js';
 
 export type TurnOutcome =
   | { readonly delivery: 'buffered'; readonly result: TurnResult }
@@ -58,7 +67,7 @@ export type TurnOutcome =
   | { readonly delivery: 'stream'; readonly answer: (sink: StreamSink) => Promise<TurnResult> }
   | { readonly delivery: 'job'; readonly job: AcceptedJob };
 
-/** A message sent to a conversation, answered the way the client asked. */
+/** A message sent to a conversation, or its last one again, answered the way the client asked. */
 export async function sendMessage(
   deps: CoachingDeps,
   principal: Principal,
@@ -84,10 +93,10 @@ export async function sendMessage(
       },
     };
   }
-  const turn = start.won;
+  const { turn, userMessage, replacing } = await turnBasis(deps, start.won, input);
   const template = await leasedTemplate(deps, turn);
   await budgetLeft(deps, principal, turn);
-  const run = { principal, turn, template, input, delivery };
+  const run = { principal, turn, template, userMessage, replacing, delivery };
   if (delivery === 'buffered') return { delivery, result: await runTurn(deps, run) };
   return { delivery, answer: (sink) => runTurn(deps, run, sink) };
 }
@@ -124,6 +133,8 @@ async function queueTurn(
       deps.jobs.answered({ principal, conversationId, result: start.replay, requestId })
     );
   }
+  // A regenerate with nothing to regenerate is refused now, not by its job.
+  await turnBasis(deps, start.won, input);
   // The job keeps the leased turn, not the conversation as it reads now: its worker reads it
   // again under the lease.
   const { conversation: _readAgainByTheWorker, ...turn } = start.won;
@@ -152,14 +163,76 @@ export async function resumeTurn(
     expiresAt,
   );
   if (!conversation) {
-    const lost = await lostTurn(deps, turn);
+    const lost = await lostTurn(deps, turn, isRegenerate(input));
     await releaseLease(deps, turn);
     throw lost;
   }
-  const resumed = { ...turn, conversation };
-  const template = await leasedTemplate(deps, resumed);
-  await budgetLeft(deps, principal, resumed);
-  return runTurn(deps, { principal, turn: resumed, template, input, delivery: 'job' });
+  const basis = await turnBasis(deps, { ...turn, conversation }, input);
+  const template = await leasedTemplate(deps, basis.turn);
+  await budgetLeft(deps, principal, basis.turn);
+  return runTurn(deps, { principal, ...basis, template, delivery: 'job' });
+}
+
+/** A leased turn, ready to be asked: what its answer builds on, and what it answers. */
+interface TurnBasis {
+  /** The lease, with the conversation the answer builds on (for a regenerate, as it was). */
+  readonly turn: WonLease;
+  /** The user message the answer answers: the new one, or the replaced answer's, as it is. */
+  readonly userMessage: Message;
+  /** Whether the answer replaces the last one (a regenerate). */
+  readonly replacing: boolean;
+}
+
+/**
+ * What the turn answers, on what. A regenerate builds on the conversation as it was before the
+ * last turn, undone with what that turn kept; a conversation whose history does not end with an
+ * answer this service can undo exactly has nothing to regenerate, and the lease goes.
+ */
+async function turnBasis(deps: CoachingDeps, turn: WonLease, input: TurnInput): Promise<TurnBasis> {
+  const { conversation } = turn;
+  if (!isRegenerate(input)) {
+    // Never before the conversation's last change, whatever the clock of the instance behind it.
+    const timestamp = later(new Date(turn.startedAt).toISOString(), conversation.updatedAt);
+    const userMessage: Message = {
+      // The turn item this turn writes holds the user's message, then the coach's answer.
+      messageId: mintMessageId(conversation.turnCount + 1, 0),
+      role: 'user',
+      content: input.userMessage,
+      timestamp,
+      metadata: input.metadata,
+    };
+    return { turn, userMessage, replacing: false };
+  }
+  const last =
+    conversation.turnCount === 0
+      ? undefined
+      : await underLease(deps, turn, () =>
+          deps.conversations.replaceableTurn(conversation, conversation.turnCount),
+        );
+  if (!last?.undo) {
+    await releaseLease(deps, turn);
+    throw new NothingToRegenerateError(
+      turn.conversationId,
+      nothingToRegenerate(conversation, last),
+    );
+  }
+  return {
+    turn: { ...turn, conversation: undoTurn(conversation, last.undo) },
+    userMessage: last.userMessage,
+    replacing: true,
+  };
+}
+
+/** Why a conversation has no answer to regenerate, as its 409 says. */
+function nothingToRegenerate(conversation: StoredConversation, last: unknown): string {
+  if (conversation.turnCount > 0) {
+    return last === undefined
+      ? 'its last turn cannot be read whole'
+      : 'its last answer was stored before answers could be regenerated';
+  }
+  return conversation.inlineMessages.length > 0
+    ? 'its history was kept by the original service, which did not keep what each answer changed'
+    : 'it holds only the coach’s opening message';
 }
 
 /** A step under the lease before the model: if it throws, the lease goes, the conversation as it was. */
@@ -187,29 +260,27 @@ function budgetLeft(deps: CoachingDeps, principal: Principal, turn: LeasedTurn):
 }
 
 /** A leased turn on its way to the model: for whom, on what, with which template, delivered how. */
-interface LeasedRun {
+interface LeasedRun extends TurnBasis {
   readonly principal: Principal;
-  readonly turn: WonLease;
   readonly template: Served<CoachingTemplate>;
-  readonly input: TurnInput;
   readonly delivery: Delivery;
 }
 
 /** Ask, apply, commit and record on a leased conversation; unless committed, release it. */
 async function runTurn(deps: CoachingDeps, run: LeasedRun, sink?: StreamSink): Promise<TurnResult> {
-  const { principal, turn, template, input } = run;
+  const { principal, turn } = run;
   const lease = keepLease(deps, turn);
   let committed = false;
   try {
     const answer = await ask(deps, run, lease, sink);
-    const applied = applyAnswer(turn, template, input, answer, deps.now());
+    const applied = applyAnswer(run, answer, deps.now());
     const outcome = lease.lost.aborted ? 'refused' : await commit(deps, turn, applied, answer);
     if (outcome === 'refused') {
       await bookCall(deps, turn, bookingOf(deps, turn, answerCall(answer), true));
-      throw await lostTurn(deps, turn);
+      throw await lostTurn(deps, turn, run.replacing);
     }
     committed = true;
-    recordTurn(deps, principal, turn, applied.after, answer);
+    recordTurn(deps, principal, run, applied.after, answer);
     return applied.result;
   } finally {
     await lease.stop();
@@ -254,11 +325,11 @@ async function commit(
 /** The coach's answer, within the delivery's budget and only while the lease holds. */
 async function ask(
   deps: CoachingDeps,
-  { principal, turn, template, input, delivery }: LeasedRun,
+  { principal, turn, template, userMessage, replacing, delivery }: LeasedRun,
   lease: KeptLease,
   sink: StreamSink | undefined,
 ): Promise<StructuredResult<CoachAnswer>> {
-  const request = coachRequest(turn.conversation, template, input.userMessage, {
+  const request = coachRequest(turn.conversation, template, userMessage.content, {
     timeoutMs: deps.budgets[delivery],
     signal: lease.lost,
   });
@@ -266,7 +337,7 @@ async function ask(
     return await (sink ? deps.llm.stream(request, sink) : deps.llm.generate(request));
   } catch (thrown) {
     // A lost lease stopped the call: the turn says why it cannot commit, not how the call ended.
-    const error = lease.lost.aborted ? await lostTurn(deps, turn) : thrown;
+    const error = lease.lost.aborted ? await lostTurn(deps, turn, replacing) : thrown;
     recordFailedCall(deps, principal, turn, template, error);
     const usage = (error as { usage?: TokenUsage }).usage;
     if (usage) {
@@ -292,26 +363,17 @@ interface AppliedTurn {
   readonly after: Conversation;
   readonly messages: readonly [Message, Message];
   readonly result: TurnResult;
+  /** Whether the turn replaces the last answer (a regenerate). */
+  readonly replacing: boolean;
 }
 
 function applyAnswer(
-  turn: WonLease,
-  template: Served<CoachingTemplate>,
-  input: TurnInput,
+  { turn, template, userMessage, replacing }: LeasedRun,
   answer: StructuredResult<CoachAnswer>,
   now: Date,
 ): AppliedTurn {
   const reply = answer.output;
-  // The turn item this turn writes holds the user's message, then the coach's answer.
   const number = turn.conversation.turnCount + 1;
-  // Never before the conversation's last change, whatever the clock of the instance behind it.
-  const userMessage: Message = {
-    messageId: mintMessageId(number, 0),
-    role: 'user',
-    content: input.userMessage,
-    timestamp: later(new Date(turn.startedAt).toISOString(), turn.conversation.updatedAt),
-    metadata: input.metadata,
-  };
   const assistantMessage: Message = {
     messageId: mintMessageId(number, 1),
     role: 'assistant',
@@ -344,7 +406,7 @@ function applyAnswer(
     identifiedValues: after.identifiedValues,
     nextSteps: reply.next_steps,
   };
-  return { number, after, messages: [userMessage, assistantMessage], result };
+  return { number, after, messages: [userMessage, assistantMessage], result, replacing };
 }
 
 /**
@@ -362,6 +424,8 @@ function committedTurn(
   return {
     turn: number,
     messages: applied.messages,
+    undo: turnUndo(turn.conversation, applied.after),
+    replacing: applied.replacing,
     response: applied.result,
     idempotency:
       keyDigest === undefined
@@ -447,11 +511,11 @@ async function bookCall(deps: CoachingDeps, turn: WonLease, booking: CallBooking
 function recordTurn(
   deps: CoachingDeps,
   principal: Principal,
-  turn: WonLease,
+  { turn, replacing }: LeasedRun,
   after: Conversation,
   answer: StructuredResult<CoachAnswer>,
 ): void {
-  deps.metrics.add('MessageProcessed', 1, 'Count');
+  deps.metrics.add(replacing ? 'AnswerRegenerated' : 'MessageProcessed', 1, 'Count');
   coachingLog(deps.logger).messageProcessed(
     principal,
     turn.conversation,

@@ -8,11 +8,22 @@ import type { Principal } from '../domain/principal.js';
 import type { Phase } from '../domain/vocabulary.js';
 import type { HeldLease } from './conversation-records.js';
 
-export interface TurnInput {
+/** What a turn answers: a message the user sends, or the last one again (a regenerate). */
+export type TurnInput = SentMessage | Regenerate;
+
+export interface SentMessage {
   readonly userMessage: string;
   readonly metadata: Record<string, unknown>;
   readonly idempotencyKey?: string;
 }
+
+/** A new answer to the last user message, replacing the last answer. */
+export interface Regenerate {
+  readonly regenerate: true;
+  readonly idempotencyKey?: string;
+}
+
+export const isRegenerate = (input: TurnInput): input is Regenerate => 'regenerate' in input;
 
 export interface TurnResult {
   readonly conversationId: string;

@@ -24,6 +24,7 @@ import {
 } from './conversation-schemas.js';
 import { giveFeedbackRoute, mountFeedback, removeFeedbackRoute } from './feedback-routes.js';
 import { mountSendMessage, sendMessageRoute } from './message-route.js';
+import { mountRegenerate, regenerateRoute } from './regenerate-route.js';
 import {
   jsonBody,
   principalOf,
@@ -204,6 +205,7 @@ const eraseRoute = route({
 const routes: readonly RouteSpec[] = [
   initiateRoute,
   sendMessageRoute,
+  regenerateRoute,
   readRoute,
   listRoute,
   pauseRoute,
@@ -255,6 +257,7 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
   });
 
   mountSendMessage(on, guard, options);
+  mountRegenerate(on, guard, options);
 
   mount(on, readRoute, guard, async (ctx) => {
     const { conversation, messages } = await coaching.get(principalOf(ctx), ctx.params.id ?? '');

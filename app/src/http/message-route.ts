@@ -3,12 +3,13 @@
 // asked: the JSON body, the event stream (message-stream.ts) or the job's 202 (job-accepted.ts).
 import { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
+import type { TurnInput } from '../coaching/turn-records.js';
 import type { Logger } from '../observability/logger.js';
 import { notTheirs, turnExample } from './conversation-examples.js';
 import { messageResponse } from './conversation-schemas.js';
 import { acceptedResponse, answerAccepted } from './job-accepted.js';
 import { documentedStream, streamTurn } from './message-stream.js';
-import { principalOf, type AppMiddleware } from './middleware.js';
+import { principalOf, type AppContext, type AppMiddleware } from './middleware.js';
 import { asyncHeaders, deliveryOf, idempotencyKeyOf } from './request-headers.js';
 import { clientJson, trimmedText } from './request-fields.js';
 import { mount, route, type Mounting } from './route.js';
@@ -110,27 +111,38 @@ export function mountSendMessage(
       metadata: input.metadata,
       idempotencyKey: idempotencyKeyOf(ctx),
     };
-    // Refusals (404, 409, 422 …) are thrown here, before any answer: ordinary JSON errors.
-    const outcome = await options.coaching.sendMessage(
-      principalOf(ctx),
-      ctx.params.id ?? '',
-      message,
-      deliveryOf(ctx, { streams: true }),
-      ctx.state.requestId,
-    );
-    switch (outcome.delivery) {
-      case 'buffered':
-        ctx.body = turnView(outcome.result);
-        return;
-      case 'stream':
-        streamTurn(ctx, outcome.answer, {
-          keepAliveMs: options.keepAliveMs,
-          logger: options.logger,
-          view: turnView,
-        });
-        return;
-      case 'job':
-        answerAccepted(ctx, options.prefix, outcome.job);
-    }
+    await runTurn(ctx, message, options);
   });
+}
+
+/**
+ * The one call of a turn (a message, or a regenerate), answered the way the client asked.
+ * Refusals (404, 409, 422 …) are thrown before any answer: ordinary JSON errors.
+ */
+export async function runTurn(
+  ctx: AppContext,
+  input: TurnInput,
+  options: MessageRouteOptions,
+): Promise<void> {
+  const outcome = await options.coaching.sendMessage(
+    principalOf(ctx),
+    ctx.params.id ?? '',
+    input,
+    deliveryOf(ctx, { streams: true }),
+    ctx.state.requestId,
+  );
+  switch (outcome.delivery) {
+    case 'buffered':
+      ctx.body = turnView(outcome.result);
+      return;
+    case 'stream':
+      streamTurn(ctx, outcome.answer, {
+        keepAliveMs: options.keepAliveMs,
+        logger: options.logger,
+        view: turnView,
+      });
+      return;
+    case 'job':
+      answerAccepted(ctx, options.prefix, outcome.job);
+  }
 }

@@ -40,6 +40,8 @@ const errorMessages: Readonly<Record<string, string>> = {
   conversation_not_active: 'Conversation conv_123 is completed; cannot send a message',
   conversation_busy: 'Another message to conversation conv_123 is in progress; retry shortly',
   conversation_limit_reached: 'Conversation conv_123 already holds 500 messages from you',
+  nothing_to_regenerate:
+    'Conversation conv_123 has no answer to regenerate: it holds only the coach’s opening message',
   payload_too_large: 'Request body exceeds 65536 bytes',
   unsupported_media_type: 'Request body must be sent as application/json',
   idempotency_key_reused: 'This Idempotency-Key was already used with a different request body',

@@ -30,6 +30,8 @@ export const metricNames = [
   'JobExpired',
   /** Feedback given on an answer (a PUT); its rating rides along as a property, not a dimension. */
   'FeedbackRecorded',
+  /** An answer replaced by a regenerate (counted when its turn commits). */
+  'AnswerRegenerated',
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];

@@ -3,7 +3,7 @@
 // in either format (this service's, or the original's through original-items.ts). The item
 // stays within a byte budget whatever the client sends: its recent-message window, which only
 // the model reads (the history is read from the turn items), holds no metadata and is cut to
-// WINDOW_BYTES.
+// WINDOW_BYTES by the entity.
 import { phaseProgress } from '../coaching/phases.js';
 import { RECENT_WINDOW, type Conversation, type Message } from '../coaching/conversation-entity.js';
 import type {
@@ -32,25 +32,13 @@ import {
 import { clientJsonObject, clientJsonText } from './client-json.js';
 import { originalState } from './original-items.js';
 
-/** The recent window's share of the conversation item (messages of the newest turns first). */
-export const WINDOW_BYTES = 64 * 1024;
-
-/** The newest messages that fit WINDOW_BYTES, as the item stores them. */
-function windowItems(messages: readonly Message[]): Item[] {
-  const kept: Item[] = [];
-  let bytes = 0;
-  for (const message of [...messages].reverse()) {
-    bytes += Buffer.byteLength(message.content, 'utf8') + 150;
-    if (bytes > WINDOW_BYTES && kept.length > 0) break;
-    kept.unshift({
-      message_id: message.messageId,
-      role: message.role,
-      content: message.content,
-      timestamp: message.timestamp,
-    });
-  }
-  return kept;
-}
+/** A message of the recent window as the item stores it: without its metadata. */
+export const windowItem = (message: Message): Item => ({
+  message_id: message.messageId,
+  role: message.role,
+  content: message.content,
+  timestamp: message.timestamp,
+});
 
 /**
  * Where the history's message number `position` (from 0) is kept. `ahead` messages come before
@@ -168,6 +156,7 @@ export function fromItem(item: Item): StoredConversation {
     idempotency: toIdempotency(item.idempotency),
     lease: leaseOf(item),
     messageCount,
+    commits: asNumber(item.commit_seq),
     inlineMessages: inline,
   };
 }
@@ -182,7 +171,7 @@ export function stateAttributes(c: Conversation) {
     identified_values: [...c.identifiedValues],
     user_turns: c.userTurns,
     turn_count: c.turnCount,
-    recent_messages: windowItems(c.recentMessages),
+    recent_messages: c.recentMessages.map(windowItem),
     updated_at: c.updatedAt,
   };
 }

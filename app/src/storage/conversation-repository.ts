@@ -133,14 +133,17 @@ export function createConversationRepository(
               UpdateExpression:
                 'SET #status = :to, updated_at = :updated, metadata = :metadata, status_change = :change' +
                 (changes.completedAt ? ', completed_at = :completed' : ''),
-              // No turn committed since `seen`, so completed_at follows every message.
+              // No turn committed since `seen` (a regenerate's commit moves only commit_seq), so
+              // completed_at follows every message.
               ConditionExpression:
-                '#status = :from AND (attribute_not_exists(turn_count) OR turn_count = :turns)',
+                '#status = :from AND (attribute_not_exists(turn_count) OR turn_count = :turns)' +
+                ' AND (attribute_not_exists(commit_seq) OR commit_seq = :commits)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':to': to,
                 ':from': seen.status,
                 ':turns': seen.turnCount,
+                ':commits': seen.commits,
                 ':updated': changes.updatedAt,
                 ':metadata': changes.metadata,
                 ':change': changeId,

@@ -33,20 +33,28 @@ import {
 import {
   ifCondition,
   ownWrite,
+  queryAll,
   requestToken,
   storageCall,
   transactOnce,
   type TransactItem,
 } from './dynamo.js';
-import { asNumber, messageItem } from './item-values.js';
+import { asNumber, messageItem, messageOf } from './item-values.js';
 import { messageJobSucceeded } from './job-repository.js';
 import { sessionCallUpdate } from './session-repository.js';
 import type { TableId } from './tables.js';
+import { oldestWindowTurn, turnUndoItem, turnUndoOf } from './turn-undo-items.js';
 import { spendUpdates } from './usage-counters.js';
 
 export type TurnWrites = Pick<
   ConversationRepository,
-  'beginTurn' | 'renewLease' | 'commitTurn' | 'bookCall' | 'releaseTurn' | 'turnResponse'
+  | 'beginTurn'
+  | 'renewLease'
+  | 'commitTurn'
+  | 'bookCall'
+  | 'releaseTurn'
+  | 'replaceableTurn'
+  | 'turnResponse'
 >;
 
 type Item = Record<string, NativeAttributeValue>;
@@ -201,14 +209,17 @@ export function createTurnWrites(
       const values: Record<string, unknown> = {
         ':lease': lease.leaseId,
         ':active': 'active',
-        ':count': before.messageCount + 2,
+        // A regenerate replaces the turn's two messages.
+        ':count': before.messageCount + (turn.replacing ? 0 : 2),
+        ':none': 0,
+        ':one': 1,
       };
       const sets = Object.entries(state).map(([attribute, value], i) => {
         names[`#a${i}`] = attribute;
         values[`:a${i}`] = value;
         return `#a${i} = :a${i}`;
       });
-      sets.push('message_count = :count');
+      sets.push('message_count = :count', 'commit_seq = if_not_exists(commit_seq, :none) + :one');
       const keyDigest = turn.idempotency?.keyDigest;
       if (turn.idempotency) {
         names['#key'] = turn.idempotency.keyDigest;
@@ -216,8 +227,13 @@ export function createTurnWrites(
         sets.push('idempotency.#key = :record');
       }
       const removes: string[] = [...LEASE_ATTRIBUTES];
+      // Lapsed keys go; so do the keys of a replaced answer, which no longer have it to replay.
       Object.entries(before.idempotency)
-        .filter(([key, record]) => record.expiresAt < lease.now && key !== keyDigest)
+        .filter(
+          ([key, record]) =>
+            key !== keyDigest &&
+            (record.expiresAt < lease.now || (turn.replacing && record.turn === turn.turn)),
+        )
         .forEach(([key], i) => {
           names[`#old${i}`] = key;
           removes.push(`idempotency.#old${i}`);
@@ -231,6 +247,7 @@ export function createTurnWrites(
               turn: turn.turn,
               lease_seq: lease.fence,
               messages: turn.messages.map(messageItem),
+              undo: turnUndoItem(turn.undo),
               created_at: turn.messages[1].timestamp,
               ...(keyDigest === undefined
                 ? {}
@@ -293,6 +310,29 @@ export function createTurnWrites(
         ),
       );
       return released !== undefined;
+    },
+
+    async replaceableTurn(conversation, turn) {
+      // The turn, with the turns whose messages its undo may name.
+      const items = await queryAll(doc, {
+        TableName: tables.messages,
+        KeyConditionExpression: 'conversation_id = :c AND #turn BETWEEN :from AND :turn',
+        ExpressionAttributeValues: {
+          ':c': conversation.conversationId,
+          ':from': oldestWindowTurn(turn),
+          ':turn': turn,
+        },
+        ProjectionExpression: '#turn, #messages, #undo',
+        ExpressionAttributeNames: { '#turn': 'turn', '#messages': 'messages', '#undo': 'undo' },
+        ConsistentRead: true,
+      });
+      const last = items.find((item) => item.turn === turn);
+      const messages: unknown[] = Array.isArray(last?.messages) ? last.messages : [];
+      if (!last || messages.length !== 2) return undefined;
+      return {
+        userMessage: messageOf(messages[0], { kind: 'turn', turn, slot: 0 }),
+        undo: turnUndoOf(last.undo, items, conversation),
+      };
     },
 
     async turnResponse(conversationId, turn) {
