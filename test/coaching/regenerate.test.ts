@@ -309,9 +309,10 @@ describe('regenerating the last answer', () => {
     expect(history.at(-1)?.content).to.equal('Answer 400');
   });
 
-  it('when a conversation holds only its opening message, then 409 nothing_to_regenerate, nothing stored and the conversation free', async () => {
+  it('when a conversation holds only its opening message, then 409 nothing_to_regenerate, nothing stored (not even the lease’s fence moves) and the conversation free', async () => {
     const id = await initiate(api, token);
     const before = await stored(id);
+    const raw = await conversationItem(id);
     const asked = fake.requests.length;
     const refused = await refusedWithNothingStored(
       id,
@@ -320,6 +321,8 @@ describe('regenerating the last answer', () => {
       'nothing_to_regenerate',
     );
     expect(refused).to.deep.equal(before);
+    // The lease's condition refuses it, so the item is not written at all.
+    expect(await conversationItem(id)).to.deep.equal(raw);
     expect(fake.requests.length).to.equal(asked);
     expect((await send(id, 'Now a message')).status).to.equal(200);
   });

@@ -13,6 +13,7 @@ import {
   ConversationNotActiveError,
   ConversationNotFoundError,
   IdempotencyKeyReusedError,
+  NothingToRegenerateError,
 } from '../errors.js';
 import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
@@ -104,6 +105,7 @@ export async function takeLease(
     jobId: holder.jobId,
     // A regenerate replaces the last turn and adds none: a conversation at the limit may have it.
     maxUserTurns: regenerate ? deps.maxTurns + 1 : deps.maxTurns,
+    replacesTurn: regenerate,
   };
   const begun = await deps.conversations.beginTurn(
     conversationId,
@@ -164,7 +166,28 @@ async function refusal(
   if (!regenerate && conversation.userTurns >= deps.maxTurns) {
     throw new ConversationLimitReachedError(conversationId, deps.maxTurns);
   }
+  // A turn in flight may yet give a fresh conversation an answer to regenerate: busy first.
+  const holder = conversation.lease;
+  const held = holder !== undefined && holder.expiresAt >= lease.now;
+  if (regenerate && conversation.turnCount === 0 && !held) {
+    throw new NothingToRegenerateError(
+      conversationId,
+      nothingToRegenerate(conversation, undefined),
+    );
+  }
   throw busy(deps, conversationId, conversation.lease);
+}
+
+/** Why a conversation has no answer to regenerate, as its 409 says. */
+export function nothingToRegenerate(conversation: StoredConversation, last: unknown): string {
+  if (conversation.turnCount > 0) {
+    return last === undefined
+      ? 'its last turn cannot be read whole'
+      : 'its last answer was stored before answers could be regenerated';
+  }
+  return conversation.inlineMessages.length > 0
+    ? 'its history was kept by the original service, which did not keep what each answer changed'
+    : 'it holds only the coach’s opening message';
 }
 
 /**

@@ -57,6 +57,8 @@ export interface TurnLease {
   /** The job that takes the lease, when the turn runs as one. */
   readonly jobId?: string;
   readonly maxUserTurns: number;
+  /** A regenerate: only a conversation that holds a turn to replace can be leased for it. */
+  readonly replacesTurn?: boolean;
   readonly now: number;
 }
 

@@ -41,18 +41,14 @@ import { coachRequest, turnAttribution } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
-import type {
-  CallBooking,
-  CommitOutcome,
-  CommittedTurn,
-  StoredConversation,
-} from './conversation-records.js';
+import type { CallBooking, CommitOutcome, CommittedTurn } from './conversation-records.js';
 import { mintMessageId } from './message-ids.js';
 import { isComplete, phaseProgress } from './phases.js';
 import {
   busy,
   keepLease,
   lostTurn,
+  nothingToRegenerate,
   releaseLease,
   takeLease,
   type KeptLease,
@@ -221,18 +217,6 @@ async function turnBasis(deps: CoachingDeps, turn: WonLease, input: TurnInput): 
     userMessage: last.userMessage,
     replacing: true,
   };
-}
-
-/** Why a conversation has no answer to regenerate, as its 409 says. */
-function nothingToRegenerate(conversation: StoredConversation, last: unknown): string {
-  if (conversation.turnCount > 0) {
-    return last === undefined
-      ? 'its last turn cannot be read whole'
-      : 'its last answer was stored before answers could be regenerated';
-  }
-  return conversation.inlineMessages.length > 0
-    ? 'its history was kept by the original service, which did not keep what each answer changed'
-    : 'it holds only the coach’s opening message';
 }
 
 /** A step under the lease before the model: if it throws, the lease goes, the conversation as it was. */

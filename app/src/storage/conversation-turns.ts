@@ -136,6 +136,9 @@ export function createTurnWrites(
         sets.push('lease_key = :key');
         keyCondition = ' AND (attribute_not_exists(idempotency.#key) OR idempotency.#key.e < :now)';
       } else removes.push('lease_key');
+      // A regenerate of a conversation with no turn is refused without a write (not even the fence).
+      const turnCondition = lease.replacesTurn ? ' AND turn_count > :none' : '';
+      if (lease.replacesTurn) values[':none'] = 0;
       if (lease.jobId !== undefined) {
         values[':job'] = lease.jobId;
         sets.push('lease_job = :job');
@@ -155,6 +158,7 @@ export function createTurnWrites(
                 'attribute_exists(conversation_id) AND user_id = :u AND tenant_id = :t AND #status = :active' +
                 ' AND (attribute_not_exists(lease_id) OR lease_expires_at < :now)' +
                 ' AND (attribute_not_exists(user_turns) OR user_turns < :max)' +
+                turnCondition +
                 keyCondition,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
