@@ -199,12 +199,10 @@ async function turnBasis(deps: CoachingDeps, turn: WonLease, input: TurnInput): 
     };
     return { turn, userMessage, replacing: false };
   }
-  const last =
-    conversation.turnCount === 0
-      ? undefined
-      : await underLease(deps, turn, () =>
-          deps.conversations.replaceableTurn(conversation, conversation.turnCount),
-        );
+  // The lease's own condition grants a regenerate only a conversation with a turn to replace.
+  const last = await underLease(deps, turn, () =>
+    deps.conversations.replaceableTurn(conversation, conversation.turnCount),
+  );
   if (!last?.undo) {
     await releaseLease(deps, turn);
     throw new NothingToRegenerateError(
