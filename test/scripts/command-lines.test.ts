@@ -16,6 +16,7 @@ function script(file: string, args: string[]): Promise<Outcome> {
 const scripts = {
   bench: { file: 'bench/run.ts', options: ['--quick', '--json', '--help'] },
   load: { file: 'bench/load.ts', options: ['--rate', '--seconds', '--help'] },
+  trace: { file: 'bench/trace-turn.ts', options: ['--files', '--json', '--help'] },
   token: {
     file: 'scripts/token.ts',
     options: ['--user', '--tenant', '--expired', '--exp', '--claim', '--iss', '--aud', '--omit'],
