@@ -1,7 +1,7 @@
 // The stack's settings, read once from Pulumi config and checked before any resource exists.
 // Defaults live in Pulumi.yaml; the stack files hold only what differs per stage.
 import * as pulumi from '@pulumi/pulumi';
-import { budgetFromText, isBudget, MAX_BUDGET_USD } from '../app/src/domain/budget-periods';
+import { budgetFromText, isBudget, MAX_BUDGET_USD } from '../app/src/domain/kernel';
 import { FINISH_MARGIN_MS } from '../app/src/jobs/job-timing';
 import { declaredConfigKeys, unknownConfigKeyProblems } from './config-keys';
 

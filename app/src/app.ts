@@ -12,7 +12,7 @@ import type { PromptPreview } from './previews/preview-template.js';
 import { analysisDocs, analysisRoutes } from './http/analysis-routes.js';
 import { conversationDocs, conversationRoutes } from './http/conversation-routes.js';
 import { jobDocs, jobRoutes } from './http/job-routes.js';
-import { KEEP_ALIVE_MS } from './http/event-stream.js';
+import { KEEP_ALIVE_MS } from './http/message-stream.js';
 import {
   accessLog,
   authenticate,
@@ -21,6 +21,9 @@ import {
   type AppContext,
   type AppMiddleware,
   type AppState,
+  livenessFastPath,
+  corsPolicy,
+  securityHeaders,
 } from './http/middleware.js';
 import { suggestionDocs, suggestionRoutes } from './http/suggestion-routes.js';
 import { docsRoutes } from './http/docs-routes.js';
@@ -31,9 +34,7 @@ import {
   type RateLimiters,
   type RouteClass,
 } from './http/rate-limit.js';
-import { livenessFastPath } from './http/liveness.js';
 import { routing } from './http/routing.js';
-import { corsPolicy, securityHeaders } from './http/security-headers.js';
 import { systemDocs, systemRoutes, type HealthChecks } from './http/system-routes.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';

@@ -2,7 +2,7 @@
 // reads it with the rest of the environment (it stays the only reader of process.env); the
 // variables live here so config.ts stays one screen of everything else.
 import { z } from 'zod';
-import { budgetFromText, isBudget, MAX_BUDGET_USD } from './domain/budget-periods.js';
+import { budgetFromText, isBudget, MAX_BUDGET_USD } from './domain/kernel.js';
 
 /** Unset or empty: no budget. Otherwise dollars, 0 or more (0 refuses every model call). */
 const budgetUsd = z

@@ -1,7 +1,7 @@
 // The one error hierarchy, and the one envelope it becomes. Use cases and adapters throw these;
 // whichever way an answer travels (a response, a stream's `error` event, a job's `error`), the
 // client reads the envelope errorEnvelope writes. Nothing here knows about Koa.
-import type { TokenUsage } from './domain/usage.js';
+import type { TokenUsage } from './domain/kernel.js';
 
 export interface ValidationIssue {
   readonly loc: (string | number)[];

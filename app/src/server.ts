@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
-import { streamedTurnsSettled } from './http/streamed-turns.js';
+import { streamedTurnsSettled } from './http/message-stream.js';
 import { fixedSecret } from './auth/secret-sources.js';
 import { composeDependencies, isStandIn } from './compose.js';
 import { ConfigError, loadConfig, withDotEnv, type Config } from './config.js';

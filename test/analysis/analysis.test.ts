@@ -11,7 +11,7 @@ import {
   strategyResponse,
 } from '../../app/src/http/analysis-schemas.js';
 import { LlmBadResponseError } from '../../app/src/errors.js';
-import type { TokenUsage } from '../../app/src/domain/usage.js';
+import type { TokenUsage } from '../../app/src/domain/kernel.js';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import type { MetricName } from '../../app/src/observability/metrics.js';
 import { createAnalysisRepository } from '../../app/src/storage/analysis-repository.js';

@@ -5,7 +5,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { clientJsonText } from '../../app/src/storage/client-json.js';
+import { clientJsonText } from '../../app/src/storage/item-values.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { initiate } from '../support/harness.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';

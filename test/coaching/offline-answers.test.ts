@@ -16,13 +16,9 @@ import {
   operationsOutputs,
   strategyOutput,
 } from '../../app/src/analysis/outputs.js';
-import { coachAnswerSchema } from '../../app/src/coaching/coach-answer.js';
+import { coachAnswerSchema } from '../../app/src/coaching/coach-request.js';
 import { offlineCoachAnswer } from '../../app/src/coaching/offline-coach.js';
-import {
-  coachingTopics,
-  onboardingKinds,
-  resultStatuses,
-} from '../../app/src/domain/vocabulary.js';
+import { coachingTopics, onboardingKinds, resultStatuses } from '../../app/src/domain/kernel.js';
 import {
   alignmentBody,
   kpiBody,

@@ -10,9 +10,11 @@ import {
   type Conversation,
   type Message,
   type TurnOutcome,
+  turnUndo,
+  undoTurn,
+  type TurnState,
 } from '../../app/src/coaching/conversation-entity.js';
-import { turnUndo, undoTurn, type TurnState } from '../../app/src/coaching/turn-undo.js';
-import { resultStatuses } from '../../app/src/domain/vocabulary.js';
+import { resultStatuses } from '../../app/src/domain/kernel.js';
 
 const template = {
   phase_thresholds: { exploration: 2, deepening: 4, synthesis: 6 },

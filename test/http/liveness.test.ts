@@ -1,4 +1,4 @@
-// The liveness route is answered ahead of the routing stack (http/liveness.ts); a client must
+// The liveness route is answered ahead of the routing stack (livenessFastPath in http/middleware.ts); a client must
 // not be able to tell: the same headers, body, log line and limits as the full stack gives.
 import { expect } from 'chai';
 import { startApi, type TestApi } from '../support/harness.js';

@@ -4,7 +4,7 @@
 // and ConverseStream alike.
 import { expect } from 'chai';
 import { z } from 'zod';
-import type { TokenUsage } from '../../app/src/domain/usage.js';
+import type { TokenUsage } from '../../app/src/domain/kernel.js';
 import { createBedrockClient, createBedrockProvider } from '../../app/src/llm/bedrock.js';
 import type { ChatMessage, LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { fakeTokens } from '../support/fake-bedrock-cache.js';

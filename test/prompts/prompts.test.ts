@@ -9,7 +9,7 @@ import {
   onboardingKinds,
   phases,
   type AnalysisType,
-} from '../../app/src/domain/vocabulary';
+} from '../../app/src/domain/kernel';
 import { fileOf, keyOfFile, promptKeys, type PromptKey } from '../../app/src/prompts/prompt-keys';
 import {
   fillPlaceholders,

@@ -7,8 +7,8 @@ import {
   TransactGetCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { loadConfig } from '../../app/src/config.js';
 import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';

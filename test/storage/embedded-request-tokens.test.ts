@@ -4,8 +4,11 @@
 // exists for: the store applied a transaction but its answer was lost (the fault proxy drops
 // it), so the SDK sends it again, with the token it generated, and the write lands once.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
 import { RequestTokens } from '../../app/src/storage/embedded/request-tokens.js';

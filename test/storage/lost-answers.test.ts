@@ -9,7 +9,7 @@
 // turn is in the history, every DELETE complete, no answer of 500 and none past 30 s. Seeds are
 // fixed, so a run can be repeated; the proxy's log says which faults were met.
 import { expect } from 'chai';
-import type { TokenUsage } from '../../app/src/domain/usage.js';
+import type { TokenUsage } from '../../app/src/domain/kernel.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
 import type { LlmProvider, StructuredRequest, StructuredResult } from '../../app/src/llm/port.js';
 import { usageOf } from '../support/budgets.js';

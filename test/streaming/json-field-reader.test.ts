@@ -4,7 +4,7 @@
 // as JSON.parse reads it.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { JsonFieldReader } from '../../app/src/llm/json-field-reader.js';
+import { JsonFieldReader } from '../../app/src/llm/streamed-field.js';
 
 /** Feeds `text` in the given pieces; returns the pieces read out, in order. */
 function read(field: string, pieces: readonly string[]): string[] {

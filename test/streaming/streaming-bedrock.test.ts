@@ -8,7 +8,7 @@ import { toolPieces, type StreamStep } from '../support/fake-bedrock.js';
 import { openEventStream, type ServerEvent } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
-import { streamedTurnsSettled } from '../../app/src/http/streamed-turns.js';
+import { streamedTurnsSettled } from '../../app/src/http/message-stream.js';
 
 const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
 const textOf = (events: readonly ServerEvent[]) =>

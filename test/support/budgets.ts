@@ -6,7 +6,7 @@
 // nothing was stored and the model was not asked.
 import { expect } from 'chai';
 import { noSpend } from '../../app/src/budgets/spend-records.js';
-import { dayEnd, monthEnd } from '../../app/src/domain/budget-periods.js';
+import { dayEnd, monthEnd } from '../../app/src/domain/kernel.js';
 import { createUsageCounters } from '../../app/src/storage/usage-counters.js';
 import type { Response, TestApi } from './harness.js';
 

@@ -11,8 +11,7 @@ import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies, type Overrides } from '../../app/src/compose.js';
 import { loadConfig, type Config } from '../../app/src/config.js';
 import type { LogFields, Logger } from '../../app/src/observability/logger.js';
-import type { CallTiming } from '../../app/src/storage/dynamo-retries.js';
-import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
+import { type CallTiming, createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
 import {
   ensureTables,
   startEmbeddedDynamo,

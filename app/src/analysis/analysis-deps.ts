@@ -1,9 +1,7 @@
 // What the analysis use cases work with: the repository, the templates, the model, the
 // budgets, the port to the jobs an analysis can run as, metrics, the logger and the clock.
 import type { BudgetGate } from '../budgets/budgets.js';
-import type { AcceptedJob } from '../domain/accepted-job.js';
-import type { Principal } from '../domain/principal.js';
-import type { AnalysisType } from '../domain/vocabulary.js';
+import type { AcceptedJob, Principal, AnalysisType } from '../domain/kernel.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -1,9 +1,7 @@
 // What every model call for an analysis or a suggestion leaves behind: a usage record (model,
 // tokens, estimated cost), and for a completed analysis its outcome; and what the use cases
 // need from the storage that keeps them (storage/analysis-repository.ts, the analyses table).
-import type { PromptVersionRef } from '../domain/prompt-version.js';
-import type { TokenUsage } from '../domain/usage.js';
-import type { AnalysisType } from '../domain/vocabulary.js';
+import type { PromptVersionRef, TokenUsage, AnalysisType } from '../domain/kernel.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { AlignmentOutput, KpiOutput, OperationsOutput, StrategyOutput } from './outputs.js';
 

@@ -3,9 +3,7 @@
 // (run-analysis.ts runs it), once the budgets allow it: a job is checked when accepted and again
 // when its worker starts, since the budget is the last check before the model. Reading one back
 // (read-analysis.ts), and a tenant's usage report.
-import type { AcceptedJob } from '../domain/accepted-job.js';
-import type { Principal } from '../domain/principal.js';
-import type { Delivery } from '../domain/vocabulary.js';
+import type { AcceptedJob, Principal, Delivery } from '../domain/kernel.js';
 import type { AnalysisDeps } from './analysis-deps.js';
 import type { AnalysisInput } from './analysis-input.js';
 import type { StoredAnalysis, UsageQuery, UsageRecord } from './analysis-records.js';

@@ -1,6 +1,6 @@
 // Reading a kept analysis back: its owner's only; anyone else's is indistinguishable from a
 // missing one.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import { AnalysisNotFoundError } from '../errors.js';
 import type { AnalysisDeps } from './analysis-deps.js';
 import type { StoredAnalysis } from './analysis-records.js';

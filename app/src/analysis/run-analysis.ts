@@ -1,9 +1,7 @@
 // Running an analysis: the type's template, one model call for the type's output schema, and
 // the result kept with its usage; a failed call still leaves its usage in the report, since
 // the model billed it.
-import { newId } from '../domain/ids.js';
-import type { Principal } from '../domain/principal.js';
-import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
+import { newId, type Principal, type SpendAttribution, type TokenUsage } from '../domain/kernel.js';
 import type { StructuredResult } from '../llm/port.js';
 import type { AnalysisTemplate } from '../prompts/template.js';
 import type { AnalysisDeps } from './analysis-deps.js';

@@ -1,7 +1,7 @@
 // Bearer-token verification: HS256 only, claims per the contract, and a secret that is cached
 // and re-read after a signature failure (at most once a minute) so rotation needs no redeploy.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { isIdentifier, type Principal } from '../domain/principal.js';
+import { isIdentifier, type Principal } from '../domain/kernel.js';
 import { AuthError } from '../errors.js';
 
 /** Where the signing secret comes from: an environment value or Secrets Manager. */

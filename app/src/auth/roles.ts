@@ -1,7 +1,7 @@
 // The roles a token can carry (in `roles`, `scope` or `scopes`), and what each may do: a
 // tenant admin reads its own tenant's usage (and, later, feedback); a platform admin manages
 // every tenant's budget and the prompt templates, and reads any tenant's usage.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 
 export const roles = ['tenant_admin', 'platform_admin'] as const;
 

@@ -3,10 +3,10 @@
 // feature or delivery made it (an analysis, a suggestion, a job's). A coaching turn books its
 // own calls with its commit instead (coaching/turn-pipeline.ts). A request that names no one is
 // still answered, and the miss is logged.
-import type { TokenUsage } from '../domain/usage.js';
+import type { TokenUsage } from '../domain/kernel.js';
 import type { LlmProvider, StructuredRequest, StructuredResult } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { FinishedCall } from './record-spend.js';
+import type { FinishedCall } from './budgets.js';
 
 export function meteredLlm(
   llm: LlmProvider,

@@ -2,8 +2,7 @@
 // month with what is left of both budgets, and a tenant's month with its breakdowns by user, by
 // template key (the topic or analysis) and by model, each sorted by cost. Loaded with the first
 // usage request (budgets.ts), not at start-up.
-import { dayOf, monthOf } from '../domain/budget-periods.js';
-import type { Principal } from '../domain/principal.js';
+import { dayOf, monthOf, type Principal } from '../domain/kernel.js';
 import type { SpendReading, TenantBudget } from './budgets.js';
 import type { SpendTotals, TenantMonthSpend } from './spend-records.js';
 

@@ -1,14 +1,13 @@
 // Feedback on one of the coach's answers: give it (or replace it) and take it back. Only the
 // conversation's owner, in any status, and only on an answer the conversation holds now. The
-// id says where the answer is kept (message-ids.ts), so a write is the conversation's read plus
+// id says where the answer is kept (conversation-entity.ts), so a write is the conversation's read plus
 // one conditional write there: at most two storage calls.
-import type { Principal } from '../domain/principal.js';
-import type { FeedbackRating } from '../domain/vocabulary.js';
+import type { Principal, FeedbackRating } from '../domain/kernel.js';
 import { ConversationNotFoundError, MessageNotFoundError, ValidationError } from '../errors.js';
 import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import type { StoredConversation } from './conversation-records.js';
 import type { FeedbackWrite, RatedAnswer } from './feedback-records.js';
-import { locateMessageId } from './message-ids.js';
+import { locateMessageId } from './conversation-entity.js';
 
 export interface FeedbackInput {
   readonly rating: FeedbackRating;

@@ -3,7 +3,7 @@
 // committed turns changed since it was decided on, and mirrored on the coaching session;
 // completing also records the outcome. A change that lands during a turn wins: the turn's
 // commit needs the conversation active.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import { ConversationBusyError, ConversationNotActiveError } from '../errors.js';
 import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';

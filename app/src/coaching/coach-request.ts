@@ -1,11 +1,11 @@
 // What the model is asked on each coaching turn: the prompt (the template's system prompt with
 // what holds for the whole conversation, the recent turns, then this turn's state and the
-// user's message), the answer's schema and the offline coach's answer, within the turn's budget
-// and until the turn stops it.
-import type { SpendAttribution } from '../domain/usage.js';
+// user's message), the answer's schema (below) and the offline coach's answer, within the turn's
+// budget and until the turn stops it.
+import { z } from 'zod';
+import { type SpendAttribution, resultStatuses } from '../domain/kernel.js';
 import type { ChatMessage, StructuredRequest } from '../llm/port.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { coachAnswerSchema, type CoachAnswer } from './coach-answer.js';
 import type { Conversation, Message } from './conversation-entity.js';
 import { offlineCoachAnswer } from './offline-coach.js';
 
@@ -44,7 +44,7 @@ export function coachRequest(
 ): StructuredRequest<CoachAnswer> {
   // What holds for the whole conversation goes with the system prompt; what each turn changes
   // comes after the history, so the system prompt and the history stay a prefix the next turn
-  // resends unchanged and a model's prompt cache can serve (llm/prompt-cache.ts).
+  // resends unchanged and a model's prompt cache can serve (llm/bedrock.ts).
   const settled = [
     `The result is agreed when: ${template.completion.criteria.join('; ')}.`,
     `Reply in the language "${conversation.language}".`,
@@ -101,3 +101,37 @@ export function turnAttribution(conversation: Conversation): SpendAttribution {
     kind: 'turn',
   };
 }
+
+// ---- the answer's schema ----
+// The coach's answer on each turn, as the model (or the offline coach) must give it: what it
+// says now, the one question it asks next, what it noticed, and where the result stands.
+
+export const coachAnswerSchema = z.strictObject({
+  ai_response: z.string().trim().min(1).max(8000).describe('What the coach says to the user now'),
+  follow_up_question: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .nullable()
+    .describe('The one question the coach asks next, or null when none'),
+  insights: z
+    .array(z.string().trim().min(1).max(500))
+    .max(10)
+    .describe('New insights from this answer'),
+  identified_values: z
+    .array(z.string().trim().min(1).max(100))
+    .max(10)
+    .describe('Values or themes newly identified in this answer'),
+  next_steps: z
+    .array(z.string().trim().min(1).max(500))
+    .max(10)
+    .nullable()
+    .describe('Concrete next steps once the result is agreed, else null'),
+  result_status: z
+    .enum(resultStatuses)
+    .describe(
+      'exploring; proposed when the coach has put the result to the user; agreed when the user confirmed it',
+    ),
+});
+export type CoachAnswer = z.infer<typeof coachAnswerSchema>;

@@ -2,10 +2,8 @@
 // sessions), the template and model ports, the spend budgets, the port to the jobs a turn can
 // run as, metrics, the logger, the turn limit, each delivery's model budget, the lease's timing and the clock; and the two rules several of them apply (who owns a
 // conversation, which model a template's requests go to).
-import type { BudgetGate } from '../budgets/budgets.js';
-import type { SpendPricing } from '../budgets/record-spend.js';
-import type { Principal } from '../domain/principal.js';
-import type { CoachingTopic, Delivery } from '../domain/vocabulary.js';
+import type { BudgetGate, SpendPricing } from '../budgets/budgets.js';
+import type { Principal, CoachingTopic, Delivery } from '../domain/kernel.js';
 import { ConversationNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { LlmProvider } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -32,7 +30,7 @@ export interface CoachingDeps {
   readonly llm: LlmProvider;
   /** The tenant's and the user's spend budgets, checked as the last step before the model. */
   readonly spendBudgets: BudgetGate;
-  /** Prices a finished call into its add to the usage counters (budgets/record-spend.ts). */
+  /** Prices a finished call into its add to the usage counters (budgets/budgets.ts). */
   readonly priceSpend: SpendPricing;
   readonly metrics: Metrics;
   readonly logger: Logger;

@@ -1,7 +1,7 @@
 // The coaching use cases' log lines, written in one place: each names the conversation, its
 // owner and its topic; bookkeeping that fails after the user's answer is a warning with its
 // reason, never a failure of the request.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import type { Logger } from '../observability/logger.js';
 
 interface Subject {

@@ -2,8 +2,7 @@
 // part of the turn pipeline a job's worker calls. Each story has its own file:
 // initiate-conversation, turn-pipeline (sending a message), change-status, read-conversations,
 // erase-conversation and answer-feedback.
-import type { Principal } from '../domain/principal.js';
-import type { Delivery } from '../domain/vocabulary.js';
+import type { Principal, Delivery } from '../domain/kernel.js';
 import { giveFeedback, removeFeedback, type FeedbackInput } from './answer-feedback.js';
 import { completeConversation, pauseConversation, resumeConversation } from './change-status.js';
 import type { CoachingDeps } from './coaching-deps.js';

@@ -5,7 +5,7 @@
 // (the key's stored answer, the key's job still running, or the error that says why). A lease let
 // go unused leaves the conversation exactly as before.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import {
   type AppError,
   ConversationBusyError,
@@ -18,7 +18,7 @@ import {
 import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
 import type { StoredConversation, StoredLease, TurnLease } from './conversation-records.js';
-import { placeMessageId } from './message-ids.js';
+import { placeMessageId } from './conversation-entity.js';
 import { isRegenerate, type LeasedTurn, type TurnInput, type TurnResult } from './turn-records.js';
 
 export interface LeaseTiming {

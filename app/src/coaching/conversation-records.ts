@@ -2,11 +2,10 @@
 // the turn's lease and commit, the history, the list, status changes. The DynamoDB adapter
 // in storage/ implements it; nothing here knows how.
 import type { SpendAdd } from '../budgets/spend-records.js';
-import type { ConversationStatus } from '../domain/vocabulary.js';
-import type { Conversation, Message } from './conversation-entity.js';
+import type { ConversationStatus } from '../domain/kernel.js';
+import type { Conversation, Message, TurnUndo } from './conversation-entity.js';
 import type { HistoryMessage } from './feedback-records.js';
 import type { CoachingSession, ModelCall } from './session-records.js';
-import type { TurnUndo } from './turn-undo.js';
 
 export interface IdempotencyRecord {
   readonly turn: number;

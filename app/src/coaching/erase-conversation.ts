@@ -2,7 +2,7 @@
 // go, a turn in flight stores nothing that survives, and the coaching session keeps only the
 // tenant's usage (no user id, no text). An erasure cut short is finished by the next DELETE:
 // the conversation item, which marks it, goes last.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import { ConversationNotFoundError } from '../errors.js';
 import { authorize, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';

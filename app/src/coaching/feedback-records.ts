@@ -1,9 +1,8 @@
 // Feedback on the coach's answers, as the coaching use cases keep it, and what they need from its
 // storage: record or remove the feedback on one answer, and read a tenant's feedback for the
 // export. The DynamoDB adapter in storage/ implements it; nothing here knows how.
-import type { CoachingTopic, FeedbackRating } from '../domain/vocabulary.js';
-import type { Message } from './conversation-entity.js';
-import type { MessageLocation } from './message-ids.js';
+import type { CoachingTopic, FeedbackRating } from '../domain/kernel.js';
+import type { Message, MessageLocation } from './conversation-entity.js';
 
 export interface Feedback {
   readonly rating: FeedbackRating;

@@ -1,17 +1,22 @@
 // Starting a conversation: the topic's template opens it, a coaching session begins beside it
 // (the run's model, tokens and cost), and the opening message is the first of its history.
 // The three are written as one (conversation-records.ts): an initiate that fails leaves none.
-import { newId } from '../domain/ids.js';
-import type { Principal } from '../domain/principal.js';
-import type { CoachingTopic } from '../domain/vocabulary.js';
-import type { PromptVersionRef } from '../domain/prompt-version.js';
+import {
+  newId,
+  type Principal,
+  type CoachingTopic,
+  type PromptVersionRef,
+} from '../domain/kernel.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { answerMetadata } from './answer-provenance.js';
+import {
+  answerMetadata,
+  type Conversation,
+  type Message,
+  mintMessageId,
+  phaseProgress,
+} from './conversation-entity.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
-import type { Conversation, Message } from './conversation-entity.js';
-import { mintMessageId } from './message-ids.js';
-import { phaseProgress } from './phases.js';
 import type { CoachingSession } from './session-records.js';
 
 export interface InitiateInput {

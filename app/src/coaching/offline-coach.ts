@@ -2,9 +2,9 @@
 // answer back, names values from the template's indicators, proposes the result once enough
 // is known and records agreement when the user confirms. Deterministic: same input, same turn.
 import { quote, sentences } from '../domain/text.js';
-import type { ResultStatus } from '../domain/vocabulary.js';
+import type { ResultStatus } from '../domain/kernel.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import type { CoachAnswer } from './coach-answer.js';
+import type { CoachAnswer } from './coach-request.js';
 
 /** What the offline coach is told about the turn it answers. */
 export interface OfflineTurnInput {

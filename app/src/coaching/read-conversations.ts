@@ -1,6 +1,6 @@
 // Reading: one conversation with its whole history and the run's usage from its session, and
 // a page of the caller's conversations in their tenant. Only the owner reads a conversation.
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import { ownedConversation, type CoachingDeps } from './coaching-deps.js';
 import type { ListPage, ListQuery } from './conversation-records.js';
 

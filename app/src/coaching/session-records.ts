@@ -1,8 +1,7 @@
 // A coaching session, the record of one coaching run (the model used, token totals, estimated
 // cost, the outcome), and what the coaching use cases need from its storage. The DynamoDB
 // adapter in storage/ implements it.
-import type { TokenUsage } from '../domain/usage.js';
-import type { ConversationStatus } from '../domain/vocabulary.js';
+import type { TokenUsage, ConversationStatus } from '../domain/kernel.js';
 
 export interface CoachingSession {
   readonly sessionId: string;

@@ -6,7 +6,7 @@
 //            refuse the turn is decided here, before the model is asked: a replayed key, busy,
 //            not active, the turn limit, nothing to regenerate. A job's turn is leased when the
 //            job is accepted, and its worker resumes it under that lease. A regenerate reads the
-//            last turn here and builds on the conversation as it was before it (turn-undo.ts).
+//            last turn here and builds on the conversation as it was before it (conversation-entity.ts).
 //   budget   the tenant and the user have budget left (budgets/budgets.ts): the last check before
 //            the model, after the lease decided a replay (which is never refused); a spent budget
 //            is the 429, the lease let go and nothing stored. A job is checked when accepted (no
@@ -24,26 +24,34 @@
 //            the turn landed (its answer), or it never will (503, nothing stored).
 //   record   the metrics and the log line; a call no commit carries is booked on its own.
 //   release  a turn that did not commit lets the conversation go, exactly as it was.
-import type { AcceptedJob } from '../domain/accepted-job.js';
-import { newId } from '../domain/ids.js';
-import type { Principal } from '../domain/principal.js';
-import type { TokenUsage } from '../domain/usage.js';
-import type { Delivery } from '../domain/vocabulary.js';
+import {
+  type AcceptedJob,
+  newId,
+  type Principal,
+  type TokenUsage,
+  type Delivery,
+} from '../domain/kernel.js';
 import { asAppError, NothingToRegenerateError, UnresolvedWriteError } from '../errors.js';
 import type { StreamSink, StructuredResult } from '../llm/port.js';
 import { estimateCostUsd } from '../llm/pricing.js';
 import type { Served } from '../prompts/catalog.js';
-import { spendFields } from '../budgets/record-spend.js';
+import { spendFields } from '../budgets/budgets.js';
 import type { CoachingTemplate } from '../prompts/template.js';
-import { answerMetadata } from './answer-provenance.js';
-import type { CoachAnswer } from './coach-answer.js';
-import { coachRequest, turnAttribution } from './coach-request.js';
+import {
+  answerMetadata,
+  applyTurn,
+  type Conversation,
+  type Message,
+  mintMessageId,
+  isComplete,
+  phaseProgress,
+  turnUndo,
+  undoTurn,
+} from './conversation-entity.js';
+import { type CoachAnswer, coachRequest, turnAttribution } from './coach-request.js';
 import { modelFor, type CoachingDeps } from './coaching-deps.js';
 import { coachingLog } from './coaching-log.js';
-import { applyTurn, type Conversation, type Message } from './conversation-entity.js';
 import type { CallBooking, CommitOutcome, CommittedTurn } from './conversation-records.js';
-import { mintMessageId } from './message-ids.js';
-import { isComplete, phaseProgress } from './phases.js';
 import {
   busy,
   keepLease,
@@ -55,7 +63,6 @@ import {
   type WonLease,
 } from './conversation-lease.js';
 import { isRegenerate, type LeasedTurn, type TurnInput, type TurnResult } from './turn-records.js';
-import { turnUndo, undoTurn } from './turn-undo.js';
 
 export type TurnOutcome =
   | { readonly delivery: 'buffered'; readonly result: TurnResult }

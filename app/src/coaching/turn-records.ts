@@ -3,9 +3,7 @@
 // on its job until a worker, in any process, resumes it. Also the two sides of a turn run as a
 // job: the port through which a turn becomes one (jobs/ implements it), and what its worker may
 // do with the leased turn.
-import type { AcceptedJob } from '../domain/accepted-job.js';
-import type { Principal } from '../domain/principal.js';
-import type { Phase } from '../domain/vocabulary.js';
+import type { AcceptedJob, Principal, Phase } from '../domain/kernel.js';
 import type { HeldLease } from './conversation-records.js';
 
 /** What a turn answers: a message the user sends, or the last one again (a regenerate). */

@@ -6,7 +6,7 @@ import { hasAnyRole } from '../auth/roles.js';
 import type { TenantBudget } from '../budgets/budgets.js';
 import type { SpendView } from '../budgets/usage-reports.js';
 import type { ExportedFeedback } from '../coaching/feedback-records.js';
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import { MissingRoleError, ValidationError } from '../errors.js';
 import {
   budgetBody,
@@ -21,7 +21,7 @@ import {
 import type { AdminHandler, AdminOperation } from './admin-routes.js';
 import { principalOf, type AppContext } from './middleware.js';
 import { promptAdminHandlers } from './prompt-admin-handlers.js';
-import { validate } from './validate.js';
+import { validate } from './routing.js';
 
 const spendBody = ({ costUsd, ...tokens }: SpendView) => ({
   cost_usd: costUsd,

@@ -3,9 +3,13 @@
 // time). Loaded with the module's
 // handlers or its documentation, never at start-up.
 import { z } from 'zod';
-import { MAX_BUDGET_USD, MONTH_PATTERN } from '../domain/budget-periods.js';
-import { isIdentifier } from '../domain/principal.js';
-import { coachingTopics, feedbackRatings } from '../domain/vocabulary.js';
+import {
+  MAX_BUDGET_USD,
+  MONTH_PATTERN,
+  isIdentifier,
+  coachingTopics,
+  feedbackRatings,
+} from '../domain/kernel.js';
 import { booleanQuery } from './request-fields.js';
 
 export const tenantId = z

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { z } from 'zod';
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { Analyses } from '../analysis/analysis-use-cases.js';
-import type { AnalysisType } from '../domain/vocabulary.js';
+import type { AnalysisType } from '../domain/kernel.js';
 import { analysisExamples } from './analysis-examples.js';
 import {
   alignmentResponse,
@@ -15,7 +15,7 @@ import {
   operationsResponse,
   strategyResponse,
 } from './analysis-schemas.js';
-import { acceptedResponse, answerAccepted } from './job-accepted.js';
+import { acceptedResponse, answerAccepted } from './job-routes.js';
 import {
   jsonBody,
   principalOf,
@@ -25,8 +25,15 @@ import {
 } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { matchOnlyIds } from './path-ids.js';
-import { asyncHeaders, deliveryOf, idempotencyKeyOf } from './request-headers.js';
-import { describeRoutes, mount, route, type RouteSpec } from './route.js';
+import {
+  asyncHeaders,
+  deliveryOf,
+  idempotencyKeyOf,
+  describeRoutes,
+  mount,
+  route,
+  type RouteSpec,
+} from './routing.js';
 import { analysisView } from './views.js';
 
 const tag = 'analysis';

@@ -33,8 +33,7 @@ import {
   type AppState,
 } from './middleware.js';
 import { matchOnlyIds } from './path-ids.js';
-import { describeRoutes, mount, route, type RouteSpec } from './route.js';
-import { validate } from './validate.js';
+import { describeRoutes, mount, route, type RouteSpec, validate } from './routing.js';
 import { conversationView, summaryView } from './views.js';
 
 const tag = 'conversations';

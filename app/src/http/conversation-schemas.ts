@@ -1,12 +1,7 @@
 // Request and response schemas of the conversation routes. The same objects validate requests,
 // type the handlers and generate the OpenAPI document.
 import { z } from 'zod';
-import {
-  coachingTopics,
-  conversationStatuses,
-  feedbackRatings,
-  phases,
-} from '../domain/vocabulary.js';
+import { coachingTopics, conversationStatuses, feedbackRatings, phases } from '../domain/kernel.js';
 import { pathId } from './path-ids.js';
 import { recordedPromptVersion } from './prompt-version-schema.js';
 import { booleanQuery, clientJson, trimmedText } from './request-fields.js';

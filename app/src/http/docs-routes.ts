@@ -6,11 +6,10 @@ import path from 'node:path';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { publicPath, type AppContext, type AppState } from './middleware.js';
+import { publicPath, type AppContext, type AppState, DOCS_CSP } from './middleware.js';
 import type { DocsContribution } from './openapi.js';
 import { constrainParams, oneOfPattern } from './path-ids.js';
-import { describeRoutes, mount, route } from './route.js';
-import { DOCS_CSP } from './security-headers.js';
+import { describeRoutes, mount, route } from './routing.js';
 
 interface DocsAsset {
   /** The file in its npm package. */

@@ -3,7 +3,7 @@
 import { feedbackBody } from './conversation-schemas.js';
 import { notTheirs } from './conversation-examples.js';
 import { principalOf, type AppMiddleware } from './middleware.js';
-import { mount, route, type Mounting } from './route.js';
+import { mount, route, type Mounting } from './routing.js';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
 
 const tag = 'conversations';

@@ -1,18 +1,24 @@
 // POST /conversations/{id}/message, declared once: its body, its description, and its handler,
 // which makes the one call of a turn (coaching's sendMessage) and answers the way the client
-// asked: the JSON body, the event stream (message-stream.ts) or the job's 202 (job-accepted.ts).
+// asked: the JSON body, the event stream (message-stream.ts) or the job's 202 (job-routes.ts).
 import { z } from 'zod';
 import type { Coaching } from '../coaching/coaching-use-cases.js';
 import type { TurnInput } from '../coaching/turn-records.js';
 import type { Logger } from '../observability/logger.js';
 import { notTheirs, turnExample } from './conversation-examples.js';
 import { messageResponse } from './conversation-schemas.js';
-import { acceptedResponse, answerAccepted } from './job-accepted.js';
+import { acceptedResponse, answerAccepted } from './job-routes.js';
 import { documentedStream, streamTurn } from './message-stream.js';
 import { principalOf, type AppContext, type AppMiddleware } from './middleware.js';
-import { asyncHeaders, deliveryOf, idempotencyKeyOf } from './request-headers.js';
+import {
+  asyncHeaders,
+  deliveryOf,
+  idempotencyKeyOf,
+  mount,
+  route,
+  type Mounting,
+} from './routing.js';
 import { clientJson, trimmedText } from './request-fields.js';
-import { mount, route, type Mounting } from './route.js';
 import { turnView } from './views.js';
 
 export const messageBody = z.object({

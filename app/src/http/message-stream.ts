@@ -4,17 +4,17 @@
 // client is still there, so a retry with the same Idempotency-Key finds it committed. A stream
 // is not one JSON value, so the document describes it as the list of its events, each
 // `{event, data}` with its data parsed from the event's `data:` line; comments
-// (`: keep-alive`) are not events.
+// (`: keep-alive`) are not events. Below: the event stream itself, and the streamed turns still
+// running, which whatever ends the process's work waits for.
+import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import type { TurnResult } from '../coaching/turn-records.js';
 import { errorEnvelope } from '../errors.js';
 import type { StreamSink } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import { standardErrorBody } from './error-schemas.js';
-import { EventStream } from './event-stream.js';
 import { loggedError, type AppContext } from './middleware.js';
 import type { ApiDocs } from './openapi.js';
-import { trackStreamedTurn } from './streamed-turns.js';
 
 const streamDelta = z
   .object({ text: z.string().min(1).describe('The next piece of `ai_response`') })
@@ -113,4 +113,70 @@ export function streamTurn(
     )
     .finally(() => events.end());
   trackStreamedTurn(answered);
+}
+
+// ---- the event stream ----
+// Server-sent events written to a Koa response body: named events with one line of JSON data,
+// and a comment whenever the stream has been quiet for the keep-alive interval, so proxies and
+// clients that give up on a silent connection keep it. A client that has gone away makes
+// every later write a no-op, never an error of whatever produces the events.
+
+/** The contract's bound: a comment at least this often while nothing else is sent. */
+export const KEEP_ALIVE_MS = 15_000;
+
+export class EventStream {
+  readonly body = new PassThrough();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly keepAliveMs: number = KEEP_ALIVE_MS) {
+    // Koa destroys the body when the client disconnects; a write racing that is not a failure.
+    this.body.on('error', () => undefined);
+    this.body.on('close', () => clearTimeout(this.timer));
+    this.arm();
+  }
+
+  /** Whether the client is still reading. */
+  get open(): boolean {
+    return !this.body.destroyed && !this.body.writableEnded;
+  }
+
+  /** One event; JSON.stringify escapes every line break, so the data is one line. */
+  send(event: string, data: unknown): void {
+    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    if (this.open) this.body.end();
+  }
+
+  private write(text: string): void {
+    if (!this.open) return;
+    this.body.write(text);
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (this.open) this.timer = setTimeout(() => this.write(': keep-alive\n\n'), this.keepAliveMs);
+  }
+}
+
+// ---- streamed turns still running ----
+// Streamed turns still running. A client that hangs up does not cancel its turn (it commits,
+// and a retry with the same Idempotency-Key finds it), so its response may end long before the
+// turn does: whatever ends the process's work (a Lambda streaming invocation returning, the
+// local server stopping) waits for these first.
+
+const running = new Set<Promise<void>>();
+
+/** Counts the turn as running until it settles (it never rejects: its errors are events). */
+export function trackStreamedTurn(turn: Promise<void>): void {
+  running.add(turn);
+  void turn.finally(() => running.delete(turn));
+}
+
+/** Resolves once every streamed turn started so far has settled. */
+export async function streamedTurnsSettled(): Promise<void> {
+  while (running.size > 0) await Promise.all([...running]);
 }

@@ -13,7 +13,7 @@ export interface PathId {
   readonly example: string;
 }
 
-/** An id parameter for ids minted with `prefix` (see domain/ids.ts). */
+/** An id parameter for ids minted with `prefix` (see newId in domain/kernel.ts). */
 export function pathId(prefix: string, what: string): PathId {
   return {
     pattern: `^${prefix}_[A-Za-z0-9_-]{1,128}$`,

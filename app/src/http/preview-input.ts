@@ -11,7 +11,7 @@ import { analysisBodies } from './analysis-schemas.js';
 import { messageBody } from './message-route.js';
 import type { previewBody } from './prompt-admin-schemas.js';
 import { onboardingSuggestionBody } from './suggestion-schemas.js';
-import { validate } from './validate.js';
+import { validate } from './routing.js';
 
 type PreviewBody = z.output<typeof previewBody>;
 

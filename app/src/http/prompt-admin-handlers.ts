@@ -19,7 +19,7 @@ import {
   type promptVersionResponse,
   type versionListResponse,
 } from './prompt-admin-schemas.js';
-import { validate } from './validate.js';
+import { validate } from './routing.js';
 
 const keyOf = (ctx: AppContext) => `${ctx.params.kind ?? ''}/${ctx.params.name ?? ''}`;
 

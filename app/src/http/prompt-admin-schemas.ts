@@ -11,8 +11,8 @@ import {
   strategyOutput,
   swotOutput,
 } from '../analysis/outputs.js';
-import { coachAnswerSchema } from '../coaching/coach-answer.js';
-import { onboardingKinds } from '../domain/vocabulary.js';
+import { coachAnswerSchema } from '../coaching/coach-request.js';
+import { onboardingKinds } from '../domain/kernel.js';
 import { MAX_NOTE_LENGTH, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../prompts/prompt-admin.js';
 import { onboardingSuggestionOutput } from '../suggestions/onboarding-suggestion.js';
 import { PROMPT_KEY_SEGMENT } from './admin-routes.js';

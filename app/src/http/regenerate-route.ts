@@ -3,12 +3,11 @@
 // with the same one call and answered the same three ways.
 import { notTheirs, turnExample } from './conversation-examples.js';
 import { messageResponse } from './conversation-schemas.js';
-import { acceptedResponse } from './job-accepted.js';
+import { acceptedResponse } from './job-routes.js';
 import { documentedStream } from './message-stream.js';
 import { runTurn, type MessageRouteOptions } from './message-route.js';
 import type { AppMiddleware } from './middleware.js';
-import { asyncHeaders, idempotencyKeyOf } from './request-headers.js';
-import { mount, route, type Mounting } from './route.js';
+import { asyncHeaders, idempotencyKeyOf, mount, route, type Mounting } from './routing.js';
 
 export const regenerateRoute = route({
   method: 'post',

@@ -131,7 +131,7 @@ function firstBreak(value: unknown, level: number, path: (string | number)[]): B
  * The client's own JSON object (`context`, `metadata`), handed on exactly as parsed: a record
  * schema would rebuild it and silently drop a key such as `__proto__`, which is the client's
  * as much as any other. Deeper nesting than storage is built for, or a number too large for a
- * double (`1e400`), is a 422 at the place it happens (storage/client-json.ts keeps the rest).
+ * double (`1e400`), is a 422 at the place it happens (storage/item-values.ts keeps the rest).
  */
 export function clientJson(description: string) {
   return z

@@ -6,7 +6,7 @@ import type { Suggestions } from '../suggestions/suggest-onboarding.js';
 import { legacyErrorBody } from './error-schemas.js';
 import { onboardingSuggestionBody, onboardingSuggestionResponse } from './suggestion-schemas.js';
 import { jsonBody, principalOf, type AppMiddleware, type AppState } from './middleware.js';
-import { describeRoutes, mount, route } from './route.js';
+import { describeRoutes, mount, route } from './routing.js';
 
 const suggestRoute = route({
   method: 'post',

@@ -1,7 +1,7 @@
 // Request and response schemas of the legacy onboarding-suggestion route, which keeps its own
 // envelope ({success, data, message, error, request_id}).
 import { z } from 'zod';
-import { onboardingKinds } from '../domain/vocabulary.js';
+import { onboardingKinds } from '../domain/kernel.js';
 import { onboardingSuggestionOutput } from '../suggestions/onboarding-suggestion.js';
 
 export const onboardingSuggestionBody = z.object({

@@ -1,9 +1,8 @@
 // The routes that need no token: the service's front door and its health.
 import Router from '@koa/router';
 import type { z } from 'zod';
-import { answerLive } from './liveness.js';
-import { publicPath, type AppState } from './middleware.js';
-import { describeRoutes, mount, route } from './route.js';
+import { answerLive, publicPath, type AppState } from './middleware.js';
+import { describeRoutes, mount, route } from './routing.js';
 import { healthResponse, liveResponse, rootResponse } from './system-schemas.js';
 
 export const API_VERSION = '2.0.0';

@@ -3,12 +3,11 @@
 // whether it is answered (201), read back or a job's result.
 import type { z } from 'zod';
 import { ANALYSIS_VERSION, type StoredAnalysis } from '../analysis/analysis-records.js';
-import { answerProvenance } from '../coaching/answer-provenance.js';
+import { answerProvenance, phaseProgress } from '../coaching/conversation-entity.js';
 import type { StoredConversation } from '../coaching/conversation-records.js';
 import type { Feedback, HistoryMessage } from '../coaching/feedback-records.js';
-import { phaseProgress } from '../coaching/phases.js';
 import type { TurnResult } from '../coaching/turn-records.js';
-import { promptVersionJson, type PromptVersionRef } from '../domain/prompt-version.js';
+import { promptVersionJson, type PromptVersionRef } from '../domain/kernel.js';
 import type { Job } from '../jobs/job-records.js';
 import type { analysisResponse } from './analysis-schemas.js';
 import type {

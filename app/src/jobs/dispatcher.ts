@@ -1,5 +1,5 @@
 // The jobs' port to whatever runs them: an accepted job is handed on, and the worker that gets
-// it calls runJob (run-job.ts) with its id. Locally that is this process (in-process-dispatcher.ts);
+// it calls runJob (job-use-cases.ts) with its id. Locally that is this process (in-process-dispatcher.ts);
 // in AWS, another invocation of the function. The job is stored before it is dispatched, so a
 // dispatcher carries only its id.
 export interface JobDispatcher {

@@ -4,7 +4,7 @@
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { StoredAnalysis } from '../analysis/analysis-records.js';
 import type { LeasedTurns } from '../coaching/turn-records.js';
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../domain/kernel.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { JobDispatcher } from './dispatcher.js';

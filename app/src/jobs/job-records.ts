@@ -5,7 +5,7 @@
 import type { AnalysisInput } from '../analysis/analysis-input.js';
 import type { StoredAnalysis } from '../analysis/analysis-records.js';
 import type { LeasedTurn, TurnInput, TurnResult } from '../coaching/turn-records.js';
-import type { AcceptedJob } from '../domain/accepted-job.js';
+import type { AcceptedJob } from '../domain/kernel.js';
 import type { ErrorEnvelope } from '../errors.js';
 
 /** The error envelope of a failed job, plus its HTTP status (the contract's `error`). */

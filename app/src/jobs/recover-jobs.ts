@@ -2,9 +2,8 @@
 // now. They fail (503, as past their deadline) and their conversations are free again, at the
 // stop for those it knows of, and at the next start-up for any a crash left behind.
 import type { JobDeps } from './job-deps.js';
-import { expiredError } from './job-errors.js';
+import { expiredError, releaseConversation } from './job-use-cases.js';
 import type { Job } from './job-records.js';
-import { releaseConversation } from './run-job.js';
 
 async function fail(deps: JobDeps, job: Job): Promise<boolean> {
   const failed = await deps.jobs.abandon(job.jobId, expiredError(job), deps.now(), [

@@ -10,14 +10,14 @@
 // - only a failure to read or write the job itself (its storage unreachable) escapes, so the
 //   invocation fails and Lambda records the event in the failed-job queue, which alarms. A retry
 //   could not help: a claimed job is never claimed twice, and past its start-by time none starts.
-import type { RunReport } from '../jobs/run-job.js';
+import type { RunReport } from '../jobs/job-use-cases.js';
 import { readJobEvent } from '../jobs/job-event.js';
 import type { Logger } from '../observability/logger.js';
 
 export interface EventRoutes {
   /** Serves an HTTP API event through the app. */
   readonly http: () => Promise<unknown>;
-  /** The worker: runs the job once, however often it is asked (jobs/run-job.ts). */
+  /** The worker: runs the job once, however often it is asked (jobs/job-use-cases.ts). */
   readonly runJob: (jobId: string) => Promise<RunReport>;
   readonly logger: Logger;
 }

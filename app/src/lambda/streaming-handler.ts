@@ -12,7 +12,7 @@ import {
   type LambdaResponseStream,
   type PreludeWriter,
 } from './streamed-response.js';
-import { streamedTurnsSettled } from '../http/streamed-turns.js';
+import { streamedTurnsSettled } from '../http/message-stream.js';
 
 export type StreamingHandler = (
   event: unknown,

@@ -2,7 +2,7 @@
 // feature writes its offline answer beside its model request), after the same schema check a
 // model's answer must pass. It needs no model service, says so in every answer's model name,
 // and is never chosen silently in a deployed stage.
-import { noUsage } from '../domain/usage.js';
+import { noUsage } from '../domain/kernel.js';
 import { LlmBadResponseError } from '../errors.js';
 import type { LlmProvider, StreamSink, StructuredRequest, StructuredResult } from './port.js';
 import { checkOutput } from './structured.js';

@@ -2,7 +2,7 @@
 // a JSON-schema response format, validated and repaired once; bounded retries on 429/5xx.
 // Streamed requests read the same completion as server-sent chunks (`stream: true`).
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
-import { noUsage, type TokenUsage } from '../domain/usage.js';
+import { noUsage, type TokenUsage } from '../domain/kernel.js';
 import {
   type LlmProvider,
   type StreamSink,

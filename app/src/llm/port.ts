@@ -2,7 +2,7 @@
 // the adapters (bedrock, openai-compatible, offline) implement it. It knows no feature: a
 // request carries its own offline answer.
 import type { z } from 'zod';
-import type { SpendAttribution, TokenUsage } from '../domain/usage.js';
+import type { SpendAttribution, TokenUsage } from '../domain/kernel.js';
 import type { ModelSettings } from '../prompts/template.js';
 
 export interface ChatMessage {

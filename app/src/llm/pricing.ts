@@ -13,7 +13,7 @@
 // wherever they are called; Nova's published on-demand input and output rates, no cache rates.
 // Update when AWS changes its prices or a new model is allowed (`npm test` fails for an allowed
 // model without a price); docs/architecture.md, "Token accounting and cost", has the table.
-import type { TokenUsage } from '../domain/usage.js';
+import type { TokenUsage } from '../domain/kernel.js';
 
 interface Price {
   readonly inputPerMillion: number;

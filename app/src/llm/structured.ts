@@ -2,7 +2,7 @@
 // the validate-and-repair-once loop around their calls, the repair prompt, and the request's
 // time budget.
 import { z } from 'zod';
-import { addUsage, noUsage, type TokenUsage } from '../domain/usage.js';
+import { addUsage, noUsage, type TokenUsage } from '../domain/kernel.js';
 import { LlmBadResponseError, ServiceUnavailableError } from '../errors.js';
 import type { StreamSink } from './port.js';
 import { StreamedField } from './streamed-field.js';

@@ -9,8 +9,7 @@ import {
   ServiceUnavailableError,
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { PromptVersionRef } from '../domain/prompt-version.js';
-import type { AnalysisType, CoachingTopic } from '../domain/vocabulary.js';
+import type { PromptVersionRef, AnalysisType, CoachingTopic } from '../domain/kernel.js';
 import { promptKeys, type PromptKey } from './prompt-keys.js';
 import type { PromptObject, PromptSource } from './prompt-store.js';
 import type { TemplateOf, TemplateRules } from './template-check.js';

@@ -1,7 +1,7 @@
 // Which `{{name}}` placeholders the service fills, template by template and field by field
 // (analysis/model-requests.ts and suggestions/suggest-onboarding.ts fill them). Anywhere else a
 // placeholder would reach the model as written, so a template that uses one there is refused.
-import { analysisTypes, onboardingKinds, type AnalysisType } from '../domain/vocabulary.js';
+import { analysisTypes, onboardingKinds, type AnalysisType } from '../domain/kernel.js';
 import type { PromptKey } from './prompt-keys.js';
 
 export interface FilledField {

@@ -5,7 +5,7 @@ import {
   coachingTopics,
   type AnalysisType,
   type CoachingTopic,
-} from '../domain/vocabulary.js';
+} from '../domain/kernel.js';
 
 export type PromptKey =
   | `coaching/${CoachingTopic}`

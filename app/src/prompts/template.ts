@@ -10,7 +10,7 @@ import {
   type CoachingTopic,
   type OnboardingKind,
   type Phase,
-} from '../domain/vocabulary.js';
+} from '../domain/kernel.js';
 import type { PromptKey } from './prompt-keys.js';
 
 const text = z.string().trim().min(1);

@@ -13,7 +13,7 @@ import {
   kpiOutput,
   strategyOutput,
 } from '../analysis/outputs.js';
-import { promptVersionJson, promptVersionOf } from '../domain/prompt-version.js';
+import { promptVersionJson, promptVersionOf } from '../domain/kernel.js';
 import { ownWrite, queryAll, storageCall, type Dynamo } from './dynamo.js';
 import { tables } from './tables.js';
 

@@ -1,17 +1,21 @@
 // The conversation item and the domain's conversation, both ways: the attributes a new
 // conversation and a committed turn write, and the stored conversation read back from an item
-// in either format (this service's, or the original's through original-items.ts). The item
+// in either format (this service's, or the original's: originalState, below). The item
 // stays within a byte budget whatever the client sends: its recent-message window, which only
 // the model reads (the history is read from the turn items), holds no metadata and is cut to
 // WINDOW_BYTES by the entity.
-import { phaseProgress } from '../coaching/phases.js';
-import { RECENT_WINDOW, type Conversation, type Message } from '../coaching/conversation-entity.js';
+import {
+  phaseProgress,
+  RECENT_WINDOW,
+  type Conversation,
+  type Message,
+  type MessageLocation,
+} from '../coaching/conversation-entity.js';
 import type {
   IdempotencyRecord,
   StoredConversation,
   StoredLease,
 } from '../coaching/conversation-records.js';
-import type { MessageLocation } from '../coaching/message-ids.js';
 import {
   coachingTopics,
   phases,
@@ -19,7 +23,7 @@ import {
   type ConversationStatus,
   type Phase,
   type ResultStatus,
-} from '../domain/vocabulary.js';
+} from '../domain/kernel.js';
 import {
   asNumber,
   asRecord,
@@ -28,9 +32,9 @@ import {
   messageOf,
   normalizeTimestamp,
   type Item,
+  clientJsonObject,
+  clientJsonText,
 } from './item-values.js';
-import { clientJsonObject, clientJsonText } from './client-json.js';
-import { originalState } from './original-items.js';
 
 /** A message of the recent window as the item stores it: without its metadata. */
 export const windowItem = (message: Message): Item => ({
@@ -193,5 +197,35 @@ export function newConversationItem(conversation: Conversation): Item {
     message_count: 1,
     idempotency: {},
     ...stateAttributes(conversation),
+  };
+}
+
+// ---- the original service's items ----
+// Items the original (Python) service wrote: every message inline in the conversation item,
+// and the conversation's state under `context` rather than in attributes of its own. What
+// they hold, read here, is what the reading above falls back on, so a migrated table keeps
+// working and such a conversation continues in the turn table.
+
+/** The original's values, raw where the current attributes take precedence over them. */
+export interface OriginalState {
+  readonly phase: unknown;
+  readonly insights: unknown;
+  readonly identifiedValues: unknown;
+  /** `response_count`, else the user messages held inline. */
+  readonly userTurns: number;
+  readonly inlineMessages: readonly Message[];
+}
+
+export function originalState(item: Item): OriginalState {
+  const legacy = asRecord(item.context);
+  const inline = Array.isArray(item.messages)
+    ? item.messages.map((raw, index) => messageOf(raw, { kind: 'inline', index }))
+    : [];
+  return {
+    phase: legacy.current_phase,
+    insights: legacy.insights,
+    identifiedValues: legacy.identified_values ?? asRecord(legacy.metadata).identified_values,
+    userTurns: asNumber(legacy.response_count, inline.filter((m) => m.role === 'user').length),
+    inlineMessages: inline,
   };
 }

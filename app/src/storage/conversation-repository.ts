@@ -1,7 +1,7 @@
 // Conversations in DynamoDB: one item per conversation (state, counters, the recent-message
 // window, idempotency keys, the turn lease) and one item per committed turn in the messages
-// table. The item mapping (conversation-items.ts, with original-items.ts for the original
-// service's format), the list (conversation-list.ts), a turn's writes (conversation-turns.ts)
+// table. The item mapping (conversation-items.ts, the original service's format too), the
+// list (conversation-list.ts), a turn's writes (conversation-turns.ts)
 // and erasure (conversation-erasure.ts) each have a file; this one puts them together with
 // create, read and status changes.
 import { randomUUID } from 'node:crypto';

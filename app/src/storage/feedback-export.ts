@@ -13,7 +13,7 @@ import type {
   FeedbackPage,
   FeedbackQuery,
 } from '../coaching/feedback-records.js';
-import { promptVersionOf } from '../domain/prompt-version.js';
+import { promptVersionOf } from '../domain/kernel.js';
 import { InvalidCursorError } from '../errors.js';
 import { batchGetAll, storageCall } from './dynamo.js';
 import { feedbackIndex, feedbackOf, inlineFeedbackTurn } from './feedback-items.js';

@@ -4,7 +4,7 @@
 // without it (an erasure's tombstone, a regenerated answer) takes it along, and the sparse index
 // `feedback_tenant-feedback_at-index` lists a tenant's feedback, newest first, for the export.
 import type { Feedback, RatedAnswer } from '../coaching/feedback-records.js';
-import { feedbackRatings } from '../domain/vocabulary.js';
+import { feedbackRatings } from '../domain/kernel.js';
 import { asRecord, asString, asStrings, type Item } from './item-values.js';
 import { tables } from './tables.js';
 

@@ -21,7 +21,7 @@ import type {
   JobResult,
   JobWork,
 } from '../jobs/job-records.js';
-import { jobStatuses } from '../domain/vocabulary.js';
+import { jobStatuses } from '../domain/kernel.js';
 import { JOB_KEPT_MS } from '../jobs/job-timing.js';
 import { ownWrite, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 import { asNumber, asString } from './item-values.js';

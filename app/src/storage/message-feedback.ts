@@ -23,7 +23,7 @@ import type {
   FeedbackWrite,
   RatedAnswer,
 } from '../coaching/feedback-records.js';
-import { locateMessageId } from '../coaching/message-ids.js';
+import { locateMessageId } from '../coaching/conversation-entity.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { ifCondition, storageCall } from './dynamo.js';
 import { exportFeedback } from './feedback-export.js';

@@ -15,7 +15,7 @@ import type {
   SessionQuery,
   SessionRepository,
 } from '../coaching/session-records.js';
-import type { ConversationStatus } from '../domain/vocabulary.js';
+import type { ConversationStatus } from '../domain/kernel.js';
 import { ifCondition, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 
 /** A new session's item, put with its conversation (never over an existing one). */

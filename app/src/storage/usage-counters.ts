@@ -26,7 +26,7 @@ import {
   type SpendTotals,
   type TenantMonthSpend,
 } from '../budgets/spend-records.js';
-import { dayOf, monthOf } from '../domain/budget-periods.js';
+import { dayOf, monthOf } from '../domain/kernel.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { ifCondition, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 

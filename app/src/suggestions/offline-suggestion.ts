@@ -1,7 +1,7 @@
 // The offline onboarding suggestion: the template's opener for the field, then the owner's own
 // draft reflected back with what the field still needs. Deterministic: same draft, same text.
 import { contentWords, quote, quoted, sentences } from '../domain/text.js';
-import type { OnboardingKind } from '../domain/vocabulary.js';
+import type { OnboardingKind } from '../domain/kernel.js';
 import type { OnboardingSuggestion } from './onboarding-suggestion.js';
 
 /** What the offline suggestion is told about the field it fills in. */

@@ -2,9 +2,7 @@
 // filling in (niche, ideal client, value proposition), built on what they have written so far.
 import { modelUsage, type AnalysisRepository } from '../analysis/analysis-records.js';
 import type { BudgetGate } from '../budgets/budgets.js';
-import { newId } from '../domain/ids.js';
-import type { Principal } from '../domain/principal.js';
-import type { OnboardingKind } from '../domain/vocabulary.js';
+import { newId, type Principal, type OnboardingKind } from '../domain/kernel.js';
 import type { LlmProvider, StructuredRequest } from '../llm/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
