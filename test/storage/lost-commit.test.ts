@@ -2,8 +2,10 @@
 // store applied it and no answer came back; it never reached the store; it reached the store
 // only after the app had given up on it. Whatever happened, the client is told the truth before
 // it is answered: 200 with a turn stored exactly once, or 503 with nothing of it stored and the
-// conversation free for the retry, which (with the same Idempotency-Key) stores it once. A
-// regenerate's commit, over the turn it replaces, resolves the same way.
+// conversation free for the retry, which (with the same Idempotency-Key) stores it once. Only a
+// store that stays out of reach while the app reads back leaves a 503 whose turn may be stored:
+// logged as turn_outcome_unknown, and the keyed retry then replays it. A regenerate's commit,
+// over the turn it replaces, resolves the same way.
 import { expect } from 'chai';
 import type { FaultKind } from '../support/dynamo-fault-proxy.js';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
@@ -110,6 +112,34 @@ describe('a turn whose commit answer is lost', function () {
     const retry = await send(id, 'arrived late');
     expect(retry.status, retry.text).to.equal(200);
     expect((await stored(id)).said).to.deep.equal(['arrived late']);
+  });
+
+  it('when the commit is applied unseen and the store then stays out of reach while the app reads back, then 503 logged turn_outcome_unknown, and once the store is back the turn is there once and its keyed retry replays it', async () => {
+    const id = await initiate(api, token);
+    let commitSent = false;
+    api.proxy?.add({
+      fault: 'drop-after-apply',
+      operations: ['TransactWriteItems'],
+      match: (request) => isCommit(request) && (commitSent = true),
+    });
+    // From the commit on, nothing else reaches the store: the read-back and the release fail.
+    api.proxy?.add({ fault: 'reset', match: () => commitSent });
+    const first = await send(id, 'outcome unknown');
+    expect(first.status, first.text).to.equal(503);
+    expect(first.body).to.include({ error: 'service_unavailable' });
+    const unknown = api.logger.lines.filter((line) => line.event === 'turn_outcome_unknown');
+    expect(unknown.map((line) => line.conversation_id)).to.deep.equal([id]);
+    api.proxy?.clear();
+    // The commit had landed: the turn is there once, its call booked once (by the commit).
+    expect(await stored(id)).to.deep.equal({
+      said: ['outcome unknown'],
+      turnCount: 1,
+      sessionTurns: 1,
+      leaseLeft: false,
+    });
+    const retry = await send(id, 'outcome unknown');
+    expect(retry.status, retry.text).to.equal(200);
+    expect((await stored(id)).said).to.deep.equal(['outcome unknown']);
   });
 
   describe('a regenerate', () => {

@@ -48,7 +48,9 @@ export function runServer(
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': the exit can come before the last of stderr has been read, and a
+  // failed start's one line is what the tests read.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   const started = new Promise<{ url: string } | { exitCode: number | null }>((resolve) => {
     child.stdout?.on('data', () => {
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
