@@ -62,6 +62,7 @@ export interface AppDeps {
   readonly keepAliveMs?: number;
 }
 
+/** Every response header the document names, so a browser's script may read it. */
 export const exposedHeaders = [
   'X-Request-ID',
   'X-RateLimit-Limit',
@@ -70,6 +71,10 @@ export const exposedHeaders = [
   'Retry-After',
   'Location',
   'Preference-Applied',
+  'ETag',
+  'Allow',
+  'WWW-Authenticate',
+  'Deprecation',
 ];
 
 /** The named stage an API Gateway event came through (serverless-http keeps its context). */

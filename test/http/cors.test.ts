@@ -94,6 +94,109 @@ describe('CORS and security headers', () => {
     expect(response.headers.get('allow')).to.equal('POST, OPTIONS');
   });
 
+  describe('against the served document', () => {
+    interface Operation {
+      readonly parameters?: readonly {
+        readonly $ref?: string;
+        readonly in?: string;
+        readonly name?: string;
+      }[];
+      readonly responses?: Record<
+        string,
+        { readonly $ref?: string; readonly headers?: Record<string, unknown> }
+      >;
+    }
+    interface Document {
+      readonly paths: Record<string, Record<string, Operation>>;
+      readonly components: {
+        readonly parameters?: Record<string, { readonly in: string; readonly name: string }>;
+        readonly responses?: Record<string, { readonly headers?: Record<string, unknown> }>;
+      };
+    }
+    /** The response headers a browser's script may read without being told (the CORS safelist). */
+    const safelisted = [
+      'cache-control',
+      'content-language',
+      'content-length',
+      'content-type',
+      'expires',
+      'last-modified',
+      'pragma',
+    ];
+    let document: Document;
+    before(async () => {
+      document = (await api.request<Document>('GET', '/openapi.json')).body;
+    });
+    const operations = () =>
+      Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+      );
+    const concrete = (path: string) =>
+      path.replace(/\{[^}]+\}/g, (name) => (name === '{id}' ? 'conv_abc' : 'x'));
+
+    it('when an allowed origin sends the preflight of any documented operation, with every request header it documents, then the browser is let through', async () => {
+      let checked = 0;
+      for (const { path, method, operation } of operations()) {
+        const headers = (operation.parameters ?? [])
+          .map((p) =>
+            p.$ref ? document.components.parameters?.[p.$ref.split('/').pop() ?? ''] : p,
+          )
+          .filter((p) => p?.in === 'header')
+          .map((p) => String(p?.name));
+        const requested = [
+          'authorization',
+          'content-type',
+          'x-request-id',
+          ...headers.map((h) => h.toLowerCase()),
+        ];
+        const response = await api.request('OPTIONS', concrete(path), {
+          headers: {
+            Origin: 'https://app.example.com',
+            'Access-Control-Request-Method': method.toUpperCase(),
+            'Access-Control-Request-Headers': requested.join(','),
+          },
+        });
+        const label = `${method.toUpperCase()} ${path}`;
+        expect(response.headers.get('access-control-allow-origin'), label).to.equal(
+          'https://app.example.com',
+        );
+        const methods = (response.headers.get('access-control-allow-methods') ?? '').split(',');
+        expect(methods, label).to.include(method.toUpperCase());
+        const allowedHeaders = (response.headers.get('access-control-allow-headers') ?? '')
+          .toLowerCase()
+          .split(',');
+        expect(allowedHeaders, label).to.include.members(requested);
+        checked++;
+      }
+      expect(checked).to.be.greaterThan(30);
+    });
+
+    it('when an allowed origin gets any answer, then every response header the document names is exposed to its script', async () => {
+      const documented = new Set<string>();
+      for (const { operation } of operations()) {
+        for (const response of Object.values(operation.responses ?? {})) {
+          const named = response.$ref
+            ? document.components.responses?.[response.$ref.split('/').pop() ?? '']
+            : response;
+          for (const header of Object.keys(named?.headers ?? {}))
+            documented.add(header.toLowerCase());
+        }
+      }
+      expect(documented).to.include('etag');
+      const response = await api.request('GET', '/api/v1/conversations', {
+        headers: { Origin: 'https://app.example.com' },
+      });
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '')
+        .toLowerCase()
+        .split(/,\s*/);
+      expect(
+        [...documented].filter(
+          (header) => !safelisted.includes(header) && !exposed.includes(header),
+        ),
+      ).to.deep.equal([]);
+    });
+  });
+
   it('when any JSON response goes out, then it carries the API security headers and, over plain HTTP, no HSTS', async () => {
     const response = await api.request('GET', '/');
     expect(response.headers.get('x-content-type-options')).to.equal('nosniff');

@@ -296,8 +296,17 @@ export function corsPolicy(options: CorsOptions): AppMiddleware {
       return allowed(origin) ? origin : '';
     },
     credentials: true,
-    allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Prefer', 'X-Request-ID'],
+    // Every method and request header an operation of the document takes (a test holds the
+    // two lists to the served document).
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Idempotency-Key',
+      'If-Match',
+      'Prefer',
+      'X-Request-ID',
+    ],
     exposeHeaders: [...options.exposeHeaders],
     maxAge: 600,
   }) as unknown as AppMiddleware;
