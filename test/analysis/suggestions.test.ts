@@ -131,12 +131,22 @@ describe('legacy onboarding suggestions', () => {
       expect(response.headers.get('allow')).to.include('POST');
     });
 
-    it('when the path under /suggestions/ is unknown, then 404 not_found', async () => {
-      const response = await api.request('POST', '/api/v1/suggestions/mission', {
-        token: alice,
-        body: {},
-      });
-      expectLegacyError(response, 404, 'not_found');
+    it('when the path under /suggestions/ is no route, then it is any unknown path’s 404 not_found, not the legacy route’s envelope', async () => {
+      for (const [method, path] of [
+        ['POST', '/api/v1/suggestions/mission'],
+        ['GET', '/api/v1/suggestions/nope'],
+        ['POST', '/api/v1/suggestions/x/y'],
+      ] as const) {
+        const response = await api.request(method, path, {
+          token: alice,
+          body: method === 'POST' ? {} : undefined,
+        });
+        expect(response.status, path).to.equal(404);
+        expect(response.body, path).to.include({ error: 'not_found' });
+        expect(response.body, path).to.have.property('detail');
+        expect(response.body, path).not.to.have.property('success');
+        expect(response.headers.get('deprecation'), path).to.equal(null);
+      }
     });
   });
 });

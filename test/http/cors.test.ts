@@ -88,6 +88,29 @@ describe('CORS and security headers', () => {
     expect(response.body.error).to.equal('not_found');
   });
 
+  it('when a preflight names a path that does not exist, then it is the 404 not_found any request for it gets, whatever the origin', async () => {
+    for (const origin of ['https://app.example.com', 'https://evil.example.net']) {
+      const response = await api.request('OPTIONS', '/api/v1/nothing-here', {
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
+      });
+      expect(response.status, origin).to.equal(404);
+      expect(response.body.error, origin).to.equal('not_found');
+    }
+  });
+
+  it('when a known path is asked with a method it lacks, then the 405 names the same methods as the OPTIONS answer', async () => {
+    for (const path of [
+      '/api/v1/conversations/initiate',
+      '/api/v1/conversations/conv_abc',
+      '/api/v1/usage',
+    ]) {
+      const options = await api.request('OPTIONS', path);
+      const refused = await api.request('PATCH', path);
+      expect(refused.status, path).to.equal(405);
+      expect(refused.headers.get('allow'), path).to.equal(options.headers.get('allow'));
+    }
+  });
+
   it('when an allowed origin sends a preflight for a known path, then the answer carries Allow too', async () => {
     const response = await preflight('https://app.example.com');
     expect(response.status).to.equal(204);
@@ -131,8 +154,25 @@ describe('CORS and security headers', () => {
       Object.entries(document.paths).flatMap(([path, item]) =>
         Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
       );
+    /** A path of the template with ids of the right form in it (else it is no route: 404). */
+    const ids: Record<string, string> = {
+      '{id}': 'conv_abc',
+      '{message_id}': 'msg_t1s1',
+      '{analysis_id}': 'anls_abc',
+      '{job_id}': 'job_abc',
+      '{tenant_id}': 'tenant-a',
+      '{kind}': 'coaching',
+      '{name}': 'goals',
+    };
     const concrete = (path: string) =>
-      path.replace(/\{[^}]+\}/g, (name) => (name === '{id}' ? 'conv_abc' : 'x'));
+      path
+        .replace('/docs/assets/{file}', '/docs/assets/swagger-ui.css')
+        .replace('/redoc/assets/{file}', '/redoc/assets/redoc.standalone.js')
+        .replace(/\{[^}]+\}/g, (name) => {
+          const id = ids[name];
+          if (!id) throw new Error(`no id for ${name} in ${path}`);
+          return id;
+        });
 
     it('when an allowed origin sends the preflight of any documented operation, with every request header it documents, then the browser is let through', async () => {
       let checked = 0;

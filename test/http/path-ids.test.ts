@@ -19,19 +19,19 @@ describe('path ids', () => {
     token = await api.token('ida', 'acme');
   });
 
-  it('when GET asks for /conversations/initiate, then it is 405 with Allow: POST, not a lookup of an id "initiate"', async () => {
+  it('when GET asks for /conversations/initiate, then it is 405 with Allow: POST, OPTIONS, not a lookup of an id "initiate"', async () => {
     const response = await api.request('GET', '/api/v1/conversations/initiate', { token });
     expect(response.status).to.equal(405);
     expect(response.body.error).to.equal('method_not_allowed');
-    expect(response.headers.get('allow')).to.equal('POST');
+    expect(response.headers.get('allow')).to.equal('POST, OPTIONS');
   });
 
-  it('when GET or DELETE asks for an analysis route by name, then it is 405 with Allow: POST', async () => {
+  it('when GET or DELETE asks for an analysis route by name, then it is 405 with Allow: POST, OPTIONS', async () => {
     for (const name of ['alignment', 'strategy', 'kpi', 'operations']) {
       for (const method of ['GET', 'DELETE']) {
         const response = await api.request(method, `/api/v1/analysis/${name}`, { token });
         expect(response.status, `${method} ${name}`).to.equal(405);
-        expect(response.headers.get('allow'), name).to.equal('POST');
+        expect(response.headers.get('allow'), name).to.equal('POST, OPTIONS');
       }
     }
   });

@@ -28,6 +28,8 @@ export interface AppState {
   principal?: Principal;
   /** The route pattern that matched, for logs and metrics. */
   route?: string;
+  /** Whether the path is a route's, whatever the method (the routing's match sets it). */
+  pathKnown?: boolean;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -311,6 +313,8 @@ export function corsPolicy(options: CorsOptions): AppMiddleware {
     maxAge: 600,
   }) as unknown as AppMiddleware;
   return async (ctx, next) => {
+    // A preflight for a path that does not exist is the 404 any request for it gets.
+    if (isPreflight(ctx) && ctx.state.pathKnown === false) return next();
     if (isPreflight(ctx) && !allowed(ctx.get('Origin'))) {
       // Answered here, without any Access-Control-Allow-* header: the browser refuses it. Said in
       // the log, since the browser's console is the only other place that shows it.

@@ -145,10 +145,12 @@ export function routing(router: Router<AppState>, legacyPrefix: string): Routing
       const routeLayer = match.pathAndMethod.find((layer) => layer.methods.length > 0);
       if (routeLayer) {
         ctx.state.route = String(routeLayer.path);
+        ctx.state.pathKnown = true;
         matched.set(ctx, { layers: match.pathAndMethod, allowed: [] });
         return next();
       }
       const allowed = [...new Set(match.path.flatMap((layer) => layer.methods))];
+      ctx.state.pathKnown = allowed.length > 0;
       matched.set(ctx, { allowed });
       if (ctx.method === 'OPTIONS' && allowed.length > 0) {
         ctx.set('Allow', [...allowed, 'OPTIONS'].join(', '));
@@ -156,18 +158,20 @@ export function routing(router: Router<AppState>, legacyPrefix: string): Routing
       return next();
     },
     guard: async (ctx, next) => {
-      if (ctx.path.startsWith(legacyPrefix)) {
-        // The legacy route keeps its own body and says it is deprecated, errors included.
+      const { layers, allowed = [] } = matched.get(ctx) ?? {};
+      if (ctx.path.startsWith(legacyPrefix) && ctx.state.pathKnown === true) {
+        // The legacy route keeps its own body and says it is deprecated, errors included; a
+        // path under its prefix that is no route is any unknown path's 404.
         ctx.state.envelope = 'legacy';
         ctx.set('Deprecation', 'true');
       }
-      const { layers, allowed = [] } = matched.get(ctx) ?? {};
       if (layers) return next();
       if (ctx.method === 'OPTIONS' && allowed.length > 0) {
         ctx.status = 204;
         return;
       }
-      if (allowed.length > 0) throw new MethodNotAllowedError(ctx.method, allowed);
+      // OPTIONS is answered on every known path, so Allow names it as the OPTIONS answer does.
+      if (allowed.length > 0) throw new MethodNotAllowedError(ctx.method, [...allowed, 'OPTIONS']);
       throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
     },
     // Named as @koa/router names its own, so the route table can be read off the app.
