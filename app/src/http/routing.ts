@@ -313,6 +313,68 @@ export function preferenceNames(header: string): string[] {
 
 const EVENT_STREAM = 'text/event-stream';
 
+/** One range of an Accept header: its type and subtype (lower case) and its weight. */
+interface MediaRange {
+  readonly type: string;
+  readonly subtype: string;
+  readonly q: number;
+}
+
+function mediaRanges(accept: string): MediaRange[] {
+  return accept.split(',').flatMap((part) => {
+    const [range = '', ...parameters] = part.split(';');
+    const [type = '', subtype = ''] = range.trim().toLowerCase().split('/');
+    if (!type || !subtype) return [];
+    const weight = parameters
+      .map((parameter) => parameter.trim().toLowerCase())
+      .find((parameter) => parameter.startsWith('q='));
+    const q = weight === undefined ? 1 : Number(weight.slice(2));
+    return Number.isFinite(q) ? [{ type, subtype, q }] : [];
+  });
+}
+
+/**
+ * How an Accept header ranks a media type (RFC 9110 §12.5.1): the range that matches it most
+ * specifically (then with the highest weight, then the latest), with that weight, specificity
+ * and place; null when none matches. A range's other parameters (`charset=utf-8`) do not keep it
+ * from matching: this service has one form of each type.
+ */
+function rank(
+  ranges: readonly MediaRange[],
+  mediaType: string,
+): { q: number; specificity: number; place: number } | null {
+  const [type, subtype] = mediaType.split('/');
+  let best: { q: number; specificity: number; place: number } | null = null;
+  for (const [place, range] of ranges.entries()) {
+    if (range.type !== type && range.type !== '*') continue;
+    if (range.subtype !== subtype && range.subtype !== '*') continue;
+    const specificity = (range.type === type ? 4 : 0) + (range.subtype === subtype ? 2 : 0);
+    const better =
+      !best ||
+      specificity > best.specificity ||
+      (specificity === best.specificity && range.q >= best.q);
+    if (better) best = { q: range.q, specificity, place };
+  }
+  return best;
+}
+
+/**
+ * Whether the client would rather have the event stream than JSON: the stream's weight is above
+ * zero and higher than JSON's, or equal to it from a more specific range, or an earlier one.
+ * JSON wins every tie that is left, and is the answer when there is no Accept header.
+ */
+export function prefersEventStream(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const ranges = mediaRanges(accept);
+  const stream = rank(ranges, EVENT_STREAM);
+  if (!stream || stream.q <= 0) return false;
+  const json = rank(ranges, 'application/json');
+  if (!json || json.q <= 0) return true;
+  if (stream.q !== json.q) return stream.q > json.q;
+  if (stream.specificity !== json.specificity) return stream.specificity > json.specificity;
+  return stream.place < json.place;
+}
+
 /**
  * The delivery the request asks for. `Prefer: respond-async` wins over `Accept:
  * text/event-stream`; a route that does not stream answers a stream's request buffered.
@@ -325,9 +387,7 @@ export function deliveryOf(
 export function deliveryOf(ctx: AppContext, options: { readonly streams: boolean }): Delivery {
   const prefer = validate('header', preferHeader, ctx.get('Prefer'), 'prefer') ?? '';
   if (preferenceNames(prefer).includes('respond-async')) return 'job';
-  if (options.streams && ctx.accepts('application/json', EVENT_STREAM) === EVENT_STREAM) {
-    return 'stream';
-  }
+  if (options.streams && prefersEventStream(ctx.get('Accept'))) return 'stream';
   return 'buffered';
 }
 
