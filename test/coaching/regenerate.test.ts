@@ -309,6 +309,41 @@ describe('regenerating the last answer', () => {
     expect(history.at(-1)?.content).to.equal('Answer 400');
   });
 
+  it('when a regenerate carries a body, then a JSON object is ignored, and one too large, not JSON or of another type is refused (413, 400, 415) with nothing stored and no model call', async () => {
+    const id = await conversationWith(1);
+    const before = await stored(id);
+    const calls = fake.requests.length;
+    const refused = [
+      {
+        rawBody: JSON.stringify({ pad: 'x'.repeat(70_000) }),
+        type: 'application/json',
+        status: 413,
+        code: 'payload_too_large',
+      },
+      { rawBody: '{"not json', type: 'application/json', status: 400, code: 'invalid_json' },
+      { rawBody: '[]', type: 'application/json', status: 400, code: 'invalid_json' },
+      { rawBody: 'again please', type: 'text/plain', status: 415, code: 'unsupported_media_type' },
+    ];
+    for (const { rawBody, type, status, code } of refused) {
+      const response = await api.request<Refusal>('POST', `${path(id)}/regenerate`, {
+        token,
+        rawBody,
+        headers: { 'Content-Type': type },
+      });
+      expect(await refusedWithNothingStored(id, response, status, code), code).to.deep.equal(
+        before,
+      );
+    }
+    expect(fake.requests.length).to.equal(calls);
+    fake.script(answer(1));
+    const ignored = await api.request<Turn>('POST', `${path(id)}/regenerate`, {
+      token,
+      body: { reason: 'too long', anything: [1, 2] },
+    });
+    expect(ignored.status, ignored.text).to.equal(200);
+    expect(ignored.body.ai_response).to.equal('Answer 1');
+  });
+
   it('when a conversation holds only its opening message, then 409 nothing_to_regenerate, nothing stored (not even the lease’s fence moves) and the conversation free', async () => {
     const id = await initiate(api, token);
     const before = await stored(id);

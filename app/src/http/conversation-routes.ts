@@ -20,7 +20,7 @@ import {
   listQuery,
   listResponse,
   pauseBody,
-  resumeBody,
+  noFieldsBody,
 } from './conversation-schemas.js';
 import { giveFeedbackRoute, mountFeedback, removeFeedbackRoute } from './feedback-routes.js';
 import { mountSendMessage, sendMessageRoute } from './message-route.js';
@@ -172,7 +172,7 @@ const resumeRoute = transitionRoute({
   operationId: 'resumeConversation',
   summary: 'Resume a paused conversation',
   description: 'It is active again; resuming an active conversation is a no-op. No body is needed.',
-  body: resumeBody,
+  body: noFieldsBody,
   example: {},
 });
 

@@ -67,7 +67,7 @@ export const completeBody = z.object({
 });
 
 /** Resume takes no fields; a body, if sent, must still be a JSON object. */
-export const resumeBody = z.object({}).describe('No fields; any JSON object sent is ignored');
+export const noFieldsBody = z.object({}).describe('No fields; any JSON object sent is ignored');
 
 // ---- responses ----
 

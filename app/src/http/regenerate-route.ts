@@ -1,8 +1,9 @@
 // POST /conversations/{id}/regenerate, declared once: a new answer to the last user message,
-// replacing the last answer. No body; its turn is the message route's (message-route.ts), made
-// with the same one call and answered the same three ways.
+// replacing the last answer. No body is needed (one sent is read like any route's, so its size,
+// type and JSON are checked, then ignored); its turn is the message route's (message-route.ts),
+// made with the same one call and answered the same three ways.
 import { notTheirs, turnExample } from './conversation-examples.js';
-import { messageResponse } from './conversation-schemas.js';
+import { messageResponse, noFieldsBody } from './conversation-schemas.js';
 import { acceptedResponse } from './job-routes.js';
 import { documentedStream } from './message-stream.js';
 import { runTurn, type MessageRouteOptions } from './message-route.js';
@@ -12,14 +13,15 @@ import { asyncHeaders, idempotencyKeyOf, mount, route, type Mounting } from './r
 export const regenerateRoute = route({
   method: 'post',
   path: '/conversations/:id/regenerate',
-  describe: (docs) => {
+  body: noFieldsBody,
+  describe: (docs, body) => {
     const turnSchema = docs.schema('MessageResponse', messageResponse);
     return {
       operationId: 'regenerateAnswer',
       tag: 'conversations',
       summary: 'Replace the last answer with a new answer to the last user message',
       description:
-        'A new answer to the last user message, replacing the last answer (no body). The ' +
+        'A new answer to the last user message, replacing the last answer (no body is needed). The ' +
         'body, stream and job are the message route’s, with a new `message_id`; the replaced ' +
         'answer leaves the history with its feedback (its id is then 404 message_not_found). ' +
         'Phase, progress, insights and identified values become what they were before the ' +
@@ -29,6 +31,7 @@ export const regenerateRoute = route({
         'budgets and usage are the message route’s; its `Idempotency-Key`s are its own, never ' +
         'a message’s.',
       auth: true,
+      body: body({}, { required: false }),
       headers: asyncHeaders(
         'Makes a retry safe: the same key returns the first new answer, or with respond-async the same job (kept 24 h)',
       ),
