@@ -304,6 +304,28 @@ describe('conversations', () => {
       expect(calls).to.equal(3);
     });
 
+    it('when a cursor is given, then page is ignored, whatever it says: the same page comes back', async () => {
+      const first = await api.request<ListBody>('GET', '/api/v1/conversations?page_size=2', {
+        token: lister,
+      });
+      const cursor = encodeURIComponent(first.body.next_cursor ?? '');
+      const plain = await api.request<ListBody>(
+        'GET',
+        `/api/v1/conversations?page_size=2&cursor=${cursor}`,
+        { token: lister },
+      );
+      expect(plain.status).to.equal(200);
+      for (const page of ['0', '3', 'abc', '-1']) {
+        const response = await api.request<ListBody>(
+          'GET',
+          `/api/v1/conversations?page_size=2&cursor=${cursor}&page=${page}`,
+          { token: lister },
+        );
+        expect(response.status, page).to.equal(200);
+        expect(response.body, page).to.deep.equal(plain.body);
+      }
+    });
+
     it('when active_only is spelled True, yes or on, then it is true; False, no or off, false', async () => {
       for (const [spelling, total] of [
         ['True', 4],

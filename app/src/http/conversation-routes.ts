@@ -264,7 +264,9 @@ export function conversationRoutes(options: ConversationRoutesOptions): Router<A
   });
 
   mount(on, listRoute, guard, async (ctx) => {
-    const query = validate('query', listQuery, ctx.query);
+    // With a cursor, `page` is ignored (the contract's word): not even judged.
+    const { page: _page, ...withoutPage } = ctx.query;
+    const query = validate('query', listQuery, 'cursor' in ctx.query ? withoutPage : ctx.query);
     const page = await coaching.list(principalOf(ctx), {
       activeOnly: query.active_only,
       pageSize: query.page_size,
