@@ -211,6 +211,10 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
   };
 }
 
+/** Where a conversation takes a message. */
+export const messagePath = (conversationId: string) =>
+  `/api/v1/conversations/${conversationId}/message`;
+
 /** Initiates a conversation and returns its id. */
 export async function initiate(
   api: TestApi,
