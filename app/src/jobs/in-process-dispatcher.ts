@@ -11,12 +11,35 @@ export interface InProcessOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The moment running work runs out, for a stop that waits for it a bounded time: here the jobs,
+ * and the local server's requests (local/in-flight.ts).
+ */
+export function idleSignal() {
+  let onIdle: (() => void) | undefined;
+  return {
+    /** Nothing runs any more: a waiting `within` resolves now. */
+    reached: () => onIdle?.(),
+    /** Resolves at the next `reached()` or once `graceMs` has passed, whichever comes first. */
+    async within(graceMs: number): Promise<void> {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      onIdle = undefined;
+    },
+  };
+}
+
 export function createInProcessDispatcher(options: InProcessOptions): DrainableDispatcher {
   const waiting: string[] = [];
   const running = new Set<string>();
   let finished = 0;
   let stopping = false;
-  let onIdle: (() => void) | undefined;
+  const idle = idleSignal();
 
   const next = () => {
     while (!stopping && running.size < options.concurrency && waiting.length > 0) {
@@ -30,7 +53,7 @@ export function createInProcessDispatcher(options: InProcessOptions): DrainableD
         .finally(() => {
           running.delete(jobId);
           finished++;
-          if (running.size === 0) onIdle?.();
+          if (running.size === 0) idle.reached();
           next();
         });
     }
@@ -49,16 +72,7 @@ export function createInProcessDispatcher(options: InProcessOptions): DrainableD
       stopping = true;
       const notStarted = waiting.splice(0);
       const finishedBefore = finished;
-      if (running.size > 0 && graceMs > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          onIdle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        onIdle = undefined;
-      }
+      if (running.size > 0 && graceMs > 0) await idle.within(graceMs);
       return { finished: finished - finishedBefore, unfinished: [...notStarted, ...running] };
     },
   };
