@@ -23,7 +23,7 @@ import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate } from '../support/harness.js';
 import {
   listeningUrl,
-  runServer,
+  runServerOn,
   stopServer,
   type ServerProcess,
 } from '../support/server-process.js';
@@ -246,12 +246,7 @@ describe('leases: a holder that died', () => {
   });
 
   const start = async () => {
-    server = runServer({
-      ...fakeBedrockEnv(fake),
-      DATA_DIR: dataDir,
-      PORT: '0',
-      JWT_SECRET: SECRET,
-    });
+    server = runServerOn(dataDir, SECRET, fakeBedrockEnv(fake));
     return listeningUrl(server);
   };
 
