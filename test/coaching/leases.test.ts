@@ -20,7 +20,7 @@ import {
 import { on } from '../support/dynamo-hooks.js';
 import { openEventStream } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import {
   listeningUrl,
   runServerOn,
@@ -58,11 +58,7 @@ describe('leases: short, and renewed while the model works', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const contents = async (id: string) =>
     (
       await api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token })

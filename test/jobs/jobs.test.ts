@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { on } from '../support/dynamo-hooks.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate, type Response, type TestApi } from '../support/harness.js';
+import { initiate, type Response, type TestApi, sendMessage } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -37,11 +37,7 @@ describe('jobs: Prefer: respond-async', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC, as = token) =>
-    api.request<Job>('POST', `/api/v1/conversations/${id}/message`, {
-      token: as,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage<Job>(api, as, id, text, headers);
   const read = (jobId: string, as = token) =>
     api.request<Job>('GET', `/api/v1/jobs/${jobId}`, { token: as });
   /** Polls until the job has succeeded or failed. */

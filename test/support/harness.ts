@@ -215,6 +215,21 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
 export const messagePath = (conversationId: string) =>
   `/api/v1/conversations/${conversationId}/message`;
 
+/** Sends `text` to a conversation as its user, the way a client posts a message. */
+export function sendMessage<T = Record<string, unknown>>(
+  api: TestApi,
+  token: string,
+  conversationId: string,
+  text: string,
+  headers: Record<string, string> = {},
+): Promise<Response<T>> {
+  return api.request<T>('POST', messagePath(conversationId), {
+    token,
+    body: { user_message: text },
+    headers,
+  });
+}
+
 /** Initiates a conversation and returns its id. */
 export async function initiate(
   api: TestApi,
