@@ -12,12 +12,9 @@ import { composeDependencies, type Overrides } from '../../app/src/compose.js';
 import { loadConfig, type Config } from '../../app/src/config.js';
 import type { LogFields, Logger } from '../../app/src/observability/logger.js';
 import { type CallTiming, createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
-import {
-  ensureTables,
-  startEmbeddedDynamo,
-  type EmbeddedDynamo,
-} from '../../app/src/storage/local-dynamo.js';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import type { TableId } from '../../app/src/storage/tables.js';
+import { dynamoWithTables } from './embedded-store.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamo-fault-proxy.js';
 import { guardLikeDynamoDb } from './dynamo-guard.js';
 import { installDynamoHooks, type DynamoHooks } from './dynamo-hooks.js';
@@ -105,12 +102,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     RATE_LIMIT_ANONYMOUS: '100000/60',
     ...options.env,
   });
-  const dynamo = createDynamo({
-    region: config.region,
-    endpoint: embedded.endpoint,
-    localCredentials: true,
-  });
-  await ensureTables(dynamo.client, config.tables);
+  const dynamo = await dynamoWithTables(embedded.endpoint, config.tables, config.region);
   const proxy = options.faults
     ? await startDynamoFaultProxy(embedded.endpoint, { seed: options.faults.seed })
     : undefined;
