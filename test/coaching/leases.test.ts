@@ -17,7 +17,7 @@ import {
   toolPieces,
   type FakeBedrock,
 } from '../support/fake-bedrock.js';
-import { on } from '../support/dynamo-hooks.js';
+import { jobClaim, on } from '../support/dynamo-hooks.js';
 import { openEventStream } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, sendMessage } from '../support/harness.js';
@@ -112,11 +112,7 @@ describe('leases: short, and renewed while the model works', () => {
 
   it('when a second message comes while a job waits for its worker, and again while the worker outlives an unrenewed lease, then each is 409 busy with Retry-After at most 2 and the job’s id', async () => {
     const id = await initiate(api, token);
-    const claim = api.hooks.hold(
-      (name, input) =>
-        name === 'UpdateItemCommand' &&
-        String(input.UpdateExpression).includes('#status = :running'),
-    );
+    const claim = api.hooks.hold(jobClaim);
     const model = slowModel(fake);
     const accepted = await send(id, 'As a job.', { Prefer: 'respond-async' });
     expect(accepted.status).to.equal(202);

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
-import { on } from '../support/dynamo-hooks.js';
+import { jobClaim, on } from '../support/dynamo-hooks.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 import { initiate, type Response, type TestApi, sendMessage } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
@@ -274,11 +274,7 @@ describe('jobs: Prefer: respond-async', () => {
 
     it('when a conversation is erased while its job waits for a worker, then the job goes with it (404 job_not_found), and the worker, once it comes, asks no model', async () => {
       const id = await initiate(api, token);
-      const claim = api.hooks.hold(
-        (name, input) =>
-          name === 'UpdateItemCommand' &&
-          String(input.UpdateExpression).includes('#status = :running'),
-      );
+      const claim = api.hooks.hold(jobClaim);
       const accepted = await send(id, 'Never to be read.');
       await claim.reached;
       expect(
@@ -320,11 +316,7 @@ describe('jobs: Prefer: respond-async', () => {
     it('when the conversation is paused before its worker starts, then the job fails 409 conversation_not_active without asking the model, and the conversation is free', async () => {
       const id = await initiate(api, token);
       // The hook holds the worker's claim of its job, so the pause lands while it is queued.
-      const claim = api.hooks.hold(
-        (name, input) =>
-          name === 'UpdateItemCommand' &&
-          String(input.UpdateExpression).includes('#status = :running'),
-      );
+      const claim = api.hooks.hold(jobClaim);
       const accepted = await send(id, 'Soon.');
       await claim.reached;
       expect((await read(accepted.body.job_id)).body.status).to.equal('queued');
