@@ -2,6 +2,7 @@
 // rest waiting their turn in arrival order. A stop drains it: nothing new starts, the running
 // jobs get the grace period, and whatever is left is reported for the caller to fail.
 import type { Logger } from '../observability/logger.js';
+import { idleSignal } from '../local/in-flight.js';
 import type { DrainableDispatcher } from './dispatcher.js';
 
 export interface InProcessOptions {
@@ -9,29 +10,6 @@ export interface InProcessOptions {
   /** Runs one job to its end; never rejects for the job's own failure (runJob records it). */
   readonly run: (jobId: string) => Promise<void>;
   readonly logger: Logger;
-}
-
-/**
- * The moment running work runs out, for a stop that waits for it a bounded time: here the jobs,
- * and the local server's requests (local/in-flight.ts).
- */
-export function idleSignal() {
-  let onIdle: (() => void) | undefined;
-  return {
-    /** Nothing runs any more: a waiting `within` resolves now. */
-    reached: () => onIdle?.(),
-    /** Resolves at the next `reached()` or once `graceMs` has passed, whichever comes first. */
-    async within(graceMs: number): Promise<void> {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        onIdle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      onIdle = undefined;
-    },
-  };
 }
 
 export function createInProcessDispatcher(options: InProcessOptions): DrainableDispatcher {
