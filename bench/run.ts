@@ -14,8 +14,6 @@ import { build } from 'esbuild';
 import { SignJWT } from 'jose';
 import { httpApiEvent, restApiEvent } from '../scripts/apigw-events.js';
 import { loadConfig } from '../app/src/config.js';
-import { createDynamo } from '../app/src/storage/dynamo.js';
-import { ensureTables } from '../app/src/storage/local-dynamo.js';
 import { shippedCode } from '../scripts/build.js';
 import { commandLine } from '../scripts/cli.js';
 import { apiCall } from './support/api-call.js';
@@ -27,6 +25,7 @@ import { coldStart, nodeFloor, nodeVersion, trainedCopy } from './support/cold-s
 import { timeLambdaStreamedTurn } from './support/lambda-streamed-turn.js';
 import { timeStreamedTurn, type StreamTimes } from './support/streamed-turn.js';
 import { StreamingBundle } from '../test/support/streaming-bundle.js';
+import { dynamoWithTables } from '../test/support/embedded-store.js';
 import { coachingTurn } from '../test/support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, toolPieces } from '../test/support/fake-bedrock.js';
 
@@ -242,12 +241,7 @@ async function main(): Promise<void> {
       NODE_NO_WARNINGS: '1',
     };
     const config = loadConfig(env);
-    const admin = createDynamo({
-      region: 'us-east-1',
-      endpoint: store.url,
-      localCredentials: true,
-    });
-    await ensureTables(admin.client, config.tables);
+    const admin = await dynamoWithTables(store.url, config.tables);
     admin.client.destroy();
     const tablesEnv = {
       BENCH_CONVERSATIONS_TABLE: config.tables.conversations,

@@ -16,7 +16,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build, transform, type Metafile, type Plugin } from 'esbuild';
+import { build, transform, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { BUNDLED_ASSETS_DIR, docsAssets } from '../app/src/http/docs-routes.js';
 
 const ENTRY_SOURCE = 'app/src/lambda.ts';
@@ -158,6 +158,16 @@ async function bundleModules(root: string, outdir: string): Promise<Metafile> {
   return result.metafile;
 }
 
+/** What the image runs outside the chunks (the loader, the training run): one CommonJS file each. */
+const oneCommonJsFile = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
 /** The loader, told which chunk is the entry and which names it exports. */
 async function writeLoader(root: string, entry: string, names: readonly string[]): Promise<void> {
   const exportsLines = names.map((name) => `exports.${name} = entry.${name};`).join('\n');
@@ -174,12 +184,7 @@ async function writeLoader(root: string, entry: string, names: readonly string[]
       loader: 'js',
     },
     outfile: path.join(root, BUNDLE),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...oneCommonJsFile,
   });
 }
 
@@ -191,12 +196,7 @@ async function writeTrainingScript(root: string): Promise<void> {
     absWorkingDir: root,
     entryPoints: ['scripts/train-code-cache.ts'],
     outfile: path.join(root, TRAINING_SCRIPT),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...oneCommonJsFile,
   });
 }
 

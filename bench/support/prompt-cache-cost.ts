@@ -14,8 +14,8 @@ import { composeDependencies } from '../../app/src/compose.js';
 import { loadConfig } from '../../app/src/config.js';
 import { callCostUsd } from '../../app/src/llm/pricing.js';
 import { createLogger } from '../../app/src/observability/logger.js';
-import { createDynamo } from '../../app/src/storage/dynamo.js';
-import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { dynamoWithTables } from '../../test/support/embedded-store.js';
 import { coachingTurn } from '../../test/support/fake-answers.js';
 import { startFakeBedrock } from '../../test/support/fake-bedrock.js';
 import { apiCall } from './api-call.js';
@@ -80,12 +80,7 @@ async function run(cache: 'on' | 'off', turns: number): Promise<BilledInput> {
     RATE_LIMIT_DEFAULT: '1000/10',
   };
   const config = loadConfig(env);
-  const dynamo = createDynamo({
-    region: config.region,
-    endpoint: store.endpoint,
-    localCredentials: true,
-  });
-  await ensureTables(dynamo.client, config.tables);
+  const dynamo = await dynamoWithTables(store.endpoint, config.tables, config.region);
   const server = createApp(
     composeDependencies(config, createLogger('error', { silent: true }), {
       dynamo,

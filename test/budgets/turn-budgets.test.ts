@@ -13,7 +13,7 @@ import { budgetEnv, expectQuotaExceeded, seedSpend, usageOf } from '../support/b
 import { openEventStream } from '../support/event-stream.js';
 import { analysisAnswers } from '../support/fake-answers.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate, type Response } from '../support/harness.js';
+import { initiate, messagePath, type Response } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -47,7 +47,6 @@ describe('budgets in the turn pipeline: buffered, streamed and job turns, and an
     dispatched.length = 0;
   });
 
-  const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
   const send = (
     token: string,
     id: string,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import { useApi } from '../support/fixtures.js';
 
 interface TurnBody {
@@ -55,11 +55,7 @@ describe('conversations', () => {
   });
 
   const send = (id: string, text: string, token = alice, headers: Record<string, string> = {}) =>
-    api.request<TurnBody>('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage<TurnBody>(api, token, id, text, headers);
   const read = (id: string, token = alice) =>
     api.request<ConversationBody>('GET', `/api/v1/conversations/${id}`, { token });
 

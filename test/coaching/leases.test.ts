@@ -17,13 +17,13 @@ import {
   toolPieces,
   type FakeBedrock,
 } from '../support/fake-bedrock.js';
-import { on } from '../support/dynamo-hooks.js';
+import { jobClaim, on } from '../support/dynamo-hooks.js';
 import { openEventStream } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import {
   listeningUrl,
-  runServer,
+  runServerOn,
   stopServer,
   type ServerProcess,
 } from '../support/server-process.js';
@@ -58,11 +58,7 @@ describe('leases: short, and renewed while the model works', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const contents = async (id: string) =>
     (
       await api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token })
@@ -116,11 +112,7 @@ describe('leases: short, and renewed while the model works', () => {
 
   it('when a second message comes while a job waits for its worker, and again while the worker outlives an unrenewed lease, then each is 409 busy with Retry-After at most 2 and the job’s id', async () => {
     const id = await initiate(api, token);
-    const claim = api.hooks.hold(
-      (name, input) =>
-        name === 'UpdateItemCommand' &&
-        String(input.UpdateExpression).includes('#status = :running'),
-    );
+    const claim = api.hooks.hold(jobClaim);
     const model = slowModel(fake);
     const accepted = await send(id, 'As a job.', { Prefer: 'respond-async' });
     expect(accepted.status).to.equal(202);
@@ -246,12 +238,7 @@ describe('leases: a holder that died', () => {
   });
 
   const start = async () => {
-    server = runServer({
-      ...fakeBedrockEnv(fake),
-      DATA_DIR: dataDir,
-      PORT: '0',
-      JWT_SECRET: SECRET,
-    });
+    server = runServerOn(dataDir, SECRET, fakeBedrockEnv(fake));
     return listeningUrl(server);
   };
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { on } from '../support/dynamo-hooks.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 interface Conversation {
@@ -36,11 +36,7 @@ describe('races with a slow model', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const read = (id: string) =>
     api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token });
   const act = (id: string, action: 'pause' | 'resume' | 'complete') =>

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
 import { startLocalServer } from '../../app/src/server.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate, startApi, type TestApi, sendMessage } from '../support/harness.js';
 import { signedToken } from '../support/tokens.js';
 
 interface Conversation {
@@ -56,11 +56,7 @@ describe('turns, storage and isolation', () => {
   after(() => api.close());
 
   const send = (id: string, text: string, headers: Record<string, string> = {}, token = alice) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const read = async (id: string, token = alice) =>
     (await api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token })).body;
 

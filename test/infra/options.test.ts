@@ -14,7 +14,7 @@ import {
   namedResource,
   onlyResource,
   resourcesOfType,
-  stackPlan,
+  usePlan,
   streamingFunction,
 } from '../support/stack-plans';
 
@@ -40,11 +40,7 @@ function expectStreamingMapping(plan: StackPlan, domainName: string, stage: stri
 
 describe('a stack with every option set', function () {
   this.timeout(120_000);
-  let plan: StackPlan;
-
-  before(async () => {
-    plan = await stackPlan('staging', everyOption);
-  });
+  const plan = usePlan('staging', everyOption);
 
   it('passes the two default budgets to both functions as the app reads them', () => {
     for (const fn of [apiFunction(plan), streamingFunction(plan)]) {
@@ -134,11 +130,7 @@ describe('a stack with every option set', function () {
 
 describe('a stack that creates its domain in its own hosted zone', function () {
   this.timeout(120_000);
-  let plan: StackPlan;
-
-  before(async () => {
-    plan = await stackPlan('dev', ownHostedZone);
-  });
+  const plan = usePlan('dev', ownHostedZone);
 
   it('issues a certificate proven by a DNS record in the zone, and serves the domain with it', () => {
     expect(onlyResource(plan, 'aws:acm/certificate:Certificate').inputs).to.include({
@@ -186,11 +178,7 @@ describe('a stack that creates its domain in its own hosted zone', function () {
 describe('a stack rolled back to an image already in ECR', function () {
   this.timeout(120_000);
   const digest = `sha256:${'ab'.repeat(32)}`;
-  let plan: StackPlan;
-
-  before(async () => {
-    plan = await stackPlan('prod', { 'purposepath-coaching:imageDigest': digest });
-  });
+  const plan = usePlan('prod', { 'purposepath-coaching:imageDigest': digest });
 
   it('builds nothing and runs the pinned digest from the stack’s repository', () => {
     expect(resourcesOfType(plan, 'docker-build:index:Image')).to.deep.equal([]);
@@ -208,13 +196,9 @@ describe('a stack rolled back to an image already in ECR', function () {
 describe('a stack whose streams may last longer', function () {
   this.timeout(120_000);
   const p = 'purposepath-coaching';
-  let plan: StackPlan;
-
-  before(async () => {
-    plan = await stackPlan('staging', {
-      [`${p}:streamingTimeout`]: 400,
-      [`${p}:llmStreamTimeoutMs`]: 360_000,
-    });
+  const plan = usePlan('staging', {
+    [`${p}:streamingTimeout`]: 400,
+    [`${p}:llmStreamTimeoutMs`]: 360_000,
   });
 
   it('gives the streaming function, both integrations and the budget the new lengths, and leaves the API function alone', () => {

@@ -21,6 +21,7 @@ import {
   onlyResource,
   resourcesOfType,
   stackPlan,
+  usePlan,
 } from '../support/stack-plans';
 
 /** Every physical name a planned resource asks for: its name, bucket, dashboard or prefix. */
@@ -36,10 +37,7 @@ function physicalNames(plan: StackPlan): { resource: PlannedResource; name: stri
 for (const stage of ['dev', 'staging', 'prod']) {
   describe(`the ${stage} stack beside the original SAM stack`, function () {
     this.timeout(120_000);
-    let plan: StackPlan;
-    before(async () => {
-      plan = await stackPlan(stage);
-    });
+    const plan = usePlan(stage);
 
     it('when its names are listed, then none is one the original’s default deployment holds or CloudFormation generates', () => {
       const taken = new Set(originalNames(stage));
@@ -59,10 +57,7 @@ for (const stage of ['dev', 'staging', 'prod']) {
 
 describe('a stack that serves the original’s tables (useOriginalTables)', function () {
   this.timeout(120_000);
-  let plan: StackPlan;
-  before(async () => {
-    plan = await stackPlan('prod', originalTables);
-  });
+  const plan = usePlan('prod', originalTables);
 
   it('when it plans, then it creates no conversations or coaching-sessions table, and the others with its own suffix', () => {
     const created = resourcesOfType(plan, 'aws:dynamodb/table:Table').map((t) => t.inputs.name);

@@ -4,13 +4,13 @@
 // version; old versions stay as long as the stack says; the function may read, list and write
 // versions and nothing wider.
 import { expect } from 'chai';
-import type { StackPlan } from '../../scripts/plan';
 import {
   input,
   namedResource,
   onlyResource,
   resourcesOfType,
   stackPlan,
+  usePlan,
 } from '../support/stack-plans';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: string | string[] };
@@ -18,11 +18,7 @@ const asList = (value: string | string[]) => (Array.isArray(value) ? value : [va
 
 for (const stage of ['dev', 'staging', 'prod']) {
   describe(`prompt bucket history: ${stage}`, () => {
-    let plan: StackPlan;
-    before(async function () {
-      this.timeout(120_000);
-      plan = await stackPlan(stage);
-    });
+    const plan = usePlan(stage);
 
     it('when the program is planned, then every template upload is attributed to deploy, ignores what a refresh reads back, and is never deleted', () => {
       const objects = resourcesOfType(plan, 'aws:s3/bucketObjectv2:BucketObjectv2');

@@ -10,7 +10,7 @@ import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, type FakeBedrock } from '../support/fake-bedrock.js';
 import {
   listeningUrl,
-  runServer,
+  runServerOn,
   stopServer,
   type ServerProcess,
 } from '../support/server-process.js';
@@ -57,12 +57,7 @@ describe('jobs across a stop of the local server', () => {
   after(() => fake.close());
 
   const start = async () => {
-    server = runServer({
-      ...fakeBedrockEnv(fake),
-      DATA_DIR: dataDir,
-      PORT: '0',
-      JWT_SECRET: SECRET,
-    });
+    server = runServerOn(dataDir, SECRET, fakeBedrockEnv(fake));
     return listeningUrl(server);
   };
   const call = async <T = Record<string, unknown>>(

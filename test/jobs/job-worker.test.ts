@@ -9,7 +9,13 @@ import { coachingTurn } from '../support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock } from '../support/fake-bedrock.js';
 import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate, startApi, type Response, type TestApi } from '../support/harness.js';
+import {
+  initiate,
+  startApi,
+  type Response,
+  type TestApi,
+  sendMessage,
+} from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -57,11 +63,7 @@ describe('the job worker', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC) =>
-    api.request<Job>('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage<Job>(api, token, id, text, headers);
   const read = (jobId: string) => api.request<Job>('GET', `/api/v1/jobs/${jobId}`, { token });
   const turnsOf = async (id: string) =>
     (await api.items('messages')).filter((item) => item.conversation_id === id);
@@ -253,12 +255,7 @@ describe('the budgets, kept apart', () => {
       expect(buffered.status).to.equal(503);
       await sleep(1200); // the fake's abandoned answer arrives and goes nowhere
       fake.script(slow, { delayMs: 5000, then: { tool: coachingTurn() } });
-      const post = (text: string) =>
-        api.request<Job>('POST', `/api/v1/conversations/${id}/message`, {
-          token,
-          body: { user_message: text },
-          headers: ASYNC,
-        });
+      const post = (text: string) => sendMessage<Job>(api, token, id, text, ASYNC);
       const withinBudget = await settled(api, token, (await post('No hurry.')).body.job_id);
       expect(withinBudget.body.status).to.equal('succeeded');
       const pastBudget = await settled(api, token, (await post('Too slow.')).body.job_id);

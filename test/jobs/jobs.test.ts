@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
-import { on } from '../support/dynamo-hooks.js';
+import { jobClaim, on } from '../support/dynamo-hooks.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate, type Response, type TestApi } from '../support/harness.js';
+import { initiate, type Response, type TestApi, sendMessage } from '../support/harness.js';
 import { slowModel } from '../support/slow-model.js';
 
 const ASYNC = { Prefer: 'respond-async' };
@@ -37,11 +37,7 @@ describe('jobs: Prefer: respond-async', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = ASYNC, as = token) =>
-    api.request<Job>('POST', `/api/v1/conversations/${id}/message`, {
-      token: as,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage<Job>(api, as, id, text, headers);
   const read = (jobId: string, as = token) =>
     api.request<Job>('GET', `/api/v1/jobs/${jobId}`, { token: as });
   /** Polls until the job has succeeded or failed. */
@@ -278,11 +274,7 @@ describe('jobs: Prefer: respond-async', () => {
 
     it('when a conversation is erased while its job waits for a worker, then the job goes with it (404 job_not_found), and the worker, once it comes, asks no model', async () => {
       const id = await initiate(api, token);
-      const claim = api.hooks.hold(
-        (name, input) =>
-          name === 'UpdateItemCommand' &&
-          String(input.UpdateExpression).includes('#status = :running'),
-      );
+      const claim = api.hooks.hold(jobClaim);
       const accepted = await send(id, 'Never to be read.');
       await claim.reached;
       expect(
@@ -324,11 +316,7 @@ describe('jobs: Prefer: respond-async', () => {
     it('when the conversation is paused before its worker starts, then the job fails 409 conversation_not_active without asking the model, and the conversation is free', async () => {
       const id = await initiate(api, token);
       // The hook holds the worker's claim of its job, so the pause lands while it is queued.
-      const claim = api.hooks.hold(
-        (name, input) =>
-          name === 'UpdateItemCommand' &&
-          String(input.UpdateExpression).includes('#status = :running'),
-      );
+      const claim = api.hooks.hold(jobClaim);
       const accepted = await send(id, 'Soon.');
       await claim.reached;
       expect((await read(accepted.body.job_id)).body.status).to.equal('queued');

@@ -18,6 +18,17 @@ import { splitPrelude } from '../support/streaming-bundle.js';
 
 type Global = { awslambda?: unknown };
 
+/** An app that answers every request with `body` as an event stream, its head sent at once. */
+function eventStreamApp(body: PassThrough): Koa {
+  const app = new Koa();
+  app.use((ctx) => {
+    ctx.type = 'text/event-stream';
+    ctx.body = body;
+    ctx.flushHeaders();
+  });
+  return app;
+}
+
 function handlerFor(app: Koa, withRuntime = true): StreamingHandler {
   const saved = (globalThis as Global).awslambda;
   if (withRuntime) installAwsLambdaGlobal();
@@ -56,12 +67,7 @@ async function until(
 describe('the streaming handler between Koa and the Lambda response stream', () => {
   it('when the app writes its body piece by piece, then each piece reaches the stream before the next is written', async () => {
     const body = new PassThrough();
-    const app = new Koa();
-    app.use((ctx) => {
-      ctx.type = 'text/event-stream';
-      ctx.body = body;
-      ctx.flushHeaders();
-    });
+    const app = eventStreamApp(body);
     const run = start(handlerFor(app), '/events');
     // The prelude alone, before any body byte exists.
     await until(run.received, run.sink, (bytes) => bytes.includes(Buffer.alloc(8)));
@@ -97,12 +103,7 @@ describe('the streaming handler between Koa and the Lambda response stream', () 
 
   it('when the stream drains between two writes of the app, then the next write does not wait for a drain already past', async () => {
     const body = new PassThrough();
-    const app = new Koa();
-    app.use((ctx) => {
-      ctx.type = 'text/event-stream';
-      ctx.body = body;
-      ctx.flushHeaders();
-    });
+    const app = eventStreamApp(body);
     // The prelude alone fills this stream: the head's write is refused, then the stream drains
     // before the app writes its first piece.
     const run = start(handlerFor(app), '/events', { highWaterMark: 16, sinkDelayMs: 1 });

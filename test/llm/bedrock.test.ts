@@ -10,7 +10,7 @@ import type { PromptSource } from '../../app/src/prompts/prompt-store.js';
 import { filePromptSource } from '../../app/src/prompts/file-source.js';
 import { checkTemplate } from '../../app/src/prompts/template-check.js';
 import { coachingTurn } from '../support/fake-answers.js';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
 
 const promptsDir = path.resolve(__dirname, '..', '..', 'prompts');
@@ -49,11 +49,7 @@ describe('coaching through Bedrock (real SDK, fake endpoint over h2c)', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
-    api.request(`POST`, `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const read = async (id: string) =>
     (await api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token })).body;
 

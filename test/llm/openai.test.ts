@@ -2,7 +2,7 @@
 // fake chat-completions server on loopback: what it is sent, and what failures leave behind.
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
-import { initiate } from '../support/harness.js';
+import { initiate, sendMessage } from '../support/harness.js';
 import { useApiWithFakeOpenAi } from '../support/fixtures.js';
 
 const TIMEOUT_MS = 2000;
@@ -29,11 +29,7 @@ describe('coaching through an OpenAI-compatible server', () => {
   });
 
   const send = (id: string, text: string, headers: Record<string, string> = {}) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers,
-    });
+    sendMessage(api, token, id, text, headers);
   const read = async (id: string) =>
     (await api.request<Conversation>('GET', `/api/v1/conversations/${id}`, { token })).body;
 

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import {
   listeningUrl,
-  runServer,
+  runServerOn,
   stopServer,
   type ServerProcess,
 } from '../support/server-process.js';
@@ -83,7 +83,7 @@ describe('stopping the local server with a request in flight', () => {
 
   const start = async () => {
     // No LOG_FORMAT: stdout is a pipe here, so the lines are JSON, as in any log collector.
-    server = runServer({ DATA_DIR: dataDir, PORT: '0', JWT_SECRET: SECRET });
+    server = runServerOn(dataDir, SECRET);
     return listeningUrl(server);
   };
 

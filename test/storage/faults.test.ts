@@ -22,6 +22,7 @@ import {
   TEST_SECRET,
   type Response,
   type TestApi,
+  sendMessage,
 } from '../support/harness.js';
 
 const relaxedLimits = {
@@ -101,11 +102,7 @@ describe('faults: DynamoDB stopped mid-run', () => {
   });
 
   const send = (id: string, text: string, key?: string) =>
-    api.request('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: text },
-      headers: key ? { 'Idempotency-Key': key } : {},
-    });
+    sendMessage(api, token, id, text, key ? { 'Idempotency-Key': key } : {});
 
   async function userMessages(id: string): Promise<string[]> {
     const response = await api.request<{ messages: { role: string; content: string }[] }>(

@@ -8,7 +8,7 @@
 // over the turn it replaces, resolves the same way.
 import { expect } from 'chai';
 import type { FaultKind } from '../support/dynamo-fault-proxy.js';
-import { initiate, startApi, type TestApi } from '../support/harness.js';
+import { initiate, startApi, type TestApi, sendMessage } from '../support/harness.js';
 
 /** A turn's commit, as the proxy sees it: the transaction that moves the conversation on. */
 const isCommit = (request: { operation: string; body: Record<string, unknown> }) =>
@@ -36,10 +36,8 @@ describe('a turn whose commit answer is lost', function () {
   afterEach(() => api.proxy?.clear());
 
   const send = (id: string, message: string) =>
-    api.request<{ ai_response: string }>('POST', `/api/v1/conversations/${id}/message`, {
-      token,
-      body: { user_message: message },
-      headers: { 'Idempotency-Key': `key-${message}` },
+    sendMessage<{ ai_response: string }>(api, token, id, message, {
+      'Idempotency-Key': `key-${message}`,
     });
 
   async function stored(id: string): Promise<Stored> {

@@ -5,17 +5,11 @@
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
 import { toolPieces, type StreamStep } from '../support/fake-bedrock.js';
-import { openEventStream, type ServerEvent } from '../support/event-stream.js';
+import { deltaTexts, openEventStream, type ServerEvent } from '../support/event-stream.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
-import { initiate } from '../support/harness.js';
+import { initiate, messagePath } from '../support/harness.js';
 import { streamedTurnsSettled } from '../../app/src/http/message-stream.js';
 
-const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
-const textOf = (events: readonly ServerEvent[]) =>
-  events
-    .filter((e) => e.event === 'delta')
-    .map((e) => (e.data as { text: string }).text)
-    .join('');
 const lastTurn = (events: readonly ServerEvent[]) =>
   events.find((e) => e.event === 'turn')?.data as Record<string, unknown> | undefined;
 
@@ -65,7 +59,7 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     held.open();
     const { events } = await opened.rest();
 
-    expect(textOf(events)).to.equal(answer.ai_response);
+    expect(deltaTexts(events).join('')).to.equal(answer.ai_response);
     expect(events.filter((e) => e.event === 'delta').length).to.be.greaterThan(1);
     expect(lastTurn(events)?.ai_response).to.equal(answer.ai_response);
     expect(events.at(-1)?.event).to.equal('turn');
@@ -131,8 +125,8 @@ describe('streamed turns through Bedrock ConverseStream', () => {
 
     const resetAt = events.findIndex((e) => e.event === 'reset');
     expect(resetAt).to.be.greaterThan(0);
-    expect(textOf(events.slice(0, resetAt))).to.equal('A first draft.');
-    expect(textOf(events.slice(resetAt))).to.equal('The repaired answer, whole.');
+    expect(deltaTexts(events.slice(0, resetAt)).join('')).to.equal('A first draft.');
+    expect(deltaTexts(events.slice(resetAt)).join('')).to.equal('The repaired answer, whole.');
     expect(lastTurn(events)?.ai_response).to.equal('The repaired answer, whole.');
     expect(fake.requests).to.have.length(2);
     const repairTurn = fake.requests[1]?.messages.at(-1);
@@ -166,7 +160,7 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     const id = await initiate(api, token);
     const { events } = await (await stream(id, 'Spaces.')).rest();
     expect(events.some((e) => e.event === 'reset')).to.equal(false);
-    expect(textOf(events)).to.equal('Two   spaces stay inside.');
+    expect(deltaTexts(events).join('')).to.equal('Two   spaces stay inside.');
     expect(lastTurn(events)?.ai_response).to.equal('Two   spaces stay inside.');
   });
 
@@ -188,7 +182,7 @@ describe('streamed turns through Bedrock ConverseStream', () => {
     expect(retry.status).to.equal(200);
     const { events } = await retry.rest();
     expect(events.map((e) => e.event)).to.deep.equal(['delta', 'turn']);
-    expect(textOf(events)).to.equal(answer.ai_response);
+    expect(deltaTexts(events).join('')).to.equal(answer.ai_response);
     expect(fake.requests).to.have.length(1);
     const stored = await read(id);
     expect(stored.messages.filter((m) => m.content === 'I left early.')).to.have.length(1);
@@ -294,7 +288,7 @@ describe('streamed turns and their budgets', () => {
     });
     const { events, comments } = await opened.rest();
     expect(events.at(-1)?.event).to.equal('turn');
-    expect(textOf(events)).to.equal('Slow and steady, word by word.');
+    expect(deltaTexts(events).join('')).to.equal('Slow and steady, word by word.');
     expect(comments.filter((c) => c === 'keep-alive').length).to.be.at.least(2);
   });
 });

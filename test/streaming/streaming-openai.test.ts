@@ -3,16 +3,9 @@
 import { expect } from 'chai';
 import { coachingTurn } from '../support/fake-answers.js';
 import { contentPieces } from '../support/fake-openai.js';
-import { openEventStream, type ServerEvent } from '../support/event-stream.js';
-import { initiate } from '../support/harness.js';
+import { deltaTexts, openEventStream } from '../support/event-stream.js';
+import { initiate, messagePath } from '../support/harness.js';
 import { useApiWithFakeOpenAi } from '../support/fixtures.js';
-
-const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
-const textOf = (events: readonly ServerEvent[]) =>
-  events
-    .filter((e) => e.event === 'delta')
-    .map((e) => (e.data as { text: string }).text)
-    .join('');
 
 interface Conversation {
   messages: { role: string; content: string }[];
@@ -47,7 +40,7 @@ describe('streamed turns through an OpenAI-compatible server', () => {
     release();
     const { events } = await opened.rest();
 
-    expect(textOf(events)).to.equal(answer.ai_response);
+    expect(deltaTexts(events).join('')).to.equal(answer.ai_response);
     expect(events.at(-1)?.event).to.equal('turn');
     const sent = fake.requests[0]!.body;
     expect(sent.stream).to.equal(true);
@@ -72,8 +65,8 @@ describe('streamed turns through an OpenAI-compatible server', () => {
     const id = await initiate(api, token);
     const { events } = await (await stream(id, 'Think.')).rest();
     const resetAt = events.findIndex((e) => e.event === 'reset');
-    expect(textOf(events.slice(0, resetAt))).to.equal('Half a thought');
-    expect(textOf(events.slice(resetAt))).to.equal('A whole thought.');
+    expect(deltaTexts(events.slice(0, resetAt)).join('')).to.equal('Half a thought');
+    expect(deltaTexts(events.slice(resetAt)).join('')).to.equal('A whole thought.');
     expect(fake.requests).to.have.length(2);
   });
 });

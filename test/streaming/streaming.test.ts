@@ -3,13 +3,9 @@
 // and GET / says where to stream.
 import { expect } from 'chai';
 import { loadConfig } from '../../app/src/config.js';
-import { openEventStream, type ServerEvent } from '../support/event-stream.js';
-import { initiate, startApi } from '../support/harness.js';
+import { deltaTexts, openEventStream } from '../support/event-stream.js';
+import { initiate, messagePath, startApi } from '../support/harness.js';
 import { useApi } from '../support/fixtures.js';
-
-const messagePath = (id: string) => `/api/v1/conversations/${id}/message`;
-const deltas = (events: readonly ServerEvent[]) =>
-  events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
 
 describe('streamed turns with the offline coach', () => {
   const { api } = useApi();
@@ -46,7 +42,7 @@ describe('streamed turns with the offline coach', () => {
       message_id: buffered.body.message_id,
     }).to.deep.equal(buffered.body);
     expect(turn.conversation_id).to.equal(streamedId);
-    const pieces = deltas(events);
+    const pieces = deltaTexts(events);
     expect(pieces.length, 'the offline coach answers in several pieces').to.be.greaterThan(1);
     expect(pieces.join('')).to.equal(turn.ai_response);
 
@@ -66,7 +62,7 @@ describe('streamed turns with the offline coach', () => {
     const replay = await (await stream(id, message, headers)).rest();
     expect(replay.events.map((e) => e.event)).to.deep.equal(['delta', 'turn']);
     expect(replay.events[1]?.data).to.deep.equal(first.events.at(-1)?.data);
-    expect(deltas(replay.events)).to.deep.equal([
+    expect(deltaTexts(replay.events)).to.deep.equal([
       (first.events.at(-1)?.data as { ai_response: string }).ai_response,
     ]);
     const read = await api.request<{ messages: unknown[] }>('GET', `/api/v1/conversations/${id}`, {

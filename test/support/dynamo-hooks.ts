@@ -58,3 +58,7 @@ export function on(commandName: string, table: string, also?: CommandMatch): Com
   return (name, input) =>
     name === commandName && input.TableName === table && (also?.(name, input) ?? true);
 }
+
+/** A worker's claim of its job (queued → running), to hold a job while it waits for its worker. */
+export const jobClaim: CommandMatch = (name, input) =>
+  name === 'UpdateItemCommand' && String(input.UpdateExpression).includes('#status = :running');

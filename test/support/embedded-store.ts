@@ -23,6 +23,17 @@ export interface StoreUnderTest {
   close(): Promise<void>;
 }
 
+/** The app's client (createDynamo) to a local store, with `tables` made there if missing. */
+export async function dynamoWithTables(
+  endpoint: string,
+  tables: Readonly<Record<TableId, string>>,
+  region = 'us-east-1',
+): Promise<Dynamo> {
+  const dynamo = createDynamo({ region, endpoint, localCredentials: true });
+  await ensureTables(dynamo.client, tables);
+  return dynamo;
+}
+
 export async function startStoreUnderTest(
   suffix: string,
   options: EmbeddedDynamoOptions = {},
@@ -31,12 +42,7 @@ export async function startStoreUnderTest(
   const tables = Object.fromEntries(
     tableList.map((table) => [table.id, tableName(table, 'test', `-${suffix}${process.pid}`)]),
   ) as Record<TableId, string>;
-  const dynamo = createDynamo({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    localCredentials: true,
-  });
-  await ensureTables(dynamo.client, tables);
+  const dynamo = await dynamoWithTables(embedded.endpoint, tables);
   return {
     embedded,
     tables,

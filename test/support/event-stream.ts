@@ -18,6 +18,10 @@ export interface ParsedStream {
   readonly rest: string;
 }
 
+/** The text of each `delta` event, in order. */
+export const deltaTexts = (events: readonly ServerEvent[]) =>
+  events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
+
 export function parseEventStream(text: string): ParsedStream {
   const events: ServerEvent[] = [];
   const comments: string[] = [];

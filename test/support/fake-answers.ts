@@ -1,4 +1,14 @@
-// Model answers the fakes can be scripted with: schema-valid structured outputs to start from.
+// Model answers the fakes can be scripted with: schema-valid structured outputs to start from,
+// and their JSON cut into pieces for a streamed answer.
+
+/** The value's JSON text cut into `count` pieces, anywhere (a surrogate pair's middle too). */
+export function jsonPieces(value: unknown, count = 4): string[] {
+  const text = JSON.stringify(value);
+  const size = Math.ceil(text.length / count);
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces;
+}
 
 /** A valid coaching turn (coachAnswerSchema), as a model would put it in the tool's input. */
 export function coachingTurn(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -8,6 +8,7 @@
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { jsonPieces } from './fake-answers.js';
 import {
   createPromptCacheModel,
   fakeTokens,
@@ -47,11 +48,7 @@ export type StreamStep =
 
 /** The tool input's JSON text cut into `count` pieces, anywhere (a surrogate pair's middle too). */
 export function toolPieces(input: unknown, count = 4): StreamStep[] {
-  const text = JSON.stringify(input);
-  const size = Math.ceil(text.length / count);
-  const steps: StreamStep[] = [];
-  for (let i = 0; i < text.length; i += size) steps.push({ toolInput: text.slice(i, i + size) });
-  return steps;
+  return jsonPieces(input, count).map((toolInput) => ({ toolInput }));
 }
 
 /** A scripted answer, or one computed from the request (e.g. to echo something back). */

@@ -5,6 +5,7 @@
 // with pauses, a hold the test releases, or a connection that breaks off midway.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jsonPieces } from './fake-answers.js';
 
 /** Tokens a completion reports; `cached` (part of `prompt`) as prompt_tokens_details.cached_tokens. */
 export interface OpenAiUsage {
@@ -47,11 +48,7 @@ export type OpenAiStreamStep =
 
 /** JSON content cut into `count` pieces anywhere. */
 export function contentPieces(value: unknown, count = 4): OpenAiStreamStep[] {
-  const text = JSON.stringify(value);
-  const size = Math.ceil(text.length / count);
-  const steps: OpenAiStreamStep[] = [];
-  for (let i = 0; i < text.length; i += size) steps.push({ content: text.slice(i, i + size) });
-  return steps;
+  return jsonPieces(value, count).map((content) => ({ content }));
 }
 
 export interface ChatRequest {

@@ -13,16 +13,7 @@ import {
 } from './fake-bedrock.js';
 import { fakeOpenAiEnv, startFakeOpenAi, type FakeOpenAi } from './fake-openai.js';
 import { startApi, type StartOptions, type TestApi } from './harness.js';
-
-/** Stands for what `started` returns, once it returns something; before that, it throws. */
-function standIn<T extends object>(what: string, started: () => T | undefined): T {
-  const current = () => {
-    const value = started();
-    if (!value) throw new Error(`${what} is used before the describe block's before hook ran`);
-    return value;
-  };
-  return new Proxy({} as T, { get: (_, property) => Reflect.get(current(), property) });
-}
+import { standIn } from './stand-in.js';
 
 /** The app, started for the describe block. */
 export function useApi(options: StartOptions = {}): { readonly api: TestApi } {

@@ -12,12 +12,9 @@ import { composeDependencies, type Overrides } from '../../app/src/compose.js';
 import { loadConfig, type Config } from '../../app/src/config.js';
 import type { LogFields, Logger } from '../../app/src/observability/logger.js';
 import { type CallTiming, createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
-import {
-  ensureTables,
-  startEmbeddedDynamo,
-  type EmbeddedDynamo,
-} from '../../app/src/storage/local-dynamo.js';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
 import type { TableId } from '../../app/src/storage/tables.js';
+import { dynamoWithTables } from './embedded-store.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamo-fault-proxy.js';
 import { guardLikeDynamoDb } from './dynamo-guard.js';
 import { installDynamoHooks, type DynamoHooks } from './dynamo-hooks.js';
@@ -105,12 +102,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
     RATE_LIMIT_ANONYMOUS: '100000/60',
     ...options.env,
   });
-  const dynamo = createDynamo({
-    region: config.region,
-    endpoint: embedded.endpoint,
-    localCredentials: true,
-  });
-  await ensureTables(dynamo.client, config.tables);
+  const dynamo = await dynamoWithTables(embedded.endpoint, config.tables, config.region);
   const proxy = options.faults
     ? await startDynamoFaultProxy(embedded.endpoint, { seed: options.faults.seed })
     : undefined;
@@ -209,6 +201,25 @@ export async function startApi(options: StartOptions = {}): Promise<TestApi> {
       if (!options.embedded) await embedded.close();
     },
   };
+}
+
+/** Where a conversation takes a message. */
+export const messagePath = (conversationId: string) =>
+  `/api/v1/conversations/${conversationId}/message`;
+
+/** Sends `text` to a conversation as its user, the way a client posts a message. */
+export function sendMessage<T = Record<string, unknown>>(
+  api: TestApi,
+  token: string,
+  conversationId: string,
+  text: string,
+  headers: Record<string, string> = {},
+): Promise<Response<T>> {
+  return api.request<T>('POST', messagePath(conversationId), {
+    token,
+    body: { user_message: text },
+    headers,
+  });
 }
 
 /** Initiates a conversation and returns its id. */

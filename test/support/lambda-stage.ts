@@ -5,8 +5,9 @@
 // own process (lambda-bundle.ts, streaming-bundle.ts); an HTTP API answer reads as a reply.
 import path from 'node:path';
 import { loadConfig, type Config } from '../../app/src/config.js';
-import { createDynamo, type Dynamo } from '../../app/src/storage/dynamo.js';
-import { ensureTables, startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import type { Dynamo } from '../../app/src/storage/dynamo.js';
+import { startEmbeddedDynamo } from '../../app/src/storage/local-dynamo.js';
+import { dynamoWithTables } from './embedded-store.js';
 import type { HttpApiResult } from '../../scripts/apigw-events.js';
 import { signedToken } from './tokens.js';
 
@@ -45,12 +46,7 @@ export async function startBundleStage(options: {
     ...options.env,
   };
   const config = loadConfig(env);
-  const dynamo = createDynamo({
-    region: 'us-east-1',
-    endpoint: embedded.endpoint,
-    localCredentials: true,
-  });
-  await ensureTables(dynamo.client, config.tables);
+  const dynamo = await dynamoWithTables(embedded.endpoint, config.tables);
   const token = await signedToken(SECRET, { user_id: options.user, tenant_id: 'acme' });
   return {
     env,

@@ -13,6 +13,16 @@ export interface StandInOptions {
   sinkDelayMs?: number;
 }
 
+/** What one invocation sent its response stream (`bytes` in base64, so it can cross an IPC channel). */
+export interface Invocation {
+  contentType: string;
+  bytes: string;
+  chunks: { atMs: number; length: number }[];
+  writesWhileFull: number;
+  endedAtMs?: number;
+  error?: string;
+}
+
 export function installAwsLambdaGlobal(): void;
 export function createResponseStream(options?: StandInOptions): {
   stream: Record<string, unknown>;
@@ -24,11 +34,4 @@ export function invokeStreaming(
   event: unknown,
   context: unknown,
   options?: StandInOptions,
-): Promise<{
-  contentType: string;
-  bytes: string;
-  chunks: { atMs: number; length: number }[];
-  writesWhileFull: number;
-  endedAtMs?: number;
-  error?: string;
-}>;
+): Promise<Invocation>;

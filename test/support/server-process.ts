@@ -61,6 +61,15 @@ export function runServer(
   return { child, stdout: () => out, stderr: () => err, started, exited };
 }
 
+/** The server on a free port with its store in `dataDir` and tokens signed with `jwtSecret`. */
+export function runServerOn(
+  dataDir: string,
+  jwtSecret: string,
+  env: Record<string, string | undefined> = {},
+): ServerProcess {
+  return runServer({ ...env, DATA_DIR: dataDir, PORT: '0', JWT_SECRET: jwtSecret });
+}
+
 /** Kills the server and anything of its process group still running, and waits for it. */
 export async function stopServer(server: ServerProcess | undefined): Promise<void> {
   if (server) await stopChild(server.child);

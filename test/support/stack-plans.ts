@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { PlannedResource, StackPlan } from '../../scripts/plan';
+import { standIn } from './stand-in';
 
 const printPlan = path.join(__dirname, 'print-plan.ts');
 const builds = new Map<string, Promise<StackPlan>>();
@@ -30,6 +31,19 @@ export function stackPlan(
     builds.set(key, build);
   }
   return build;
+}
+
+/**
+ * The plan of `stack` with `overrides`, built before the describe block's tests (a build takes
+ * a while the first time); what it returns stands for the plan once it is built.
+ */
+export function usePlan(stack: string, overrides: Record<string, unknown> = {}): StackPlan {
+  let plan: StackPlan | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    plan = await stackPlan(stack, overrides);
+  });
+  return standIn(`the ${stack} plan`, () => plan);
 }
 
 export function resourcesOfType(plan: StackPlan, type: string): PlannedResource[] {

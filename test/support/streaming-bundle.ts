@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { RestApiEvent } from '../../scripts/apigw-events.js';
+import type { Invocation } from './lambda-streaming-runtime.cjs';
 
 const RUNNER = `
 const runtime = require(process.env.RUNTIME_PATH);
@@ -63,20 +64,11 @@ export function splitPrelude(bytes: Buffer): { preludeText: string; body: Buffer
   };
 }
 
-interface RawInvocation {
-  contentType: string;
-  bytes: string;
-  chunks: { atMs: number; length: number }[];
-  writesWhileFull: number;
-  endedAtMs?: number;
-  error?: string;
-}
-
 export class StreamingBundle {
   private next = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (r: RawInvocation) => void; reject: (e: Error) => void }
+    { resolve: (r: Invocation) => void; reject: (e: Error) => void }
   >();
   stdout = '';
   stderr = '';
@@ -87,7 +79,7 @@ export class StreamingBundle {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    child.on('message', (message: { id: number; result?: RawInvocation; failure?: string }) => {
+    child.on('message', (message: { id: number; result?: Invocation; failure?: string }) => {
       const settle = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (message.result) settle?.resolve(message.result);
@@ -117,7 +109,7 @@ export class StreamingBundle {
 
   async invoke(event: RestApiEvent, options: StreamOptions = {}): Promise<StreamedInvocation> {
     const id = ++this.next;
-    const raw = await new Promise<RawInvocation>((resolve, reject) => {
+    const raw = await new Promise<Invocation>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.child.send({ id, event, options });
     });

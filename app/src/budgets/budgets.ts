@@ -91,27 +91,24 @@ export function createBudgets(deps: BudgetDeps) {
     return { at, snapshot, tenantBudget: budgetOf(principal.tenantId, own), userDailyUsd };
   }
 
+  /** The one budget of `scope`, when it is set and its period's spend has reached it. */
+  function spentIn(
+    scope: SpentBudget['scope'],
+    limitUsd: number | null,
+    costNanos: number,
+    resetsAt: Date,
+  ): SpentBudget | undefined {
+    if (limitUsd === null || costNanos < nanos(limitUsd)) return undefined;
+    return { scope, limitUsd, spentUsd: costNanos / 1e9, resetsAt };
+  }
+
   /** The budget a reading has spent, the one that resets last when both are. */
   function spent(reading: SpendReading): SpentBudget | undefined {
     const { at, snapshot, tenantBudget } = reading;
-    const tenant = tenantBudget.monthlyUsd;
-    if (tenant !== null && snapshot.tenantMonth.costNanos >= nanos(tenant)) {
-      return {
-        scope: 'tenant',
-        limitUsd: tenant,
-        spentUsd: snapshot.tenantMonth.costNanos / 1e9,
-        resetsAt: monthEnd(at),
-      };
-    }
-    if (userDailyUsd !== null && snapshot.userDay.costNanos >= nanos(userDailyUsd)) {
-      return {
-        scope: 'user',
-        limitUsd: userDailyUsd,
-        spentUsd: snapshot.userDay.costNanos / 1e9,
-        resetsAt: dayEnd(at),
-      };
-    }
-    return undefined;
+    return (
+      spentIn('tenant', tenantBudget.monthlyUsd, snapshot.tenantMonth.costNanos, monthEnd(at)) ??
+      spentIn('user', userDailyUsd, snapshot.userDay.costNanos, dayEnd(at))
+    );
   }
 
   /** The tenant's monthly budget as it stands (read now, not from this instance's memory). */

@@ -114,6 +114,14 @@ const etag = {
 const KEY_TEXT =
   'The key `{kind}/{name}` is two path segments (`coaching/goals` is `…/admin/prompts/coaching/goals`); a pair that is not one of the nine keys is 404 prompt_not_found, a segment of other characters matches no route.';
 
+/** A publish and a rollback both write a new current version, checked the same way. */
+const newVersionErrors = {
+  403: ['permission_denied'],
+  404: ['prompt_not_found', 'version_not_found'],
+  412: ['precondition_failed'],
+  422: ['invalid_template'],
+};
+
 /** The prompt routes' entries of the admin module's documentation. */
 export function promptAdminDocumented(docs: ApiDocs): Pick<AdminDocumented, PromptOperation> {
   const version = docs.schema('PromptVersion', promptVersionResponse);
@@ -180,13 +188,7 @@ export function promptAdminDocumented(docs: ApiDocs): Pick<AdminDocumented, Prom
         example: { content: contentExample, note: 'Ask for one measurable outcome per goal' },
       },
       responses: { 200: versionResponse('The new current version') },
-      errors: {
-        403: ['permission_denied'],
-        404: ['prompt_not_found', 'version_not_found'],
-        412: ['precondition_failed'],
-        422: ['invalid_template'],
-        428: ['precondition_required'],
-      },
+      errors: { ...newVersionErrors, 428: ['precondition_required'] },
     },
     rollbackPrompt: {
       tag: 'admin',
@@ -199,12 +201,7 @@ export function promptAdminDocumented(docs: ApiDocs): Pick<AdminDocumented, Prom
       headers: rollbackHeaders,
       body: { schema: rollbackBody, example: { version_id: EARLIER, note: 'Back to last week’s' } },
       responses: { 200: versionResponse('The new current version') },
-      errors: {
-        403: ['permission_denied'],
-        404: ['prompt_not_found', 'version_not_found'],
-        412: ['precondition_failed'],
-        422: ['invalid_template'],
-      },
+      errors: newVersionErrors,
     },
     previewPrompt: {
       tag: 'admin',

@@ -2,6 +2,7 @@
 // rest waiting their turn in arrival order. A stop drains it: nothing new starts, the running
 // jobs get the grace period, and whatever is left is reported for the caller to fail.
 import type { Logger } from '../observability/logger.js';
+import { idleSignal } from '../local/in-flight.js';
 import type { DrainableDispatcher } from './dispatcher.js';
 
 export interface InProcessOptions {
@@ -16,7 +17,7 @@ export function createInProcessDispatcher(options: InProcessOptions): DrainableD
   const running = new Set<string>();
   let finished = 0;
   let stopping = false;
-  let onIdle: (() => void) | undefined;
+  const idle = idleSignal();
 
   const next = () => {
     while (!stopping && running.size < options.concurrency && waiting.length > 0) {
@@ -30,7 +31,7 @@ export function createInProcessDispatcher(options: InProcessOptions): DrainableD
         .finally(() => {
           running.delete(jobId);
           finished++;
-          if (running.size === 0) onIdle?.();
+          if (running.size === 0) idle.reached();
           next();
         });
     }
@@ -49,16 +50,7 @@ export function createInProcessDispatcher(options: InProcessOptions): DrainableD
       stopping = true;
       const notStarted = waiting.splice(0);
       const finishedBefore = finished;
-      if (running.size > 0 && graceMs > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, graceMs);
-          onIdle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        onIdle = undefined;
-      }
+      if (running.size > 0 && graceMs > 0) await idle.within(graceMs);
       return { finished: finished - finishedBefore, unfinished: [...notStarted, ...running] };
     },
   };

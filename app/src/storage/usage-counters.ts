@@ -15,7 +15,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -28,7 +27,7 @@ import {
 } from '../budgets/spend-records.js';
 import { dayOf, monthOf } from '../domain/kernel.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { ifCondition, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
+import { ifCondition, queryAll, storageCall, type Dynamo, type TransactItem } from './dynamo.js';
 
 type Item = Record<string, unknown>;
 type Key = { readonly pk: string; readonly sk: string };
@@ -189,23 +188,12 @@ export function createUsageCounters(dynamo: Dynamo, table: string): SpendCounter
     },
 
     async tenantMonth(tenantId, month): Promise<TenantMonthSpend> {
-      const items: Item[] = [];
-      let start: Item | undefined;
-      do {
-        const page = await storageCall(() =>
-          doc.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': monthPartition(tenantId, month) },
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await queryAll(doc, {
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': monthPartition(tenantId, month) },
+        ConsistentRead: true,
+      });
       const tenant = items.find((i) => i.sk === TENANT_ITEM);
       const users = items.filter((i) => typeof i.user_id === 'string');
       return {
