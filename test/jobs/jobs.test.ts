@@ -1,7 +1,9 @@
 // Asynchronous work (`Prefer: respond-async`) over HTTP, with a fake Bedrock that answers when
 // the test lets it: the 202 before the model answers, polling to the synchronous body, the
 // failures a job carries, the conversation it holds, the key that names it, and who may see it.
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { on } from '../support/dynamo-hooks.js';
@@ -395,6 +397,72 @@ describe('jobs: Prefer: respond-async', () => {
       expect((await settled(strategy.body.job_id)).body.result).to.include({
         analysis_type: 'strategy',
       });
+    });
+
+    it('when a retry sends the context’s members in another order, then it is the same body and the same job', async () => {
+      fake.otherwise({ tool: alignmentAnswer });
+      const post = (text: string) =>
+        api.request<Job>('POST', '/api/v1/analysis/alignment', {
+          rawBody: text,
+          headers: {
+            ...ASYNC,
+            Authorization: `Bearer ${token}`,
+            'Content-Type': 'application/json',
+            'Idempotency-Key': 'a-ordered',
+          },
+        });
+      const first = await post(
+        '{"text_to_analyze":"Bread by hand.","context":{"a":1,"b":[{"y":1,"x":2}]}}',
+      );
+      const again = await post(
+        '{"context":{"b":[{"x":2,"y":1}],"a":1},"text_to_analyze":"Bread by hand."}',
+      );
+      expect(first.status, first.text).to.equal(202);
+      expect(again.status, again.text).to.equal(202);
+      expect(again.body.job_id).to.equal(first.body.job_id);
+      expect((await settled(first.body.job_id)).body.status).to.equal('succeeded');
+      expect(fake.requests).to.have.length(1);
+    });
+
+    it('when a key’s record holds the digest written before bodies were compared whatever their members’ order, then a retry of the same body is still the same job', async () => {
+      fake.otherwise({ tool: alignmentAnswer });
+      const headers = { ...ASYNC, 'Idempotency-Key': 'a-kept-over-deploy' };
+      const first = await api.request<Job>('POST', '/api/v1/analysis/alignment', {
+        token,
+        body: alignmentBody,
+        headers,
+      });
+      expect(first.status).to.equal(202);
+      // The key's record as the service wrote it before: the digest of the input's JSON as read.
+      const input = {
+        type: 'alignment',
+        textToAnalyze: alignmentBody.text_to_analyze,
+        context: alignmentBody.context,
+      };
+      const oldDigest = createHash('sha256')
+        .update(JSON.stringify([input]))
+        .digest('base64url')
+        .slice(0, 22);
+      const record = (await api.items('jobs')).find(
+        (i) => i.record_kind === 'key' && i.points_to === first.body.job_id,
+      );
+      await api.dynamo.doc.send(
+        new UpdateCommand({
+          TableName: api.config.tables.jobs,
+          Key: { job_id: record?.job_id },
+          UpdateExpression: 'SET body_hash = :old',
+          ExpressionAttributeValues: { ':old': oldDigest },
+        }),
+      );
+      const again = await api.request<Job>('POST', '/api/v1/analysis/alignment', {
+        token,
+        body: alignmentBody,
+        headers,
+      });
+      expect(again.status, again.text).to.equal(202);
+      expect(again.body.job_id).to.equal(first.body.job_id);
+      expect((await settled(first.body.job_id)).body.status).to.equal('succeeded');
+      expect(fake.requests).to.have.length(1);
     });
 
     it('when the model throttles, then the analysis job fails with the envelope and no analysis is stored', async () => {
