@@ -201,6 +201,63 @@ describe('jobs: Prefer: respond-async', () => {
       expect(fake.requests).to.have.length(1);
     });
 
+    it('when a buffered turn answered a key first, then every respond-async retry of it, two at once included, is one and the same succeeded job, stored once', async () => {
+      const id = await initiate(api, token);
+      const buffered = await send(id, 'Honesty.', { 'Idempotency-Key': 'k-once' });
+      expect(buffered.status).to.equal(200);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'k-once' };
+      const first = await send(id, 'Honesty.', headers);
+      const [second, third] = await Promise.all([
+        send(id, 'Honesty.', headers),
+        send(id, 'Honesty.', headers),
+      ]);
+      for (const accepted of [first, second, third]) {
+        expect(accepted.status).to.equal(202);
+        expect(accepted.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+        expect(accepted.headers.get('location')).to.equal(`/api/v1/jobs/${first.body.job_id}`);
+      }
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(buffered.body);
+      const stored = (await jobItems()).filter((job) => job.conversation_id === id);
+      expect(stored.map((job) => job.job_id)).to.deep.equal([first.body.job_id]);
+      expect(fake.requests).to.have.length(1);
+    });
+
+    it('when a buffered regenerate answered a key first, then every respond-async retry of it is the same succeeded job', async () => {
+      const id = await initiate(api, token);
+      expect((await send(id, 'Fairness.', {})).status).to.equal(200);
+      const regenerate = (headers: Record<string, string>) =>
+        api.request<Job>('POST', `/api/v1/conversations/${id}/regenerate`, { token, headers });
+      const buffered = await regenerate({ 'Idempotency-Key': 'r-once' });
+      expect(buffered.status).to.equal(200);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'r-once' };
+      const first = await regenerate(headers);
+      const again = await regenerate(headers);
+      expect(first.status).to.equal(202);
+      expect(again.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(buffered.body);
+      expect(fake.requests).to.have.length(2);
+    });
+
+    it('when a key’s job answered a turn whose answer a regenerate then replaced, then its retries replay the new answer: buffered, and as one job that holds it', async () => {
+      const id = await initiate(api, token);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'k-replaced' };
+      const ran = await send(id, 'Curiosity.', headers);
+      expect((await settled(ran.body.job_id)).body.status).to.equal('succeeded');
+      const regenerated = await api.request('POST', `/api/v1/conversations/${id}/regenerate`, {
+        token,
+      });
+      expect(regenerated.status).to.equal(200);
+      const buffered = await send(id, 'Curiosity.', { 'Idempotency-Key': 'k-replaced' });
+      expect(buffered.body).to.deep.equal(regenerated.body);
+      const first = await send(id, 'Curiosity.', headers);
+      const again = await send(id, 'Curiosity.', headers);
+      expect(first.body.job_id).to.not.equal(ran.body.job_id);
+      expect(again.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(regenerated.body);
+      expect(fake.requests).to.have.length(2);
+      expect(await turnsOf(id)).to.have.length(2);
+    });
+
     it('when a key’s job failed, then the key is free: the same request with it starts a new job', async () => {
       const id = await initiate(api, token);
       fake.script({ error: 'ThrottlingException' });

@@ -45,8 +45,11 @@ export interface WonLease extends LeasedTurn {
 
 export type LeaseOutcome =
   | { readonly won: WonLease }
-  /** The key's turn was answered before: its stored answer, and the job that ran it, if any. */
-  | { readonly replay: TurnResult; readonly jobId?: string }
+  /**
+   * The key's turn was answered before: its answer as the turn now stands, and the id of the job
+   * that holds it (the one that ran the turn, or one the answer names, made when first asked for).
+   */
+  | { readonly replay: TurnResult; readonly jobId: string }
   /** A job asked with the key of a job still running: that job, and the lease it holds. */
   | { readonly runningJob: string; readonly leaseId: string };
 
@@ -137,8 +140,13 @@ async function refusal(
       : undefined;
     if (record && record.expiresAt >= lease.now) {
       if (!isBodyDigest(record.bodyHash, body)) throw new IdempotencyKeyReusedError();
-      const replay = await deps.conversations.turnResponse(conversationId, record.turn);
-      if (replay) return { replay: storedAnswer(replay, record.turn), jobId: record.jobId };
+      const stored = await deps.conversations.turnResponse(conversationId, record.turn);
+      if (stored) {
+        const replay = storedAnswer(stored, record.turn);
+        // Named by the key and the answer, so every retry of the key asks for the same job.
+        const answerJob = `job_${digest(JSON.stringify([conversationId, keyDigest, replay.messageId]))}`;
+        return { replay, jobId: record.jobId ?? answerJob };
+      }
     }
     const held = conversation.lease;
     if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {

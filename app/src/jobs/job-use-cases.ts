@@ -136,9 +136,13 @@ export async function queueTurn(deps: JobDeps, queued: QueuedTurn): Promise<Job>
   return dispatch(deps, job);
 }
 
-/** A job that is a turn's answer already (its key was answered synchronously first). */
+/**
+ * A job that is a turn's answer already (its key was answered synchronously first), under the id
+ * the answer names: every retry of the key, two at once too, gets the one job.
+ */
 export async function answeredTurn(deps: JobDeps, answered: AnsweredTurn): Promise<Job> {
   const job = newJob(deps, {
+    jobId: answered.jobId,
     principal: answered.principal,
     requestId: answered.requestId,
     content: {
@@ -146,8 +150,7 @@ export async function answeredTurn(deps: JobDeps, answered: AnsweredTurn): Promi
       conversationId: answered.conversationId,
     },
   });
-  await deps.jobs.create(job);
-  return job;
+  return deps.jobs.createOnce(job);
 }
 
 /** Where a key was found free: nothing there, or a failed (or expired) job it may replace. */

@@ -245,12 +245,18 @@ export function createTurnWrites(
         removes.push(`idempotency.#old${i}`);
       });
       // A key names its turn, so a replaced answer's keys stay and replay the turn as it now
-      // stands: its item carries the answer to replay whenever a key points at it.
-      const replayed =
-        keyDigest !== undefined ||
-        Object.entries(before.idempotency).some(
-          ([key, record]) => record.turn === turn.turn && !dropped.includes(key),
-        );
+      // stands: its item carries the answer to replay whenever a key points at it. The job that
+      // ran the turn holds the replaced answer, so they no longer name it.
+      const kept = Object.entries(before.idempotency).filter(
+        ([key, record]) => key !== keyDigest && record.turn === turn.turn && !dropped.includes(key),
+      );
+      kept
+        .filter(([, record]) => turn.replacing && record.jobId !== undefined)
+        .forEach(([key], i) => {
+          names[`#ran${i}`] = key;
+          removes.push(`idempotency.#ran${i}.j`);
+        });
+      const replayed = keyDigest !== undefined || kept.length > 0;
       const items: TransactItem[] = [
         {
           Put: {
