@@ -150,8 +150,9 @@ async function refusal(
     }
     const held = conversation.lease;
     if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {
-      if (held.bodyHash === undefined || !isBodyDigest(held.bodyHash, body))
+      if (held.bodyHash === undefined || !isBodyDigest(held.bodyHash, body)) {
         throw new IdempotencyKeyReusedError();
+      }
       if (lease.jobId !== undefined && held.jobId !== undefined) {
         return { runningJob: held.jobId, leaseId: held.id };
       }
