@@ -460,13 +460,9 @@ describe('jobs: Prefer: respond-async', () => {
       fake.otherwise({ tool: alignmentAnswer });
       const post = (text: string) =>
         api.request<Job>('POST', '/api/v1/analysis/alignment', {
+          token,
           rawBody: text,
-          headers: {
-            ...ASYNC,
-            Authorization: `Bearer ${token}`,
-            'Content-Type': 'application/json',
-            'Idempotency-Key': 'a-ordered',
-          },
+          headers: { ...ASYNC, 'Content-Type': 'application/json', 'Idempotency-Key': 'a-ordered' },
         });
       const first = await post(
         '{"text_to_analyze":"Bread by hand.","context":{"a":1,"b":[{"y":1,"x":2}]}}',
