@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { RECENT_WINDOW } from '../../app/src/coaching/conversation-entity.js';
+import { REGENERATE_KEYS_KEPT } from '../../app/src/storage/conversation-turns.js';
 import { coachingTurn } from '../support/fake-answers.js';
 import { itemBytes } from '../support/dynamo-limits.js';
 import { useApiWithFakeBedrock } from '../support/fixtures.js';
@@ -57,9 +58,10 @@ describe('the byte budget of stored items', function () {
     const id = String(started.body.conversation_id);
     const turns = RECENT_WINDOW / 2 + 3;
     // What the earlier keyed turns of the last 24 hours leave: one record per turn, as the
-    // service writes them (the key's digest, then turn, expiry and the body's digest).
+    // service writes them (the key's digest, then turn, expiry and the body's digest), and the
+    // most records of keyed regenerates a conversation keeps (the last one is made below).
     const records = Object.fromEntries(
-      Array.from({ length: MAX_TURNS - turns }, (_, i) => [
+      Array.from({ length: MAX_TURNS - turns + REGENERATE_KEYS_KEPT - 1 }, (_, i) => [
         `seeded-key-digest-${String(i).padStart(4, '0')}`,
         { t: i + 1, e: Date.now() + 86_400_000, h: 'seeded-body-digest-xxxx' },
       ]),

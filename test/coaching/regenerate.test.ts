@@ -1,11 +1,12 @@
 // Regenerating the last answer over HTTP, with a fake Bedrock scripted turn by turn: the new
 // answer replaces the old one and the conversation is exactly as if the replaced answer had
 // never been given (compared with a twin conversation that got the new answer in the first
-// place, down to the prompt the model is sent); the replaced answer's feedback and keys go with
-// it; the three deliveries; and every refusal the contract names, with nothing stored.
+// place, down to the prompt the model is sent); the replaced answer's feedback goes with it, and
+// its keys replay the turn's new answer; the three deliveries; and every refusal the contract names, with nothing stored.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { createEmfMetrics } from '../../app/src/observability/metrics-emf.js';
+import { REGENERATE_KEYS_KEPT } from '../../app/src/storage/conversation-turns.js';
 import { recordsOf } from '../support/emf-records.js';
 import { openEventStream } from '../support/event-stream.js';
 import { coachingTurn } from '../support/fake-answers.js';
@@ -259,18 +260,97 @@ describe('regenerating the last answer', () => {
     expect(later.body).to.deep.equal(first.body);
   });
 
-  it('when a keyed message’s answer is regenerated, then its key no longer replays the replaced answer', async () => {
+  it('when a keyed message’s answer is regenerated, then a retry of its key stores no second turn, asks no model and replays the turn’s current answer, whose id takes feedback', async () => {
     const id = await initiate(api, token);
     const key = { 'Idempotency-Key': 'msg-1' };
     fake.script(answer(1));
-    const sent = await send(id, 'Keyed', key);
+    expect((await send(id, 'Keyed', key)).status).to.equal(200);
     fake.script(replacement);
-    expect((await regenerate(id)).status).to.equal(200);
-    fake.script(answer(2));
+    const regenerated = await regenerate(id);
+    expect(regenerated.status).to.equal(200);
+    const asked = fake.requests.length;
     const retried = await send(id, 'Keyed', key);
     expect(retried.status).to.equal(200);
-    expect(retried.body.message_id).to.not.equal(sent.body.message_id);
-    expect(retried.body.ai_response).to.equal('Answer 2');
+    expect(retried.body).to.deep.equal(regenerated.body);
+    expect(fake.requests.length).to.equal(asked);
+    const history = (await read(id)).messages;
+    expect(history.map((m) => m.role)).to.deep.equal(['assistant', 'user', 'assistant']);
+    expect(history.at(-1)?.message_id).to.equal(retried.body.message_id);
+    const rated = await api.request(
+      'PUT',
+      `${path(id)}/messages/${retried.body.message_id}/feedback`,
+      { token, body: { rating: 'up' } },
+    );
+    expect(rated.status).to.equal(204);
+    // Streamed and as a job, the same key replays the same answer, still without the model.
+    const streamed = await openEventStream(api, `${path(id)}/message`, {
+      token,
+      body: { user_message: 'Keyed', metadata: { sent: 'Keyed' } },
+      headers: key,
+    });
+    const events = (await streamed.rest()).events;
+    expect(events.at(-1)?.data).to.deep.equal(regenerated.body);
+    const accepted = await send(id, 'Keyed', { ...key, Prefer: 'respond-async' });
+    expect(accepted.status).to.equal(202);
+    const job = await api.request<{ status: string; result: unknown }>(
+      'GET',
+      `/api/v1/jobs/${(accepted.body as unknown as { job_id: string }).job_id}`,
+      { token },
+    );
+    expect(job.body).to.deep.include({ status: 'succeeded', result: regenerated.body });
+    expect(fake.requests.length).to.equal(asked);
+    expect(await turnItems(id)).to.have.length(2);
+  });
+
+  it('when a keyed regenerate is replaced by a later regenerate, then a retry of its key replays the current answer and asks no model', async () => {
+    const id = await conversationWith(1);
+    const key = { 'Idempotency-Key': 'regen-first' };
+    fake.script(replacement);
+    expect((await regenerate(id, key)).status).to.equal(200);
+    fake.script(answer(300));
+    const later = await regenerate(id);
+    expect(later.status).to.equal(200);
+    const asked = fake.requests.length;
+    const retried = await regenerate(id, key);
+    expect(retried.status).to.equal(200);
+    expect(retried.body).to.deep.equal(later.body);
+    expect(fake.requests.length).to.equal(asked);
+    expect((await read(id)).messages.at(-1)?.content).to.equal('Answer 300');
+  });
+
+  it('when a conversation already keeps the most records of keyed regenerates, then a new one’s record takes the oldest’s place, and the newest keys still replay', async () => {
+    const id = await conversationWith(1);
+    fake.script(replacement);
+    expect((await regenerate(id, { 'Idempotency-Key': 'regen-oldest' })).status).to.equal(200);
+    const records = (await conversationItem(id))?.idempotency as Record<string, { e: number }>;
+    expect(Object.keys(records)).to.have.length(1);
+    const [oldest, record] = Object.entries(records)[0] ?? ['', { e: 0 }];
+    // Records of later keyed regenerates, as the service writes them: a regenerate's one body
+    // digest, later expiries.
+    const later = Array.from({ length: REGENERATE_KEYS_KEPT - 1 }, (_, i) => ({
+      key: `seeded-regenerate-${String(i).padStart(4, '0')}`,
+      record: { ...record, e: record.e + 1 + i },
+    }));
+    await api.dynamo.doc.send(
+      new UpdateCommand({
+        TableName: api.config.tables.conversations,
+        Key: { conversation_id: id },
+        UpdateExpression: `SET ${later.map((_, i) => `idempotency.#k${i} = :r${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(later.map(({ key }, i) => [`#k${i}`, key])),
+        ExpressionAttributeValues: Object.fromEntries(later.map((r, i) => [`:r${i}`, r.record])),
+      }),
+    );
+    fake.script(answer(300));
+    const newest = await regenerate(id, { 'Idempotency-Key': 'regen-newest' });
+    expect(newest.status).to.equal(200);
+    const kept = Object.keys((await conversationItem(id))?.idempotency as object);
+    expect(kept).to.have.length(REGENERATE_KEYS_KEPT);
+    expect(kept).to.not.include(oldest);
+    expect(kept).to.include.members(later.map(({ key }) => key));
+    const asked = fake.requests.length;
+    const retried = await regenerate(id, { 'Idempotency-Key': 'regen-newest' });
+    expect(retried.body).to.deep.equal(newest.body);
+    expect(fake.requests.length).to.equal(asked);
   });
 
   it('when the answer is streamed, then deltas and a `turn` that is the new answer; as a job, its result is', async () => {

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import type { LlmProvider, StructuredRequest } from '../../app/src/llm/port.js';
 import { createOfflineProvider } from '../../app/src/llm/offline.js';
@@ -181,6 +182,68 @@ describe('turns, storage and isolation', () => {
       const retried = await send(id, 'try me', { 'Idempotency-Key': 'k-4' });
       expect(retried.status).to.equal(200);
       expect((await read(id)).messages).to.have.length(3);
+    });
+    it('when a retry sends the metadata’s members in another order, then it is the same body: the first answer again, the model called once', async () => {
+      const id = await initiate(api, alice);
+      const before = control.state.calls;
+      const post = (text: string) =>
+        api.request('POST', `/api/v1/conversations/${id}/message`, {
+          token: alice,
+          rawBody: text,
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'ordered' },
+        });
+      const first = await post(
+        '{"user_message":"Order","metadata":{"x":1,"y":{"b":2,"a":[1,{"d":4,"c":3}]}}}',
+      );
+      expect(first.status, first.text).to.equal(200);
+      const retry = await post(
+        '{"metadata":{"y":{"a":[1,{"c":3,"d":4}],"b":2},"x":1.0},"user_message":"Order"}',
+      );
+      expect(retry.status, retry.text).to.equal(200);
+      expect(retry.body).to.deep.equal(first.body);
+      const reordered = await post(
+        '{"user_message":"Order","metadata":{"x":1,"y":{"b":2,"a":[{"d":4,"c":3},1]}}}',
+      );
+      expect(reordered.status).to.equal(422);
+      expect(control.state.calls - before).to.equal(1);
+      expect((await read(id)).messages).to.have.length(3);
+    });
+
+    it('when a key’s record holds the digest written before bodies were compared whatever their members’ order, then a retry of the same body still replays it', async () => {
+      const id = await initiate(api, alice);
+      const metadata = { y: 2, x: 1 };
+      const headers = { 'Idempotency-Key': 'kept-over-deploy' };
+      const first = await api.request('POST', `/api/v1/conversations/${id}/message`, {
+        token: alice,
+        body: { user_message: 'Before the deploy', metadata },
+        headers,
+      });
+      expect(first.status).to.equal(200);
+      // The record as the service wrote it before: the digest of the body's JSON as it came.
+      const stored = (await api.items('conversations')).find((i) => i.conversation_id === id);
+      const [keyDigest] = Object.keys(stored?.idempotency as object);
+      const oldDigest = createHash('sha256')
+        .update(JSON.stringify(['Before the deploy', metadata]))
+        .digest('base64url')
+        .slice(0, 22);
+      await api.dynamo.doc.send(
+        new UpdateCommand({
+          TableName: api.config.tables.conversations,
+          Key: { conversation_id: id },
+          UpdateExpression: 'SET idempotency.#key.h = :old',
+          ExpressionAttributeNames: { '#key': String(keyDigest) },
+          ExpressionAttributeValues: { ':old': oldDigest },
+        }),
+      );
+      const before = control.state.calls;
+      const retry = await api.request('POST', `/api/v1/conversations/${id}/message`, {
+        token: alice,
+        body: { user_message: 'Before the deploy', metadata },
+        headers,
+      });
+      expect(retry.status, retry.text).to.equal(200);
+      expect(retry.body).to.deep.equal(first.body);
+      expect(control.state.calls).to.equal(before);
     });
   });
 

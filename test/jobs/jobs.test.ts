@@ -1,7 +1,9 @@
 // Asynchronous work (`Prefer: respond-async`) over HTTP, with a fake Bedrock that answers when
 // the test lets it: the 202 before the model answers, polling to the synchronous body, the
 // failures a job carries, the conversation it holds, the key that names it, and who may see it.
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { analysisAnswers, coachingTurn } from '../support/fake-answers.js';
 import { jobClaim, on } from '../support/dynamo-hooks.js';
@@ -195,6 +197,63 @@ describe('jobs: Prefer: respond-async', () => {
       expect(fake.requests).to.have.length(1);
     });
 
+    it('when a buffered turn answered a key first, then every respond-async retry of it, two at once included, is one and the same succeeded job, stored once', async () => {
+      const id = await initiate(api, token);
+      const buffered = await send(id, 'Honesty.', { 'Idempotency-Key': 'k-once' });
+      expect(buffered.status).to.equal(200);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'k-once' };
+      const first = await send(id, 'Honesty.', headers);
+      const [second, third] = await Promise.all([
+        send(id, 'Honesty.', headers),
+        send(id, 'Honesty.', headers),
+      ]);
+      for (const accepted of [first, second, third]) {
+        expect(accepted.status).to.equal(202);
+        expect(accepted.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+        expect(accepted.headers.get('location')).to.equal(`/api/v1/jobs/${first.body.job_id}`);
+      }
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(buffered.body);
+      const stored = (await jobItems()).filter((job) => job.conversation_id === id);
+      expect(stored.map((job) => job.job_id)).to.deep.equal([first.body.job_id]);
+      expect(fake.requests).to.have.length(1);
+    });
+
+    it('when a buffered regenerate answered a key first, then every respond-async retry of it is the same succeeded job', async () => {
+      const id = await initiate(api, token);
+      expect((await send(id, 'Fairness.', {})).status).to.equal(200);
+      const regenerate = (headers: Record<string, string>) =>
+        api.request<Job>('POST', `/api/v1/conversations/${id}/regenerate`, { token, headers });
+      const buffered = await regenerate({ 'Idempotency-Key': 'r-once' });
+      expect(buffered.status).to.equal(200);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'r-once' };
+      const first = await regenerate(headers);
+      const again = await regenerate(headers);
+      expect(first.status).to.equal(202);
+      expect(again.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(buffered.body);
+      expect(fake.requests).to.have.length(2);
+    });
+
+    it('when a key’s job answered a turn whose answer a regenerate then replaced, then its retries replay the new answer: buffered, and as one job that holds it', async () => {
+      const id = await initiate(api, token);
+      const headers = { ...ASYNC, 'Idempotency-Key': 'k-replaced' };
+      const ran = await send(id, 'Curiosity.', headers);
+      expect((await settled(ran.body.job_id)).body.status).to.equal('succeeded');
+      const regenerated = await api.request('POST', `/api/v1/conversations/${id}/regenerate`, {
+        token,
+      });
+      expect(regenerated.status).to.equal(200);
+      const buffered = await send(id, 'Curiosity.', { 'Idempotency-Key': 'k-replaced' });
+      expect(buffered.body).to.deep.equal(regenerated.body);
+      const first = await send(id, 'Curiosity.', headers);
+      const again = await send(id, 'Curiosity.', headers);
+      expect(first.body.job_id).to.not.equal(ran.body.job_id);
+      expect(again.body).to.include({ job_id: first.body.job_id, status: 'succeeded' });
+      expect((await read(first.body.job_id)).body.result).to.deep.equal(regenerated.body);
+      expect(fake.requests).to.have.length(2);
+      expect(await turnsOf(id)).to.have.length(2);
+    });
+
     it('when a key’s job failed, then the key is free: the same request with it starts a new job', async () => {
       const id = await initiate(api, token);
       fake.script({ error: 'ThrottlingException' });
@@ -383,6 +442,68 @@ describe('jobs: Prefer: respond-async', () => {
       expect((await settled(strategy.body.job_id)).body.result).to.include({
         analysis_type: 'strategy',
       });
+    });
+
+    it('when a retry sends the context’s members in another order, then it is the same body and the same job', async () => {
+      fake.otherwise({ tool: alignmentAnswer });
+      const post = (text: string) =>
+        api.request<Job>('POST', '/api/v1/analysis/alignment', {
+          token,
+          rawBody: text,
+          headers: { ...ASYNC, 'Content-Type': 'application/json', 'Idempotency-Key': 'a-ordered' },
+        });
+      const first = await post(
+        '{"text_to_analyze":"Bread by hand.","context":{"a":1,"b":[{"y":1,"x":2}]}}',
+      );
+      const again = await post(
+        '{"context":{"b":[{"x":2,"y":1}],"a":1},"text_to_analyze":"Bread by hand."}',
+      );
+      expect(first.status, first.text).to.equal(202);
+      expect(again.status, again.text).to.equal(202);
+      expect(again.body.job_id).to.equal(first.body.job_id);
+      expect((await settled(first.body.job_id)).body.status).to.equal('succeeded');
+      expect(fake.requests).to.have.length(1);
+    });
+
+    it('when a key’s record holds the digest written before bodies were compared whatever their members’ order, then a retry of the same body is still the same job', async () => {
+      fake.otherwise({ tool: alignmentAnswer });
+      const headers = { ...ASYNC, 'Idempotency-Key': 'a-kept-over-deploy' };
+      const first = await api.request<Job>('POST', '/api/v1/analysis/alignment', {
+        token,
+        body: alignmentBody,
+        headers,
+      });
+      expect(first.status).to.equal(202);
+      // The key's record as the service wrote it before: the digest of the input's JSON as read.
+      const input = {
+        type: 'alignment',
+        textToAnalyze: alignmentBody.text_to_analyze,
+        context: alignmentBody.context,
+      };
+      const oldDigest = createHash('sha256')
+        .update(JSON.stringify([input]))
+        .digest('base64url')
+        .slice(0, 22);
+      const record = (await api.items('jobs')).find(
+        (i) => i.record_kind === 'key' && i.points_to === first.body.job_id,
+      );
+      await api.dynamo.doc.send(
+        new UpdateCommand({
+          TableName: api.config.tables.jobs,
+          Key: { job_id: record?.job_id },
+          UpdateExpression: 'SET body_hash = :old',
+          ExpressionAttributeValues: { ':old': oldDigest },
+        }),
+      );
+      const again = await api.request<Job>('POST', '/api/v1/analysis/alignment', {
+        token,
+        body: alignmentBody,
+        headers,
+      });
+      expect(again.status, again.text).to.equal(202);
+      expect(again.body.job_id).to.equal(first.body.job_id);
+      expect((await settled(first.body.job_id)).body.status).to.equal('succeeded');
+      expect(fake.requests).to.have.length(1);
     });
 
     it('when the model throttles, then the analysis job fails with the envelope and no analysis is stored', async () => {

@@ -2,7 +2,8 @@
 // change's, the lease's, a job's claim and outcome. The store applies each and the app hears
 // nothing back, however often it sends it; what it answers must still be the truth: 201 with one
 // conversation, one session and one opening message; 204 for a change that was made (never 409
-// for its own change); a turn that goes on under the lease it took; a job that ends with its turn.
+// for its own change); a turn that goes on under the lease it took; a job that ends with its turn;
+// the job a replayed key is made into, the same for every retry.
 import { expect } from 'chai';
 import { initiate, startApi, type TestApi } from '../support/harness.js';
 
@@ -111,5 +112,23 @@ describe('writes whose every answer is lost', function () {
       { token },
     );
     expect(read.body.messages.filter((m) => m.content === 'a job unseen')).to.have.length(1);
+  });
+
+  it('when the job a replayed key is made into is put with every answer lost, then the 202 names it and every retry gets that same job', async () => {
+    const id = await initiate(api, token);
+    const key = { 'Idempotency-Key': 'replayed-unseen' };
+    const path = `/api/v1/conversations/${id}/message`;
+    const body = { user_message: 'answered first' };
+    const answered = await api.request('POST', path, { token, body, headers: key });
+    expect(answered.status, answered.text).to.equal(200);
+    dropAll('PutItem', '"status":{"S":"succeeded"}');
+    const headers = { ...key, Prefer: 'respond-async' };
+    const first = await api.request<{ job_id: string }>('POST', path, { token, body, headers });
+    expect(first.status, first.text).to.equal(202);
+    expect(api.proxy?.log.some((e) => e.fault === 'drop-after-apply')).to.equal(true);
+    const again = await api.request<{ job_id: string }>('POST', path, { token, body, headers });
+    expect(again.body.job_id).to.equal(first.body.job_id);
+    const job = await api.request('GET', `/api/v1/jobs/${first.body.job_id}`, { token });
+    expect(job.body).to.deep.include({ status: 'succeeded', result: answered.body });
   });
 });

@@ -4,8 +4,8 @@
 // refuse a turn is decided when the lease is asked for: a refusal becomes the contract's answer
 // (the key's stored answer, the key's job still running, or the error that says why). A lease let
 // go unused leaves the conversation exactly as before.
-import { createHash, randomUUID } from 'node:crypto';
-import type { Principal } from '../domain/kernel.js';
+import { randomUUID } from 'node:crypto';
+import { bodyDigest, digest, isBodyDigest, type Principal } from '../domain/kernel.js';
 import {
   type AppError,
   ConversationBusyError,
@@ -38,13 +38,6 @@ export const LEASE_TIMING: LeaseTiming = { ttlMs: 10_000, renewEveryMs: 3_000 };
 /** What a second caller is told to wait while the holder is alive (the contract: at most 2). */
 const LIVE_HOLDER_WAIT_SECONDS = 1;
 
-/**
- * A short, fixed-size digest (128 bits). Idempotency keys are compared and stored by digest:
- * the client chooses a key's text (`__proto__`, `constructor`, …), so it never becomes a name.
- */
-const digest = (text: string): string =>
-  createHash('sha256').update(text).digest('base64url').slice(0, 22);
-
 /** A lease that was won, with the conversation as it stood then. */
 export interface WonLease extends LeasedTurn {
   readonly conversation: StoredConversation;
@@ -52,8 +45,11 @@ export interface WonLease extends LeasedTurn {
 
 export type LeaseOutcome =
   | { readonly won: WonLease }
-  /** The key's turn was answered before: its stored answer, and the job that ran it, if any. */
-  | { readonly replay: TurnResult; readonly jobId?: string }
+  /**
+   * The key's turn was answered before: its answer as the turn now stands, and the id of the job
+   * that holds it (the one that ran the turn, or one the answer names, made when first asked for).
+   */
+  | { readonly replay: TurnResult; readonly jobId: string }
   /** A job asked with the key of a job still running: that job, and the lease it holds. */
   | { readonly runningJob: string; readonly leaseId: string };
 
@@ -89,6 +85,7 @@ export async function takeLease(
   const now = deps.now().getTime();
   const { idempotencyKey } = input;
   const regenerate = isRegenerate(input);
+  const body = regenerate ? ['regenerate'] : [input.userMessage, input.metadata];
   const lease: TurnLease = {
     leaseId: randomUUID(),
     now,
@@ -99,9 +96,7 @@ export async function takeLease(
       idempotencyKey === undefined
         ? undefined
         : digest(regenerate ? `${REGENERATE_KEY_SCOPE}${idempotencyKey}` : idempotencyKey),
-    bodyHash: digest(
-      JSON.stringify(regenerate ? ['regenerate'] : [input.userMessage, input.metadata]),
-    ),
+    bodyHash: bodyDigest(body),
     jobId: holder.jobId,
     // A regenerate replaces the last turn and adds none: a conversation at the limit may have it.
     maxUserTurns: regenerate ? deps.maxTurns + 1 : deps.maxTurns,
@@ -120,7 +115,7 @@ export async function takeLease(
     };
   }
   const conversation = authorize(principal, conversationId, begun.current);
-  return refusal(deps, conversation, lease, regenerate);
+  return refusal(deps, conversation, lease, { regenerate, body });
 }
 
 /** Heads a regenerate's key before its digest: no message key (printable text) starts so. */
@@ -135,22 +130,29 @@ async function refusal(
   deps: CoachingDeps,
   conversation: StoredConversation,
   lease: TurnLease,
-  regenerate: boolean,
+  { regenerate, body }: { readonly regenerate: boolean; readonly body: unknown },
 ): Promise<LeaseOutcome> {
   const { conversationId } = conversation;
-  const { keyDigest, bodyHash } = lease;
+  const { keyDigest } = lease;
   if (keyDigest !== undefined) {
     const record = Object.hasOwn(conversation.idempotency, keyDigest)
       ? conversation.idempotency[keyDigest]
       : undefined;
     if (record && record.expiresAt >= lease.now) {
-      if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
-      const replay = await deps.conversations.turnResponse(conversationId, record.turn);
-      if (replay) return { replay: storedAnswer(replay, record.turn), jobId: record.jobId };
+      if (!isBodyDigest(record.bodyHash, body)) throw new IdempotencyKeyReusedError();
+      const stored = await deps.conversations.turnResponse(conversationId, record.turn);
+      if (stored) {
+        const replay = storedAnswer(stored, record.turn);
+        // Named by the key and the answer, so every retry of the key asks for the same job.
+        const answerJob = `job_${digest(JSON.stringify([conversationId, keyDigest, replay.messageId]))}`;
+        return { replay, jobId: record.jobId ?? answerJob };
+      }
     }
     const held = conversation.lease;
     if (held?.keyDigest === keyDigest && held.expiresAt >= lease.now) {
-      if (held.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+      if (held.bodyHash === undefined || !isBodyDigest(held.bodyHash, body)) {
+        throw new IdempotencyKeyReusedError();
+      }
       if (lease.jobId !== undefined && held.jobId !== undefined) {
         return { runningJob: held.jobId, leaseId: held.id };
       }

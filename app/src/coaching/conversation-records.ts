@@ -89,10 +89,11 @@ export interface CommittedTurn {
   readonly undo: TurnUndo;
   /**
    * Whether the turn replaces the answer of the turn item it writes (a regenerate): the item's
-   * feedback goes with the replaced answer, and so do the Idempotency-Keys that answered with it.
+   * feedback goes with the replaced answer; the Idempotency-Keys that answered with it stay, and
+   * replay the new one.
    */
   readonly replacing: boolean;
-  /** The turn's answer: replayed for its Idempotency-Key, and its job's result. */
+  /** The turn's answer: replayed for the Idempotency-Keys that name the turn, and its job's result. */
   readonly response: unknown;
   /** The Idempotency-Key's record, when the request had one. */
   readonly idempotency?: {

@@ -106,8 +106,8 @@ export async function sendMessage(
 
 /**
  * The job delivery: the turn is leased now, for as long as its job may wait for a worker, and
- * handed to the job. A key whose turn was answered names the job that answered it (or a job that
- * is that answer); a key whose job still runs names that job.
+ * handed to the job. A key whose turn was answered names the job that holds its answer (the job
+ * that ran the turn, or one made of the answer once); a key whose job still runs names that job.
  */
 async function queueTurn(
   deps: CoachingDeps,
@@ -130,10 +130,16 @@ async function queueTurn(
     throw busy(deps, conversationId, undefined);
   }
   if ('replay' in start) {
-    const answeredBy = start.jobId === undefined ? undefined : await deps.jobs.find(start.jobId);
+    const { replay, jobId: answerJobId } = start;
     return (
-      answeredBy ??
-      deps.jobs.answered({ principal, conversationId, result: start.replay, requestId })
+      (await deps.jobs.find(answerJobId)) ??
+      deps.jobs.answered({
+        jobId: answerJobId,
+        principal,
+        conversationId,
+        result: replay,
+        requestId,
+      })
     );
   }
   // A regenerate with nothing to regenerate is refused now, not by its job.

@@ -59,6 +59,8 @@ export interface QueuedTurn {
 
 /** A turn answered before, made a job that has already succeeded (a replayed key). */
 export interface AnsweredTurn {
+  /** The answer's job id: the same for every retry of the key while the answer stands. */
+  readonly jobId: string;
   readonly principal: Principal;
   readonly conversationId: string;
   readonly result: TurnResult;
@@ -77,7 +79,7 @@ export interface TurnJobs {
   readonly startWithinMs: number;
   /** Stores a job for the leased turn and hands it to a worker; the job holds the lease now. */
   queue(turn: QueuedTurn): Promise<AcceptedJob>;
-  /** Stores a job that is this answer already. */
+  /** The job that is this answer already: stored now, or the one stored before under its id. */
   answered(turn: AnsweredTurn): Promise<AcceptedJob>;
   /** The job with this id, while it is kept. */
   find(jobId: string): Promise<AcceptedJob | undefined>;

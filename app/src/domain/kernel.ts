@@ -2,12 +2,13 @@
 // vocabulary (topics, analyses, phases, statuses, deliveries) as plain lists, so schemas,
 // templates and storage read them from here; who is asking (`Principal`); the ids the service
 // mints; the tokens a model call used and whom it is spent for; which prompt version wrote an
-// answer; the periods budgets hold for; and what a client is told of accepted work. It imports
-// nothing of the service, and everything may import it.
+// answer; the periods budgets hold for; what a client is told of accepted work; and the digests
+// that tell an Idempotency-Key's retry from a reuse. It imports nothing of the service, and
+// everything may import it.
 
 // ---- the vocabulary ----
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export const coachingTopics = ['core_values', 'purpose', 'vision', 'goals'] as const;
 export type CoachingTopic = (typeof coachingTopics)[number];
@@ -80,6 +81,35 @@ export function isIdentifier(value: string): boolean {
 // `conv_3f9a…`, `sess_…`, `anls_…`, `sugg_…`.
 
 export const newId = (prefix: string): string => `${prefix}_${randomUUID().replaceAll('-', '')}`;
+
+// ---- digests: a key's, a body's ----
+// Idempotency-Keys and request bodies are compared and stored by digest: short and of fixed size,
+// and the client's text (`__proto__`, `constructor`, …) never becomes a name. A body is digested
+// as canonical JSON: JSON objects are unordered (RFC 8259), so a retry that sends the same
+// members in another order, or a number in another spelling, is the same body.
+
+/** A short, fixed-size digest (128 bits) of a text. */
+export const digest = (text: string): string =>
+  createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+/** The JSON text of a parsed value with every object's members in one order, however they came. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_name, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member,
+  );
+
+/** A request body's digest (of its parsed value), as idempotency records keep it. */
+export const bodyDigest = (body: unknown): string => digest(canonicalJson(body));
+
+/**
+ * Whether a digest a record holds is this body's. Records written before bodies were digested as
+ * canonical JSON hold the digest of the JSON as it was read (members in the order they came) and
+ * are kept 24 h, so that one still matches the same body sent again.
+ */
+export const isBodyDigest = (stored: string, body: unknown): boolean =>
+  stored === bodyDigest(body) || stored === digest(JSON.stringify(body));
 
 // ---- usage: tokens and whom they are spent for ----
 // Tokens a model call used: what sessions, usage counters and budgets add up, and what a failed

@@ -69,6 +69,8 @@ export type JobOutcome =
 export interface JobRepository {
   /** Stores a new queued job; an existing id is a bug, refused. A lost answer is read back. */
   create(job: Job): Promise<void>;
+  /** Stores the job unless one is stored under its id already; either way, the stored one. */
+  createOnce(job: Job): Promise<Job>;
   get(jobId: string): Promise<Job | undefined>;
   /**
    * queued → running for this worker, only before `startBy`; undefined when it was not queued

@@ -2,10 +2,10 @@
 // the coaching and analysis use cases hand their work to, the worker's run, reading a job back,
 // and a job's failure as the contract shows it (failing what a stopped server left open is
 // recover-jobs.ts). Each story below opens with what it does.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AnalysisJobs, QueuedAnalysis } from '../analysis/analysis-deps.js';
 import type { TurnJobs, AnsweredTurn, QueuedTurn } from '../coaching/turn-records.js';
-import { type Principal, newId } from '../domain/kernel.js';
+import { type Principal, bodyDigest, isBodyDigest, newId } from '../domain/kernel.js';
 import {
   IdempotencyKeyReusedError,
   ServiceUnavailableError,
@@ -67,9 +67,6 @@ export type Jobs = ReturnType<typeof createJobs>;
 // is the conversation's); an analysis's Idempotency-Key names its job here, until that job fails
 // (then the key is free, as for a failed turn), and its budgets are checked once the key names
 // no job.
-
-const digest = (parts: readonly unknown[]): string =>
-  createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
 
 interface NewJob {
   readonly jobId?: string;
@@ -139,9 +136,13 @@ export async function queueTurn(deps: JobDeps, queued: QueuedTurn): Promise<Job>
   return dispatch(deps, job);
 }
 
-/** A job that is a turn's answer already (its key was answered synchronously first). */
+/**
+ * A job that is a turn's answer already (its key was answered synchronously first), under the id
+ * the answer names: every retry of the key, two at once too, gets the one job.
+ */
 export async function answeredTurn(deps: JobDeps, answered: AnsweredTurn): Promise<Job> {
   const job = newJob(deps, {
+    jobId: answered.jobId,
     principal: answered.principal,
     requestId: answered.requestId,
     content: {
@@ -149,19 +150,18 @@ export async function answeredTurn(deps: JobDeps, answered: AnsweredTurn): Promi
       conversationId: answered.conversationId,
     },
   });
-  await deps.jobs.create(job);
-  return job;
+  return deps.jobs.createOnce(job);
 }
 
 /** Where a key was found free: nothing there, or a failed (or expired) job it may replace. */
 type KeyState = { readonly job: Job } | { readonly free: true; readonly replacing?: string };
 
 /** The job an Idempotency-Key already names, or that it is free; another body is a 422. */
-async function keyState(deps: JobDeps, scope: string, bodyHash: string): Promise<KeyState> {
+async function keyState(deps: JobDeps, scope: string, body: unknown): Promise<KeyState> {
   const now = deps.now();
   const record = await deps.jobs.keyRecord(scope);
   if (!record || record.expiresAt < now.getTime()) return { free: true, replacing: record?.jobId };
-  if (record.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+  if (!isBodyDigest(record.bodyHash, body)) throw new IdempotencyKeyReusedError();
   const job = await deps.jobs.get(record.jobId);
   if (!job || asSeen(job, now).status === 'failed') return { free: true, replacing: record.jobId };
   return { job };
@@ -183,21 +183,26 @@ export async function queueAnalysis(deps: JobDeps, queued: QueuedAnalysis): Prom
     await deps.jobs.create(job);
     return dispatch(deps, job);
   }
-  const bodyHash = digest([input]);
-  const scope = digest([
+  const body = [input];
+  // The key's scope is digested as a body is (of strings only, so as it always was).
+  const scope = bodyDigest([
     'analysis',
     principal.tenantId,
     principal.userId,
     input.type,
     idempotencyKey,
   ]);
-  const state = await keyState(deps, scope, bodyHash);
+  const state = await keyState(deps, scope, body);
   if ('job' in state) return state.job;
   await queued.admit();
   // The job is written before its key, so a request that loses the race for the key always
   // finds the winner's job.
   await deps.jobs.create(job);
-  const record = { jobId: job.jobId, bodyHash, expiresAt: Date.parse(job.createdAt) + JOB_KEPT_MS };
+  const record = {
+    jobId: job.jobId,
+    bodyHash: bodyDigest(body),
+    expiresAt: Date.parse(job.createdAt) + JOB_KEPT_MS,
+  };
   let claimed: boolean;
   try {
     claimed = await deps.jobs.claimKey(scope, record, state.replacing);
@@ -207,7 +212,7 @@ export async function queueAnalysis(deps: JobDeps, queued: QueuedAnalysis): Prom
   }
   if (!claimed) {
     await discard(deps, job, new ServiceUnavailableError('jobs', 1, 'another request won its key'));
-    const winner = await keyState(deps, scope, bodyHash);
+    const winner = await keyState(deps, scope, body);
     if ('job' in winner) return winner.job;
     throw new ServiceUnavailableError('jobs', 1, 'a job with this Idempotency-Key just failed');
   }

@@ -23,8 +23,10 @@ import {
 import type {
   BeginTurnResult,
   CallBooking,
+  CommittedTurn,
   ConversationRepository,
   HeldLease,
+  IdempotencyRecord,
   StoredConversation,
 } from '../coaching/conversation-records.js';
 import { phases, resultStatuses, type Phase, type ResultStatus } from '../domain/kernel.js';
@@ -237,17 +239,24 @@ export function createTurnWrites(
         sets.push('idempotency.#key = :record');
       }
       const removes: string[] = [...LEASE_ATTRIBUTES];
-      // Lapsed keys go; so do the keys of a replaced answer, which no longer have it to replay.
-      Object.entries(before.idempotency)
-        .filter(
-          ([key, record]) =>
-            key !== keyDigest &&
-            (record.expiresAt < lease.now || (turn.replacing && record.turn === turn.turn)),
-        )
+      const dropped = droppedKeys(before.idempotency, turn, lease.now);
+      dropped.forEach((key, i) => {
+        names[`#old${i}`] = key;
+        removes.push(`idempotency.#old${i}`);
+      });
+      // A key names its turn, so a replaced answer's keys stay and replay the turn as it now
+      // stands: its item carries the answer to replay whenever a key points at it. The job that
+      // ran the turn holds the replaced answer, so they no longer name it.
+      const kept = Object.entries(before.idempotency).filter(
+        ([key, record]) => key !== keyDigest && record.turn === turn.turn && !dropped.includes(key),
+      );
+      kept
+        .filter(([, record]) => turn.replacing && record.jobId !== undefined)
         .forEach(([key], i) => {
-          names[`#old${i}`] = key;
-          removes.push(`idempotency.#old${i}`);
+          names[`#ran${i}`] = key;
+          removes.push(`idempotency.#ran${i}.j`);
         });
+      const replayed = keyDigest !== undefined || kept.length > 0;
       const items: TransactItem[] = [
         {
           Put: {
@@ -259,9 +268,8 @@ export function createTurnWrites(
               messages: turn.messages.map(messageItem),
               undo: turnUndoItem(turn.undo),
               created_at: turn.messages[1].timestamp,
-              ...(keyDigest === undefined
-                ? {}
-                : { idempotency_key: keyDigest, response: JSON.stringify(turn.response) }),
+              ...(keyDigest === undefined ? {} : { idempotency_key: keyDigest }),
+              ...(replayed ? { response: JSON.stringify(turn.response) } : {}),
             },
             // Over nothing, or over what a turn with an older lease left: never a newer one's.
             ConditionExpression: 'attribute_not_exists(turn) OR lease_seq < :fence',
@@ -387,6 +395,37 @@ export function createTurnWrites(
   }
 
   return turns;
+}
+
+/**
+ * A keyed regenerate's records a conversation keeps at most. Every keyed regenerate leaves one
+ * (about 70 bytes of the conversation item) without adding a turn, so past this many within a
+ * key's 24 h the oldest go first: the item's budget holds, and only a key that many regenerates
+ * old can no longer replay.
+ */
+export const REGENERATE_KEYS_KEPT = 50;
+
+/**
+ * The idempotency records a commit removes: the lapsed ones, and, for a keyed regenerate, the
+ * oldest of the regenerates' records past REGENERATE_KEYS_KEPT (all of them hold the one body
+ * digest a regenerate has, the commit's own record's).
+ */
+function droppedKeys(
+  records: Readonly<Record<string, IdempotencyRecord>>,
+  turn: CommittedTurn,
+  now: number,
+): string[] {
+  const own = turn.idempotency;
+  const others = Object.entries(records).filter(([key]) => key !== own?.keyDigest);
+  const lapsed = others.filter(([, record]) => record.expiresAt < now);
+  const regenerates =
+    turn.replacing && own
+      ? others
+          .filter(([, r]) => r.expiresAt >= now && r.bodyHash === own.record.bodyHash)
+          .sort(([, a], [, b]) => b.expiresAt - a.expiresAt)
+          .slice(REGENERATE_KEYS_KEPT - 1)
+      : [];
+  return [...lapsed, ...regenerates].map(([key]) => key);
 }
 
 // ---- a turn's undo, stored ----

@@ -182,6 +182,25 @@ export function createJobRepository(dynamo: Dynamo, table: string): JobRepositor
       await putNew(jobItem(job));
     },
 
+    async createOnce(job) {
+      // Whoever put the job under this id (a request at the same time, or this one, whose answer
+      // was lost), it is the same one: the id names what it holds.
+      const { item } = await ownWrite(
+        () =>
+          doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: jobItem(job),
+              ConditionExpression: 'attribute_not_exists(job_id)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        () => true,
+        () => read(job.jobId),
+      );
+      return item?.record_kind === 'job' ? jobOf(item) : job;
+    },
+
     async get(jobId) {
       const item = await read(jobId);
       return item?.record_kind === 'job' ? jobOf(item) : undefined;
