@@ -150,8 +150,8 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super(415, 'unsupported_media_type', 'Request body must be sent as application/json');
+  constructor(message = 'Request body must be sent as application/json') {
+    super(415, 'unsupported_media_type', message);
   }
 }
 
@@ -217,7 +217,7 @@ export class PreconditionRequiredError extends AppError {
     super(
       428,
       'precondition_required',
-      `An edit of prompt template ${key} needs If-Match with the version it started from`,
+      `An edit of prompt template ${key} needs If-Match with the ETag of the one version it started from (a missing header, \`*\` or a list of tags names none)`,
     );
   }
 }

@@ -1,6 +1,7 @@
 // The JSON body is the client's JSON, read by JSON.parse: keys such as `__proto__` and
 // `constructor` are ordinary keys (400 invalid_json is only for text that is not JSON), and the
 // client's objects reach the use case with every key they were sent with.
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { useApi } from '../support/fixtures.js';
 
@@ -100,5 +101,38 @@ describe('JSON bodies', () => {
       });
       expect(response.status, charset).to.equal(201);
     }
+  });
+});
+
+describe('JSON bodies in a Content-Encoding', () => {
+  const { api } = useApi();
+  let token: string;
+
+  before(async () => {
+    token = await api.token('enc', 'acme');
+  });
+
+  const initiate = (body: Buffer, encoding: string) =>
+    api.request('POST', '/api/v1/conversations/initiate', {
+      token,
+      rawBody: body,
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+    });
+
+  it('when the body is gzip-encoded JSON, then it is read like plain JSON', async () => {
+    const response = await initiate(gzipSync(JSON.stringify({ topic: 'vision' })), 'gzip');
+    expect(response.status, response.text).to.equal(201);
+    expect(response.body.topic).to.equal('vision');
+  });
+
+  it('when the Content-Encoding is one the service does not read, then 415 names the encoding, not the media type, and nothing is stored', async () => {
+    const before = (await api.items('conversations')).length;
+    const response = await initiate(Buffer.from(JSON.stringify({ topic: 'vision' })), 'zstd-x');
+    expect(response.status).to.equal(415);
+    expect(response.body.error).to.equal('unsupported_media_type');
+    expect(response.body.message).to.equal(
+      'Content-Encoding zstd-x is not supported: send the body as is, or as gzip, deflate or br',
+    );
+    expect((await api.items('conversations')).length).to.equal(before);
   });
 });

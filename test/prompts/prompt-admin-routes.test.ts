@@ -277,6 +277,8 @@ for (const [storeName, openStore] of stores) describe(`the prompt admin routes, 
         const response = await unchanged(() => publish(goalsTitled('No precondition'), ifMatch));
         expect(response.status, String(ifMatch)).to.equal(428);
         expect(response.body.error).to.equal('precondition_required');
+        // Also when a header was sent: it says why that one names no version.
+        expect(response.body.message, String(ifMatch)).to.include('`*` or a list of tags');
       }
     });
 

@@ -166,7 +166,17 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       extendTypes: { text: jsonTypes },
       onError: (error: Error & { status?: number }) => {
         if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
-        if (error.status === 415) throw new UnsupportedMediaTypeError();
+        if (error.status === 415) {
+          // The type was JSON; its Content-Encoding is what the reader does not take.
+          const encoding = /^Unsupported Content-Encoding: (.*)$/
+            .exec(error.message)?.[1]
+            ?.slice(0, 40);
+          throw new UnsupportedMediaTypeError(
+            encoding === undefined
+              ? undefined
+              : `Content-Encoding ${encoding} is not supported: send the body as is, or as gzip, deflate or br`,
+          );
+        }
         throw new InvalidJsonError('Request body is not valid JSON');
       },
     }) as unknown as AppMiddleware;
