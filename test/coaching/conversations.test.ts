@@ -352,6 +352,32 @@ describe('conversations', () => {
       expect(body.conversations.every((c) => c.status === 'active')).to.equal(true);
     });
 
+    it('when a query parameter is given twice, then 422 names it once, saying so', async () => {
+      for (const query of ['page_size=1&page_size=2', 'active_only=true&active_only=false']) {
+        const response = await api.request('GET', `/api/v1/conversations?${query}`, {
+          token: lister,
+        });
+        const name = query.split('=')[0];
+        expect(response.status, query).to.equal(422);
+        expect(response.body.detail, query).to.deep.equal([
+          { loc: ['query', name], msg: 'Given more than once: give it once', type: 'value_error' },
+        ]);
+      }
+    });
+
+    it('when a page number is past the largest safe integer, then one issue names it, not one a check', async () => {
+      const response = await api.request(
+        'GET',
+        '/api/v1/conversations?page=999999999999999999999',
+        {
+          token: lister,
+        },
+      );
+      expect(response.status).to.equal(422);
+      const detail = response.body.detail as { loc: unknown[] }[];
+      expect(detail.map((issue) => issue.loc)).to.deep.equal([['query', 'page']]);
+    });
+
     it('when the cursor is not one this API wrote, then it is a 422 naming the cursor', async () => {
       const response = await api.request('GET', '/api/v1/conversations?cursor=not-a-cursor', {
         token: lister,

@@ -228,16 +228,24 @@ export function toIssues(
   input: unknown,
   field?: string,
 ): ValidationIssue[] {
-  return error.issues.map((issue) => {
+  // One issue a place: a value two checks refuse (too large for an integer and for the
+  // maximum, say) is told the first reason once, not twice.
+  const seen = new Set<string>();
+  return error.issues.flatMap((issue) => {
     const loc = [
       part,
       ...(field === undefined ? [] : [field]),
       ...issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
     ];
+    const place = JSON.stringify(loc);
+    if (seen.has(place)) return [];
+    seen.add(place);
     const value = valueAt(input, issue.path);
     const missing =
       (issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined;
-    return { loc, msg: missing ? 'Field required' : issue.message, type: issueType(issue, value) };
+    return [
+      { loc, msg: missing ? 'Field required' : issue.message, type: issueType(issue, value) },
+    ];
   });
 }
 
@@ -248,6 +256,17 @@ export function validate<S extends z.ZodType>(
   input: unknown,
   field?: string,
 ): z.output<S> {
+  if (part === 'query' && input !== null && typeof input === 'object') {
+    // No query parameter here is a list: one given twice is refused by name, not as NaN.
+    const repeated = Object.entries(input)
+      .filter(([, value]) => Array.isArray(value))
+      .map(([name]): ValidationIssue => ({
+        loc: ['query', name],
+        msg: 'Given more than once: give it once',
+        type: 'value_error',
+      }));
+    if (repeated.length > 0) throw new ValidationError(repeated);
+  }
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(toIssues(part, result.error, input, field));
   return result.data;
