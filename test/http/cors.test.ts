@@ -185,6 +185,7 @@ describe('CORS and security headers', () => {
           .map((p) => String(p?.name));
         const requested = [
           'authorization',
+          'content-encoding',
           'content-type',
           'x-request-id',
           ...headers.map((h) => h.toLowerCase()),

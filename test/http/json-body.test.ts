@@ -1,7 +1,7 @@
 // The JSON body is the client's JSON, read by JSON.parse: keys such as `__proto__` and
 // `constructor` are ordinary keys (400 invalid_json is only for text that is not JSON), and the
 // client's objects reach the use case with every key they were sent with.
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { useApi } from '../support/fixtures.js';
 
@@ -118,21 +118,92 @@ describe('JSON bodies in a Content-Encoding', () => {
       rawBody: body,
       headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
     });
+  const vision = Buffer.from(JSON.stringify({ topic: 'vision' }));
+  const conversations = async () => (await api.items('conversations')).length;
 
-  it('when the body is gzip-encoded JSON, then it is read like plain JSON', async () => {
-    const response = await initiate(gzipSync(JSON.stringify({ topic: 'vision' })), 'gzip');
-    expect(response.status, response.text).to.equal(201);
-    expect(response.body.topic).to.equal('vision');
+  /** A gzip member whose header carries a comment of `bytes` (RFC 1952 FCOMMENT): all wire. */
+  function paddedGzip(data: Buffer, bytes: number): Buffer {
+    const member = gzipSync(data);
+    const header = Buffer.from(member.subarray(0, 10));
+    header[3] = (header[3] ?? 0) | 0x10;
+    return Buffer.concat([
+      header,
+      Buffer.alloc(bytes, 0x61),
+      Buffer.from([0]),
+      member.subarray(10),
+    ]);
+  }
+
+  it('when the body is gzip, x-gzip, deflate or br, in any case, then it is read like plain JSON', async () => {
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(vision)],
+      ['GZIP', gzipSync(vision)],
+      ['x-gzip', gzipSync(vision)],
+      ['deflate', deflateSync(vision)],
+      ['br', brotliCompressSync(vision)],
+    ] as const) {
+      const response = await initiate(body, encoding);
+      expect(response.status, `${encoding}: ${response.text}`).to.equal(201);
+      expect(response.body.topic, encoding).to.equal('vision');
+    }
   });
 
   it('when the Content-Encoding is one the service does not read, then 415 names the encoding, not the media type, and nothing is stored', async () => {
-    const before = (await api.items('conversations')).length;
-    const response = await initiate(Buffer.from(JSON.stringify({ topic: 'vision' })), 'zstd-x');
+    const before = await conversations();
+    const response = await initiate(vision, 'zstd-x');
     expect(response.status).to.equal(415);
     expect(response.body.error).to.equal('unsupported_media_type');
     expect(response.body.message).to.equal(
       'Content-Encoding zstd-x is not supported: send the body as is, or as gzip, deflate or br',
     );
-    expect((await api.items('conversations')).length).to.equal(before);
+    expect(await conversations()).to.equal(before);
+  });
+
+  it('when a small body decodes to more than MAX_BODY_BYTES (a bomb), then 413 and nothing is stored', async () => {
+    const before = await conversations();
+    const bomb = gzipSync(Buffer.from(`{"topic":"vision","pad":"${' '.repeat(5_000_000)}"}`));
+    expect(bomb.length).to.be.below(65_536);
+    const response = await initiate(bomb, 'gzip');
+    expect(response.status).to.equal(413);
+    expect(response.body.error).to.equal('payload_too_large');
+    expect(await conversations()).to.equal(before);
+  });
+
+  it('when more than MAX_BODY_BYTES arrive, sent without a length, for a body that decodes small, then 413 all the same', async () => {
+    const before = await conversations();
+    const padded = paddedGzip(vision, 200_000);
+    expect(gunzipSync(padded).toString()).to.equal(vision.toString());
+    const response = await fetch(`${api.url}/api/v1/conversations/initiate`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+      },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(padded);
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).to.equal(413);
+    expect(((await response.json()) as { error: string }).error).to.equal('payload_too_large');
+    expect(await conversations()).to.equal(before);
+  });
+
+  it('when the encoded body is cut short, then 400 invalid_json; when it decodes to nothing, then it is no body', async () => {
+    const cut = gzipSync(vision);
+    const truncated = await initiate(cut.subarray(0, cut.length - 6), 'gzip');
+    expect(truncated.status).to.equal(400);
+    expect(truncated.body.error).to.equal('invalid_json');
+    const empty = await initiate(gzipSync(Buffer.alloc(0)), 'gzip');
+    expect(empty.status).to.equal(422);
+    expect(empty.body.detail).to.deep.include({
+      loc: ['body', 'topic'],
+      msg: 'Field required',
+      type: 'missing',
+    });
   });
 });

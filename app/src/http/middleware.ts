@@ -2,6 +2,8 @@
 // security headers and CORS, route checks (routing.ts), authentication and the JSON body, and
 // the liveness route's fast path through the same edge. Composed in app.ts.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import cors from '@koa/cors';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { TokenVerifier } from '../auth/jwt.js';
@@ -166,17 +168,7 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       extendTypes: { text: jsonTypes },
       onError: (error: Error & { status?: number }) => {
         if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
-        if (error.status === 415) {
-          // The type was JSON; its Content-Encoding is what the reader does not take.
-          const encoding = /^Unsupported Content-Encoding: (.*)$/
-            .exec(error.message)?.[1]
-            ?.slice(0, 40);
-          throw new UnsupportedMediaTypeError(
-            encoding === undefined
-              ? undefined
-              : `Content-Encoding ${encoding} is not supported: send the body as is, or as gzip, deflate or br`,
-          );
-        }
+        if (error.status === 415) throw new UnsupportedMediaTypeError();
         throw new InvalidJsonError('Request body is not valid JSON');
       },
     }) as unknown as AppMiddleware;
@@ -197,7 +189,20 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       if (!(await discardRest(ctx.req))) ctx.set('Connection', 'close');
       return new PayloadTooLargeError(maxBytes);
     };
+    const coding = ctx.get('Content-Encoding').trim().toLowerCase();
+    const encoded = coding !== '' && coding !== 'identity';
+    if (encoded && !Object.hasOwn(decoders, coding)) {
+      throw new UnsupportedMediaTypeError(
+        `Content-Encoding ${coding.slice(0, 40)} is not supported: send the body as is, or as gzip, deflate or br`,
+      );
+    }
     if ((ctx.request.length ?? 0) > maxBytes) throw await tooLarge();
+    if (encoded) {
+      const text = await decodedText(ctx.req, coding, maxBytes);
+      if (text === undefined) throw await tooLarge();
+      ctx.request.body = text.trim() === '' ? {} : jsonObject(text);
+      return next();
+    }
     reader ??= loadReader().catch((error: unknown) => {
       reader = undefined;
       throw error;
@@ -208,16 +213,7 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       await read(ctx, async () => {
         bodyRead = true;
         const text: unknown = ctx.request.body;
-        let body: unknown;
-        try {
-          body = JSON.parse(typeof text === 'string' ? text : '');
-        } catch {
-          throw new InvalidJsonError('Request body is not valid JSON');
-        }
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-          throw new InvalidJsonError('Request body must be a JSON object');
-        }
-        ctx.request.body = body;
+        ctx.request.body = jsonObject(typeof text === 'string' ? text : '');
         await next();
       });
     } catch (error) {
@@ -226,6 +222,80 @@ export function jsonBody(maxBytes: number): AppMiddleware {
       throw error;
     }
   };
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new InvalidJsonError('Request body is not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidJsonError('Request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** The content codings a body may come in (RFC 9110 §8.4.1; names in any case, x-gzip as gzip). */
+const decoders: Readonly<Record<string, (data: Buffer, maxOutputLength: number) => Buffer>> = {
+  gzip: (data, maxOutputLength) => gunzipSync(data, { maxOutputLength }),
+  'x-gzip': (data, maxOutputLength) => gunzipSync(data, { maxOutputLength }),
+  deflate: (data, maxOutputLength) => inflateSync(data, { maxOutputLength }),
+  br: (data, maxOutputLength) => brotliDecompressSync(data, { maxOutputLength }),
+};
+
+/**
+ * An encoded body's text. MAX_BODY_BYTES bounds both what arrives (a small message padded to
+ * megabytes on the wire is as costly to read as a large one) and what it decodes to (a bomb);
+ * undefined when what arrives is over it, its rest still on the connection.
+ */
+async function decodedText(
+  request: IncomingMessage,
+  coding: string,
+  maxBytes: number,
+): Promise<string | undefined> {
+  const decode = decoders[coding];
+  if (!decode) throw new UnsupportedMediaTypeError();
+  const data = await readAtMost(request, maxBytes);
+  if (data === undefined) return undefined;
+  let decoded: Buffer;
+  try {
+    decoded = decode(data, maxBytes + 1);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(maxBytes);
+    }
+    throw new InvalidJsonError(`Request body is not valid ${coding}`);
+  }
+  if (decoded.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  return decoded.toString('utf8');
+}
+
+/** The body's bytes, or undefined once more than `maxBytes` arrived (the rest left unread). */
+function readAtMost(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (data: Buffer | undefined) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onEnd);
+      if (data === undefined) request.pause();
+      resolve(data);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(undefined);
+      else chunks.push(chunk);
+    };
+    // A client that goes away mid-body leaves what came, which will not decode: a 400 nobody reads.
+    const onEnd = () => finish(Buffer.concat(chunks));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('close', onEnd);
+    request.resume();
+  });
 }
 
 /** The absolute path a client uses for `path`, with the routing prefix put back. */
@@ -313,6 +383,7 @@ export function corsPolicy(options: CorsOptions): AppMiddleware {
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowHeaders: [
       'Authorization',
+      'Content-Encoding',
       'Content-Type',
       'Idempotency-Key',
       'If-Match',
