@@ -44,6 +44,16 @@ describe('the Accept header of a turn', () => {
     );
     expect(prefersEventStream('text/event-stream; charset=utf-8; q=0')).to.equal(false);
     expect(prefersEventStream(undefined)).to.equal(false);
+    // A comma or semicolon inside a quoted parameter value separates nothing.
+    expect(prefersEventStream('application/json;q=0.1;ext=",text/event-stream,"')).to.equal(false);
+    expect(
+      prefersEventStream('text/event-stream;ext="a;q=0";q=1, application/json;q=0.5'),
+    ).to.equal(true);
+    // A malformed weight says nothing: that range is left out.
+    for (const q of ['2', '0x1', '0.0001', '1.5', '', '-0.5']) {
+      expect(prefersEventStream(`text/event-stream;q=${q}`), q).to.equal(false);
+      expect(prefersEventStream(`text/event-stream;q=${q}, text/*;q=0.5`), q).to.equal(true);
+    }
     expect(prefersEventStream('')).to.equal(false);
   });
 

@@ -312,22 +312,29 @@ export const asyncHeaders = (what: string) =>
 
 /** The preferences' names, lower-cased; commas inside quoted values separate nothing. */
 export function preferenceNames(header: string): string[] {
-  const names: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < header.length; i++) {
-    const c = header[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === '\\' && quoted) i++;
-    if (c === ',' && !quoted) {
-      names.push(current);
-      current = '';
-    } else current += c;
-  }
-  names.push(current);
-  return names
+  return splitOutsideQuotes(header, ',')
     .map((preference) => (preference.split(/[;=]/)[0] ?? '').trim().toLowerCase())
     .filter(Boolean);
+}
+
+/** `text` cut at each `separator` outside a quoted string (RFC 9110 §5.6.4, escapes included). */
+function splitOutsideQuotes(text: string, separator: ',' | ';'): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (c === separator && !quoted) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += c;
+    if (c === '"') quoted = !quoted;
+    else if (c === '\\' && quoted) current += text[++i] ?? '';
+  }
+  parts.push(current);
+  return parts;
 }
 
 const EVENT_STREAM = 'text/event-stream';
@@ -339,16 +346,21 @@ interface MediaRange {
   readonly q: number;
 }
 
+/** A weight as RFC 9110 §12.4.2 writes it: 0 to 1, at most three decimals. */
+const QVALUE = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/;
+
+/** The header's ranges; one with a malformed weight says nothing and is left out. */
 function mediaRanges(accept: string): MediaRange[] {
-  return accept.split(',').flatMap((part) => {
-    const [range = '', ...parameters] = part.split(';');
+  return splitOutsideQuotes(accept, ',').flatMap((part) => {
+    const [range = '', ...parameters] = splitOutsideQuotes(part, ';');
     const [type = '', subtype = ''] = range.trim().toLowerCase().split('/');
     if (!type || !subtype) return [];
     const weight = parameters
       .map((parameter) => parameter.trim().toLowerCase())
       .find((parameter) => parameter.startsWith('q='));
-    const q = weight === undefined ? 1 : Number(weight.slice(2));
-    return Number.isFinite(q) ? [{ type, subtype, q }] : [];
+    if (weight === undefined) return [{ type, subtype, q: 1 }];
+    const q = weight.slice(2);
+    return QVALUE.test(q) ? [{ type, subtype, q: Number(q) }] : [];
   });
 }
 
