@@ -10,9 +10,8 @@
 // beside them, and exports every export of the app's entry (`handler`, `streamingHandler`, ...).
 //
 // The dependencies are resolved lean: one copy of the mime-db table, zod's English messages
-// only, iconv-lite with its internal codecs only (JSON bodies are UTF-8), Node's own streams
-// for readable-stream, and no form parser or browser user-agent parser. The docs assets
-// the bundle serves are copied to app/dist/docs-assets/.
+// only, Node's own streams for readable-stream, and no browser user-agent parser. The docs
+// assets the bundle serves are copied to app/dist/docs-assets/.
 import { readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -80,17 +79,11 @@ function leanDependencies(root: string): Plugin {
         loader: 'js',
         resolveDir: args.path,
       }));
-      // Packages a code path of ours never reaches, replaced by what says so if it ever does:
-      // co-body's form parser (bodies are read as text, then JSON.parse) and the browser
-      // user-agent parser the AWS SDK's shared code imports for browsers only.
-      b.onResolve({ filter: /^(?:qs|bowser)$/ }, (args) => ({
+      // A package a code path of ours never reaches: the browser user-agent parser the AWS
+      // SDK's shared code imports for browsers only.
+      b.onResolve({ filter: /^bowser$/ }, (args) => ({
         path: args.path,
         namespace: 'unused',
-      }));
-      b.onLoad({ filter: /^qs$/, namespace: 'unused' }, () => ({
-        contents: `const unused = () => { throw new Error('qs is not bundled: form bodies are not read'); };
-module.exports = { parse: unused, stringify: unused };`,
-        loader: 'js',
       }));
       b.onLoad({ filter: /^bowser$/, namespace: 'unused' }, () => ({
         contents: 'export const parse = () => ({}); export default { parse };',
@@ -107,22 +100,6 @@ module.exports = { parse: unused, stringify: unused };`,
           ? `module.exports = require('node:stream').Writable;`
           : `module.exports = require('node:stream');`,
         loader: 'js',
-      }));
-      // iconv-lite's encodings: its internal codecs (UTF-8, UTF-16, base64, hex, binary) only.
-      b.onResolve({ filter: /^\.\.\/encodings$/ }, (args) =>
-        inPackage(args.importer, 'iconv-lite')
-          ? {
-              path: path.join(path.dirname(args.importer), '..', 'encodings'),
-              namespace: 'iconv-internal',
-            }
-          : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'iconv-internal' }, (args) => ({
-        contents: `module.exports = Object.assign({}, require(${JSON.stringify(
-          path.join(args.path, 'internal.js'),
-        )}), require(${JSON.stringify(path.join(args.path, 'utf16.js'))}));`,
-        loader: 'js',
-        resolveDir: args.path,
       }));
     },
   };

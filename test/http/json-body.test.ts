@@ -104,6 +104,47 @@ describe('JSON bodies', () => {
   });
 });
 
+describe('JSON bodies, byte by byte', () => {
+  const { api } = useApi();
+  let token: string;
+
+  before(async () => {
+    token = await api.token('bytes', 'acme');
+  });
+
+  it('when the JSON starts with a byte order mark, then it is read (RFC 8259 lets a parser ignore it)', async () => {
+    const response = await api.request('POST', '/api/v1/conversations/initiate', {
+      token,
+      rawBody: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"topic":"goals"}')]),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(response.status, response.text).to.equal(201);
+    expect(response.body.topic).to.equal('goals');
+  });
+
+  it('when a body is sent in pieces without a length, then it is read whole; one of no bytes is no body', async () => {
+    const send = (pieces: string[]) =>
+      fetch(`${api.url}/api/v1/conversations/initiate`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            for (const piece of pieces) controller.enqueue(new TextEncoder().encode(piece));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const whole = await send(['{"topic":', '"purpose"', '}']);
+    expect(whole.status).to.equal(201);
+    expect(((await whole.json()) as { topic: string }).topic).to.equal('purpose');
+    const none = await send([]);
+    expect(none.status).to.equal(422);
+    const body = (await none.json()) as { detail: { loc: string[] }[] };
+    expect(body.detail.map((issue) => issue.loc)).to.deep.equal([['body', 'topic']]);
+  });
+});
+
 describe('JSON bodies in a Content-Encoding', () => {
   const { api } = useApi();
   let token: string;

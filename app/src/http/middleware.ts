@@ -21,6 +21,13 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { discardRest } from './unread-body.js';
 
+declare module 'koa' {
+  interface Request {
+    /** The request's JSON object, once jsonBody has read it (`{}` for a request without one). */
+    body?: unknown;
+  }
+}
+
 export interface AppState {
   requestId: string;
   /** The prefix API Gateway routed through (a stage or mapping key), put back into written URLs. */
@@ -149,46 +156,26 @@ function hasBody(ctx: AppContext): boolean {
 }
 
 /**
- * Reads the JSON body in the contract's order: media type (415), size (413), JSON (400).
- * A request without a body gets `{}`, which the route's schema then judges. The text is parsed
- * with JSON.parse itself: any JSON is the client's, a `__proto__` key included (JSON.parse
- * makes it an own property, never a prototype), where the body parser's guard refused it.
+ * Reads the JSON body in the contract's order: media type and coding (415), size (413), JSON
+ * (400). A request without a body gets `{}`, which the route's schema then judges. The bytes
+ * are read here, not by a body-parser package: what is needed is a byte limit, UTF-8 and
+ * JSON.parse, and the text is parsed with JSON.parse itself, so any JSON is the client's, a
+ * `__proto__` key included (JSON.parse makes it an own property, never a prototype).
  */
 export function jsonBody(maxBytes: number): AppMiddleware {
-  // application/json itself: other +json types (vnd.api, json-patch, …) promise semantics this
-  // API does not give them, so they are 415 like any other type.
-  const jsonTypes = ['application/json'];
-  // The body parser (with its media-type tables) loads with the first request that has a body.
-  let reader: Promise<AppMiddleware> | undefined;
-  const loadReader = async () => {
-    const { bodyParser } = await import('@koa/bodyparser');
-    return bodyParser({
-      enableTypes: ['text'],
-      textLimit: maxBytes,
-      extendTypes: { text: jsonTypes },
-      onError: (error: Error & { status?: number }) => {
-        if (error.status === 413) throw new PayloadTooLargeError(maxBytes);
-        if (error.status === 415) throw new UnsupportedMediaTypeError();
-        throw new InvalidJsonError('Request body is not valid JSON');
-      },
-    }) as unknown as AppMiddleware;
-  };
   return async (ctx, next) => {
     if (!hasBody(ctx)) {
       ctx.request.body = {};
       return next();
     }
-    if (!ctx.is(...jsonTypes)) throw new UnsupportedMediaTypeError();
-    // JSON travels as UTF-8 (RFC 8259), so no other charset is decoded (nor its tables shipped).
+    // application/json itself: other +json types (vnd.api, json-patch, …) promise semantics
+    // this API does not give them, so they are 415 like any other type.
+    if (!ctx.is('application/json')) throw new UnsupportedMediaTypeError();
+    // JSON travels as UTF-8 (RFC 8259), so no other charset is decoded.
     const charset = ctx.request.charset.toLowerCase();
     if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
       throw new UnsupportedMediaTypeError();
     }
-    // The rest of a refused body is dropped, or the connection announced as closing.
-    const tooLarge = async () => {
-      if (!(await discardRest(ctx.req))) ctx.set('Connection', 'close');
-      return new PayloadTooLargeError(maxBytes);
-    };
     const coding = ctx.get('Content-Encoding').trim().toLowerCase();
     const encoded = coding !== '' && coding !== 'identity';
     if (encoded && !Object.hasOwn(decoders, coding)) {
@@ -196,31 +183,20 @@ export function jsonBody(maxBytes: number): AppMiddleware {
         `Content-Encoding ${coding.slice(0, 40)} is not supported: send the body as is, or as gzip, deflate or br`,
       );
     }
+    // The rest of a refused body is dropped, or the connection announced as closing.
+    const tooLarge = async () => {
+      if (!(await discardRest(ctx.req))) ctx.set('Connection', 'close');
+      return new PayloadTooLargeError(maxBytes);
+    };
     if ((ctx.request.length ?? 0) > maxBytes) throw await tooLarge();
-    if (encoded) {
-      const text = await decodedText(ctx.req, coding, maxBytes);
-      if (text === undefined) throw await tooLarge();
-      ctx.request.body = text.trim() === '' ? {} : jsonObject(text);
-      return next();
-    }
-    reader ??= loadReader().catch((error: unknown) => {
-      reader = undefined;
-      throw error;
-    });
-    const read = await reader;
-    let bodyRead = false;
-    try {
-      await read(ctx, async () => {
-        bodyRead = true;
-        const text: unknown = ctx.request.body;
-        ctx.request.body = jsonObject(typeof text === 'string' ? text : '');
-        await next();
-      });
-    } catch (error) {
-      // The parser stopped at the limit: the rest of the body is still on the connection.
-      if (!bodyRead && error instanceof PayloadTooLargeError) throw await tooLarge();
-      throw error;
-    }
+    // MAX_BODY_BYTES bounds what arrives (an encoded body too: a small message padded to
+    // megabytes costs as much to read as a large one), and below, what it decodes to.
+    const data = await readAtMost(ctx.req, maxBytes);
+    if (data === undefined) throw await tooLarge();
+    const text = encoded ? decodedText(data, coding, maxBytes) : data.toString('utf8');
+    // A body of no bytes is no body; a byte order mark is allowed before the JSON (RFC 8259).
+    ctx.request.body = text === '' ? {} : jsonObject(text.replace(/^\uFEFF/, ''));
+    return next();
   };
 }
 
@@ -245,20 +221,10 @@ const decoders: Readonly<Record<string, (data: Buffer, maxOutputLength: number) 
   br: (data, maxOutputLength) => brotliDecompressSync(data, { maxOutputLength }),
 };
 
-/**
- * An encoded body's text. MAX_BODY_BYTES bounds both what arrives (a small message padded to
- * megabytes on the wire is as costly to read as a large one) and what it decodes to (a bomb);
- * undefined when what arrives is over it, its rest still on the connection.
- */
-async function decodedText(
-  request: IncomingMessage,
-  coding: string,
-  maxBytes: number,
-): Promise<string | undefined> {
+/** An encoded body's text, refused when it decodes to more than `maxBytes` (a bomb). */
+function decodedText(data: Buffer, coding: string, maxBytes: number): string {
   const decode = decoders[coding];
   if (!decode) throw new UnsupportedMediaTypeError();
-  const data = await readAtMost(request, maxBytes);
-  if (data === undefined) return undefined;
   let decoded: Buffer;
   try {
     decoded = decode(data, maxBytes + 1);
@@ -281,6 +247,7 @@ function readAtMost(request: IncomingMessage, maxBytes: number): Promise<Buffer 
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('close', onEnd);
+      request.off('error', onEnd);
       if (data === undefined) request.pause();
       resolve(data);
     };
@@ -289,11 +256,12 @@ function readAtMost(request: IncomingMessage, maxBytes: number): Promise<Buffer 
       if (size > maxBytes) finish(undefined);
       else chunks.push(chunk);
     };
-    // A client that goes away mid-body leaves what came, which will not decode: a 400 nobody reads.
+    // A client that goes away mid-body leaves what came, which will not parse: a 400 nobody reads.
     const onEnd = () => finish(Buffer.concat(chunks));
     request.on('data', onData);
     request.once('end', onEnd);
     request.once('close', onEnd);
+    request.once('error', onEnd);
     request.resume();
   });
 }
