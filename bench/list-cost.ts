@@ -4,7 +4,6 @@
 // bills them (test/support/dynamo-capacity.ts). Run: `npm run bench:list` (about a minute).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
 import { createApp } from '../app/src/app.js';
 import { fixedSecret } from '../app/src/auth/secret-sources.js';
 import { composeDependencies } from '../app/src/compose.js';
@@ -14,6 +13,7 @@ import { createDynamo } from '../app/src/storage/dynamo.js';
 import { ensureTables, startEmbeddedDynamo } from '../app/src/storage/local-dynamo.js';
 import { meterReads } from '../test/support/dynamo-capacity.js';
 import { apiCall } from './support/api-call.js';
+import { signedToken } from '../test/support/tokens.js';
 
 const SECRET = 'list-cost-secret-of-at-least-32-bytes!';
 const sizes = [10, 100, 1000];
@@ -45,10 +45,7 @@ async function main(): Promise<void> {
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const bearer = await new SignJWT({ user_id: 'lister', tenant_id: 'acme' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
+  const bearer = await signedToken(SECRET, { user_id: 'lister', tenant_id: 'acme' });
 
   const measure = async (path: string) => {
     meter.reset();

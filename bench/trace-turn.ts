@@ -14,13 +14,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT } from 'jose';
 import { startLocalServer } from '../app/src/server.js';
 import { commandLine } from '../scripts/cli.js';
 import { coachingTurn } from '../test/support/fake-answers.js';
 import { fakeBedrockEnv, startFakeBedrock, toolPieces } from '../test/support/fake-bedrock.js';
 import { apiCall } from './support/api-call.js';
 import { startChild } from './support/children.js';
+import { signedToken } from '../test/support/tokens.js';
 
 const usage = `
 Usage: npm run trace -- [--json] [--files]
@@ -84,10 +84,7 @@ async function main() {
   const session = new Session();
   session.connect();
   try {
-    const bearer = await new SignJWT({ user_id: 'trace-user', tenant_id: 'trace-tenant' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    const bearer = await signedToken(SECRET, { user_id: 'trace-user', tenant_id: 'trace-tenant' });
     const initiate = async () =>
       String(
         (

@@ -2,7 +2,6 @@
 // command the app sends (retries are not counted, so the figure is deterministic).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
 import { apiCall } from './api-call.js';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
@@ -10,6 +9,7 @@ import { composeDependencies } from '../../app/src/compose.js';
 import { loadConfig } from '../../app/src/config.js';
 import { createLogger } from '../../app/src/observability/logger.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
+import { signedToken } from '../../test/support/tokens.js';
 
 const analyses: Record<string, unknown> = {
   alignment: {
@@ -56,14 +56,11 @@ async function countedApp(env: NodeJS.ProcessEnv, secret: string) {
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // A tenant admin, so the tenant's usage report is counted too (no other route reads roles).
-  const bearer = await new SignJWT({
+  const bearer = await signedToken(secret, {
     user_id: 'calls-user',
     tenant_id: 'calls-tenant',
     roles: ['tenant_admin'],
-  })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
+  });
   return {
     url,
     bearer,

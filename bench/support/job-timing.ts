@@ -3,7 +3,6 @@
 // a model that takes a second (where the 202 does not wait for it and the buffered turn does).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
 import { apiCall } from './api-call.js';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
@@ -13,6 +12,7 @@ import { createOfflineProvider } from '../../app/src/llm/offline.js';
 import type { LlmProvider } from '../../app/src/llm/port.js';
 import { createLogger } from '../../app/src/observability/logger.js';
 import { createDynamo } from '../../app/src/storage/dynamo.js';
+import { signedToken } from '../../test/support/tokens.js';
 
 export interface JobTiming {
   readonly model_ms: number;
@@ -59,10 +59,7 @@ export async function timeJobs(
   const server = createApp(deps).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const bearer = await new SignJWT({ user_id: 'timing-user', tenant_id: 'timing-tenant' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
+  const bearer = await signedToken(secret, { user_id: 'timing-user', tenant_id: 'timing-tenant' });
   const conversation = async () =>
     String(
       (await apiCall(url, 'POST', '/api/v1/conversations/initiate', bearer, { topic: 'purpose' }))

@@ -7,7 +7,6 @@
 // of the run with cache points against the run without.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
 import { createApp } from '../../app/src/app.js';
 import { fixedSecret } from '../../app/src/auth/secret-sources.js';
 import { composeDependencies } from '../../app/src/compose.js';
@@ -19,6 +18,7 @@ import { dynamoWithTables } from '../../test/support/embedded-store.js';
 import { coachingTurn } from '../../test/support/fake-answers.js';
 import { startFakeBedrock } from '../../test/support/fake-bedrock.js';
 import { apiCall } from './api-call.js';
+import { signedToken } from '../../test/support/tokens.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
 const SECRET = 'bench-secret-of-at-least-thirty-two-bytes!';
@@ -90,10 +90,7 @@ async function run(cache: 'on' | 'off', turns: number): Promise<BilledInput> {
   try {
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const bearer = await new SignJWT({ user_id: 'cache-user', tenant_id: 'cache-tenant' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET));
+    const bearer = await signedToken(SECRET, { user_id: 'cache-user', tenant_id: 'cache-tenant' });
     const created = await apiCall(url, 'POST', '/api/v1/conversations/initiate', bearer, {
       topic: 'core_values',
     });

@@ -364,18 +364,22 @@ function mediaRanges(accept: string): MediaRange[] {
   });
 }
 
+/** Where a media type stands in an Accept header: its weight, how specific, which range. */
+interface Rank {
+  readonly q: number;
+  readonly specificity: number;
+  readonly place: number;
+}
+
 /**
  * How an Accept header ranks a media type (RFC 9110 §12.5.1): the range that matches it most
  * specifically (then with the highest weight, then the latest), with that weight, specificity
  * and place; null when none matches. A range's other parameters (`charset=utf-8`) do not keep it
  * from matching: this service has one form of each type.
  */
-function rank(
-  ranges: readonly MediaRange[],
-  mediaType: string,
-): { q: number; specificity: number; place: number } | null {
+function rank(ranges: readonly MediaRange[], mediaType: string): Rank | null {
   const [type, subtype] = mediaType.split('/');
-  let best: { q: number; specificity: number; place: number } | null = null;
+  let best: Rank | null = null;
   for (const [place, range] of ranges.entries()) {
     if (range.type !== type && range.type !== '*') continue;
     if (range.subtype !== subtype && range.subtype !== '*') continue;
